@@ -1,0 +1,32 @@
+import type { Command } from "commander";
+import { collect, type Io, jsonOption, printTable, withNode } from "../io.js";
+import { record } from "./record.js";
+
+export function registerSpecialPrice(program: Command, io: Io): void {
+  const sp = program.command("special-price").description("per-customer special prices (both sides; most recent change wins)");
+  sp.command("set")
+    .requiredOption("--customer <code>")
+    .requiredOption("--product <code>")
+    .requiredOption("--price <amount>")
+    .option("--discount <percent>", "a cascading discount in percent (repeatable)", collect, [])
+    .action(function (this: Command) {
+      const o = this.opts() as { customer: string; product: string; price: string; discount: string[] };
+      record(this, io, { kind: "SetSpecialPrice", customer: o.customer, product: o.product, price: o.price, discounts: o.discount });
+    });
+  sp.command("remove")
+    .requiredOption("--customer <code>")
+    .requiredOption("--product <code>")
+    .action(function (this: Command) {
+      const o = this.opts() as { customer: string; product: string };
+      record(this, io, { kind: "RemoveSpecialPrice", ...o });
+    });
+  sp.command("list")
+    .option("--customer <code>", "only this customer's")
+    .addOption(jsonOption())
+    .action(function (this: Command) {
+      const o = this.opts() as { customer?: string; json?: boolean };
+      const rows = withNode(this, io, (node) => node.read.listSpecialPrices(o.customer));
+      if (o.json) io.out(JSON.stringify(rows));
+      else printTable(io, rows as unknown as Array<Record<string, unknown>>);
+    });
+}

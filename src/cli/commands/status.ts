@@ -1,0 +1,31 @@
+import type { Command } from "commander";
+import { type Io, jsonOption, printTable, withNode } from "../io.js";
+
+export function registerStatus(program: Command, io: Io): void {
+  program
+    .command("status")
+    .description("what this node holds: events per origin, projections, conflicts")
+    .addOption(jsonOption())
+    .action(function (this: Command) {
+      const report = withNode(this, io, (node) => ({
+        node: node.id,
+        role: node.role,
+        events: node.log.origins(),
+        tables: node.digests().map(({ table, rows }) => ({ table, rows })),
+        conflicts: node.read.listConflicts(),
+      }));
+      if ((this.opts() as { json?: boolean }).json) {
+        io.out(JSON.stringify(report));
+        return;
+      }
+      io.out(`node ${report.node} (${report.role})`);
+      io.out("");
+      io.out("events by origin:");
+      printTable(io, report.events);
+      io.out("");
+      printTable(io, report.tables);
+      io.out("");
+      io.out(`conflicts: ${report.conflicts.length}`);
+      for (const c of report.conflicts) io.out(`  ${c.kind} ${c.key}: ${c.detail}`);
+    });
+}

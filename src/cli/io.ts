@@ -1,0 +1,84 @@
+import { Command, Option } from "commander";
+import { RefusedError, UsageError } from "../errors.js";
+import { SincroNode } from "../node/sincroNode.js";
+
+/** Where command output goes; tests and the demo swap these. */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  isTTY: Boolean(process.stdout.isTTY),
+  env: process.env,
+};
+
+/** The node named by `--db` (or `SINCRO_DB`, or `./sincro.db`). */
+export function dbPath(cmd: Command, io: Io): string {
+  const opts = cmd.optsWithGlobals() as { db?: string };
+  return opts.db ?? io.env.SINCRO_DB ?? "sincro.db";
+}
+
+export function withNode<T>(cmd: Command, io: Io, fn: (node: SincroNode) => T): T {
+  const node = SincroNode.open(dbPath(cmd, io));
+  try {
+    return fn(node);
+  } finally {
+    node.close();
+  }
+}
+
+export const jsonOption = () => new Option("--json", "print JSON instead of a table");
+
+/** Prints rows as an aligned text table (columns from the first row's keys, or `columns`). */
+export function printTable(io: Io, rows: Array<Record<string, unknown>>, columns?: string[]): void {
+  if (rows.length === 0) {
+    io.out("(none)");
+    return;
+  }
+  const cols = columns ?? Object.keys(rows[0] as object);
+  const cells = rows.map((r) => cols.map((c) => formatCell(r[c])));
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i] as number)).join("  ").trimEnd();
+  io.out(line(cols));
+  io.out(line(widths.map((w) => "-".repeat(w))));
+  for (const row of cells) io.out(line(row));
+}
+
+function formatCell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (Array.isArray(v)) return v.join("+");
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+/** Parses `TYPE/NUMBER` (e.g. `AG01/12`). */
+export function parseOrderRef(text: string): { type: string; number: number } {
+  const m = /^([A-Z0-9]{1,8})\/(\d{1,9})$/.exec(text);
+  if (!m) throw new RefusedError("order", `order "${text}" must be written TYPE/NUMBER, e.g. AG01/12`, { code: "BAD_REF" });
+  return { type: m[1] as string, number: Number(m[2]) };
+}
+
+/** Parses `--line PRODUCT:QTY[@PRICE]`. */
+export function parseLine(text: string, index: number): { product: string; qty: string; price?: string } {
+  const m = /^([^:@\s]+):([^:@\s]+)(?:@([^:@\s]+))?$/.exec(text);
+  if (!m) {
+    throw new RefusedError(`line ${index + 1}`, `line ${index + 1} "${text}" must be PRODUCT:QTY or PRODUCT:QTY@PRICE, e.g. P001:3 or P001:3@12.50`, {
+      code: "BAD_LINE",
+    });
+  }
+  return m[3] === undefined ? { product: m[1] as string, qty: m[2] as string } : { product: m[1] as string, qty: m[2] as string, price: m[3] };
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function requireArg(value: string | undefined, name: string): string {
+  if (value === undefined) throw new UsageError(`missing ${name}`);
+  return value;
+}

@@ -1,0 +1,47 @@
+import { Command } from "commander";
+import type { Io } from "./io.js";
+import { registerAgent } from "./commands/agent.js";
+import { registerCatalogue } from "./commands/catalogue.js";
+import { registerConfig } from "./commands/config.js";
+import { registerCustomer } from "./commands/customer.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerInit } from "./commands/init.js";
+import { registerLog } from "./commands/log.js";
+import { registerOrder } from "./commands/order.js";
+import { registerRebuild } from "./commands/rebuild.js";
+import { registerSpecialPrice } from "./commands/specialPrice.js";
+import { registerStatus } from "./commands/status.js";
+
+/** The `sincro` command line (DESIGN §6). */
+export function buildProgram(io: Io): Command {
+  const program = new Command("sincro")
+    .description("sync a sede and its field agents through an FTP parking area")
+    .option("--db <file>", "the node's database (default: $SINCRO_DB, else ./sincro.db)")
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+  for (const register of [
+    registerInit,
+    registerConfig,
+    registerAgent,
+    registerCatalogue,
+    registerCustomer,
+    registerSpecialPrice,
+    registerOrder,
+    registerLog,
+    registerStatus,
+    registerRebuild,
+    registerDemo,
+  ]) {
+    register(program, io);
+  }
+  // Subcommands inherit the overrides, so usage errors reach main() as CommanderError.
+  const propagate = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+      propagate(sub);
+    }
+  };
+  propagate(program);
+  return program;
+}

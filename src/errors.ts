@@ -1,0 +1,57 @@
+/**
+ * Every error sincro raises on purpose is a {@link SincroError}: a stable string `code`
+ * for programs, a message for people (`<operation> <what>: <detail>`), and the exit code
+ * the command line uses (DESIGN §6: 1 refused input or failed check, 2 usage, 3 transport).
+ */
+export class SincroError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(code: string, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** A command or a file was refused: `field` names what was wrong. Nothing was written. */
+export class RefusedError extends SincroError {
+  readonly field: string;
+  constructor(field: string, message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(options.code ?? "REFUSED", message, { cause: options.cause, exitCode: 1 });
+    this.field = field;
+  }
+}
+
+/** The command line was used wrongly (unknown flag, missing argument): exit 2. */
+export class UsageError extends SincroError {
+  constructor(message: string) {
+    super("USAGE", message, { exitCode: 2 });
+  }
+}
+
+/** The parking area could not be reached or answered with an error: exit 3. */
+export class TransportError extends SincroError {
+  /** The server's reply code, when the server answered (FTP: 550, 530 …). */
+  readonly reply: number | undefined;
+  constructor(message: string, options: { cause?: unknown; reply?: number; code?: string } = {}) {
+    super(options.code ?? "TRANSPORT", message, { cause: options.cause, exitCode: 3 });
+    this.reply = options.reply;
+  }
+}
+
+/** A file of the parking area (segment, snapshot, ack) failed verification or could not be applied. */
+export class SegmentError extends SincroError {
+  readonly file: string;
+  constructor(file: string, message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(options.code ?? "SEGMENT", message, { cause: options.cause, exitCode: 1 });
+    this.file = file;
+  }
+}
+
+/** The database or a stored event breaks an invariant (hash chain, sequence, fork). */
+export class IntegrityError extends SincroError {
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(options.code ?? "INTEGRITY", message, { cause: options.cause, exitCode: 1 });
+  }
+}

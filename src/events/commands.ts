@@ -1,0 +1,42 @@
+/**
+ * Commands: what a user asks for, as typed (strings straight from the command line or a file).
+ * Deciders validate and canonicalise them; field names in refusals match these properties.
+ */
+export type Command =
+  | { kind: "RegisterAgent"; code: string; name: string; orderType?: string; customerPrefix?: string }
+  | { kind: "DefineOrderType"; code: string; description: string; agent: string | null }
+  | { kind: "AddProduct"; code: string; description: string; unit?: string; vat?: string }
+  | { kind: "UpdateProduct"; code: string; description?: string; unit?: string; vat?: string }
+  | { kind: "DiscontinueProduct"; code: string }
+  | { kind: "SetGenericPrice"; list: string; product: string; price: string }
+  | { kind: "RemoveGenericPrice"; list: string; product: string }
+  | {
+      kind: "AddCustomer";
+      code?: string;
+      name: string;
+      agent?: string;
+      list?: string;
+      vatNumber?: string;
+      city?: string;
+    }
+  | { kind: "UpdateCustomer"; code: string; name?: string; list?: string; vatNumber?: string; city?: string }
+  | { kind: "SetSpecialPrice"; customer: string; product: string; price: string; discounts?: string[] }
+  | { kind: "RemoveSpecialPrice"; customer: string; product: string }
+  | {
+      kind: "PlaceOrder";
+      customer: string;
+      lines: LineInput[];
+      orderType?: string;
+      agent?: string;
+      date?: string;
+    }
+  | { kind: "AmendOrder"; type: string; number: number; lines: LineInput[] }
+  | { kind: "CancelOrder"; type: string; number: number; reason?: string };
+
+export interface LineInput {
+  product: string;
+  qty: string;
+  price?: string;
+}
+
+export type CommandKind = Command["kind"];

@@ -1,0 +1,395 @@
+import { RefusedError } from "../errors.js";
+import type { Command, LineInput } from "./commands.js";
+import { MONEY, PERCENT, QUANTITY, VAT_RATE, parseDecimal } from "./decimal.js";
+import type { CustomerView, DecideContext, DomainState } from "./domainState.js";
+import type { CustomerState, DraftEvent, OrderLine } from "./eventTypes.js";
+
+/** What a command decided: the events to record, and what to print (a code or a number). */
+export interface Decision {
+  events: DraftEvent[];
+  /** The code or number assigned, printed alone on stdout by `customer add` / `order add`. */
+  assigned?: string;
+  /** Why nothing was recorded, when `events` is empty (e.g. the price is already that). */
+  unchanged?: string;
+}
+
+export const NODE_ID = /^[A-Z0-9]{1,8}$/;
+const PRODUCT_CODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$/;
+const LIST_CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/;
+const CUSTOMER_CODE = /^[A-Za-z0-9]{1,20}$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * Turns a command into events against the current state, or throws a {@link RefusedError}
+ * naming the field and the reason. Pure: reads `state`, never writes; time comes in `ctx`.
+ */
+export function decide(command: Command, state: DomainState, ctx: DecideContext): Decision {
+  switch (command.kind) {
+    case "RegisterAgent":
+      return registerAgent(command, state, ctx);
+    case "DefineOrderType":
+      return defineOrderType(command, state);
+    case "AddProduct":
+    case "UpdateProduct":
+      return saveProduct(command, state, ctx);
+    case "DiscontinueProduct":
+      return discontinueProduct(command, state, ctx);
+    case "SetGenericPrice":
+      return setGenericPrice(command, state, ctx);
+    case "RemoveGenericPrice":
+      return removeGenericPrice(command, state, ctx);
+    case "AddCustomer":
+      return addCustomer(command, state, ctx);
+    case "UpdateCustomer":
+      return updateCustomer(command, state);
+    case "SetSpecialPrice":
+      return setSpecialPrice(command, state);
+    case "RemoveSpecialPrice":
+      return removeSpecialPrice(command, state);
+    case "PlaceOrder":
+      return placeOrder(command, state, ctx);
+    case "AmendOrder":
+      return amendOrder(command, state);
+    case "CancelOrder":
+      return cancelOrder(command, state);
+  }
+}
+
+function sedeOnly(ctx: DecideContext, what: string): void {
+  if (ctx.role !== "sede") {
+    throw new RefusedError("role", `${what}: only the sede can do this (this node is agent ${ctx.node})`, {
+      code: "SEDE_ONLY",
+    });
+  }
+}
+
+function requireMatch(value: string | undefined, field: string, pattern: RegExp, hint: string): string {
+  if (value === undefined || value === "") throw new RefusedError(field, `${field} is required`, { code: "MISSING" });
+  if (!pattern.test(value)) throw new RefusedError(field, `${field} "${value}" is not valid: ${hint}`, { code: "BAD_CODE" });
+  return value;
+}
+
+function requireText(value: string | undefined, field: string, max = 200): string {
+  const text = value?.trim() ?? "";
+  if (text === "") throw new RefusedError(field, `${field} is required and must not be blank`, { code: "MISSING" });
+  if (text.length > max) throw new RefusedError(field, `${field} is longer than ${max} characters`, { code: "TOO_LONG" });
+  // Control characters would break CSV exports and terminals.
+  if (/[\u0000-\u001f\u007f]/.test(text)) {
+    throw new RefusedError(field, `${field} contains a control character`, { code: "BAD_TEXT" });
+  }
+  return text;
+}
+
+function optionalText(value: string | undefined, field: string, max = 200): string | null {
+  return value === undefined || value.trim() === "" ? null : requireText(value, field, max);
+}
+
+function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: DomainState, ctx: DecideContext): Decision {
+  sedeOnly(ctx, "agent add");
+  const code = requireMatch(c.code, "code", NODE_ID, "1 to 8 capital letters or digits, e.g. AG01");
+  if (code === ctx.node) throw new RefusedError("code", `code "${code}" is the sede's own node id`, { code: "DUPLICATE" });
+  if (state.agent(code)) throw new RefusedError("code", `agent ${code} already exists`, { code: "DUPLICATE" });
+  const name = requireText(c.name, "name");
+  const orderType = requireMatch(c.orderType ?? code, "order-type", NODE_ID, "1 to 8 capital letters or digits");
+  const prefix = requireMatch(c.customerPrefix ?? code, "customer-prefix", /^[A-Z0-9]{1,8}$/, "1 to 8 capital letters or digits");
+  const existingType = state.orderType(orderType);
+  if (existingType && existingType.agent !== null && existingType.agent !== code) {
+    throw new RefusedError("order-type", `order type ${orderType} already belongs to agent ${existingType.agent}`, {
+      code: "DUPLICATE",
+    });
+  }
+  if (existingType && existingType.agent === null) {
+    throw new RefusedError("order-type", `order type ${orderType} is the sede's own; pick another for agent ${code}`, {
+      code: "DUPLICATE",
+    });
+  }
+  for (const other of state.agents()) {
+    if (other.customerPrefix === prefix) {
+      throw new RefusedError("customer-prefix", `customer code prefix ${prefix} is already used by agent ${other.code}`, {
+        code: "DUPLICATE",
+      });
+    }
+  }
+  const events: DraftEvent[] = [
+    { type: "AgentRegistered", data: { code, name, orderType, customerPrefix: prefix } },
+  ];
+  if (!existingType) {
+    events.push({ type: "OrderTypeDefined", data: { code: orderType, description: `Orders of agent ${code}`, agent: code } });
+  }
+  return { events };
+}
+
+function defineOrderType(c: Extract<Command, { kind: "DefineOrderType" }>, state: DomainState): Decision {
+  const code = requireMatch(c.code, "order-type", NODE_ID, "1 to 8 capital letters or digits");
+  if (state.orderType(code)) throw new RefusedError("order-type", `order type ${code} already exists`, { code: "DUPLICATE" });
+  return {
+    events: [{ type: "OrderTypeDefined", data: { code, description: requireText(c.description, "description"), agent: c.agent } }],
+  };
+}
+
+function saveProduct(
+  c: Extract<Command, { kind: "AddProduct" | "UpdateProduct" }>,
+  state: DomainState,
+  ctx: DecideContext,
+): Decision {
+  sedeOnly(ctx, c.kind === "AddProduct" ? "product add" : "product update");
+  const code = requireMatch(c.code, "code", PRODUCT_CODE, "letters, digits and . _ / - (at most 40)");
+  const current = state.product(code);
+  if (c.kind === "AddProduct" && current) {
+    throw new RefusedError("code", `product ${code} already exists (use product update to change it)`, { code: "DUPLICATE" });
+  }
+  if (c.kind === "UpdateProduct" && !current) {
+    throw new RefusedError("code", `product ${code} does not exist`, { code: "UNKNOWN" });
+  }
+  const data = {
+    code,
+    description: c.description !== undefined ? requireText(c.description, "description") : requireText(current?.description, "description"),
+    unit: c.unit !== undefined ? requireMatch(c.unit, "unit", /^[A-Za-z0-9.]{1,8}$/, "1 to 8 letters or digits, e.g. PZ") : (current?.unit ?? "PZ"),
+    vat: c.vat !== undefined ? parseDecimal(c.vat, "vat", VAT_RATE) : (current?.vat ?? "22"),
+  };
+  if (current && current.active && current.description === data.description && current.unit === data.unit && current.vat === data.vat) {
+    return { events: [], unchanged: `product ${code} is already so` };
+  }
+  return { events: [{ type: "ProductSaved", data }] };
+}
+
+function discontinueProduct(c: Extract<Command, { kind: "DiscontinueProduct" }>, state: DomainState, ctx: DecideContext): Decision {
+  sedeOnly(ctx, "product discontinue");
+  const current = state.product(c.code);
+  if (!current) throw new RefusedError("code", `product ${c.code} does not exist`, { code: "UNKNOWN" });
+  if (!current.active) return { events: [], unchanged: `product ${c.code} is already discontinued` };
+  return { events: [{ type: "ProductDiscontinued", data: { code: c.code } }] };
+}
+
+function setGenericPrice(c: Extract<Command, { kind: "SetGenericPrice" }>, state: DomainState, ctx: DecideContext): Decision {
+  sedeOnly(ctx, "price set");
+  const list = requireMatch(c.list, "list", LIST_CODE, "letters, digits, _ and - (at most 16)");
+  const product = requireMatch(c.product, "product", PRODUCT_CODE, "letters, digits and . _ / -");
+  if (!state.product(product)) throw new RefusedError("product", `product ${product} does not exist`, { code: "UNKNOWN" });
+  const price = parseDecimal(c.price, "price", MONEY);
+  if (state.genericPrice(list, product) === price) return { events: [], unchanged: `list ${list} already has ${product} at ${price}` };
+  const events: DraftEvent[] = [];
+  if (!state.priceList(list)) events.push({ type: "PriceListSaved", data: { code: list, description: `List ${list}` } });
+  events.push({ type: "GenericPriceSet", data: { list, product, price } });
+  return { events };
+}
+
+function removeGenericPrice(c: Extract<Command, { kind: "RemoveGenericPrice" }>, state: DomainState, ctx: DecideContext): Decision {
+  sedeOnly(ctx, "price remove");
+  if (state.genericPrice(c.list, c.product) === undefined) {
+    throw new RefusedError("product", `list ${c.list} has no price for product ${c.product}`, { code: "UNKNOWN" });
+  }
+  return { events: [{ type: "GenericPriceRemoved", data: { list: c.list, product: c.product } }] };
+}
+
+/** The customer code series of a node: `prefix` followed by exactly `digits` digits. */
+export function inSeries(code: string, prefix: string, digits: number): boolean {
+  return code.length === prefix.length + digits && code.startsWith(prefix) && /^\d+$/.test(code.slice(prefix.length));
+}
+
+function addCustomer(c: Extract<Command, { kind: "AddCustomer" }>, state: DomainState, ctx: DecideContext): Decision {
+  const name = requireText(c.name, "name");
+  let agent: string | null = null;
+  if (ctx.role === "agent") {
+    if (c.agent !== undefined && c.agent !== ctx.node) {
+      throw new RefusedError("agent", `an agent creates customers for itself only (this node is ${ctx.node}, got ${c.agent})`);
+    }
+    agent = ctx.node;
+  } else if (c.agent !== undefined) {
+    if (!state.agent(c.agent)) throw new RefusedError("agent", `agent ${c.agent} does not exist`, { code: "UNKNOWN" });
+    agent = c.agent;
+  }
+  const list = c.list === undefined ? null : c.list;
+  if (list !== null && !state.priceList(list)) throw new RefusedError("list", `price list ${list} does not exist`, { code: "UNKNOWN" });
+  let code: string;
+  if (c.code !== undefined) {
+    code = requireMatch(c.code, "code", CUSTOMER_CODE, "1 to 20 letters or digits");
+    if (state.customer(code)) throw new RefusedError("code", `customer ${code} already exists`, { code: "DUPLICATE" });
+    if (ctx.role === "agent" && !inSeries(code, ctx.customerPrefix, ctx.customerDigits)) {
+      throw new RefusedError(
+        "code",
+        `customer code ${code} is outside this agent's series (${ctx.customerPrefix} followed by ${ctx.customerDigits} digits), so it could collide with another node's`,
+        { code: "BAD_CODE" },
+      );
+    }
+    if (ctx.role === "sede") {
+      const owner = state.agents().find((a) => inSeries(code, a.customerPrefix, ctx.customerDigits));
+      if (owner) {
+        throw new RefusedError("code", `customer code ${code} is in agent ${owner.code}'s series; the sede must not use it`, {
+          code: "BAD_CODE",
+        });
+      }
+    }
+  } else {
+    const next = state.lastCustomerNumber(ctx.customerPrefix, ctx.customerDigits) + 1;
+    if (next >= 10 ** ctx.customerDigits) {
+      throw new RefusedError("code", `the customer code series ${ctx.customerPrefix}+${ctx.customerDigits} digits is full`);
+    }
+    code = ctx.customerPrefix + String(next).padStart(ctx.customerDigits, "0");
+  }
+  const data: CustomerState = {
+    code,
+    name,
+    agent,
+    list,
+    vatNumber: optionalText(c.vatNumber, "vat-number", 32),
+    city: optionalText(c.city, "city", 100),
+  };
+  return { events: [{ type: "CustomerCreated", data }], assigned: code };
+}
+
+function requireCustomer(state: DomainState, code: string, field = "customer"): CustomerView {
+  const customer = state.customer(code);
+  if (!customer) throw new RefusedError(field, `customer ${code} does not exist`, { code: "UNKNOWN" });
+  return customer;
+}
+
+function updateCustomer(c: Extract<Command, { kind: "UpdateCustomer" }>, state: DomainState): Decision {
+  const current = requireCustomer(state, c.code, "code");
+  if (c.name === undefined && c.list === undefined && c.vatNumber === undefined && c.city === undefined) {
+    throw new RefusedError("fields", "customer update needs at least one of --name, --list, --vat-number, --city", {
+      code: "MISSING",
+    });
+  }
+  if (c.list !== undefined && c.list !== "" && !state.priceList(c.list)) {
+    throw new RefusedError("list", `price list ${c.list} does not exist`, { code: "UNKNOWN" });
+  }
+  const next: CustomerState = {
+    code: current.code,
+    name: c.name !== undefined ? requireText(c.name, "name") : current.name,
+    agent: current.agent,
+    list: c.list !== undefined ? (c.list === "" ? null : c.list) : current.list,
+    vatNumber: c.vatNumber !== undefined ? optionalText(c.vatNumber, "vat-number", 32) : current.vatNumber,
+    city: c.city !== undefined ? optionalText(c.city, "city", 100) : current.city,
+  };
+  if (next.name === current.name && next.list === current.list && next.vatNumber === current.vatNumber && next.city === current.city) {
+    return { events: [], unchanged: `customer ${current.code} is already so` };
+  }
+  return { events: [{ type: "CustomerUpdated", data: { ...next, createdBy: current.createdBy } }] };
+}
+
+function setSpecialPrice(c: Extract<Command, { kind: "SetSpecialPrice" }>, state: DomainState): Decision {
+  requireCustomer(state, c.customer);
+  const product = state.product(c.product);
+  if (!product) throw new RefusedError("product", `product ${c.product} does not exist`, { code: "UNKNOWN" });
+  const price = parseDecimal(c.price, "price", MONEY);
+  const discounts = (c.discounts ?? []).map((d, i) => parseDecimal(d, `discount ${i + 1}`, PERCENT));
+  const current = state.specialPrice(c.customer, c.product);
+  if (current && !current.removed && current.price === price && current.discounts.join() === discounts.join()) {
+    return { events: [], unchanged: `customer ${c.customer} already has ${c.product} at ${price}` };
+  }
+  return {
+    events: [
+      {
+        type: "SpecialPriceSet",
+        data: { customer: c.customer, product: c.product, price, discounts, supersedes: current?.eventId ?? null },
+      },
+    ],
+  };
+}
+
+function removeSpecialPrice(c: Extract<Command, { kind: "RemoveSpecialPrice" }>, state: DomainState): Decision {
+  requireCustomer(state, c.customer);
+  const current = state.specialPrice(c.customer, c.product);
+  if (!current || current.removed) {
+    throw new RefusedError("product", `customer ${c.customer} has no special price for product ${c.product}`, { code: "UNKNOWN" });
+  }
+  return {
+    events: [{ type: "SpecialPriceRemoved", data: { customer: c.customer, product: c.product, supersedes: current.eventId } }],
+  };
+}
+
+function resolveLines(lines: LineInput[], customer: CustomerView, state: DomainState): OrderLine[] {
+  if (lines.length === 0) throw new RefusedError("line", "an order needs at least one --line PRODUCT:QTY[@PRICE]", { code: "MISSING" });
+  return lines.map((line, i) => {
+    const field = `line ${i + 1}`;
+    const product = state.product(line.product);
+    if (!product) throw new RefusedError(`${field} product`, `${field}: product ${line.product} does not exist`, { code: "UNKNOWN" });
+    if (!product.active) {
+      throw new RefusedError(`${field} product`, `${field}: product ${line.product} is discontinued`, { code: "DISCONTINUED" });
+    }
+    const qty = parseDecimal(line.qty, `${field} quantity`, QUANTITY);
+    if (line.price !== undefined) {
+      return { product: line.product, qty, price: parseDecimal(line.price, `${field} price`, MONEY), discounts: [] };
+    }
+    const special = state.specialPrice(customer.code, line.product);
+    if (special && !special.removed && special.price !== null) {
+      return { product: line.product, qty, price: special.price, discounts: special.discounts };
+    }
+    const generic = customer.list === null ? undefined : state.genericPrice(customer.list, line.product);
+    if (generic !== undefined) return { product: line.product, qty, price: generic, discounts: [] };
+    throw new RefusedError(
+      `${field} price`,
+      `${field}: no price for product ${line.product} (customer ${customer.code} has no special price for it and ${
+        customer.list === null ? "no price list" : `list ${customer.list} has no price for it`
+      }); give one as ${line.product}:${line.qty}@PRICE`,
+      { code: "NO_PRICE" },
+    );
+  });
+}
+
+function placeOrder(c: Extract<Command, { kind: "PlaceOrder" }>, state: DomainState, ctx: DecideContext): Decision {
+  const customer = requireCustomer(state, c.customer);
+  let agent: string | null;
+  let type = c.orderType ?? ctx.orderType;
+  const orderType = state.orderType(type);
+  if (!orderType) throw new RefusedError("type", `order type ${type} does not exist`, { code: "UNKNOWN" });
+  if (ctx.role === "agent") {
+    if (c.agent !== undefined && c.agent !== ctx.node) {
+      throw new RefusedError("agent", `--agent is for the sede entering orders on behalf of an agent (this node is ${ctx.node})`);
+    }
+    if (orderType.agent !== ctx.node) throw new RefusedError("type", `order type ${type} is not this agent's (${ctx.orderType})`);
+    agent = ctx.node;
+  } else {
+    if (orderType.agent !== null) {
+      throw new RefusedError(
+        "type",
+        `order type ${type} is numbered by agent ${orderType.agent}; the sede enters orders in its own types (e.g. ${ctx.orderType}) with --agent`,
+      );
+    }
+    agent = c.agent ?? null;
+    if (agent !== null) {
+      if (!state.agent(agent)) throw new RefusedError("agent", `agent ${agent} does not exist`, { code: "UNKNOWN" });
+      if (customer.agent !== null && customer.agent !== agent) {
+        throw new RefusedError("agent", `customer ${customer.code} belongs to agent ${customer.agent}, not ${agent}`);
+      }
+    }
+  }
+  const date = c.date ?? ctx.today;
+  const m = DATE.exec(date);
+  if (!m || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+    throw new RefusedError("date", `date "${date}" is not a date like 2026-03-31`, { code: "BAD_DATE" });
+  }
+  const lines = resolveLines(c.lines, customer, state);
+  type = orderType.code;
+  const number = state.lastOrderNumber(type) + 1;
+  return {
+    events: [
+      { type: "OrderPlaced", data: { type, number, year: Number(m[1]), date, customer: customer.code, agent, lines } },
+    ],
+    assigned: `${type}/${number}`,
+  };
+}
+
+function requireOrder(state: DomainState, type: string, number: number) {
+  const order = state.order(type, number);
+  if (!order) throw new RefusedError("order", `order ${type}/${number} does not exist`, { code: "UNKNOWN" });
+  if (order.status === "cancelled") throw new RefusedError("order", `order ${type}/${number} is cancelled`, { code: "CANCELLED" });
+  return order;
+}
+
+function amendOrder(c: Extract<Command, { kind: "AmendOrder" }>, state: DomainState): Decision {
+  const order = requireOrder(state, c.type, c.number);
+  const customer = requireCustomer(state, order.customer);
+  const lines = resolveLines(c.lines, customer, state);
+  return { events: [{ type: "OrderAmended", data: { order: order.id, type: c.type, number: c.number, lines } }] };
+}
+
+function cancelOrder(c: Extract<Command, { kind: "CancelOrder" }>, state: DomainState): Decision {
+  const order = requireOrder(state, c.type, c.number);
+  return {
+    events: [
+      { type: "OrderCancelled", data: { order: order.id, type: c.type, number: c.number, reason: optionalText(c.reason, "reason") ?? "" } },
+    ],
+  };
+}

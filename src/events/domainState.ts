@@ -1,0 +1,84 @@
+/**
+ * What a decider may read about the current state: a read-only port, implemented over the
+ * projections by `ReadModel` (src/projections/readModel.ts). Deciders never write.
+ */
+export interface DomainState {
+  agent(code: string): AgentView | undefined;
+  agents(): AgentView[];
+  orderType(code: string): OrderTypeView | undefined;
+  product(code: string): ProductView | undefined;
+  priceList(code: string): { code: string; description: string } | undefined;
+  genericPrice(list: string, product: string): string | undefined;
+  /** The customer with this code (the local one first when a duplicate code was received). */
+  customer(code: string): CustomerView | undefined;
+  /** The highest number already used by a customer code `prefix` + `digits` digits, or 0. */
+  lastCustomerNumber(prefix: string, digits: number): number;
+  /** The special price row, including a tombstone (`removed`). */
+  specialPrice(customer: string, product: string): SpecialPriceView | undefined;
+  /** The highest order number used in this order type, or 0. */
+  lastOrderNumber(type: string): number;
+  order(type: string, number: number): OrderView | undefined;
+}
+
+export interface AgentView {
+  code: string;
+  name: string;
+  orderType: string;
+  customerPrefix: string;
+}
+
+export interface OrderTypeView {
+  code: string;
+  description: string;
+  agent: string | null;
+}
+
+export interface ProductView {
+  code: string;
+  description: string;
+  unit: string;
+  vat: string;
+  active: boolean;
+}
+
+export interface CustomerView {
+  code: string;
+  createdBy: string;
+  name: string;
+  agent: string | null;
+  list: string | null;
+  vatNumber: string | null;
+  city: string | null;
+}
+
+export interface SpecialPriceView {
+  customer: string;
+  product: string;
+  price: string | null;
+  discounts: string[];
+  removed: boolean;
+  hlc: string;
+  origin: string;
+  eventId: string;
+}
+
+export interface OrderView {
+  id: string;
+  type: string;
+  number: number;
+  customer: string;
+  origin: string;
+  status: "placed" | "amended" | "cancelled";
+}
+
+/** Who is deciding, and when: the node's identity and settings, and today's date (injected). */
+export interface DecideContext {
+  node: string;
+  role: "sede" | "agent";
+  customerPrefix: string;
+  customerDigits: number;
+  /** The order type this node numbers its own orders in. */
+  orderType: string;
+  /** `YYYY-MM-DD`, from the injected clock. */
+  today: string;
+}

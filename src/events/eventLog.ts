@@ -1,0 +1,64 @@
+import type Database from "better-sqlite3";
+import type { EventEnvelope } from "./envelope.js";
+
+/**
+ * The append-only log table (DESIGN §2). Inserting is the only write; SQLite triggers refuse
+ * UPDATE and DELETE. Callers wrap appends in the transaction that also updates projections.
+ */
+export class EventLog {
+  private readonly insertStmt: Database.Statement;
+  private readonly headStmt: Database.Statement;
+  private readonly bySeqStmt: Database.Statement;
+  private readonly byIdStmt: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO events (id, origin, seq, hlc, at, type, v, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.headStmt = db.prepare(`SELECT seq, hash FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
+    this.bySeqStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE origin = ? AND seq = ?`);
+    this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`);
+  }
+
+  /** The last event recorded for `origin`, or undefined when the log has none. */
+  head(origin: string): { seq: number; hash: string } | undefined {
+    return this.headStmt.get(origin) as { seq: number; hash: string } | undefined;
+  }
+
+  append(e: EventEnvelope): number {
+    const r = this.insertStmt.run(e.id, e.origin, e.seq, e.hlc, e.at, e.type, e.v, e.data, e.prev, e.hash);
+    return Number(r.lastInsertRowid);
+  }
+
+  get(origin: string, seq: number): EventEnvelope | undefined {
+    return this.bySeqStmt.get(origin, seq) as EventEnvelope | undefined;
+  }
+
+  byId(id: string): EventEnvelope | undefined {
+    return this.byIdStmt.get(id) as EventEnvelope | undefined;
+  }
+
+  count(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM events`).get() as { n: number }).n;
+  }
+
+  /** Every event in local append order, streamed (never loaded whole). */
+  iterate(): IterableIterator<EventEnvelope> {
+    return this.db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY pos`).iterate() as IterableIterator<EventEnvelope>;
+  }
+
+  /** Events in append order after local position `afterPos`, at most `limit`. */
+  page(afterPos: number, limit: number): Array<EventEnvelope & { pos: number }> {
+    return this.db.prepare(`SELECT pos, ${COLUMNS} FROM events WHERE pos > ? ORDER BY pos LIMIT ?`).all(afterPos, limit) as Array<
+      EventEnvelope & { pos: number }
+    >;
+  }
+
+  origins(): Array<{ origin: string; events: number; lastSeq: number }> {
+    return this.db
+      .prepare(`SELECT origin, count(*) AS events, max(seq) AS lastSeq FROM events GROUP BY origin ORDER BY origin`)
+      .all() as Array<{ origin: string; events: number; lastSeq: number }>;
+  }
+}
+
+const COLUMNS = "id, origin, seq, hlc, at, type, v, data, prev, hash";

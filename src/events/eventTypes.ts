@@ -1,0 +1,92 @@
+import superjson from "superjson";
+
+/**
+ * Payloads of every event type (DESIGN §2), keyed by type name. Catalogue-like events carry the
+ * entity's whole new state. Decimals are canonical strings (see decimal.ts).
+ */
+export interface EventPayloads {
+  AgentRegistered: { code: string; name: string; orderType: string; customerPrefix: string };
+  OrderTypeDefined: { code: string; description: string; agent: string | null };
+  ProductSaved: { code: string; description: string; unit: string; vat: string };
+  ProductDiscontinued: { code: string };
+  PriceListSaved: { code: string; description: string };
+  GenericPriceSet: { list: string; product: string; price: string };
+  GenericPriceRemoved: { list: string; product: string };
+  CustomerCreated: CustomerState;
+  CustomerUpdated: CustomerState & { createdBy: string };
+  SpecialPriceSet: { customer: string; product: string; price: string; discounts: string[]; supersedes: string | null };
+  SpecialPriceRemoved: { customer: string; product: string; supersedes: string | null };
+  OrderPlaced: {
+    type: string;
+    number: number;
+    year: number;
+    date: string;
+    customer: string;
+    agent: string | null;
+    lines: OrderLine[];
+  };
+  OrderAmended: { order: string; type: string; number: number; lines: OrderLine[] };
+  OrderCancelled: { order: string; type: string; number: number; reason: string };
+}
+
+export interface CustomerState {
+  code: string;
+  name: string;
+  agent: string | null;
+  list: string | null;
+  vatNumber: string | null;
+  city: string | null;
+}
+
+export interface OrderLine {
+  product: string;
+  qty: string;
+  price: string;
+  discounts: string[];
+}
+
+export type EventType = keyof EventPayloads;
+
+/** Current schema version of each payload (the envelope's `v`). */
+export const SCHEMA_VERSION: Record<EventType, number> = {
+  AgentRegistered: 1,
+  OrderTypeDefined: 1,
+  ProductSaved: 1,
+  ProductDiscontinued: 1,
+  PriceListSaved: 1,
+  GenericPriceSet: 1,
+  GenericPriceRemoved: 1,
+  CustomerCreated: 1,
+  CustomerUpdated: 1,
+  SpecialPriceSet: 1,
+  SpecialPriceRemoved: 1,
+  OrderPlaced: 1,
+  OrderAmended: 1,
+  OrderCancelled: 1,
+};
+
+export const EVENT_TYPES = Object.keys(SCHEMA_VERSION) as EventType[];
+
+/** An event before the log gives it an envelope: what a decider returns. */
+export type DraftEvent = { [K in EventType]: { type: K; data: EventPayloads[K] } }[EventType];
+
+/** A decoded event: envelope fields the projections need, plus the typed payload. */
+export type DecodedEvent = DraftEvent & { id: string; origin: string; seq: number; hlc: string; at: string };
+
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(SCHEMA_VERSION, type);
+}
+
+export function encodePayload(data: unknown): string {
+  return superjson.stringify(data);
+}
+
+/**
+ * Decodes a superjson payload. Plain payloads (no `meta`) skip superjson's walk: they are
+ * JSON already, and this is the hot path of rebuild and bulk receive.
+ */
+export function decodePayload(text: string): unknown {
+  const parsed = JSON.parse(text) as { json: unknown; meta?: unknown };
+  if (parsed.meta === undefined) return parsed.json;
+  return superjson.deserialize(parsed as Parameters<typeof superjson.deserialize>[0]);
+}

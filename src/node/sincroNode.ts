@@ -1,0 +1,338 @@
+import { existsSync, openSync, readSync, closeSync } from "node:fs";
+import Database from "better-sqlite3";
+import { monotonicFactory } from "ulid";
+import { DB_SCHEMA_VERSION, LOG_DDL, PROJECTION_DDL } from "../db/schema.js";
+import { IntegrityError, RefusedError, SincroError } from "../errors.js";
+import type { Command } from "../events/commands.js";
+import { decide, NODE_ID, type Decision } from "../events/decide.js";
+import { decodeEnvelope } from "../events/decodeEnvelope.js";
+import type { DecideContext } from "../events/domainState.js";
+import { envelopeProblem, sealEnvelope, type EventEnvelope } from "../events/envelope.js";
+import { EventLog } from "../events/eventLog.js";
+import { SCHEMA_VERSION, encodePayload, type DraftEvent } from "../events/eventTypes.js";
+import { formatHlc, merge, parseHlc, tick, type Hlc } from "../events/hlc.js";
+import { digestProjections, type TableDigest } from "../projections/digest.js";
+import { Projector } from "../projections/projector.js";
+import { ReadModel } from "../projections/readModel.js";
+import { rebuildProjections } from "../projections/rebuild.js";
+import { checkConfig } from "./config.js";
+
+export const SEDE = "SEDE";
+export type Role = "sede" | "agent";
+
+/** Injected time and ids, so tests and property runs control them. */
+export interface NodeEnv {
+  /** Milliseconds since the epoch; defaults to `Date.now`. */
+  now?: () => number;
+  /** ULID source; defaults to one monotonic factory per process. */
+  ulid?: (now: number) => string;
+}
+
+export interface InitOptions extends NodeEnv {
+  role: Role;
+  /** The agent code (agents only). */
+  agent?: string;
+  /** Customer code series: `prefix` + `digits` digits. Defaults: sede "" + 6, agent its code + 6. */
+  customerPrefix?: string;
+  customerDigits?: number;
+  /** The order type this node numbers its orders in. Defaults: sede `SEDE`, agent its code. */
+  orderType?: string;
+}
+
+export interface ExecuteResult {
+  decision: Decision;
+  events: EventEnvelope[];
+}
+
+export interface ReceiveResult {
+  applied: number;
+  duplicates: number;
+  /** Events whose HLC was more than the skew threshold ahead of the local clock. */
+  skewed: Array<{ origin: string; seq: number; aheadMs: number }>;
+}
+
+const processUlid = monotonicFactory();
+const SQLITE_MAGIC = "SQLite format 3\0";
+
+/**
+ * One node (sede or agent) over its SQLite file: executes commands (decide → append →
+ * project, one synchronous transaction), receives events from other nodes, rebuilds.
+ */
+export class SincroNode {
+  readonly db: Database.Database;
+  readonly log: EventLog;
+  readonly read: ReadModel;
+  readonly id: string;
+  readonly role: Role;
+  private readonly projector: Projector;
+  private readonly now: () => number;
+  private readonly ulid: (now: number) => string;
+  private readonly clockGet: Database.Statement;
+  private readonly clockSet: Database.Statement;
+
+  private constructor(db: Database.Database, env: NodeEnv) {
+    this.db = db;
+    this.now = env.now ?? Date.now;
+    this.ulid = env.ulid ?? ((t) => processUlid(t));
+    this.log = new EventLog(db);
+    this.id = this.config("node") as string;
+    this.role = this.config("role") as Role;
+    this.read = new ReadModel(db, this.id);
+    this.projector = new Projector(db);
+    this.clockGet = db.prepare(`SELECT wall, counter FROM clock WHERE one = 1`);
+    this.clockSet = db.prepare(`UPDATE clock SET wall = ?, counter = ? WHERE one = 1`);
+  }
+
+  /** Creates a new node database at `file` (refused if one exists there). */
+  static init(file: string, options: InitOptions): SincroNode {
+    if (options.role !== "sede" && options.role !== "agent") {
+      throw new RefusedError("role", `role "${String(options.role)}" must be "sede" or "agent"`);
+    }
+    let node: string;
+    if (options.role === "agent") {
+      if (options.agent === undefined) throw new RefusedError("agent", "an agent node needs --agent CODE (e.g. AG01)", { code: "MISSING" });
+      if (!NODE_ID.test(options.agent) || options.agent === SEDE) {
+        throw new RefusedError("agent", `agent code "${options.agent}" must be 1 to 8 capital letters or digits, and not SEDE`);
+      }
+      node = options.agent;
+    } else {
+      if (options.agent !== undefined) throw new RefusedError("agent", "--agent is only for an agent node (the sede's id is SEDE)");
+      node = SEDE;
+    }
+    const prefix = options.customerPrefix ?? (options.role === "agent" ? node : "");
+    const digits = options.customerDigits ?? 6;
+    if (!/^[A-Z0-9]{0,8}$/.test(prefix)) throw new RefusedError("customer-prefix", `customer prefix "${prefix}" must be up to 8 capital letters or digits`);
+    if (options.role === "agent" && prefix === "") {
+      throw new RefusedError("customer-prefix", "an agent's customer prefix must not be empty, or its codes could collide with the sede's");
+    }
+    if (!Number.isInteger(digits) || digits < 3 || digits > 12) {
+      throw new RefusedError("customer-digits", `customer digits ${digits} must be a whole number from 3 to 12`);
+    }
+    const orderType = options.orderType ?? node;
+    if (!NODE_ID.test(orderType)) throw new RefusedError("order-type", `order type "${orderType}" must be 1 to 8 capital letters or digits`);
+    if (existsSync(file)) {
+      throw new RefusedError("db", `init ${file}: a file already exists there; choose another --db or remove it`, { code: "EXISTS" });
+    }
+    const db = tune(openSqlite(file, true));
+    try {
+      db.transaction(() => {
+        db.exec(LOG_DDL);
+        db.exec(PROJECTION_DDL);
+        const put = db.prepare(`INSERT INTO node_config (key, value) VALUES (?, ?)`);
+        put.run("schema", String(DB_SCHEMA_VERSION));
+        put.run("node", node);
+        put.run("role", options.role);
+        put.run("customer.prefix", prefix);
+        put.run("customer.digits", String(digits));
+        put.run("order.type", orderType);
+      })();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    const created = new SincroNode(db, options);
+    created.execute({
+      kind: "DefineOrderType",
+      code: orderType,
+      description: options.role === "sede" ? "Orders entered at the sede" : `Orders of agent ${node}`,
+      agent: options.role === "sede" ? null : node,
+    });
+    return created;
+  }
+
+  /** Opens an existing node database; refuses a missing file or one that is not a sincro node. */
+  static open(file: string, env: NodeEnv = {}): SincroNode {
+    if (file !== ":memory:" && !existsSync(file)) {
+      throw new RefusedError("db", `open ${file}: no sincro node there; create one with "sincro init --role sede|agent --db ${file}"`, {
+        code: "NO_NODE",
+      });
+    }
+    const db = openSqlite(file, false);
+    try {
+      const row = db.prepare(`SELECT value FROM node_config WHERE key = 'schema'`).get() as { value: string } | undefined;
+      if (!row) throw new Error("no schema key");
+      if (Number(row.value) > DB_SCHEMA_VERSION) {
+        throw new RefusedError("db", `open ${file}: written by a newer sincro (schema ${row.value}); upgrade sincro`, { code: "NEWER_SCHEMA" });
+      }
+    } catch (err) {
+      db.close();
+      if (err instanceof SincroError) throw err;
+      throw new RefusedError("db", `open ${file}: not a sincro node database`, { code: "NOT_A_NODE", cause: err });
+    }
+    return new SincroNode(tune(db), env);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  config(key: string): string | undefined {
+    const row = this.db.prepare(`SELECT value FROM node_config WHERE key = ?`).get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  /** Sets a user configuration key (checked against the known keys). */
+  setConfig(key: string, value: string): void {
+    checkConfig(key, value);
+    this.db.prepare(`INSERT INTO node_config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
+  configEntries(): Array<{ key: string; value: string }> {
+    return this.db.prepare(`SELECT key, value FROM node_config ORDER BY key`).all() as Array<{ key: string; value: string }>;
+  }
+
+  context(now = this.now()): DecideContext {
+    return {
+      node: this.id,
+      role: this.role,
+      customerPrefix: this.config("customer.prefix") ?? "",
+      customerDigits: Number(this.config("customer.digits") ?? "6"),
+      orderType: this.config("order.type") ?? this.id,
+      today: new Date(now).toISOString().slice(0, 10),
+    };
+  }
+
+  /**
+   * Decides `command` against the current projections and, in one transaction, appends the
+   * resulting events and projects them. A refusal throws before anything is written.
+   */
+  execute(command: Command): ExecuteResult {
+    return this.db.transaction((): ExecuteResult => {
+      const now = this.now();
+      const decision = decide(command, this.read, this.context(now));
+      const events = decision.events.map((draft) => this.appendLocal(draft, now));
+      return { decision, events };
+    }).immediate();
+  }
+
+  private clock(): Hlc {
+    return this.clockGet.get() as Hlc;
+  }
+
+  private appendLocal(draft: DraftEvent, now: number): EventEnvelope {
+    const hlc = tick(this.clock(), now);
+    this.clockSet.run(hlc.wall, hlc.counter);
+    const head = this.log.head(this.id);
+    const envelope = sealEnvelope({
+      id: this.ulid(now),
+      origin: this.id,
+      seq: (head?.seq ?? 0) + 1,
+      hlc: formatHlc(hlc, this.id),
+      at: new Date(now).toISOString(),
+      type: draft.type,
+      v: SCHEMA_VERSION[draft.type],
+      data: encodePayload(draft.data),
+      prev: head?.hash ?? "",
+    });
+    this.log.append(envelope);
+    this.projector.apply({ ...draft, id: envelope.id, origin: envelope.origin, seq: envelope.seq, hlc: envelope.hlc, at: envelope.at } as never);
+    return envelope;
+  }
+
+  /**
+   * Verifies and appends events recorded by other nodes, projecting each, in the caller's
+   * transaction if there is one (so a segment and its cursor commit together). An event
+   * already held with the same hash is skipped; one that breaks its origin's hash chain or
+   * sequence throws {@link IntegrityError} and nothing of the batch is kept.
+   */
+  receive(envelopes: Iterable<EventEnvelope>, source = "received events"): ReceiveResult {
+    const run = (): ReceiveResult => {
+      const result: ReceiveResult = { applied: 0, duplicates: 0, skewed: [] };
+      const heads = new Map<string, { seq: number; hash: string }>();
+      const now = this.now();
+      const skewMs = Number(this.config("skew.hours") ?? "24") * 3_600_000;
+      let clock = this.clock();
+      for (const e of envelopes) {
+        const problem = envelopeProblem(e);
+        if (problem) throw new IntegrityError(`receive ${source}: event ${describe(e)} refused: ${problem}`, { code: "BAD_EVENT" });
+        if (e.origin === this.id) {
+          throw new IntegrityError(
+            `receive ${source}: event ${e.origin}#${e.seq} claims to come from this node (${this.id}); another PC may be using this node's code`,
+            { code: "FORK" },
+          );
+        }
+        let head = heads.get(e.origin);
+        if (!head) {
+          head = this.log.head(e.origin) ?? { seq: 0, hash: "" };
+          heads.set(e.origin, head);
+        }
+        if (e.seq <= head.seq) {
+          const held = e.seq === head.seq ? { hash: head.hash } : this.log.get(e.origin, e.seq);
+          if (held && held.hash === e.hash) {
+            result.duplicates++;
+            continue;
+          }
+          throw new IntegrityError(
+            `receive ${source}: event ${e.origin}#${e.seq} differs from the one already received with that number: two PCs may be using agent code ${e.origin}`,
+            { code: "FORK" },
+          );
+        }
+        if (e.seq !== head.seq + 1) {
+          throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} arrived before ${e.origin}#${head.seq + 1} (gap in sequence)`, {
+            code: "GAP",
+          });
+        }
+        if (e.prev !== head.hash) {
+          throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} does not chain to ${e.origin}#${head.seq} (prev hash differs)`, {
+            code: "BROKEN_CHAIN",
+          });
+        }
+        const remote = parseHlc(e.hlc);
+        if (!remote || remote.origin !== e.origin) {
+          throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} has a malformed hlc "${e.hlc}"`, { code: "BAD_EVENT" });
+        }
+        if (remote.wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: remote.wall - now });
+        clock = merge(clock, remote, now);
+        const decoded = decodeEnvelope(e);
+        this.log.append(e);
+        this.projector.apply(decoded);
+        heads.set(e.origin, { seq: e.seq, hash: e.hash });
+        result.applied++;
+      }
+      this.clockSet.run(clock.wall, clock.counter);
+      return result;
+    };
+    return this.db.inTransaction ? run() : this.db.transaction(run).immediate();
+  }
+
+  /** Drops and replays the projections; returns the digests before and after. */
+  rebuild(onProgress?: (done: number) => void): { before: TableDigest[]; after: TableDigest[]; events: number } {
+    const before = digestProjections(this.db);
+    const events = rebuildProjections(this.db, onProgress);
+    const after = digestProjections(this.db);
+    return { before, after, events };
+  }
+
+  digests(): TableDigest[] {
+    return digestProjections(this.db);
+  }
+}
+
+function describe(e: unknown): string {
+  const r = (typeof e === "object" && e !== null ? e : {}) as Record<string, unknown>;
+  return `${String(r.origin ?? "?")}#${String(r.seq ?? "?")}`;
+}
+
+function openSqlite(file: string, create: boolean): Database.Database {
+  if (!create && file !== ":memory:") {
+    // Refuse a file that is not SQLite before better-sqlite3 gets to it, with a plain message.
+    const fd = openSync(file, "r");
+    const head = Buffer.alloc(16);
+    const n = readSync(fd, head, 0, 16, 0);
+    closeSync(fd);
+    if (n < 16 || head.toString("latin1") !== SQLITE_MAGIC) {
+      throw new RefusedError("db", `open ${file}: not a sincro node database (not an SQLite file)`, { code: "NOT_A_NODE" });
+    }
+  }
+  return new Database(file, { fileMustExist: !create });
+}
+
+/** Pragmas of a node database; applied only once the file is known to be a node (WAL mode writes to the file). */
+function tune(db: Database.Database): Database.Database {
+  db.pragma("journal_mode = WAL");
+  // WAL + NORMAL survives a process crash at any point; only an OS crash can lose the last commits.
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = OFF");
+  db.pragma("busy_timeout = 5000");
+  return db;
+}

@@ -1,0 +1,217 @@
+import type Database from "better-sqlite3";
+import type {
+  AgentView,
+  CustomerView,
+  DomainState,
+  OrderTypeView,
+  OrderView,
+  ProductView,
+  SpecialPriceView,
+} from "../events/domainState.js";
+
+interface CustomerRow {
+  code: string;
+  created_by: string;
+  name: string;
+  agent: string | null;
+  list: string | null;
+  vat_number: string | null;
+  city: string | null;
+}
+
+/** The projections seen through the {@link DomainState} port, plus the listings of the CLI. */
+export class ReadModel implements DomainState {
+  private readonly stmts = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly localNode: string,
+  ) {}
+
+  private q(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  agent(code: string): AgentView | undefined {
+    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix FROM agents WHERE code = ?`).get(code) as
+      | AgentView
+      | undefined;
+  }
+
+  agents(): AgentView[] {
+    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix FROM agents ORDER BY code`).all() as AgentView[];
+  }
+
+  orderType(code: string): OrderTypeView | undefined {
+    return this.q(`SELECT code, description, agent FROM order_types WHERE code = ?`).get(code) as OrderTypeView | undefined;
+  }
+
+  product(code: string): ProductView | undefined {
+    const row = this.q(`SELECT code, description, unit, vat, active FROM products WHERE code = ?`).get(code) as
+      | (Omit<ProductView, "active"> & { active: number })
+      | undefined;
+    return row && { ...row, active: row.active === 1 };
+  }
+
+  priceList(code: string): { code: string; description: string } | undefined {
+    return this.q(`SELECT code, description FROM price_lists WHERE code = ?`).get(code) as { code: string; description: string } | undefined;
+  }
+
+  genericPrice(list: string, product: string): string | undefined {
+    const row = this.q(`SELECT price FROM prices WHERE list = ? AND product = ?`).get(list, product) as { price: string } | undefined;
+    return row?.price;
+  }
+
+  customer(code: string): CustomerView | undefined {
+    const row = this.q(
+      `SELECT code, created_by, name, agent, list, vat_number, city FROM customers WHERE code = ?
+       ORDER BY created_by = ? DESC, created_by LIMIT 1`,
+    ).get(code, this.localNode) as CustomerRow | undefined;
+    return row && toCustomer(row);
+  }
+
+  lastCustomerNumber(prefix: string, digits: number): number {
+    const pattern = prefix.replace(/[[\]*?]/g, "") + "[0-9]".repeat(digits);
+    const row = this.q(`SELECT max(code) AS code FROM customers WHERE code GLOB ?`).get(pattern) as { code: string | null };
+    return row.code === null ? 0 : Number(row.code.slice(prefix.length));
+  }
+
+  specialPrice(customer: string, product: string): SpecialPriceView | undefined {
+    const row = this.q(
+      `SELECT customer, product, price, discounts, removed, hlc, origin, event_id FROM special_prices WHERE customer = ? AND product = ?`,
+    ).get(customer, product) as
+      | { customer: string; product: string; price: string | null; discounts: string; removed: number; hlc: string; origin: string; event_id: string }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      customer: row.customer,
+      product: row.product,
+      price: row.price,
+      discounts: JSON.parse(row.discounts) as string[],
+      removed: row.removed === 1,
+      hlc: row.hlc,
+      origin: row.origin,
+      eventId: row.event_id,
+    };
+  }
+
+  lastOrderNumber(type: string): number {
+    const row = this.q(`SELECT max(number) AS n FROM orders WHERE type = ?`).get(type) as { n: number | null };
+    return row.n ?? 0;
+  }
+
+  order(type: string, number: number): OrderView | undefined {
+    return this.q(
+      `SELECT id, type, number, customer, origin, status FROM orders WHERE type = ? AND number = ?
+       ORDER BY origin = ? DESC, origin LIMIT 1`,
+    ).get(type, number, this.localNode) as OrderView | undefined;
+  }
+
+  // Listings of the command line (DESIGN §6 fields, camelCase, decimals as strings).
+
+  listCustomers(): CustomerListing[] {
+    const rows = this.q(`SELECT code, created_by, name, agent, list, vat_number, city FROM customers ORDER BY code, created_by`).all() as CustomerRow[];
+    return rows.map((r) => ({ code: r.code, name: r.name, agent: r.agent, list: r.list, origin: r.created_by, vatNumber: r.vat_number, city: r.city }));
+  }
+
+  listProducts(): ProductListing[] {
+    const rows = this.q(`SELECT code, description, unit, vat, active FROM products ORDER BY code`).all() as Array<
+      Omit<ProductListing, "active"> & { active: number }
+    >;
+    return rows.map((r) => ({ ...r, active: r.active === 1 }));
+  }
+
+  listPrices(): PriceListing[] {
+    return this.q(`SELECT list, product, price FROM prices ORDER BY list, product`).all() as PriceListing[];
+  }
+
+  listSpecialPrices(customer?: string): SpecialPriceListing[] {
+    const rows = this.q(
+      `SELECT customer, product, price, discounts, hlc, origin FROM special_prices
+       WHERE removed = 0 AND (?1 IS NULL OR customer = ?1) ORDER BY customer, product`,
+    ).all(customer ?? null) as Array<Omit<SpecialPriceListing, "discounts"> & { discounts: string }>;
+    return rows.map((r) => ({ ...r, discounts: JSON.parse(r.discounts) as string[] }));
+  }
+
+  listOrders(): OrderListing[] {
+    const orders = this.q(
+      `SELECT id, type, number, year, date, customer, agent, origin, status FROM orders ORDER BY type, number, origin`,
+    ).all() as Array<Omit<OrderListing, "lines"> & { id: string }>;
+    const lines = this.q(`SELECT product, qty, price, discounts FROM order_lines WHERE order_id = ? ORDER BY line_no`);
+    return orders.map(({ id, ...o }) => ({
+      ...o,
+      lines: (lines.all(id) as Array<{ product: string; qty: string; price: string; discounts: string }>).map((l) => ({
+        product: l.product,
+        qty: l.qty,
+        price: l.price,
+        discounts: JSON.parse(l.discounts) as string[],
+      })),
+    }));
+  }
+
+  listConflicts(): ConflictListing[] {
+    return this.q(`SELECT kind, key, detail, event_id AS eventId, other_id AS otherId, winner_id AS winnerId FROM conflicts ORDER BY id`).all() as ConflictListing[];
+  }
+
+  listAgents(): AgentView[] {
+    return this.agents();
+  }
+}
+
+function toCustomer(r: CustomerRow): CustomerView {
+  return { code: r.code, createdBy: r.created_by, name: r.name, agent: r.agent, list: r.list, vatNumber: r.vat_number, city: r.city };
+}
+
+export interface CustomerListing {
+  code: string;
+  name: string;
+  agent: string | null;
+  list: string | null;
+  origin: string;
+  vatNumber: string | null;
+  city: string | null;
+}
+export interface ProductListing {
+  code: string;
+  description: string;
+  unit: string;
+  vat: string;
+  active: boolean;
+}
+export interface PriceListing {
+  list: string;
+  product: string;
+  price: string;
+}
+export interface SpecialPriceListing {
+  customer: string;
+  product: string;
+  price: string;
+  discounts: string[];
+  hlc: string;
+  origin: string;
+}
+export interface OrderListing {
+  type: string;
+  number: number;
+  year: number;
+  date: string;
+  customer: string;
+  agent: string | null;
+  origin: string;
+  status: string;
+  lines: Array<{ product: string; qty: string; price: string; discounts: string[] }>;
+}
+export interface ConflictListing {
+  kind: string;
+  key: string;
+  detail: string;
+  eventId: string;
+  otherId: string | null;
+  winnerId: string | null;
+}
