@@ -232,61 +232,67 @@ export class SincroNode {
   /**
    * Verifies and appends events recorded by other nodes, projecting each, in the caller's
    * transaction if there is one (so a segment and its cursor commit together). An event
-   * already held with the same hash is skipped; one that breaks its origin's hash chain or
-   * sequence throws {@link IntegrityError} and nothing of the batch is kept.
+   * already held with the same hash is skipped; one that differs from the event held under its
+   * number, or breaks its origin's hash chain, throws {@link IntegrityError} and nothing of the
+   * batch is kept.
+   *
+   * `chain: "full"` expects each origin's complete log (an export, a replica): gapless seq.
+   * `chain: "partial"` (the default) is what a stream delivers: only the events routed to this
+   * node, so seq may skip numbers; the chain is checked wherever the previous event is held.
    */
-  receive(envelopes: Iterable<EventEnvelope>, source = "received events"): ReceiveResult {
+  receive(envelopes: Iterable<EventEnvelope>, options: { source?: string; chain?: "full" | "partial" } = {}): ReceiveResult {
+    const source = options.source ?? "received events";
+    const full = options.chain === "full";
     const run = (): ReceiveResult => {
       const result: ReceiveResult = { applied: 0, duplicates: 0, skewed: [] };
       const heads = new Map<string, { seq: number; hash: string }>();
       const now = this.now();
       const skewMs = Number(this.config("skew.hours") ?? "24") * 3_600_000;
       let clock = this.clock();
+      const fail = (e: EventEnvelope, code: string, why: string): never => {
+        throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} ${why}`, { code });
+      };
       for (const e of envelopes) {
         const problem = envelopeProblem(e);
         if (problem) throw new IntegrityError(`receive ${source}: event ${describe(e)} refused: ${problem}`, { code: "BAD_EVENT" });
         if (e.origin === this.id) {
-          throw new IntegrityError(
-            `receive ${source}: event ${e.origin}#${e.seq} claims to come from this node (${this.id}); another PC may be using this node's code`,
-            { code: "FORK" },
-          );
+          fail(e, "FORK", `claims to come from this node (${this.id}); another PC may be using this node's code`);
         }
         let head = heads.get(e.origin);
         if (!head) {
           head = this.log.head(e.origin) ?? { seq: 0, hash: "" };
           heads.set(e.origin, head);
         }
-        if (e.seq <= head.seq) {
-          const held = e.seq === head.seq ? { hash: head.hash } : this.log.get(e.origin, e.seq);
-          if (held && held.hash === e.hash) {
+        // Only a number at or below the newest held can already be here.
+        const held = e.seq <= head.seq ? this.log.get(e.origin, e.seq) : undefined;
+        if (held) {
+          if (held.hash === e.hash) {
             result.duplicates++;
             continue;
           }
-          throw new IntegrityError(
-            `receive ${source}: event ${e.origin}#${e.seq} differs from the one already received with that number: two PCs may be using agent code ${e.origin}`,
-            { code: "FORK" },
-          );
+          fail(e, "FORK", `differs from the one already received with that number: two PCs may be using the code ${e.origin}`);
         }
-        if (e.seq !== head.seq + 1) {
-          throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} arrived before ${e.origin}#${head.seq + 1} (gap in sequence)`, {
-            code: "GAP",
-          });
-        }
-        if (e.prev !== head.hash) {
-          throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} does not chain to ${e.origin}#${head.seq} (prev hash differs)`, {
-            code: "BROKEN_CHAIN",
-          });
+        if (full && e.seq !== head.seq + 1) fail(e, "GAP", `arrived before ${e.origin}#${head.seq + 1} (gap in sequence)`);
+        const prevHash = e.seq === 1 ? "" : e.seq === head.seq + 1 ? head.hash : this.log.get(e.origin, e.seq - 1)?.hash;
+        if (prevHash !== undefined && prevHash !== e.prev) {
+          fail(e, "BROKEN_CHAIN", `does not chain to ${e.origin}#${e.seq - 1} (prev hash differs): altered or forged`);
         }
         const remote = parseHlc(e.hlc);
-        if (!remote || remote.origin !== e.origin) {
-          throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} has a malformed hlc "${e.hlc}"`, { code: "BAD_EVENT" });
-        }
-        if (remote.wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: remote.wall - now });
-        clock = merge(clock, remote, now);
+        if (!remote || remote.origin !== e.origin) fail(e, "BAD_EVENT", `has a malformed hlc "${e.hlc}"`);
+        const wall = (remote as Hlc).wall;
+        if (wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: wall - now });
+        clock = merge(clock, remote as Hlc, now);
         const decoded = decodeEnvelope(e);
-        this.log.append(e);
+        try {
+          this.log.append(e);
+        } catch (cause) {
+          throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} reuses the id ${e.id} of another event`, {
+            code: "DUPLICATE_ID",
+            cause,
+          });
+        }
         this.projector.apply(decoded);
-        heads.set(e.origin, { seq: e.seq, hash: e.hash });
+        if (e.seq > head.seq) heads.set(e.origin, { seq: e.seq, hash: e.hash });
         result.applied++;
       }
       this.clockSet.run(clock.wall, clock.counter);

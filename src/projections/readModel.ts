@@ -133,8 +133,8 @@ export class ReadModel implements DomainState {
   listSpecialPrices(customer?: string): SpecialPriceListing[] {
     const rows = this.q(
       `SELECT customer, product, price, discounts, hlc, origin FROM special_prices
-       WHERE removed = 0 AND (?1 IS NULL OR customer = ?1) ORDER BY customer, product`,
-    ).all(customer ?? null) as Array<Omit<SpecialPriceListing, "discounts"> & { discounts: string }>;
+       WHERE removed = 0 AND (@customer IS NULL OR customer = @customer) ORDER BY customer, product`,
+    ).all({ customer: customer ?? null }) as Array<Omit<SpecialPriceListing, "discounts"> & { discounts: string }>;
     return rows.map((r) => ({ ...r, discounts: JSON.parse(r.discounts) as string[] }));
   }
 

@@ -1,0 +1,348 @@
+import { posix } from "node:path";
+import { Readable, Writable } from "node:stream";
+import type { ConnectionOptions } from "node:tls";
+import { Client, FTPError } from "basic-ftp";
+import { TransportError } from "../errors.js";
+import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
+import type { RemoteFile, Transport, TransportStats } from "./transport.js";
+
+/** Where and how to reach the FTP server of a parking area. */
+export interface FtpTransportOptions {
+  host: string;
+  /** Default 21, or 990 with implicit TLS. */
+  port?: number;
+  user: string;
+  password: string;
+  /**
+   * Root of the parking area on the server. An absolute path (`/`, `/sincro`) costs nothing; a
+   * relative one (default `""`, the login folder) is resolved with one `PWD` the first time.
+   */
+  dir?: string;
+  /** `false` plain FTP (default), `true` explicit FTPS (`AUTH TLS`), `"implicit"` implicit FTPS. */
+  secure?: boolean | "implicit";
+  /**
+   * Accept any certificate, e.g. a self-signed one. This also accepts an impostor's
+   * certificate: prefer `ca` where the server's certificate can be copied.
+   */
+  allowSelfSigned?: boolean;
+  /** Certificate(s) to trust for this server (PEM), e.g. its own self-signed certificate. */
+  ca?: string | Buffer;
+  /** Limit for each reply and for silence on a data connection. Default 30 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * A parking area on an FTP server, over basic-ftp (DESIGN §4.1, contract in `transport.ts`).
+ *
+ * One connection is opened on the first call and reused by every later call, so a sync logs in
+ * once; calls are queued, never interleaved. After a dropped connection the failing call throws and
+ * the next call connects again. Paths are sent absolute from `dir`, so the server's working folder
+ * never matters. Passive mode (EPSV, else PASV) and binary type.
+ *
+ * `stats().commands` counts every command written on the control connection after the login
+ * succeeded (`TYPE I`, `PBSZ`/`PROT` with TLS, each `EPSV` before a transfer, `QUIT`), which is the
+ * number of round trips a sync pays. On a healthy server: `list` 2 (EPSV, LIST), `read` 2 (EPSV,
+ * RETR), `write` 4 (EPSV, STOR, RNFR, RNTO), `delete` 1 (DELE), `ensureDir` 1 (MKD) or 2 (MKD,
+ * CWD when it exists). Error paths add a probe (`SIZE` or `CWD`) to tell "missing" from "refused".
+ */
+export class FtpTransport implements Transport {
+  readonly describe: string;
+  private readonly options: Required<Omit<FtpTransportOptions, "ca">> & { ca: string | Buffer | undefined };
+  private readonly counters: TransportStats = { commands: 0, bytesSent: 0, bytesReceived: 0 };
+  private client: Client | undefined;
+  /** Absolute server path of the parking area's root, known after the first login. */
+  private root: string | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(options: FtpTransportOptions) {
+    const secure = options.secure ?? false;
+    this.options = {
+      host: options.host,
+      port: options.port ?? (secure === "implicit" ? 990 : 21),
+      user: options.user,
+      password: options.password,
+      dir: options.dir ?? "",
+      secure,
+      allowSelfSigned: options.allowSelfSigned ?? false,
+      ca: options.ca,
+      timeoutMs: options.timeoutMs ?? 30_000,
+    };
+    const dir = this.options.dir;
+    const tls = secure === true ? " (TLS)" : secure === "implicit" ? " (implicit TLS)" : "";
+    this.describe =
+      `ftp://${encodeURIComponent(this.options.user)}@${this.options.host}:${this.options.port}` +
+      `${dir.startsWith("/") ? dir : `/${dir}`}${tls}`;
+    if (dir.startsWith("/")) this.root = posix.normalize(dir);
+  }
+
+  async list(dir: string): Promise<RemoteFile[]> {
+    const names = splitRemotePath("list", dir);
+    return this.perform("list", dir, async (client) => {
+      const path = this.absolute(names);
+      let entries;
+      try {
+        entries = await client.list(path);
+      } catch (err) {
+        // vsftpd lists a missing folder as empty; others refuse it. Refused for another reason
+        // (permissions) is an error, and only the server can tell which: ask it with CWD.
+        if (err instanceof FTPError && !(await this.folderExists(client, path))) return [];
+        throw err;
+      }
+      return entries
+        .filter((entry) => entry.isFile)
+        .map((entry) => ({ name: entry.name, size: entry.size }))
+        .sort((a, b) => compareNames(a.name, b.name));
+    });
+  }
+
+  async read(path: string): Promise<Buffer | null> {
+    const names = splitRemotePath("download", path);
+    return this.perform("download", path, async (client) => {
+      const remote = this.absolute(names);
+      const chunks: Buffer[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(chunk);
+          done();
+        },
+      });
+      try {
+        await client.downloadTo(sink, remote);
+      } catch (err) {
+        if (!(err instanceof FTPError)) throw err;
+        if (await this.fileExists(client, remote)) {
+          throw this.failure("download", this.at(path), err, "the file exists but the server refused to send it: the FTP user needs read permission");
+        }
+        return null;
+      }
+      const bytes = Buffer.concat(chunks);
+      this.counters.bytesReceived += bytes.length;
+      return bytes;
+    });
+  }
+
+  async write(path: string, bytes: Buffer): Promise<void> {
+    const names = splitRemotePath("upload", path);
+    const name = names.pop();
+    if (name === undefined) throw new TransportError(`upload "": a file needs a name`, { code: "TRANSPORT_PATH" });
+    return this.perform("upload", path, async (client) => {
+      const finalPath = this.absolute([...names, name]);
+      const tempPath = this.absolute([...names, tempNameFor(name)]);
+      try {
+        await client.uploadFrom(this.uploadSource(bytes), tempPath);
+      } catch (err) {
+        // Refused: most often because the folder does not exist yet. Create it and try once more.
+        if (!(err instanceof FTPError) || names.length === 0) throw err;
+        await this.makeFolder(client, this.absolute(names), names.join("/"));
+        try {
+          await client.uploadFrom(this.uploadSource(bytes), tempPath);
+        } catch (again) {
+          if (again instanceof FTPError) {
+            throw this.failure("upload", this.at(path), again, storeHint(again.code));
+          }
+          throw again;
+        }
+      }
+      try {
+        await client.rename(tempPath, finalPath);
+      } catch (err) {
+        if (err instanceof FTPError) {
+          await client.sendIgnoringError(`DELE ${tempPath}`);
+          throw this.failure(
+            "upload",
+            this.at(path),
+            err,
+            "the server refused to rename the uploaded file onto its final name: the FTP user needs permission to rename and overwrite files",
+          );
+        }
+        throw err;
+      }
+      this.counters.bytesSent += bytes.length;
+    });
+  }
+
+  async delete(path: string): Promise<void> {
+    const names = splitRemotePath("delete", path);
+    return this.perform("delete", path, async (client) => {
+      const remote = this.absolute(names);
+      try {
+        await client.send(`DELE ${remote}`);
+      } catch (err) {
+        if (!(err instanceof FTPError)) throw err;
+        if (await this.fileExists(client, remote)) {
+          throw this.failure("delete", this.at(path), err, "the file is still there: the FTP user needs permission to delete files");
+        }
+      }
+    });
+  }
+
+  async ensureDir(dir: string): Promise<void> {
+    const names = splitRemotePath("create folder", dir);
+    return this.perform("create folder", dir, (client) => this.makeFolder(client, this.absolute(names), dir));
+  }
+
+  async close(): Promise<void> {
+    await this.exclusively(async () => this.drop());
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  /**
+   * The stream an upload sends. A separate step so that tests can make an upload die halfway,
+   * as a crash or a cut line would.
+   */
+  protected uploadSource(bytes: Buffer): Readable {
+    return Readable.from([bytes]);
+  }
+
+  private at(path: string): string {
+    return `${path === "" ? "(root)" : path} on ${this.describe}`;
+  }
+
+  private absolute(names: readonly string[]): string {
+    const root = this.root ?? "/";
+    if (names.length === 0) return root;
+    return root === "/" ? `/${names.join("/")}` : `${root}/${names.join("/")}`;
+  }
+
+  /** Runs one call on the shared connection, after the calls already queued. */
+  private perform<T>(operation: string, path: string, body: (client: Client) => Promise<T>): Promise<T> {
+    return this.exclusively(async () => {
+      const client = await this.connection();
+      try {
+        return await body(client);
+      } catch (err) {
+        if (err instanceof TransportError) throw err;
+        // A reply (FTPError) leaves the session usable; anything else (socket closed, timeout,
+        // data connection lost) leaves it in an unknown state: start afresh on the next call.
+        if (!(err instanceof FTPError)) this.drop();
+        throw this.failure(operation, this.at(path), err);
+      }
+    });
+  }
+
+  private exclusively<T>(body: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(body);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private drop(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  private async connection(): Promise<Client> {
+    if (this.client !== undefined && !this.client.closed) return this.client;
+    this.drop();
+    const { host, port, user, password, secure, timeoutMs } = this.options;
+    const client = new Client(timeoutMs);
+    let loggedIn = false;
+    const ftp = client.ftp;
+    const sendOnControl = ftp.send.bind(ftp);
+    // Every command basic-ftp writes, including those of its own helpers, goes through here.
+    ftp.send = (command: string) => {
+      if (loggedIn) this.counters.commands++;
+      sendOnControl(command);
+    };
+    const tlsOptions: ConnectionOptions = { host, rejectUnauthorized: !this.options.allowSelfSigned };
+    if (this.options.ca !== undefined) tlsOptions.ca = this.options.ca;
+    try {
+      try {
+        if (secure === "implicit") await client.connectImplicitTLS(host, port, tlsOptions);
+        else await client.connect(host, port);
+        if (secure === true) await client.useTLS(tlsOptions);
+      } catch (err) {
+        throw this.failure("connect to", this.describe, err, undefined, "TRANSPORT_CONNECT");
+      }
+      try {
+        await client.login(user, password);
+      } catch (err) {
+        const hint = err instanceof FTPError ? "check the FTP user name and password" : undefined;
+        throw this.failure("log in to", `${this.describe} as ${JSON.stringify(user)}`, err, hint, "TRANSPORT_LOGIN");
+      }
+      loggedIn = true;
+      try {
+        await client.send("TYPE I");
+        if (secure !== false) {
+          await client.send("PBSZ 0");
+          await client.send("PROT P");
+        }
+        if (this.root === undefined) this.root = posix.join(await client.pwd(), this.options.dir);
+      } catch (err) {
+        throw this.failure("set up session with", this.describe, err, undefined, "TRANSPORT_CONNECT");
+      }
+    } catch (err) {
+      // basic-ftp keeps the socket open after a failed login; with TLS the process would hang.
+      client.close();
+      throw err;
+    }
+    this.client = client;
+    return client;
+  }
+
+  /** Creates `remote` and any missing parent; an existing folder is fine. */
+  private async makeFolder(client: Client, remote: string, what: string): Promise<void> {
+    const made = await client.sendIgnoringError(`MKD ${remote}`);
+    if (made.code === 257 || (await this.folderExists(client, remote))) return;
+    const parent = posix.dirname(remote);
+    if (parent === remote) {
+      throw this.failure("create folder", this.at(what), new FTPError(made), "the parking area's root folder does not exist");
+    }
+    await this.makeFolder(client, parent, what);
+    const again = await client.sendIgnoringError(`MKD ${remote}`);
+    if (again.code === 257 || (await this.folderExists(client, remote))) return;
+    throw this.failure("create folder", this.at(what), new FTPError(again), "the FTP user needs permission to create folders");
+  }
+
+  /** `CWD` is the one folder test every server has; the working folder is never relied on. */
+  private async folderExists(client: Client, remote: string): Promise<boolean> {
+    const reply = await client.sendIgnoringError(`CWD ${remote}`);
+    return reply.code >= 200 && reply.code < 300;
+  }
+
+  private async fileExists(client: Client, remote: string): Promise<boolean> {
+    const reply = await client.sendIgnoringError(`SIZE ${remote}`);
+    return reply.code === 213;
+  }
+
+  private failure(operation: string, what: string, err: unknown, hint?: string, code?: string): TransportError {
+    let detail: string;
+    let reply: number | undefined;
+    if (err instanceof FTPError) {
+      reply = err.code;
+      detail = `the server replied "${err.message.trim().replace(/\s*\r?\n\s*/g, " ")}"`;
+    } else {
+      detail = err instanceof Error ? err.message : String(err);
+      hint ??= networkHint(detail, this.options.timeoutMs);
+    }
+    const message = `${operation} ${what}: ${detail}${hint === undefined ? "" : ` (${hint})`}`;
+    const options: { cause: unknown; reply?: number; code?: string } = { cause: err };
+    if (reply !== undefined) options.reply = reply;
+    if (code !== undefined) options.code = code;
+    return new TransportError(message, options);
+  }
+}
+
+function storeHint(reply: number): string {
+  if (reply === 452 || reply === 552) return "the server's disk is full or the FTP user's quota is used up";
+  return "the FTP user needs permission to create files in this folder";
+}
+
+function networkHint(detail: string, timeoutMs: number): string | undefined {
+  if (detail.includes("ECONNREFUSED")) return "nothing answers at that address and port: is the FTP server running?";
+  if (detail.includes("ENOTFOUND") || detail.includes("EAI_AGAIN")) return "the host name cannot be resolved";
+  if (/certificate|self[- ]signed|CERT_|altnames/i.test(detail)) {
+    return "the server's TLS certificate is not trusted: give its certificate as `ca`, or allow self-signed certificates";
+  }
+  if (detail.includes("passive mode") || detail.includes("data socket")) {
+    return "the data connection failed: a firewall may block the server's passive ports";
+  }
+  if (/timeout|ETIMEDOUT/i.test(detail)) return `no answer within ${Math.round(timeoutMs / 1000)} s: a firewall may block the connection`;
+  return undefined;
+}

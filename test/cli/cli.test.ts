@@ -1,0 +1,134 @@
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sincro } from "../support/cli.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+
+// One sede and one agent, built once through the real binary; each case below runs against them.
+const dir = mkdtempSync(join(tmpdir(), "sincro-cli-"));
+const sede = join(dir, "sede.db");
+const agent = join(dir, "agent.db");
+
+function ok(args: string[]): string {
+  const r = sincro(args);
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
+function eventCount(db: string): number {
+  return (JSON.parse(ok(["--db", db, "log", "--json"])) as unknown[]).length;
+}
+
+beforeAll(() => {
+  ok(["--db", sede, "init", "--role", "sede"]);
+  ok(["--db", agent, "init", "--role", "agent", "--agent", "AG01"]);
+  ok(["--db", sede, "agent", "add", "AG01", "--name", "Mario Rossi"]);
+  ok(["--db", sede, "product", "add", "P001", "--description", "Olio 1 l", "--vat", "4"]);
+  ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "8,90"]);
+});
+
+describe("the worked example of the README", () => {
+  it("customer add and order add print what they assigned, alone on the line", () => {
+    expect(ok(["--db", sede, "customer", "add", "--name", "Bar Centrale", "--agent", "AG01", "--list", "BASE"])).toBe("000001\n");
+    ok(["--db", sede, "special-price", "set", "--customer", "000001", "--product", "P001", "--price", "8.10", "--discount", "5"]);
+    expect(ok(["--db", sede, "order", "add", "--customer", "000001", "--line", "P001:6", "--agent", "AG01"])).toBe("SEDE/1\n");
+  });
+
+  it("list --json uses the fields of DESIGN §6 with decimals as strings", () => {
+    expect(JSON.parse(ok(["--db", sede, "customer", "list", "--json"]))).toEqual([
+      { code: "000001", name: "Bar Centrale", agent: "AG01", list: "BASE", origin: "SEDE" },
+    ]);
+    expect(JSON.parse(ok(["--db", sede, "product", "list", "--json"]))).toEqual([
+      { code: "P001", description: "Olio 1 l", unit: "PZ", vat: "4", active: true },
+    ]);
+    expect(JSON.parse(ok(["--db", sede, "price", "list", "--json"]))).toEqual([{ list: "BASE", product: "P001", price: "8.90" }]);
+    const special = JSON.parse(ok(["--db", sede, "special-price", "list", "--json"])) as Array<Record<string, unknown>>;
+    expect(special).toEqual([
+      { customer: "000001", product: "P001", price: "8.10", discounts: ["5"], hlc: expect.stringMatching(/^\d{13}-\d{5}-SEDE$/), origin: "SEDE" },
+    ]);
+    const orders = JSON.parse(ok(["--db", sede, "order", "list", "--json"])) as Array<Record<string, unknown>>;
+    expect(orders[0]).toMatchObject({
+      type: "SEDE",
+      number: 1,
+      customer: "000001",
+      agent: "AG01",
+      origin: "SEDE",
+      lines: [{ product: "P001", qty: "6", price: "8.10" }],
+    });
+  });
+
+  it("log --json prints the envelopes of DESIGN §2", () => {
+    const log = JSON.parse(ok(["--db", sede, "log", "--json"])) as Array<Record<string, unknown>>;
+    expect(Object.keys(log[0] as object).sort()).toEqual(["at", "data", "hash", "hlc", "id", "origin", "prev", "seq", "type", "v"]);
+  });
+
+  it("rebuild prints matching digests per table", () => {
+    const out = ok(["--db", sede, "rebuild"]);
+    expect(out).toMatch(/special_prices\s+1\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+yes/);
+    expect(out).not.toContain("NO");
+  });
+
+  it("config show masks the password", () => {
+    ok(["--db", sede, "config", "set", "ftp.password", "s3cret!"]);
+    const out = ok(["--db", sede, "config", "show"]);
+    expect(out).not.toContain("s3cret!");
+    expect(out).toContain("********");
+  });
+
+  it("SINCRO_DB picks the node when --db is absent", () => {
+    const r = sincro(["product", "list", "--json"], { SINCRO_DB: sede });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toHaveLength(1);
+  });
+});
+
+describe("bad input is refused with the field, the reason, a non-zero exit and nothing written", () => {
+  const cases: Array<[string, string, string[], number, RegExp]> = [
+    ["unknown customer", sede, ["order", "add", "--customer", "999999", "--line", "P001:1"], 1, /customer 999999 does not exist/],
+    ["unknown product", sede, ["order", "add", "--customer", "000001", "--line", "NOPE:1"], 1, /line 1: product NOPE does not exist/],
+    ["negative quantity", sede, ["order", "add", "--customer", "000001", "--line", "P001:-2"], 1, /line 1 quantity "-2" must not be negative/],
+    ["zero quantity", sede, ["order", "add", "--customer", "000001", "--line", "P001:0"], 1, /line 1 quantity must be greater than zero/],
+    ["malformed decimal", sede, ["price", "set", "--list", "BASE", "--product", "P001", "--price", "12.3.4"], 1, /price "12.3.4" is not a decimal/],
+    ["too many decimals", sede, ["price", "set", "--list", "BASE", "--product", "P001", "--price", "1.23456"], 1, /more than 4 decimals/],
+    ["duplicate product code", sede, ["product", "add", "P001", "--description", "again"], 1, /product P001 already exists/],
+    ["duplicate customer code", sede, ["customer", "add", "--name", "X", "--code", "000001"], 1, /customer 000001 already exists/],
+    ["duplicate agent code", sede, ["agent", "add", "AG01", "--name", "X"], 1, /agent AG01 already exists/],
+    ["missing required flag", sede, ["product", "add", "P009"], 2, /required option '--description <text>' not specified/],
+    ["unknown flag", sede, ["customer", "list", "--colour"], 2, /unknown option '--colour'/],
+    ["sede-only command on an agent", agent, ["product", "add", "P009", "--description", "x"], 1, /only the sede can do this \(this node is agent AG01\)/],
+    ["sede-only price on an agent", agent, ["price", "set", "--list", "B", "--product", "P001", "--price", "1"], 1, /only the sede/],
+    ["config key that does not exist", sede, ["config", "set", "ftp.colour", "blue"], 1, /config key "ftp.colour" does not exist/],
+    ["config value out of range", sede, ["config", "set", "ftp.port", "70000"], 1, /ftp.port "70000" must be a port number/],
+    ["malformed line", sede, ["order", "add", "--customer", "000001", "--line", "P001"], 1, /line 1 "P001" must be PRODUCT:QTY/],
+    ["malformed order reference", sede, ["order", "cancel", "SEDE-1"], 1, /must be written TYPE\/NUMBER/],
+    ["agent customer outside its series", agent, ["customer", "add", "--name", "X", "--code", "123456"], 1, /outside this agent's series/],
+  ];
+
+  it.each(cases)("%s", (_name, db, args, exit, message) => {
+    const before = eventCount(db);
+    const r = sincro(["--db", db, ...args]);
+    expect(r.status).toBe(exit);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe("");
+    expect(eventCount(db)).toBe(before);
+  });
+
+  it("a database that is not a sincro node", () => {
+    const r = sincro(["--db", join(dir, "..", "definitely-missing.db"), "customer", "list"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no sincro node there/);
+    const bad = sincro(["--db", process.execPath, "customer", "list"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/not a sincro node database/);
+  });
+
+  it("init with a bad agent code and init over an existing node", () => {
+    const r = sincro(["--db", join(dir, "x.db"), "init", "--role", "agent", "--agent", "ag-1"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/agent code "ag-1" must be 1 to 8 capital letters or digits/);
+    const again = sincro(["--db", sede, "init", "--role", "sede"]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/a file already exists there/);
+  });
+});

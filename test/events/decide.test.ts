@@ -1,0 +1,259 @@
+import { describe, expect, it } from "vitest";
+import type { Command } from "../../src/events/commands.js";
+import { decide } from "../../src/events/decide.js";
+import { RefusedError } from "../../src/errors.js";
+import { SincroNode, type InitOptions } from "../../src/node/sincroNode.js";
+import { steppingClock } from "../support/nodes.js";
+
+// Given: the events that earlier commands recorded on a real in-memory node.
+// When: the decider, called directly (pure) on that state.
+// Then: the events it decides, or the refusal.
+function given(options: Omit<InitOptions, "now">, ...commands: Command[]): SincroNode {
+  const node = SincroNode.init(":memory:", { ...options, now: steppingClock().now });
+  for (const c of commands) node.execute(c);
+  return node;
+}
+
+function when(node: SincroNode, command: Command) {
+  return decide(command, node.read, node.context(Date.UTC(2026, 2, 2)));
+}
+
+function refusal(node: SincroNode, command: Command): RefusedError {
+  try {
+    when(node, command);
+  } catch (err) {
+    expect(err).toBeInstanceOf(RefusedError);
+    return err as RefusedError;
+  }
+  throw new Error("expected a refusal");
+}
+
+const catalogue: Command[] = [
+  { kind: "RegisterAgent", code: "AG01", name: "Mario" },
+  { kind: "AddProduct", code: "P001", description: "Olio" },
+  { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+];
+
+describe("agents", () => {
+  it("registering an agent defines its order type and customer prefix", () => {
+    const d = when(given({ role: "sede" }), { kind: "RegisterAgent", code: "AG01", name: "Mario" });
+    expect(d.events).toEqual([
+      { type: "AgentRegistered", data: { code: "AG01", name: "Mario", orderType: "AG01", customerPrefix: "AG01" } },
+      { type: "OrderTypeDefined", data: { code: "AG01", description: "Orders of agent AG01", agent: "AG01" } },
+    ]);
+  });
+  it("refuses a duplicate agent code", () => {
+    const e = refusal(given({ role: "sede" }, ...catalogue), { kind: "RegisterAgent", code: "AG01", name: "Again" });
+    expect(e.field).toBe("code");
+    expect(e.message).toContain("already exists");
+  });
+  it("refuses a malformed agent code", () => {
+    expect(refusal(given({ role: "sede" }), { kind: "RegisterAgent", code: "ag-1", name: "x" }).field).toBe("code");
+  });
+  it("only the sede registers agents", () => {
+    const e = refusal(given({ role: "agent", agent: "AG01" }), { kind: "RegisterAgent", code: "AG02", name: "x" });
+    expect(e.field).toBe("role");
+    expect(e.message).toContain("only the sede");
+  });
+});
+
+describe("catalogue", () => {
+  it("a new list is saved before its first price", () => {
+    const node = given({ role: "sede" }, { kind: "AddProduct", code: "P001", description: "Olio" });
+    expect(when(node, { kind: "SetGenericPrice", list: "L1", product: "P001", price: "3,5" }).events).toEqual([
+      { type: "PriceListSaved", data: { code: "L1", description: "List L1" } },
+      { type: "GenericPriceSet", data: { list: "L1", product: "P001", price: "3.50" } },
+    ]);
+  });
+  it("the same price again records nothing", () => {
+    const d = when(given({ role: "sede" }, ...catalogue), { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.9" });
+    expect(d.events).toEqual([]);
+    expect(d.unchanged).toContain("already");
+  });
+  it("refuses a price for an unknown product", () => {
+    const e = refusal(given({ role: "sede" }), { kind: "SetGenericPrice", list: "BASE", product: "NOPE", price: "1" });
+    expect(e.field).toBe("product");
+    expect(e.message).toContain("NOPE does not exist");
+  });
+  it("refuses a duplicate product code", () => {
+    expect(refusal(given({ role: "sede" }, ...catalogue), { kind: "AddProduct", code: "P001", description: "x" }).field).toBe("code");
+  });
+  it("agents cannot manage products or price lists", () => {
+    const agent = given({ role: "agent", agent: "AG01" });
+    expect(refusal(agent, { kind: "AddProduct", code: "P9", description: "x" }).field).toBe("role");
+    expect(refusal(agent, { kind: "SetGenericPrice", list: "B", product: "P9", price: "1" }).field).toBe("role");
+  });
+  it("discontinuing keeps the product, inactive", () => {
+    expect(when(given({ role: "sede" }, ...catalogue), { kind: "DiscontinueProduct", code: "P001" }).events).toEqual([
+      { type: "ProductDiscontinued", data: { code: "P001" } },
+    ]);
+  });
+});
+
+describe("customers", () => {
+  it("the sede draws codes from its own series", () => {
+    const node = given({ role: "sede" }, ...catalogue, { kind: "AddCustomer", name: "A" });
+    const d = when(node, { kind: "AddCustomer", name: "B", agent: "AG01", list: "BASE" });
+    expect(d.assigned).toBe("000002");
+    expect(d.events).toEqual([
+      { type: "CustomerCreated", data: { code: "000002", name: "B", agent: "AG01", list: "BASE", vatNumber: null, city: null } },
+    ]);
+  });
+  it("an agent draws codes from its prefixed series and owns its customers", () => {
+    const d = when(given({ role: "agent", agent: "AG07" }), { kind: "AddCustomer", name: "Bar" });
+    expect(d.assigned).toBe("AG07000001");
+    expect(d.events[0]).toMatchObject({ data: { agent: "AG07" } });
+  });
+  it("agent series never meet: different agents, different prefixes, sede codes shorter", () => {
+    const a = when(given({ role: "agent", agent: "A1" }), { kind: "AddCustomer", name: "x" }).assigned;
+    const b = when(given({ role: "agent", agent: "A11" }), { kind: "AddCustomer", name: "x" }).assigned;
+    const s = when(given({ role: "sede" }), { kind: "AddCustomer", name: "x" }).assigned;
+    expect(new Set([a, b, s]).size).toBe(3);
+    expect(a).toBe("A1000001");
+    expect(b).toBe("A11000001");
+    expect(s).toBe("000001");
+  });
+  it("an agent cannot pick a code outside its series", () => {
+    const e = refusal(given({ role: "agent", agent: "AG01" }), { kind: "AddCustomer", name: "x", code: "000123" });
+    expect(e.field).toBe("code");
+    expect(e.message).toContain("outside this agent's series");
+  });
+  it("the sede cannot pick a code in an agent's series", () => {
+    const e = refusal(given({ role: "sede" }, ...catalogue), { kind: "AddCustomer", name: "x", code: "AG01000009" });
+    expect(e.message).toContain("AG01's series");
+  });
+  it("refuses a duplicate customer code", () => {
+    const node = given({ role: "sede" }, { kind: "AddCustomer", name: "A", code: "C1" });
+    expect(refusal(node, { kind: "AddCustomer", name: "B", code: "C1" }).message).toContain("already exists");
+  });
+  it("refuses an unknown agent or list", () => {
+    const node = given({ role: "sede" });
+    expect(refusal(node, { kind: "AddCustomer", name: "B", agent: "AG09" }).field).toBe("agent");
+    expect(refusal(node, { kind: "AddCustomer", name: "B", list: "NOPE" }).field).toBe("list");
+  });
+  it("an update carries the whole new state and names who created the customer", () => {
+    const node = given({ role: "sede" }, ...catalogue, { kind: "AddCustomer", name: "A", agent: "AG01", city: "Roma" });
+    expect(when(node, { kind: "UpdateCustomer", code: "000001", city: "Milano" }).events).toEqual([
+      {
+        type: "CustomerUpdated",
+        data: { code: "000001", name: "A", agent: "AG01", list: null, vatNumber: null, city: "Milano", createdBy: "SEDE" },
+      },
+    ]);
+  });
+});
+
+describe("special prices", () => {
+  const withCustomer = [...catalogue, { kind: "AddCustomer", name: "Bar", agent: "AG01", list: "BASE" } as Command];
+  it("a set names the change it supersedes", () => {
+    const node = given({ role: "sede" }, ...withCustomer, { kind: "SetSpecialPrice", customer: "000001", product: "P001", price: "8" });
+    const current = node.read.specialPrice("000001", "P001");
+    const d = when(node, { kind: "SetSpecialPrice", customer: "000001", product: "P001", price: "7.5", discounts: ["10"] });
+    expect(d.events).toEqual([
+      {
+        type: "SpecialPriceSet",
+        data: { customer: "000001", product: "P001", price: "7.50", discounts: ["10"], supersedes: current?.eventId },
+      },
+    ]);
+  });
+  it("removal is a tombstone event", () => {
+    const node = given({ role: "sede" }, ...withCustomer, { kind: "SetSpecialPrice", customer: "000001", product: "P001", price: "8" });
+    expect(when(node, { kind: "RemoveSpecialPrice", customer: "000001", product: "P001" }).events[0]?.type).toBe("SpecialPriceRemoved");
+  });
+  it("refuses to remove a price that is not there", () => {
+    expect(refusal(given({ role: "sede" }, ...withCustomer), { kind: "RemoveSpecialPrice", customer: "000001", product: "P001" }).field).toBe(
+      "product",
+    );
+  });
+  it("refuses an unknown customer and a bad discount", () => {
+    const node = given({ role: "sede" }, ...withCustomer);
+    expect(refusal(node, { kind: "SetSpecialPrice", customer: "X", product: "P001", price: "1" }).field).toBe("customer");
+    expect(refusal(node, { kind: "SetSpecialPrice", customer: "000001", product: "P001", price: "1", discounts: ["120"] }).field).toBe(
+      "discount 1",
+    );
+  });
+});
+
+describe("orders", () => {
+  const withCustomer = [...catalogue, { kind: "AddCustomer", name: "Bar", agent: "AG01", list: "BASE" } as Command];
+  it("without @PRICE uses the special price, else the list price", () => {
+    const node = given(
+      { role: "sede" },
+      ...withCustomer,
+      { kind: "AddProduct", code: "P002", description: "Pasta" },
+      { kind: "SetGenericPrice", list: "BASE", product: "P002", price: "1.20" },
+      { kind: "SetSpecialPrice", customer: "000001", product: "P001", price: "8.10", discounts: ["5"] },
+    );
+    const d = when(node, {
+      kind: "PlaceOrder",
+      customer: "000001",
+      agent: "AG01",
+      lines: [{ product: "P001", qty: "2" }, { product: "P002", qty: "10" }, { product: "P002", qty: "1", price: "0.99" }],
+    });
+    expect(d.assigned).toBe("SEDE/1");
+    expect(d.events).toEqual([
+      {
+        type: "OrderPlaced",
+        data: {
+          type: "SEDE",
+          number: 1,
+          year: 2026,
+          date: "2026-03-02",
+          customer: "000001",
+          agent: "AG01",
+          lines: [
+            { product: "P001", qty: "2", price: "8.10", discounts: ["5"] },
+            { product: "P002", qty: "10", price: "1.20", discounts: [] },
+            { product: "P002", qty: "1", price: "0.99", discounts: [] },
+          ],
+        },
+      },
+    ]);
+  });
+  it("refuses a line with no price anywhere, naming the product", () => {
+    const node = given({ role: "sede" }, ...withCustomer, { kind: "AddProduct", code: "P003", description: "Sale" });
+    const e = refusal(node, { kind: "PlaceOrder", customer: "000001", lines: [{ product: "P003", qty: "1" }] });
+    expect(e.field).toBe("line 1 price");
+    expect(e.message).toContain("no price for product P003");
+  });
+  it.each([
+    [{ product: "NOPE", qty: "1" }, "line 1 product", "does not exist"],
+    [{ product: "P001", qty: "0" }, "line 1 quantity", "greater than zero"],
+    [{ product: "P001", qty: "-2" }, "line 1 quantity", "negative"],
+    [{ product: "P001", qty: "1", price: "1.2.3" }, "line 1 price", "not a decimal"],
+  ])("refuses a bad line %o", (line, field, why) => {
+    const e = refusal(given({ role: "sede" }, ...withCustomer), { kind: "PlaceOrder", customer: "000001", lines: [line] });
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(why);
+  });
+  it("numbers orders per type, gapless", () => {
+    const node = given({ role: "sede" }, ...withCustomer, {
+      kind: "PlaceOrder",
+      customer: "000001",
+      lines: [{ product: "P001", qty: "1" }],
+    });
+    expect(when(node, { kind: "PlaceOrder", customer: "000001", lines: [{ product: "P001", qty: "1" }] }).assigned).toBe("SEDE/2");
+  });
+  it("the sede may not number in an agent's type", () => {
+    const e = refusal(given({ role: "sede" }, ...withCustomer), {
+      kind: "PlaceOrder",
+      customer: "000001",
+      orderType: "AG01",
+      lines: [{ product: "P001", qty: "1" }],
+    });
+    expect(e.field).toBe("type");
+    expect(e.message).toContain("numbered by agent AG01");
+  });
+  it("an agent numbers in its own type", () => {
+    const agent = given({ role: "agent", agent: "AG01" });
+    agent.receive(
+      given({ role: "sede" }, ...catalogue)
+        .log.page(0, 100)
+        .filter((e) => e.type !== "AgentRegistered" && e.type !== "OrderTypeDefined")
+        .map(({ pos: _pos, ...e }) => e),
+    );
+    agent.execute({ kind: "AddCustomer", name: "Bar", list: "BASE" });
+    const d = when(agent, { kind: "PlaceOrder", customer: "AG01000001", lines: [{ product: "P001", qty: "3" }] });
+    expect(d.assigned).toBe("AG01/1");
+    expect(d.events[0]).toMatchObject({ data: { agent: "AG01", lines: [{ price: "8.90" }] } });
+  });
+});

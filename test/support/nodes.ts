@@ -1,0 +1,38 @@
+import { join } from "node:path";
+import type { Command } from "../../src/events/commands.js";
+import { SincroNode, type InitOptions } from "../../src/node/sincroNode.js";
+
+/** A clock that starts at `start` and moves 1 ms per reading, so runs are reproducible. */
+export function steppingClock(start = Date.UTC(2026, 2, 2, 9, 0, 0)): { now: () => number; set(t: number): void } {
+  let t = start;
+  return {
+    now: () => t++,
+    set(v: number) {
+      t = v;
+    },
+  };
+}
+
+/** A node on a real SQLite file in `dir`, with a deterministic clock. */
+export function makeNode(dir: string, name: string, options: Omit<InitOptions, "now">, now = steppingClock().now): SincroNode {
+  return SincroNode.init(join(dir, `${name}.db`), { ...options, now });
+}
+
+export function run(node: SincroNode, ...commands: Command[]): void {
+  for (const c of commands) node.execute(c);
+}
+
+/** A sede with agent AG01, products P001/P002 on list BASE, and customer 000001 of AG01. */
+export function seededSede(dir: string, now?: () => number): SincroNode {
+  const sede = makeNode(dir, "sede", { role: "sede" }, now);
+  run(
+    sede,
+    { kind: "RegisterAgent", code: "AG01", name: "Mario Rossi" },
+    { kind: "AddProduct", code: "P001", description: "Olio 1 l", vat: "4" },
+    { kind: "AddProduct", code: "P002", description: "Pasta 500 g", vat: "4" },
+    { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+    { kind: "SetGenericPrice", list: "BASE", product: "P002", price: "1.20" },
+    { kind: "AddCustomer", name: "Bar Centrale", agent: "AG01", list: "BASE" },
+  );
+  return sede;
+}
