@@ -23,7 +23,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant("RemoveGenericPrice" as const), list, product }),
   fc.record({ kind: fc.constant("AddCustomer" as const), name: fc.constantFrom("Bar", "Hotel"), agent: fc.constantFrom("AG01", "AG02"), list }),
   fc.record({ kind: fc.constant("UpdateCustomer" as const), code: customer, city: fc.constantFrom("Roma", "Bari") }),
-  fc.record({ kind: fc.constant("SetSpecialPrice" as const), customer, product, price, discounts: fc.constantFrom([], ["5"], ["10", "2.5"]) }),
+  fc.record({ kind: fc.constant("SetSpecialPrice" as const), customer, product, price, discounts: fc.constantFrom<string[]>([], ["5"], ["10", "2.5"]) }),
   fc.record({ kind: fc.constant("RemoveSpecialPrice" as const), customer, product }),
   fc.record({
     kind: fc.constant("PlaceOrder" as const),
