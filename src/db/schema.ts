@@ -35,12 +35,6 @@ BEGIN
   SELECT RAISE(ABORT, 'the event log is append-only: DELETE from events is refused');
 END;
 
-CREATE TABLE IF NOT EXISTS clock (
-  one     INTEGER PRIMARY KEY CHECK (one = 1),
-  wall    INTEGER NOT NULL,
-  counter INTEGER NOT NULL
-) STRICT;
-INSERT OR IGNORE INTO clock (one, wall, counter) VALUES (1, 0, 0);
 `;
 
 /** Read models (DESIGN §5). Dropped and recreated by `rebuild`. */
@@ -66,14 +60,14 @@ CREATE TABLE IF NOT EXISTS agents (
   order_type      TEXT NOT NULL,
   customer_prefix TEXT NOT NULL,
   event_id        TEXT NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS order_types (
   code        TEXT PRIMARY KEY,
   description TEXT NOT NULL,
   agent       TEXT,
   origin      TEXT NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS products (
   code        TEXT PRIMARY KEY,
@@ -82,12 +76,12 @@ CREATE TABLE IF NOT EXISTS products (
   vat         TEXT NOT NULL,
   active      INTEGER NOT NULL,
   event_id    TEXT NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS price_lists (
   code        TEXT PRIMARY KEY,
   description TEXT NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS prices (
   list     TEXT NOT NULL,

@@ -10,6 +10,8 @@ export class EventLog {
   private readonly headStmt: Database.Statement;
   private readonly bySeqStmt: Database.Statement;
   private readonly byIdStmt: Database.Statement;
+  private readonly lastPosStmt: Database.Statement;
+  private readonly maxHlcSinceStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
@@ -18,11 +20,24 @@ export class EventLog {
     this.headStmt = db.prepare(`SELECT seq, hash FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
     this.bySeqStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE origin = ? AND seq = ?`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`);
+    this.lastPosStmt = db.prepare(`SELECT pos FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
+    this.maxHlcSinceStmt = db.prepare(`SELECT max(hlc) AS hlc FROM events WHERE pos >= ?`);
   }
 
   /** The last event recorded for `origin`, or undefined when the log has none. */
   head(origin: string): { seq: number; hash: string } | undefined {
     return this.headStmt.get(origin) as { seq: number; hash: string } | undefined;
+  }
+
+  /**
+   * The node's hybrid clock as the log implies it: the highest HLC among the node's own last
+   * event and everything recorded after it (local HLCs only grow, and each one exceeds all it
+   * followed). Derived, not stored, so no extra row is written per event.
+   */
+  latestHlc(localOrigin: string): string | undefined {
+    const last = this.lastPosStmt.get(localOrigin) as { pos: number } | undefined;
+    const row = this.maxHlcSinceStmt.get(last?.pos ?? 0) as { hlc: string | null };
+    return row.hlc ?? undefined;
   }
 
   append(e: EventEnvelope): number {

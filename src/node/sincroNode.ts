@@ -10,7 +10,7 @@ import type { DecideContext } from "../events/domainState.js";
 import { envelopeProblem, sealEnvelope, type EventEnvelope } from "../events/envelope.js";
 import { EventLog } from "../events/eventLog.js";
 import { SCHEMA_VERSION, encodePayload, type DraftEvent } from "../events/eventTypes.js";
-import { formatHlc, merge, parseHlc, tick, type Hlc } from "../events/hlc.js";
+import { HLC_ZERO, formatHlc, parseHlc, tick, type Hlc } from "../events/hlc.js";
 import { digestProjections, type TableDigest } from "../projections/digest.js";
 import { Projector } from "../projections/projector.js";
 import { ReadModel } from "../projections/readModel.js";
@@ -67,20 +67,27 @@ export class SincroNode {
   private readonly projector: Projector;
   private readonly now: () => number;
   private readonly ulid: (now: number) => string;
-  private readonly clockGet: Database.Statement;
-  private readonly clockSet: Database.Statement;
+  private readonly configGet: Database.Statement;
+  /** Identity and numbering settings, fixed at init. */
+  private readonly settings: Omit<DecideContext, "today">;
 
   private constructor(db: Database.Database, env: NodeEnv) {
     this.db = db;
     this.now = env.now ?? Date.now;
     this.ulid = env.ulid ?? ((t) => processUlid(t));
     this.log = new EventLog(db);
+    this.configGet = db.prepare(`SELECT value FROM node_config WHERE key = ?`);
     this.id = this.config("node") as string;
     this.role = this.config("role") as Role;
     this.read = new ReadModel(db, this.id);
     this.projector = new Projector(db);
-    this.clockGet = db.prepare(`SELECT wall, counter FROM clock WHERE one = 1`);
-    this.clockSet = db.prepare(`UPDATE clock SET wall = ?, counter = ? WHERE one = 1`);
+    this.settings = {
+      node: this.id,
+      role: this.role,
+      customerPrefix: this.config("customer.prefix") ?? "",
+      customerDigits: Number(this.config("customer.digits") ?? "6"),
+      orderType: this.config("order.type") ?? this.id,
+    };
   }
 
   /** Creates a new node database at `file` (refused if one exists there). */
@@ -167,7 +174,7 @@ export class SincroNode {
   }
 
   config(key: string): string | undefined {
-    const row = this.db.prepare(`SELECT value FROM node_config WHERE key = ?`).get(key) as { value: string } | undefined;
+    const row = this.configGet.get(key) as { value: string } | undefined;
     return row?.value;
   }
 
@@ -182,14 +189,7 @@ export class SincroNode {
   }
 
   context(now = this.now()): DecideContext {
-    return {
-      node: this.id,
-      role: this.role,
-      customerPrefix: this.config("customer.prefix") ?? "",
-      customerDigits: Number(this.config("customer.digits") ?? "6"),
-      orderType: this.config("order.type") ?? this.id,
-      today: new Date(now).toISOString().slice(0, 10),
-    };
+    return { ...this.settings, today: new Date(now).toISOString().slice(0, 10) };
   }
 
   /**
@@ -200,18 +200,23 @@ export class SincroNode {
     return this.db.transaction((): ExecuteResult => {
       const now = this.now();
       const decision = decide(command, this.read, this.context(now));
-      const events = decision.events.map((draft) => this.appendLocal(draft, now));
+      let clock = this.clock();
+      const events = decision.events.map((draft) => {
+        clock = tick(clock, now);
+        return this.appendLocal(draft, clock, now);
+      });
       return { decision, events };
     }).immediate();
   }
 
-  private clock(): Hlc {
-    return this.clockGet.get() as Hlc;
+  /** The current hybrid clock, read from the log inside the caller's transaction. */
+  clock(): Hlc {
+    const latest = this.log.latestHlc(this.id);
+    const parsed = latest === undefined ? undefined : parseHlc(latest);
+    return parsed ? { wall: parsed.wall, counter: parsed.counter } : HLC_ZERO;
   }
 
-  private appendLocal(draft: DraftEvent, now: number): EventEnvelope {
-    const hlc = tick(this.clock(), now);
-    this.clockSet.run(hlc.wall, hlc.counter);
+  private appendLocal(draft: DraftEvent, hlc: Hlc, now: number): EventEnvelope {
     const head = this.log.head(this.id);
     const envelope = sealEnvelope({
       id: this.ulid(now),
@@ -248,7 +253,6 @@ export class SincroNode {
       const heads = new Map<string, { seq: number; hash: string }>();
       const now = this.now();
       const skewMs = Number(this.config("skew.hours") ?? "24") * 3_600_000;
-      let clock = this.clock();
       const fail = (e: EventEnvelope, code: string, why: string): never => {
         throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} ${why}`, { code });
       };
@@ -280,8 +284,8 @@ export class SincroNode {
         const remote = parseHlc(e.hlc);
         if (!remote || remote.origin !== e.origin) fail(e, "BAD_EVENT", `has a malformed hlc "${e.hlc}"`);
         const wall = (remote as Hlc).wall;
+        // The clock merge is implicit: the log's highest HLC is the clock (see EventLog.latestHlc).
         if (wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: wall - now });
-        clock = merge(clock, remote as Hlc, now);
         const decoded = decodeEnvelope(e);
         try {
           this.log.append(e);
@@ -295,7 +299,6 @@ export class SincroNode {
         if (e.seq > head.seq) heads.set(e.origin, { seq: e.seq, hash: e.hash });
         result.applied++;
       }
-      this.clockSet.run(clock.wall, clock.counter);
       return result;
     };
     return this.db.inTransaction ? run() : this.db.transaction(run).immediate();

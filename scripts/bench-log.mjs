@@ -1,0 +1,174 @@
+// npm run bench:log — the event log against raw better-sqlite3, measured in the same run.
+// Each phase runs in its own child process so its peak RSS (VmHWM) is its own.
+// Sizes: BENCH_EVENTS (default 1,000,000), BENCH_COMMANDS (default 100,000).
+import { spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { monotonicFactory } from "ulid";
+import { LOG_DDL } from "../dist/db/schema.js";
+import { sealEnvelope } from "../dist/events/envelope.js";
+import { encodePayload } from "../dist/events/eventTypes.js";
+import { formatHlc } from "../dist/events/hlc.js";
+import { SincroNode } from "../dist/node/sincroNode.js";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100_000);
+const BATCH = 10_000; // events per transaction when applying: one large segment's worth
+
+const peakRssMb = () => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+};
+
+function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  const n = fn();
+  return { n, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+// A realistic received log: the sede's catalogue (products and their list prices).
+function* sedeEvents(count) {
+  const ulid = monotonicFactory();
+  let prev = "";
+  const t0 = Date.UTC(2026, 0, 1);
+  for (let seq = 1; seq <= count; seq++) {
+    const i = Math.floor((seq - 1) / 2);
+    const code = `P${String(i).padStart(7, "0")}`;
+    const draft =
+      seq % 2 === 1
+        ? { type: "ProductSaved", data: { code, description: `Prodotto ${i}`, unit: "PZ", vat: "22" } }
+        : { type: "GenericPriceSet", data: { list: "BASE", product: code, price: `${(i % 997) + 1}.${String(i % 100).padStart(2, "0")}` } };
+    const e = sealEnvelope({
+      id: ulid(t0 + seq),
+      origin: "SEDE",
+      seq,
+      hlc: formatHlc({ wall: t0 + seq, counter: 0 }, "SEDE"),
+      at: new Date(t0 + seq).toISOString(),
+      type: draft.type,
+      v: 1,
+      data: encodePayload(draft.data),
+      prev,
+    });
+    prev = e.hash;
+    yield e;
+  }
+}
+
+const phases = {
+  // Raw inserts of rows shaped like the log (same table, same indexes), one transaction.
+  baseline(dir) {
+    const db = new Database(join(dir, "raw.db"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec(LOG_DDL);
+    const insert = db.prepare(`INSERT INTO events (id, origin, seq, hlc, at, type, v, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const ulid = monotonicFactory();
+    const hash = "ab".repeat(32);
+    const data = encodePayload({ code: "P0000001", description: "Prodotto 1", unit: "PZ", vat: "22" });
+    const r = timed(() => {
+      db.transaction(() => {
+        for (let seq = 1; seq <= EVENTS; seq++) {
+          insert.run(ulid(), "SEDE", seq, "0001767225600000-00000-SEDE", "2026-01-01T00:00:00.000Z", "ProductSaved", 1, data, hash, hash);
+        }
+      })();
+      return EVENTS;
+    });
+    db.close();
+    return { ...r, rss: peakRssMb() };
+  },
+
+  append(dir) {
+    const node = SincroNode.init(join(dir, "append.db"), { role: "sede" });
+    const r = timed(() => {
+      for (let i = 0; i < COMMANDS; i++) {
+        const code = `P${String(i >> 1).padStart(7, "0")}`;
+        if (i % 2 === 0) node.execute({ kind: "AddProduct", code, description: `Prodotto ${i}` });
+        else node.execute({ kind: "SetGenericPrice", list: "BASE", product: code, price: `${(i % 97) + 1}.50` });
+      }
+      return COMMANDS;
+    });
+    node.close();
+    return { ...r, rss: peakRssMb() };
+  },
+
+  async generate(dir) {
+    const out = createWriteStream(join(dir, "received.ndjson"));
+    for (const e of sedeEvents(EVENTS)) {
+      if (!out.write(`${JSON.stringify(e)}\n`)) await new Promise((ok) => out.once("drain", ok));
+    }
+    await new Promise((ok) => out.end(ok));
+    return { n: EVENTS, seconds: 0, rss: peakRssMb() };
+  },
+
+  // Parse each line, verify hash and chain, append, project: BATCH events per transaction.
+  async receive(dir) {
+    const node = SincroNode.init(join(dir, "receiver.db"), { role: "agent", agent: "AG01" });
+    const lines = createInterface({ input: createReadStream(join(dir, "received.ndjson")), crlfDelay: Infinity });
+    let batch = [];
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    for await (const line of lines) {
+      batch.push(JSON.parse(line));
+      if (batch.length === BATCH) {
+        n += node.receive(batch, { chain: "full" }).applied;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) n += node.receive(batch, { chain: "full" }).applied;
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    node.close();
+    return { n, seconds, rss: peakRssMb() };
+  },
+
+  rebuild(dir) {
+    const node = SincroNode.open(join(dir, "receiver.db"));
+    const r = timed(() => node.rebuild().events);
+    node.close();
+    return { ...r, rss: peakRssMb() };
+  },
+};
+
+const [phase, dirArg] = process.argv.slice(2);
+if (phase) {
+  const result = await phases[phase](dirArg);
+  process.stdout.write(JSON.stringify(result));
+} else {
+  const dir = mkdtempSync(join(tmpdir(), "sincro-bench-"));
+  const self = fileURLToPath(import.meta.url);
+  const run = (name) => {
+    const r = spawnSync(process.execPath, [self, name, dir], { encoding: "utf8", maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`phase ${name} failed:\n${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  try {
+    console.log(`sincro bench:log — ${EVENTS.toLocaleString("en")} events, ${COMMANDS.toLocaleString("en")} commands\n`);
+    const base = run("baseline");
+    const append = run("append");
+    run("generate");
+    const receive = run("receive");
+    const rebuild = run("rebuild");
+    const rate = (r) => r.n / r.seconds;
+    const baseRate = rate(base);
+    const rows = [
+      ["raw better-sqlite3 insert, 1 transaction (baseline)", base, "—", "—"],
+      ["append commands, 1 transaction each", append, "≥ 10,000/s", rate(append) >= 10_000 ? "ok" : "MISSED"],
+      ["apply received events (parse, verify, append, project)", receive, "≥ 25 % of baseline", rate(receive) >= 0.25 * baseRate ? "ok" : "MISSED"],
+      ["rebuild projections from the log", rebuild, "≥ 40 % of baseline", rate(rebuild) >= 0.4 * baseRate ? "ok" : "MISSED"],
+    ];
+    const fmt = (n) => Math.round(n).toLocaleString("en");
+    console.log("| measurement | count | seconds | per second | % of baseline | peak RSS MB | target | result |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+    for (const [name, r, target, verdict] of rows) {
+      const rssVerdict = name.startsWith("apply") || name.startsWith("rebuild") ? (r.rss < 300 ? "" : " (RSS ≥ 300 MB)") : "";
+      console.log(
+        `| ${name} | ${fmt(r.n)} | ${r.seconds.toFixed(2)} | ${fmt(rate(r))} | ${((100 * rate(r)) / baseRate).toFixed(0)} % | ${r.rss} | ${target} | ${verdict}${rssVerdict} |`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
