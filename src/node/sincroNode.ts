@@ -195,9 +195,10 @@ export class SincroNode {
   /**
    * Decides `command` against the current projections and, in one transaction, appends the
    * resulting events and projects them. A refusal throws before anything is written.
+   * Later commands in the same transaction see the effects of earlier ones.
    */
   execute(command: Command): ExecuteResult {
-    return this.db.transaction((): ExecuteResult => {
+    const body = (): ExecuteResult => {
       const now = this.now();
       const decision = decide(command, this.read, this.context(now));
       let clock = this.clock();
@@ -206,7 +207,17 @@ export class SincroNode {
         return this.appendLocal(draft, clock, now);
       });
       return { decision, events };
-    }).immediate();
+    };
+    // Inside batch() the command joins the open transaction; alone it gets its own.
+    return this.db.inTransaction ? body() : this.db.transaction(body).immediate();
+  }
+
+  /**
+   * Runs `fn` in one transaction: every `execute` and `receive` inside it joins it, and if
+   * `fn` throws, nothing of it is written (an import refused on any row, a dry run).
+   */
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
   }
 
   /** The current hybrid clock, read from the log inside the caller's transaction. */
