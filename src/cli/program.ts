@@ -11,6 +11,7 @@ import { registerOrder } from "./commands/order.js";
 import { registerRebuild } from "./commands/rebuild.js";
 import { registerSpecialPrice } from "./commands/specialPrice.js";
 import { registerStatus } from "./commands/status.js";
+import { registerSync } from "./commands/sync.js";
 
 /** The `sincro` command line (DESIGN §6). */
 export function buildProgram(io: Io): Command {
@@ -30,6 +31,7 @@ export function buildProgram(io: Io): Command {
     registerOrder,
     registerLog,
     registerStatus,
+    registerSync,
     registerRebuild,
     registerDemo,
   ]) {

@@ -27,6 +27,8 @@ export interface EventPayloads {
   };
   OrderAmended: { order: string; type: string; number: number; lines: OrderLine[] };
   OrderCancelled: { order: string; type: string; number: number; reason: string };
+  /** A snapshot of a stream was loaded (bootstrap or catch-up); its bytes are kept locally. */
+  SnapshotApplied: { stream: string; segment: number; sha256: string; rows: number };
 }
 
 export interface CustomerState {
@@ -63,6 +65,7 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   OrderPlaced: 1,
   OrderAmended: 1,
   OrderCancelled: 1,
+  SnapshotApplied: 1,
 };
 
 export const EVENT_TYPES = Object.keys(SCHEMA_VERSION) as EventType[];

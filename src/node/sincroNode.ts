@@ -9,12 +9,15 @@ import { decodeEnvelope } from "../events/decodeEnvelope.js";
 import type { DecideContext } from "../events/domainState.js";
 import { envelopeProblem, sealEnvelope, type EventEnvelope } from "../events/envelope.js";
 import { EventLog } from "../events/eventLog.js";
-import { SCHEMA_VERSION, encodePayload, type DraftEvent } from "../events/eventTypes.js";
+import { SCHEMA_VERSION, encodePayload, type DecodedEvent, type DraftEvent } from "../events/eventTypes.js";
 import { HLC_ZERO, formatHlc, parseHlc, tick, type Hlc } from "../events/hlc.js";
 import { digestProjections, type TableDigest } from "../projections/digest.js";
 import { Projector } from "../projections/projector.js";
 import { ReadModel } from "../projections/readModel.js";
 import { rebuildProjections } from "../projections/rebuild.js";
+import { Outbox } from "../ship/outbox.js";
+import { decodeSnapshot, type SnapshotRow } from "../ship/segmentCodec.js";
+import { SHIP_DDL } from "../ship/shipSchema.js";
 import { checkConfig } from "./config.js";
 
 export const SEDE = "SEDE";
@@ -65,6 +68,7 @@ export class SincroNode {
   readonly id: string;
   readonly role: Role;
   private readonly projector: Projector;
+  readonly outbox: Outbox;
   private readonly now: () => number;
   private readonly ulid: (now: number) => string;
   private readonly configGet: Database.Statement;
@@ -80,7 +84,8 @@ export class SincroNode {
     this.id = this.config("node") as string;
     this.role = this.config("role") as Role;
     this.read = new ReadModel(db, this.id);
-    this.projector = new Projector(db);
+    this.projector = new Projector(db, (sha) => this.loadSnapshot(sha));
+    this.outbox = new Outbox(db, this.id);
     this.settings = {
       node: this.id,
       role: this.role,
@@ -125,6 +130,7 @@ export class SincroNode {
       db.transaction(() => {
         db.exec(LOG_DDL);
         db.exec(PROJECTION_DDL);
+        db.exec(SHIP_DDL);
         const put = db.prepare(`INSERT INTO node_config (key, value) VALUES (?, ?)`);
         put.run("schema", String(DB_SCHEMA_VERSION));
         put.run("node", node);
@@ -213,6 +219,23 @@ export class SincroNode {
   }
 
   /**
+   * Records an event the engine itself decides (e.g. `SnapshotApplied`), not a user command.
+   * Joins the caller's transaction if there is one.
+   */
+  recordSystemEvent(draft: DraftEvent): EventEnvelope {
+    const body = () => {
+      const now = this.now();
+      return this.appendLocal(draft, tick(this.clock(), now), now);
+    };
+    return this.db.inTransaction ? body() : this.db.transaction(body).immediate();
+  }
+
+  /** Milliseconds since the epoch, from the node's injected clock. */
+  nowMs(): number {
+    return this.now();
+  }
+
+  /**
    * Runs `fn` in one transaction: every `execute` and `receive` inside it joins it, and if
    * `fn` throws, nothing of it is written (an import refused on any row, a dry run).
    */
@@ -240,8 +263,10 @@ export class SincroNode {
       data: encodePayload(draft.data),
       prev: head?.hash ?? "",
     });
-    this.log.append(envelope);
-    this.projector.apply({ ...draft, id: envelope.id, origin: envelope.origin, seq: envelope.seq, hlc: envelope.hlc, at: envelope.at } as never);
+    const pos = this.log.append(envelope);
+    const decoded = { ...draft, id: envelope.id, origin: envelope.origin, seq: envelope.seq, hlc: envelope.hlc, at: envelope.at } as DecodedEvent;
+    this.projector.apply(decoded);
+    this.outbox.route(decoded, pos);
     return envelope;
   }
 
@@ -318,9 +343,19 @@ export class SincroNode {
   /** Drops and replays the projections; returns the digests before and after. */
   rebuild(onProgress?: (done: number) => void): { before: TableDigest[]; after: TableDigest[]; events: number } {
     const before = digestProjections(this.db);
-    const events = rebuildProjections(this.db, onProgress);
+    const events = rebuildProjections(this.db, (sha) => this.loadSnapshot(sha), onProgress);
     const after = digestProjections(this.db);
     return { before, after, events };
+  }
+
+  /** A snapshot this node applied, from its kept bytes (rebuild replays snapshot + events). */
+  private loadSnapshot(sha256: string): { stream: string; rows: Iterable<SnapshotRow> } {
+    const row = this.db.prepare(`SELECT stream, number, bytes FROM inbox_snapshots WHERE sha256 = ?`).get(sha256) as
+      | { stream: string; number: number; bytes: Buffer }
+      | undefined;
+    if (!row) throw new IntegrityError(`replay snapshot ${sha256}: its bytes are not kept in this database`, { code: "MISSING_SNAPSHOT" });
+    const file = `kept snapshot ${row.stream} #${row.number}`;
+    return { stream: row.stream, rows: decodeSnapshot(row.bytes, file, { stream: row.stream, number: row.number }).rows() };
   }
 
   digests(): TableDigest[] {

@@ -1,6 +1,10 @@
 import type Database from "better-sqlite3";
 import type { DecodedEvent, EventPayloads, OrderLine } from "../events/eventTypes.js";
+import type { SnapshotRow } from "../ship/segmentCodec.js";
 import { compareStamps } from "./lastWriterWins.js";
+
+/** Loads the rows of a snapshot this node applied, by its SHA-256 (kept in `inbox_snapshots`). */
+export type SnapshotLoader = (sha256: string) => { stream: string; rows: Iterable<SnapshotRow> };
 
 type Stmt = Database.Statement;
 
@@ -12,7 +16,10 @@ type Stmt = Database.Statement;
 export class Projector {
   private readonly s: Record<string, Stmt>;
 
-  constructor(db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly loadSnapshot: SnapshotLoader,
+  ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       agent: p(`INSERT INTO agents (code, name, order_type, customer_prefix, event_id) VALUES (?, ?, ?, ?, ?)
@@ -104,6 +111,46 @@ export class Projector {
       case "OrderCancelled":
         this.run("orderStatus", "cancelled", e.id, e.data.order);
         return;
+      case "SnapshotApplied": {
+        const snapshot = this.loadSnapshot(e.data.sha256);
+        this.applySnapshot(snapshot.stream, snapshot.rows);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Applies a snapshot's rows over the current state (DESIGN §4.4). The catalogue stream is the
+   * sede's alone and a snapshot of it is newer than anything held from it, so it replaces the
+   * catalogue whole; customers are added if absent (records are not propagated again); special
+   * prices compete by the most-recent rule, tombstones included.
+   */
+  applySnapshot(stream: string, rows: Iterable<SnapshotRow>): void {
+    if (stream === "SEDE>*") this.db.exec(`DELETE FROM products; DELETE FROM price_lists; DELETE FROM prices;`);
+    for (const row of rows) {
+      const st = row.state;
+      switch (row.kind) {
+        case "product":
+          this.run("product", st.code, st.description, st.unit, st.vat, row.id);
+          if (st.active === false) this.run("discontinue", row.id, st.code);
+          break;
+        case "priceList":
+          this.run("priceList", st.code, st.description);
+          break;
+        case "price":
+          this.run("price", st.list, st.product, st.price, row.id);
+          break;
+        case "customer":
+          this.run("customerInsert", st.code, row.origin, st.name, st.agent ?? null, st.list ?? null, st.vatNumber ?? null, st.city ?? null, row.id);
+          break;
+        case "specialPrice": {
+          const current = this.get<{ hlc: string; origin: string; id: string }>("specialGet", st.customer, st.product);
+          if (current && compareStamps(row, current) <= 0) break;
+          if (row.removed) this.run("specialPut", st.customer, st.product, null, "[]", 1, row.hlc, row.origin, row.id);
+          else this.run("specialPut", st.customer, st.product, st.price, JSON.stringify(st.discounts ?? []), 0, row.hlc, row.origin, row.id);
+          break;
+        }
+      }
     }
   }
 

@@ -2,19 +2,19 @@ import type Database from "better-sqlite3";
 import { PROJECTION_DDL, PROJECTION_TABLES } from "../db/schema.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { decodeEnvelope } from "../events/decodeEnvelope.js";
-import { Projector } from "./projector.js";
+import { Projector, type SnapshotLoader } from "./projector.js";
 
 /**
  * Drops every projection table and replays the log into fresh ones, in one transaction.
  * The log is streamed with `iterate()`; while it streams, only projection tables are written,
  * never `events`, which is what makes better-sqlite3's unsafe mode safe for this loop.
  */
-export function rebuildProjections(db: Database.Database, onProgress?: (done: number) => void): number {
+export function rebuildProjections(db: Database.Database, loadSnapshot: SnapshotLoader, onProgress?: (done: number) => void): number {
   let applied = 0;
   const run = db.transaction(() => {
     for (const table of PROJECTION_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
     db.exec(PROJECTION_DDL);
-    const projector = new Projector(db);
+    const projector = new Projector(db, loadSnapshot);
     const events = db.prepare(`SELECT id, origin, seq, hlc, at, type, v, data, prev, hash FROM events ORDER BY pos`);
     db.unsafeMode(true);
     try {

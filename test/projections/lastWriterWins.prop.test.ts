@@ -40,7 +40,9 @@ describe("last writer wins", () => {
   function project(changes: Change[]) {
     const db = new Database(":memory:");
     db.exec(PROJECTION_DDL);
-    const projector = new Projector(db);
+    const projector = new Projector(db, () => {
+      throw new Error("no snapshots in this test");
+    });
     for (const c of changes) {
       const base = { id: c.s.id, origin: c.s.origin, seq: 1, hlc: c.s.hlc, at: "" };
       const e: DecodedEvent = c.removed

@@ -1,0 +1,252 @@
+import type Database from "better-sqlite3";
+import { decodeEnvelope } from "../events/decodeEnvelope.js";
+import type { EventEnvelope } from "../events/envelope.js";
+import type { DecodedEvent } from "../events/eventTypes.js";
+import { routeEvent, type RouteLookup } from "./route.js";
+import { encodeFile, encodeSegment, SNAPSHOT_FORMAT, type SnapshotRow } from "./segmentCodec.js";
+import { CATALOGUE, SEDE, sedeToAgent, type StreamName } from "./streams.js";
+
+export interface OutboxFile {
+  stream: StreamName;
+  kind: "segment" | "snapshot";
+  number: number;
+  first: number;
+  last: number;
+  sha256: string;
+  size: number;
+  sealed: string;
+  uploaded: string | null;
+  pruned: string | null;
+}
+
+/** Most events in one segment: bounds memory when sealing and applying. */
+export const SEGMENT_MAX_EVENTS = 5_000;
+
+/**
+ * The producer side of shipping, all synchronous and inside the caller's transactions:
+ * routing each local event to its streams with a gapless offset, sealing runs of offsets into
+ * segment files, and building snapshots (DESIGN §4.2–4.4).
+ */
+export class Outbox {
+  private readonly s: Record<string, Database.Statement>;
+  private readonly lookup: RouteLookup;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly node: string,
+  ) {
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      lastOffset: p(`SELECT max(offset) AS o FROM stream_entries WHERE stream = ?`),
+      assign: p(`INSERT INTO stream_entries (stream, offset, pos) VALUES (?, ?, ?)`),
+      customerAgent: p(`SELECT agent FROM customers WHERE code = ? ORDER BY created_by = 'SEDE' DESC LIMIT 1`),
+      lastFile: p(`SELECT number, last, sha256 FROM outbox_files WHERE stream = ? AND kind = 'segment' ORDER BY number DESC LIMIT 1`),
+      entries: p(
+        `SELECT e.id, e.origin, e.seq, e.hlc, e.at, e.type, e.v, e.data, e.prev, e.hash, s.offset
+         FROM stream_entries s JOIN events e ON e.pos = s.pos WHERE s.stream = ? AND s.offset > ? ORDER BY s.offset LIMIT ?`,
+      ),
+      insertFile: p(
+        `INSERT INTO outbox_files (stream, kind, number, first, last, sha256, bytes, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      lastSnapshot: p(`SELECT number, last FROM outbox_files WHERE stream = ? AND kind = 'snapshot' ORDER BY number DESC LIMIT 1`),
+    };
+    this.lookup = {
+      customerAgent: (code) => (this.s.customerAgent?.get(code) as { agent: string | null } | undefined)?.agent ?? null,
+    };
+  }
+
+  private lastOffset(stream: StreamName): number {
+    return ((this.s.lastOffset as Database.Statement).get(stream) as { o: number | null }).o ?? 0;
+  }
+
+  /** Assigns a just-appended local event (at log position `pos`) to its streams. */
+  route(e: DecodedEvent, pos: number): void {
+    for (const stream of routeEvent(e, this.node, this.lookup)) {
+      (this.s.assign as Database.Statement).run(stream, this.lastOffset(stream) + 1, pos);
+    }
+    if (e.type === "AgentRegistered" && this.node === SEDE) this.backfill(e.data.code);
+  }
+
+  /** Assigns to a new agent's stream what the log already holds for it (DESIGN §4.2). */
+  private backfill(agent: string): void {
+    const stream = sedeToAgent(agent);
+    const candidates = this.db
+      .prepare(
+        `SELECT pos, id, origin, seq, hlc, at, type, v, data, prev, hash FROM events
+         WHERE origin = ? AND type IN ('CustomerCreated', 'SpecialPriceSet', 'SpecialPriceRemoved') ORDER BY pos`,
+      )
+      .all(SEDE) as Array<EventEnvelope & { pos: number }>;
+    let offset = this.lastOffset(stream);
+    for (const c of candidates) {
+      if (routeEvent(decodeEnvelope(c), this.node, this.lookup).includes(stream)) {
+        (this.s.assign as Database.Statement).run(stream, ++offset, c.pos);
+      }
+    }
+  }
+
+  /** Offsets assigned to `stream` that no sealed segment holds yet. */
+  pending(stream: StreamName): number {
+    const last = (this.s.lastFile as Database.Statement).get(stream) as { last: number } | undefined;
+    return this.lastOffset(stream) - (last?.last ?? 0);
+  }
+
+  /**
+   * Seals the pending offsets of `stream` into segment files (at most SEGMENT_MAX_EVENTS
+   * each), storing their bytes. Call inside a transaction. Returns the files sealed.
+   */
+  seal(stream: StreamName, now: Date): Array<{ number: number; count: number; size: number }> {
+    const sealed: Array<{ number: number; count: number; size: number }> = [];
+    for (;;) {
+      const last = (this.s.lastFile as Database.Statement).get(stream) as { number: number; last: number; sha256: string } | undefined;
+      const rows = (this.s.entries as Database.Statement).all(stream, last?.last ?? 0, SEGMENT_MAX_EVENTS) as Array<
+        EventEnvelope & { offset: number }
+      >;
+      if (rows.length === 0) return sealed;
+      const number = (last?.number ?? 0) + 1;
+      const first = (rows[0] as { offset: number }).offset;
+      const lastOffset = (rows.at(-1) as { offset: number }).offset;
+      const { bytes, sha256 } = encodeSegment(
+        { stream, segment: number, first, last: lastOffset, producer: this.node, created: now.toISOString(), prev: last?.sha256 ?? "" },
+        rows,
+      );
+      (this.s.insertFile as Database.Statement).run(stream, "segment", number, first, lastOffset, sha256, bytes, bytes.length, now.toISOString());
+      sealed.push({ number, count: rows.length, size: bytes.length });
+    }
+  }
+
+  /** The newest snapshot sealed for `stream`: its number and the last offset it covers. */
+  lastSnapshot(stream: StreamName): { number: number; last: number } | undefined {
+    return (this.s.lastSnapshot as Database.Statement).get(stream) as { number: number; last: number } | undefined;
+  }
+
+  /**
+   * Seals a snapshot of `stream` covering every segment sealed so far (call right after
+   * `seal`, in the same transaction, so the projections are exactly at that point).
+   */
+  sealSnapshot(stream: StreamName, now: Date): { number: number; rows: number; size: number } {
+    const last = (this.s.lastFile as Database.Statement).get(stream) as { number: number; last: number; sha256: string } | undefined;
+    const number = last?.number ?? 0;
+    const count = this.snapshotCount(stream);
+    const { bytes, sha256 } = encodeFile(
+      {
+        format: SNAPSHOT_FORMAT,
+        stream,
+        segment: number,
+        offset: last?.last ?? 0,
+        segmentSha256: last?.sha256 ?? "",
+        count,
+        producer: this.node,
+        created: now.toISOString(),
+      },
+      this.snapshotRows(stream),
+    );
+    (this.s.insertFile as Database.Statement).run(stream, "snapshot", number, 1, last?.last ?? 0, sha256, bytes, bytes.length, now.toISOString());
+    return { number, rows: count, size: bytes.length };
+  }
+
+  private snapshotCount(stream: StreamName): number {
+    const one = (sql: string, ...params: unknown[]) => (this.db.prepare(sql).get(...params) as { n: number }).n;
+    if (stream === CATALOGUE) {
+      return one(`SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM price_lists) + (SELECT count(*) FROM prices) AS n`);
+    }
+    const agent = stream.slice(stream.indexOf(">") + 1);
+    return one(
+      `SELECT (SELECT count(*) FROM customers WHERE agent = @agent)
+            + (SELECT count(*) FROM special_prices WHERE customer IN (SELECT code FROM customers WHERE agent = @agent)) AS n`,
+      { agent },
+    );
+  }
+
+  /**
+   * The state a snapshot carries. The catalogue: every product, list and price (the sede's
+   * projections are exactly the catalogue stream's state). An agent's stream: the sede's view
+   * of that agent's customers and their special prices, tombstones included — also those the
+   * agent itself sent, so a reinstalled PC gets them back (see README, "Departures").
+   */
+  private *snapshotRows(stream: StreamName): Generator<SnapshotRow> {
+    if (stream === CATALOGUE) {
+      for (const p of this.db.prepare(`SELECT code, description, unit, vat, active, event_id FROM products ORDER BY code`).iterate() as Iterable<
+        Record<string, unknown>
+      >) {
+        yield { kind: "product", key: String(p.code), id: String(p.event_id), origin: SEDE, hlc: "", state: { code: p.code, description: p.description, unit: p.unit, vat: p.vat, active: p.active === 1 } };
+      }
+      for (const l of this.db.prepare(`SELECT code, description FROM price_lists ORDER BY code`).all() as Array<Record<string, unknown>>) {
+        yield { kind: "priceList", key: String(l.code), id: "", origin: SEDE, hlc: "", state: { code: l.code, description: l.description } };
+      }
+      for (const r of this.db.prepare(`SELECT list, product, price, event_id FROM prices ORDER BY list, product`).iterate() as Iterable<
+        Record<string, unknown>
+      >) {
+        yield { kind: "price", key: `${String(r.list)}/${String(r.product)}`, id: String(r.event_id), origin: SEDE, hlc: "", state: { list: r.list, product: r.product, price: r.price } };
+      }
+      return;
+    }
+    const agent = stream.slice(stream.indexOf(">") + 1);
+    const customers = this.db
+      .prepare(`SELECT code, created_by, name, agent, list, vat_number, city, event_id FROM customers WHERE agent = ? ORDER BY code, created_by`)
+      .all(agent) as Array<Record<string, string | null>>;
+    for (const c of customers) {
+      yield {
+        kind: "customer",
+        key: String(c.code),
+        id: String(c.event_id),
+        origin: String(c.created_by),
+        hlc: "",
+        state: { code: c.code, name: c.name, agent: c.agent, list: c.list, vatNumber: c.vat_number, city: c.city },
+      };
+    }
+    const specials = this.db
+      .prepare(
+        `SELECT sp.customer, sp.product, sp.price, sp.discounts, sp.removed, sp.hlc, sp.origin, sp.event_id FROM special_prices sp
+         WHERE sp.customer IN (SELECT code FROM customers WHERE agent = ?) ORDER BY sp.customer, sp.product`,
+      )
+      .all(agent) as Array<Record<string, string | number | null>>;
+    for (const sp of specials) {
+      const row: SnapshotRow = {
+        kind: "specialPrice",
+        key: `${String(sp.customer)}/${String(sp.product)}`,
+        id: String(sp.event_id),
+        origin: String(sp.origin),
+        hlc: String(sp.hlc),
+        state:
+          sp.removed === 1
+            ? { customer: sp.customer, product: sp.product }
+            : { customer: sp.customer, product: sp.product, price: sp.price, discounts: JSON.parse(String(sp.discounts)) as string[] },
+      };
+      if (sp.removed === 1) row.removed = true;
+      yield row;
+    }
+  }
+
+  files(stream?: StreamName): OutboxFile[] {
+    return this.db
+      .prepare(
+        `SELECT stream, kind, number, first, last, sha256, size, sealed, uploaded, pruned FROM outbox_files
+         WHERE (@stream IS NULL OR stream = @stream) ORDER BY stream, number, kind`,
+      )
+      .all({ stream: stream ?? null }) as OutboxFile[];
+  }
+
+  bytes(stream: StreamName, kind: "segment" | "snapshot", number: number): Buffer | undefined {
+    const row = this.db.prepare(`SELECT bytes FROM outbox_files WHERE stream = ? AND kind = ? AND number = ?`).get(stream, kind, number) as
+      | { bytes: Buffer | null }
+      | undefined;
+    return row?.bytes ?? undefined;
+  }
+
+  markUploaded(stream: StreamName, kind: "segment" | "snapshot", number: number, at: Date): void {
+    this.db.prepare(`UPDATE outbox_files SET uploaded = ? WHERE stream = ? AND kind = ? AND number = ?`).run(at.toISOString(), stream, kind, number);
+  }
+
+  markPruned(stream: StreamName, kind: "segment" | "snapshot", number: number, at: Date): void {
+    this.db
+      .prepare(`UPDATE outbox_files SET pruned = ?, bytes = NULL WHERE stream = ? AND kind = ? AND number = ?`)
+      .run(at.toISOString(), stream, kind, number);
+  }
+
+  /** Streams this node produces that have anything assigned or sealed. */
+  streams(): StreamName[] {
+    return (this.db.prepare(`SELECT DISTINCT stream FROM stream_entries UNION SELECT DISTINCT stream FROM outbox_files ORDER BY 1`).all() as Array<{
+      stream: string;
+    }>).map((r) => r.stream);
+  }
+}

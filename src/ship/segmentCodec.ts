@@ -1,0 +1,218 @@
+import { createHash } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { SegmentError } from "../errors.js";
+import { envelopeProblem, type EventEnvelope } from "../events/envelope.js";
+
+export const SEGMENT_FORMAT = "sincro-segment/1";
+export const SNAPSHOT_FORMAT = "sincro-snapshot/1";
+
+/** First line of a segment (docs/FORMATS.md). */
+export interface SegmentHeader {
+  format: typeof SEGMENT_FORMAT;
+  stream: string;
+  segment: number;
+  first: number;
+  last: number;
+  count: number;
+  producer: string;
+  created: string;
+  /** SHA-256 of the previous segment of the stream (its trailer hash); "" for segment 1. */
+  prev: string;
+}
+
+/** First line of a snapshot: the state the stream's events up to segment `segment` produce. */
+export interface SnapshotHeader {
+  format: typeof SNAPSHOT_FORMAT;
+  stream: string;
+  /** Covers segments 1 … segment. */
+  segment: number;
+  /** Last stream offset covered. */
+  offset: number;
+  /** Hash of segment `segment` (its trailer), so segment + 1 chains to the snapshot. */
+  segmentSha256: string;
+  count: number;
+  producer: string;
+  created: string;
+}
+
+/** One row of a snapshot: an entity's state and the event that set it, or a tombstone. */
+export interface SnapshotRow {
+  kind: "product" | "priceList" | "price" | "customer" | "specialPrice";
+  key: string;
+  id: string;
+  origin: string;
+  hlc: string;
+  removed?: true;
+  state: Record<string, unknown>;
+}
+
+interface Trailer {
+  trailer: true;
+  sha256: string;
+}
+
+/** Text is compressed in gzip members of about this many characters (a multi-member gzip file). */
+const MEMBER_CHARS = 4 << 20;
+
+/**
+ * Encodes lines (header, body…) as gzip NDJSON with a trailer holding the SHA-256 of every
+ * byte before it. Returns the file bytes and that hash (the file's identity in the chain).
+ * The body is streamed: text is compressed in members of a few MB (concatenated gzip members
+ * are one valid gzip file, `zcat` reads them), so memory stays bounded for large snapshots.
+ */
+export function encodeFile(header: object, body: Iterable<object>): { bytes: Buffer; sha256: string } {
+  const hash = createHash("sha256");
+  const members: Buffer[] = [];
+  let pending: string[] = [];
+  let pendingChars = 0;
+  // Fixed gzip settings: the same lines always give the same bytes (a retry uploads identical bytes).
+  const flush = () => {
+    if (pending.length === 0) return;
+    members.push(gzipSync(Buffer.from(pending.join(""), "utf8"), { level: 6 }));
+    pending = [];
+    pendingChars = 0;
+  };
+  const push = (line: string, hashed: boolean) => {
+    const text = `${line}\n`;
+    if (hashed) hash.update(text, "utf8");
+    pending.push(text);
+    pendingChars += text.length;
+    if (pendingChars >= MEMBER_CHARS) flush();
+  };
+  push(JSON.stringify(header), true);
+  for (const item of body) push(JSON.stringify(item), true);
+  const sha256 = hash.digest("hex");
+  push(JSON.stringify({ trailer: true, sha256 } satisfies Trailer), false);
+  flush();
+  return { bytes: Buffer.concat(members), sha256 };
+}
+
+export function encodeSegment(header: Omit<SegmentHeader, "format" | "count">, events: readonly EventEnvelope[]) {
+  return encodeFile({ format: SEGMENT_FORMAT, ...header, count: events.length }, events.map(envelopeFields));
+}
+
+function envelopeFields(e: EventEnvelope): EventEnvelope {
+  return { id: e.id, origin: e.origin, seq: e.seq, hlc: e.hlc, at: e.at, type: e.type, v: e.v, data: e.data, prev: e.prev, hash: e.hash };
+}
+
+/** A verified file: its header and a lazy reader of its body lines. */
+interface DecodedFile {
+  header: Record<string, unknown>;
+  sha256: string;
+  lineCount: number;
+  lines(): Generator<string>;
+}
+
+/**
+ * Decodes and verifies a file: gzip complete, trailer present, and the SHA-256 of everything
+ * before the trailer equal to it. Throws {@link SegmentError} naming `file` and the reason.
+ */
+function decodeFile(bytes: Buffer, file: string): DecodedFile {
+  let text: string;
+  try {
+    text = gunzipSync(bytes).toString("utf8");
+  } catch (cause) {
+    throw new SegmentError(file, `read ${file}: not a complete gzip file (truncated or corrupt)`, { cause, code: "CORRUPT" });
+  }
+  if (!text.endsWith("\n")) throw new SegmentError(file, `read ${file}: truncated (no final line)`, { code: "TRUNCATED" });
+  const trailerStart = text.lastIndexOf("\n", text.length - 2) + 1;
+  let trailer: Partial<Trailer> | undefined;
+  try {
+    trailer = JSON.parse(text.slice(trailerStart, -1)) as Partial<Trailer>;
+  } catch {
+    trailer = undefined;
+  }
+  if (trailerStart === 0 || !trailer || trailer.trailer !== true || typeof trailer.sha256 !== "string") {
+    throw new SegmentError(file, `read ${file}: no valid trailer (truncated or corrupt)`, { code: "TRUNCATED" });
+  }
+  const sha256 = createHash("sha256").update(text.slice(0, trailerStart), "utf8").digest("hex");
+  if (sha256 !== trailer.sha256) {
+    throw new SegmentError(file, `read ${file}: content does not match its trailer hash (altered or corrupt)`, { code: "HASH_MISMATCH" });
+  }
+  const headerEnd = text.indexOf("\n");
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(text.slice(0, headerEnd)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new SegmentError(file, `read ${file}: header is not JSON`, { cause, code: "BAD_HEADER" });
+  }
+  let lineCount = 0;
+  for (let i = headerEnd + 1; i < trailerStart; i = text.indexOf("\n", i) + 1) lineCount++;
+  return {
+    header,
+    sha256,
+    lineCount,
+    *lines() {
+      for (let i = headerEnd + 1; i < trailerStart; ) {
+        const end = text.indexOf("\n", i);
+        yield text.slice(i, end);
+        i = end + 1;
+      }
+    },
+  };
+}
+
+function expect(cond: boolean, file: string, why: string): asserts cond {
+  if (!cond) throw new SegmentError(file, `read ${file}: ${why}`, { code: "BAD_HEADER" });
+}
+
+/** Decodes and verifies a segment of `stream` numbered `number`. */
+export function decodeSegment(
+  bytes: Buffer,
+  file: string,
+  expected: { stream: string; number: number },
+): { header: SegmentHeader; events: EventEnvelope[]; sha256: string } {
+  const { header, sha256, lineCount, lines } = decodeFile(bytes, file);
+  expect(header.format === SEGMENT_FORMAT, file, `format is ${JSON.stringify(header.format)}, expected ${SEGMENT_FORMAT}`);
+  expect(header.stream === expected.stream, file, `belongs to stream ${String(header.stream)}, not ${expected.stream}`);
+  expect(header.segment === expected.number, file, `header says segment ${String(header.segment)}, the name says ${expected.number}`);
+  const h = header as unknown as SegmentHeader;
+  expect(Number.isSafeInteger(h.first) && Number.isSafeInteger(h.last) && h.first >= 1, file, "first/last offsets are not positive integers");
+  expect(h.count === lineCount && h.last - h.first + 1 === h.count, file, `header counts ${h.count} events (offsets ${h.first}…${h.last}) but holds ${lineCount}`);
+  const events = [...lines()].map((line, i) => {
+    let e: unknown;
+    try {
+      e = JSON.parse(line);
+    } catch (cause) {
+      throw new SegmentError(file, `read ${file}: event line ${i + 2} is not JSON`, { cause, code: "BAD_EVENT" });
+    }
+    const problem = envelopeProblem(e);
+    if (problem) throw new SegmentError(file, `read ${file}: event line ${i + 2}: ${problem}`, { code: "BAD_EVENT" });
+    return e as EventEnvelope;
+  });
+  return { header: h, events, sha256 };
+}
+
+/**
+ * Decodes and verifies a snapshot of `stream` numbered `number`. The whole file is verified
+ * before this returns; `rows()` then parses one row at a time.
+ */
+export function decodeSnapshot(
+  bytes: Buffer,
+  file: string,
+  expected: { stream: string; number?: number },
+): { header: SnapshotHeader; rows: () => Generator<SnapshotRow>; sha256: string } {
+  const { header, sha256, lineCount, lines } = decodeFile(bytes, file);
+  expect(header.format === SNAPSHOT_FORMAT, file, `format is ${JSON.stringify(header.format)}, expected ${SNAPSHOT_FORMAT}`);
+  expect(header.stream === expected.stream, file, `belongs to stream ${String(header.stream)}, not ${expected.stream}`);
+  if (expected.number !== undefined) {
+    expect(header.segment === expected.number, file, `header says snapshot ${String(header.segment)}, the name says ${expected.number}`);
+  }
+  const h = header as unknown as SnapshotHeader;
+  expect(h.count === lineCount, file, `header counts ${h.count} rows but holds ${lineCount}`);
+  return {
+    header: h,
+    sha256,
+    *rows() {
+      let n = 1;
+      for (const line of lines()) {
+        n++;
+        try {
+          yield JSON.parse(line) as SnapshotRow;
+        } catch (cause) {
+          throw new SegmentError(file, `read ${file}: row line ${n} is not JSON`, { cause, code: "BAD_ROW" });
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/** Shipping state in the node's database (DESIGN §4): routing, sealed files, cursors. */
+export const SHIP_DDL = `
+-- Each shipped event's gapless offset in its stream, assigned in the transaction that appends it.
+CREATE TABLE IF NOT EXISTS stream_entries (
+  stream TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  pos    INTEGER NOT NULL,
+  PRIMARY KEY (stream, offset)
+) STRICT, WITHOUT ROWID;
+
+-- Sealed files of the streams this node produces; the bytes are kept so a retry uploads them again.
+CREATE TABLE IF NOT EXISTS outbox_files (
+  stream   TEXT NOT NULL,
+  kind     TEXT NOT NULL,              -- segment | snapshot
+  number   INTEGER NOT NULL,
+  first    INTEGER NOT NULL,
+  last     INTEGER NOT NULL,
+  sha256   TEXT NOT NULL,
+  bytes    BLOB,                       -- dropped once pruned from the server
+  size     INTEGER NOT NULL,
+  sealed   TEXT NOT NULL,
+  uploaded TEXT,
+  pruned   TEXT,
+  PRIMARY KEY (stream, kind, number)
+) STRICT, WITHOUT ROWID;
+
+-- What this node has applied of each stream it reads.
+CREATE TABLE IF NOT EXISTS inbox_cursors (
+  stream      TEXT PRIMARY KEY,
+  segment     INTEGER NOT NULL,        -- last segment applied (or covered by the snapshot applied)
+  offset      INTEGER NOT NULL,
+  sha256      TEXT NOT NULL,           -- hash of that segment: the next one must chain to it
+  acked       INTEGER NOT NULL DEFAULT -1,  -- last segment number written in our ack file
+  blocked     TEXT,                    -- why the stream is stopped, until resolved
+  last_sync   TEXT
+) STRICT, WITHOUT ROWID;
+
+-- Snapshots applied here, kept so rebuild and auditors replay snapshot + events.
+CREATE TABLE IF NOT EXISTS inbox_snapshots (
+  sha256  TEXT PRIMARY KEY,
+  stream  TEXT NOT NULL,
+  number  INTEGER NOT NULL,
+  bytes   BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- What the readers of our streams last acknowledged (read from their ack files).
+CREATE TABLE IF NOT EXISTS reader_acks (
+  stream  TEXT NOT NULL,
+  reader  TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  at      TEXT NOT NULL,
+  PRIMARY KEY (stream, reader)
+) STRICT, WITHOUT ROWID;
+`;

@@ -1,0 +1,368 @@
+import { IntegrityError, SegmentError, SincroError } from "../errors.js";
+import type { SincroNode } from "../node/sincroNode.js";
+import { Inbox } from "./inbox.js";
+import type { RemoteFile, Transport } from "./transport.js";
+import {
+  CATALOGUE,
+  SEDE,
+  ackPath,
+  agentToSede,
+  inboundStreams,
+  parseFileName,
+  sedeToAgent,
+  segmentName,
+  snapshotName,
+  streamFolder,
+  type StreamName,
+} from "./streams.js";
+
+export interface SyncOptions {
+  /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */
+  snapshotEvery?: number;
+  /** Segments a snapshot covers are deleted after this many days even if a reader never acked them. Default 14. */
+  retentionDays?: number;
+  /** Called before and after each file moves, for a progress display. */
+  progress?: (p: SyncProgress) => void;
+}
+
+export interface SyncProgress {
+  phase: "upload" | "download";
+  file: string;
+  bytes: number;
+}
+
+export interface SyncReport {
+  node: string;
+  sent: { events: number; segments: number; snapshots: number; bytes: number };
+  received: { events: number; duplicates: number; segments: number; snapshots: number; bytes: number };
+  /** Conflicts this sync recorded (most-recent-wins decisions, duplicate codes, foreign order types). */
+  conflicts: number;
+  pruned: number;
+  warnings: string[];
+  /** Streams that stopped on a file that failed verification; the sync exits non-zero. */
+  errors: string[];
+  commands: number;
+}
+
+/** The ack file a reader writes after applying (DESIGN §4.5). */
+export interface AckFile {
+  format: "sincro-ack/1";
+  stream: StreamName;
+  reader: string;
+  segment: number;
+  offset: number;
+  sha256: string;
+  at: string;
+  /** Sede acks of an agent's stream: the last seq received from that agent (a reinstalled PC resumes after it). */
+  lastSeq?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One sync of a node through a parking area (DESIGN §4): seal what is pending, publish it,
+ * receive and apply what the other side parked, acknowledge, and prune what every reader has
+ * acknowledged. Each step is idempotent, so after a crash or a dropped connection at any point
+ * the next sync completes the work and every event is applied exactly once.
+ */
+export async function sync(node: SincroNode, transport: Transport, options: SyncOptions = {}): Promise<SyncReport> {
+  const run = new SyncRun(node, transport, options);
+  return run.execute();
+}
+
+class SyncRun {
+  private readonly inbox: Inbox;
+  private readonly listings = new Map<string, RemoteFile[]>();
+  private readonly report: SyncReport;
+  private readonly agents: string[];
+  private readonly snapshotEvery: number;
+  private readonly retentionMs: number;
+
+  constructor(
+    private readonly node: SincroNode,
+    private readonly transport: Transport,
+    private readonly options: SyncOptions,
+  ) {
+    this.inbox = new Inbox(node);
+    this.agents = node.role === "sede" ? node.read.agents().map((a) => a.code) : [];
+    this.snapshotEvery = options.snapshotEvery ?? 10_000;
+    this.retentionMs = (options.retentionDays ?? 14) * DAY_MS;
+    this.report = {
+      node: node.id,
+      sent: { events: 0, segments: 0, snapshots: 0, bytes: 0 },
+      received: { events: 0, duplicates: 0, segments: 0, snapshots: 0, bytes: 0 },
+      conflicts: 0,
+      pruned: 0,
+      warnings: [],
+      errors: [],
+      commands: 0,
+    };
+  }
+
+  private now(): Date {
+    return new Date(this.node.nowMs());
+  }
+
+  private async list(folder: string): Promise<RemoteFile[]> {
+    let files = this.listings.get(folder);
+    if (!files) {
+      files = await this.transport.list(folder);
+      this.listings.set(folder, files);
+    }
+    return files;
+  }
+
+  async execute(): Promise<SyncReport> {
+    const commandsBefore = this.transport.stats().commands;
+    const conflictsBefore = this.node.read.listConflicts().length;
+    const inbound = inboundStreams(this.node.id, this.agents);
+    for (const stream of inbound) await this.list(streamFolder(stream));
+    if (this.node.role === "agent") this.checkPublished();
+    this.seal();
+    await this.publish();
+    for (const stream of inbound) await this.receive(stream);
+    await this.acknowledge(inbound);
+    await this.prune();
+    this.report.conflicts = this.node.read.listConflicts().length - conflictsBefore;
+    this.report.commands = this.transport.stats().commands - commandsBefore;
+    return this.report;
+  }
+
+  /** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
+  private checkPublished(): void {
+    const own = sedeToAgent(this.node.id);
+    if (this.inbox.cursor(own)) return;
+    const files = this.listings.get(streamFolder(own)) ?? [];
+    if (!files.some((f) => parseFileName(f.name) !== undefined)) {
+      throw new SincroError(
+        "NOT_PUBLISHED",
+        `sync: the office has not published data for agent ${this.node.id} yet: run a sync at the office first (after "sincro agent add ${this.node.id}" there)`,
+        { exitCode: 1 },
+      );
+    }
+  }
+
+  /** The streams this node produces. */
+  private producedStreams(): StreamName[] {
+    return this.node.role === "sede" ? [CATALOGUE, ...this.agents.map(sedeToAgent)] : [agentToSede(this.node.id)];
+  }
+
+  private seal(): void {
+    const now = this.now();
+    const { outbox } = this.node;
+    this.node.batch(() => {
+      for (const stream of this.producedStreams()) {
+        outbox.seal(stream, now);
+        if (this.node.role !== "sede") continue;
+        const snap = outbox.lastSnapshot(stream);
+        const files = outbox.files(stream).filter((f) => f.kind === "segment");
+        const lastOffset = files.at(-1)?.last ?? 0;
+        if (!snap || lastOffset - snap.last >= this.snapshotEvery) outbox.sealSnapshot(stream, now);
+      }
+    });
+  }
+
+  private async publish(): Promise<void> {
+    const { outbox } = this.node;
+    for (const stream of this.producedStreams()) {
+      const waiting = outbox.files(stream).filter((f) => f.uploaded === null);
+      if (waiting.length === 0) continue;
+      const folder = streamFolder(stream);
+      const present = new Map((await this.list(folder)).map((f) => [f.name, f]));
+      for (const f of waiting) {
+        const name = f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number);
+        const path = `${folder}/${name}`;
+        const bytes = outbox.bytes(stream, f.kind, f.number);
+        if (!bytes) throw new IntegrityError(`publish ${path}: the sealed bytes are missing from the database`);
+        if (present.has(name)) {
+          // Already there: a retry after a crash between rename and bookkeeping, or a fork.
+          const remote = await this.transport.read(path);
+          this.report.received.bytes += remote?.length ?? 0;
+          if (remote && !remote.equals(bytes)) {
+            throw new SincroError(
+              "FORK",
+              `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
+                stream.startsWith(SEDE) ? "the sede" : `agent ${this.node.id}`
+              }: stop syncing on one of them and reinstall it from the office (see README, "A second PC with the same agent code")`,
+              { exitCode: 1 },
+            );
+          }
+          if (remote) {
+            outbox.markUploaded(stream, f.kind, f.number, this.now());
+            continue;
+          }
+        }
+        this.options.progress?.({ phase: "upload", file: path, bytes: bytes.length });
+        await this.transport.write(path, bytes);
+        outbox.markUploaded(stream, f.kind, f.number, this.now());
+        this.report.sent.bytes += bytes.length;
+        if (f.kind === "segment") {
+          this.report.sent.segments++;
+          this.report.sent.events += f.last - f.first + 1;
+        } else this.report.sent.snapshots++;
+      }
+    }
+  }
+
+  private async receive(stream: StreamName): Promise<void> {
+    const folder = streamFolder(stream);
+    const files = await this.list(folder);
+    const segments = new Map<number, RemoteFile>();
+    const snapshots: Array<{ number: number; file: RemoteFile }> = [];
+    for (const f of files) {
+      const parsed = parseFileName(f.name);
+      if (parsed?.kind === "segment") segments.set(parsed.number, f);
+      else if (parsed?.kind === "snapshot") snapshots.push({ number: parsed.number, file: f });
+    }
+    snapshots.sort((a, b) => a.number - b.number);
+    const cursor = this.inbox.cursor(stream);
+    let at = cursor && cursor.segment >= 0 ? cursor.segment : -1;
+    try {
+      if (at < 0) {
+        const newest = snapshots.at(-1);
+        if (newest) at = await this.applySnapshot(stream, folder, newest.number, newest.file);
+        else if (segments.size > 0) at = 0;
+      }
+      for (;;) {
+        if (at < 0) break;
+        const next = segments.get(at + 1);
+        if (next) {
+          await this.applySegment(stream, folder, at + 1, next);
+          at += 1;
+          continue;
+        }
+        const catchUp = snapshots.filter((s) => s.number > at).at(-1);
+        if (catchUp) {
+          at = await this.applySnapshot(stream, folder, catchUp.number, catchUp.file);
+          continue;
+        }
+        const later = [...segments.keys()].filter((n) => n > at + 1);
+        if (later.length > 0) {
+          this.report.warnings.push(`${stream}: waiting for segment ${at + 1} (${segmentName(at + 1)} is not on the server yet; ${later.length} later ones are)`);
+        }
+        break;
+      }
+      if (at >= 0) this.inbox.touch(stream);
+    } catch (err) {
+      if (err instanceof SegmentError || err instanceof IntegrityError) {
+        const reason = err.message;
+        this.inbox.block(stream, reason);
+        this.report.errors.push(`${stream} stopped: ${reason}`);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private async fetch(path: string, file: RemoteFile): Promise<Buffer> {
+    this.options.progress?.({ phase: "download", file: path, bytes: file.size });
+    const bytes = await this.transport.read(path);
+    if (!bytes) throw new SegmentError(path, `read ${path}: listed but gone before it could be read`, { code: "VANISHED" });
+    this.report.received.bytes += bytes.length;
+    return bytes;
+  }
+
+  private async applySegment(stream: StreamName, folder: string, number: number, file: RemoteFile): Promise<void> {
+    const path = `${folder}/${file.name}`;
+    const bytes = await this.fetch(path, file);
+    const result = this.inbox.applySegment(stream, number, path, bytes);
+    this.report.received.segments++;
+    this.report.received.events += result.applied;
+    this.report.received.duplicates += result.duplicates;
+    for (const s of result.skewed) {
+      this.report.warnings.push(
+        `clock skew: ${s.origin}#${s.seq} is ${(s.aheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (check the clock of ${s.origin})`,
+      );
+    }
+  }
+
+  private async applySnapshot(stream: StreamName, folder: string, number: number, file: RemoteFile): Promise<number> {
+    const path = `${folder}/${file.name}`;
+    const bytes = await this.fetch(path, file);
+    const r = this.inbox.applySnapshot(stream, number, path, bytes);
+    if (r.applied) this.report.received.snapshots++;
+    return number;
+  }
+
+  private async acknowledge(inbound: StreamName[]): Promise<void> {
+    for (const stream of inbound) {
+      const c = this.inbox.cursor(stream);
+      if (!c || c.segment < 0 || c.segment <= c.acked) continue;
+      const ack: AckFile = {
+        format: "sincro-ack/1",
+        stream,
+        reader: this.node.id,
+        segment: c.segment,
+        offset: c.offset,
+        sha256: c.sha256,
+        at: this.now().toISOString(),
+      };
+      if (this.node.role === "sede") ack.lastSeq = this.node.log.head(stream.slice(0, stream.indexOf(">")))?.seq ?? 0;
+      await this.transport.write(ackPath(stream, this.node.id), Buffer.from(`${JSON.stringify(ack)}\n`, "utf8"));
+      this.inbox.markAcked(stream, c.segment);
+    }
+  }
+
+  /** The segment a reader last acknowledged for `stream`, read from its ack file (-1 if none). */
+  private async readerAck(stream: StreamName, reader: string): Promise<number> {
+    const path = ackPath(stream, reader);
+    const folder = path.slice(0, path.lastIndexOf("/"));
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    if (!(await this.list(folder)).some((f) => f.name === name)) return -1;
+    const bytes = await this.transport.read(path);
+    if (!bytes) return -1;
+    try {
+      const ack = JSON.parse(bytes.toString("utf8")) as Partial<AckFile>;
+      if (ack.stream !== stream || typeof ack.segment !== "number") throw new Error("not an ack of this stream");
+      this.node.db
+        .prepare(
+          `INSERT INTO reader_acks (stream, reader, segment, at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (stream, reader) DO UPDATE SET segment = excluded.segment, at = excluded.at`,
+        )
+        .run(stream, reader, ack.segment, String(ack.at ?? ""));
+      return ack.segment;
+    } catch {
+      this.report.warnings.push(`${path}: not a valid ack file; ignored (nothing is pruned for it)`);
+      return -1;
+    }
+  }
+
+  private async prune(): Promise<void> {
+    const { outbox } = this.node;
+    const now = this.now();
+    for (const stream of this.producedStreams()) {
+      const live = outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null);
+      const segments = live.filter((f) => f.kind === "segment");
+      if (live.length === 0) continue;
+      const folder = streamFolder(stream);
+      const doomed: typeof live = [];
+      if (this.node.role === "agent") {
+        if (segments.length === 0) continue;
+        const acked = await this.readerAck(stream, SEDE);
+        doomed.push(...segments.filter((f) => f.number <= acked));
+      } else {
+        // The sede keeps its newest snapshot and everything after it (a new PC bootstraps from them).
+        const snapshots = live.filter((f) => f.kind === "snapshot");
+        const newest = snapshots.at(-1);
+        if (!newest) continue;
+        doomed.push(...snapshots.filter((f) => f.number < newest.number));
+        const covered = segments.filter((f) => f.number <= newest.number);
+        if (covered.length > 0) {
+          const readers = stream === CATALOGUE ? this.agents : [stream.slice(stream.indexOf(">") + 1)];
+          let minAck = Number.POSITIVE_INFINITY;
+          for (const r of readers) minAck = Math.min(minAck, await this.readerAck(stream, r));
+          for (const f of covered) {
+            const expired = now.getTime() - Date.parse(f.sealed) > this.retentionMs;
+            if (f.number <= minAck || expired) doomed.push(f);
+          }
+        }
+      }
+      for (const f of doomed) {
+        await this.transport.delete(`${folder}/${f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number)}`);
+        outbox.markPruned(stream, f.kind, f.number, now);
+        this.report.pruned++;
+      }
+    }
+  }
+}
+
