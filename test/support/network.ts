@@ -1,0 +1,79 @@
+import { join } from "node:path";
+import type { Command } from "../../src/events/commands.js";
+import type { SincroNode } from "../../src/node/sincroNode.js";
+import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
+import { FolderTransport } from "../../src/ship/folderTransport.js";
+import { FtpTransport } from "../../src/ship/ftpTransport.js";
+import { sync, type SyncOptions, type SyncReport } from "../../src/ship/sync.js";
+import type { Transport } from "../../src/ship/transport.js";
+import { makeNode, steppingClock } from "./nodes.js";
+
+/** A parking area the tests can reach both through a transport and on the local disk. */
+export interface ParkingArea {
+  name: string;
+  /** Local folder holding the parking area's files (to corrupt or inspect them). */
+  root: string;
+  /** A fresh transport (one sync, one connection). */
+  open(): Transport;
+  stop(): Promise<void>;
+}
+
+export function folderArea(root: string): ParkingArea {
+  return { name: "folder", root, open: () => new FolderTransport(root), stop: async () => {} };
+}
+
+export async function embeddedFtpArea(): Promise<ParkingArea> {
+  const server: EmbeddedFtpServer = await startEmbeddedFtpServer();
+  return {
+    name: "ftp (embedded ftp-srv)",
+    root: server.root,
+    open: () => new FtpTransport({ host: server.host, port: server.port, user: server.user, password: server.password, dir: "/" }),
+    stop: () => server.stop(),
+  };
+}
+
+/** A sede and agents on their own SQLite files, with one shared stepping clock. */
+export class Network {
+  readonly sede: SincroNode;
+  readonly agents = new Map<string, SincroNode>();
+  readonly clock = steppingClock();
+
+  constructor(
+    readonly dir: string,
+    readonly area: ParkingArea,
+    agentCodes: string[] = [],
+  ) {
+    this.sede = makeNode(dir, "sede", { role: "sede" }, this.clock.now);
+    for (const code of agentCodes) this.agents.set(code, makeNode(dir, code, { role: "agent", agent: code }, this.clock.now));
+  }
+
+  agent(code: string): SincroNode {
+    const a = this.agents.get(code);
+    if (!a) throw new Error(`no agent ${code} in this network`);
+    return a;
+  }
+
+  async sync(node: SincroNode, options?: SyncOptions): Promise<SyncReport> {
+    const transport = this.area.open();
+    try {
+      return await sync(node, transport, options);
+    } finally {
+      await transport.close();
+    }
+  }
+
+  /** Syncs the sede, then each agent, then the sede again. */
+  async round(): Promise<void> {
+    await this.sync(this.sede);
+    for (const a of this.agents.values()) await this.sync(a);
+    await this.sync(this.sede);
+  }
+
+  file(...parts: string[]): string {
+    return join(this.area.root, ...parts);
+  }
+}
+
+export function exec(node: SincroNode, ...commands: Command[]): string[] {
+  return commands.map((c) => node.execute(c).decision.assigned ?? "");
+}
