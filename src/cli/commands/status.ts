@@ -1,15 +1,17 @@
 import type { Command } from "commander";
+import { streamStatus } from "../../ship/streamStatus.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 
 export function registerStatus(program: Command, io: Io): void {
   program
     .command("status")
-    .description("what this node holds: events per origin, projections, conflicts")
+    .description("streams (pending, unacknowledged, last sync), events per origin, projections, conflicts")
     .addOption(jsonOption())
     .action(function (this: Command) {
       const report = withNode(this, io, (node) => ({
         node: node.id,
         role: node.role,
+        streams: streamStatus(node),
         events: node.log.origins(),
         tables: node.digests().map(({ table, rows }) => ({ table, rows })),
         conflicts: node.read.listConflicts(),
@@ -19,6 +21,20 @@ export function registerStatus(program: Command, io: Io): void {
         return;
       }
       io.out(`node ${report.node} (${report.role})`);
+      io.out("");
+      io.out("streams:");
+      printTable(
+        io,
+        report.streams.map((s) => ({
+          stream: s.stream,
+          dir: s.direction,
+          pending: s.direction === "out" ? s.pending : "",
+          unacked: s.direction === "out" ? s.unacked : "",
+          applied: s.direction === "in" ? (s.segment !== null && s.segment >= 0 ? `segment ${s.segment}` : "nothing yet") : "",
+          "last sync": s.lastSync ?? "never",
+          blocked: s.blocked ?? "",
+        })),
+      );
       io.out("");
       io.out("events by origin:");
       printTable(io, report.events);

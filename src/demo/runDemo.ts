@@ -1,0 +1,215 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import type { Command } from "../events/commands.js";
+import { SincroNode } from "../node/sincroNode.js";
+import { startEmbeddedFtpServer } from "../ship/embeddedFtpServer.js";
+import { FtpTransport, type FtpTransportOptions } from "../ship/ftpTransport.js";
+import { sync, type SyncReport } from "../ship/sync.js";
+import { transportFromConfig } from "../ship/transportFromConfig.js";
+
+/** One rule of DESIGN §3 (or of shipping) and whether it held on every node. */
+export interface DemoCheck {
+  rule: string;
+  held: boolean;
+  detail: string;
+}
+
+/** An FTP transport whose first upload dies halfway, as when the line drops mid-transfer. */
+class DroppingFtpTransport extends FtpTransport {
+  private dropped = false;
+  protected override uploadSource(bytes: Buffer): Readable {
+    if (this.dropped) return super.uploadSource(bytes);
+    this.dropped = true;
+    let sent = false;
+    return new Readable({
+      read() {
+        if (sent) this.destroy(new Error("connection dropped mid-transfer (demo)"));
+        else {
+          sent = true;
+          this.push(bytes.subarray(0, bytes.length >> 1));
+        }
+      },
+    });
+  }
+}
+
+const AGENTS = ["AG01", "AG02", "AG03"] as const;
+
+/**
+ * `npm run demo`: an embedded FTP server on 127.0.0.1, a sede and three agents on their own
+ * SQLite files, and a realistic day of work with several sync rounds and a dropped connection.
+ * Returns one check per rule; the caller prints them and exits 0 only if all held.
+ */
+export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]> {
+  const dir = mkdtempSync(join(tmpdir(), "sincro-demo-"));
+  const server = await startEmbeddedFtpServer({ root: join(dir, "ftp") });
+  const checks: DemoCheck[] = [];
+  const check = (rule: string, held: boolean, detail: string) => checks.push({ rule, held, detail });
+  const nodes: SincroNode[] = [];
+  try {
+    say(`embedded FTP server on ${server.url} (folder ${server.root})`);
+    const ftp: FtpTransportOptions = { host: server.host, port: server.port, user: server.user, password: server.password, dir: "/" };
+    const configure = (node: SincroNode) => {
+      for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/" })) {
+        node.setConfig(k, v);
+      }
+      nodes.push(node);
+      return node;
+    };
+    const sede = configure(SincroNode.init(join(dir, "sede.db"), { role: "sede" }));
+    const agents = new Map(AGENTS.map((a) => [a, configure(SincroNode.init(join(dir, `${a}.db`), { role: "agent", agent: a }))]));
+    const ag = (code: (typeof AGENTS)[number]) => agents.get(code) as SincroNode;
+    const env = { ...process.env, SINCRO_FTP_PASSWORD: server.password };
+    const syncNode = async (node: SincroNode, label = ""): Promise<SyncReport> => {
+      const transport = transportFromConfig(node, env);
+      try {
+        const r = await sync(node, transport);
+        say(
+          `  sync ${node.id.padEnd(4)}${label}: sent ${r.sent.events} events/${r.sent.snapshots} snapshots, received ${r.received.events} events/${r.received.snapshots} snapshots, ${r.commands} FTP commands${r.conflicts ? `, ${r.conflicts} conflict(s) resolved` : ""}`,
+        );
+        return r;
+      } finally {
+        await transport.close();
+      }
+    };
+    const round = async (title: string) => {
+      say(title);
+      await syncNode(sede);
+      for (const a of agents.values()) await syncNode(a);
+      await syncNode(sede);
+    };
+    const exec = (node: SincroNode, ...commands: Command[]) => commands.map((c) => node.execute(c).decision.assigned ?? "");
+
+    say("morning at the office: agents, catalogue, price lists, customers");
+    for (const a of AGENTS) exec(sede, { kind: "RegisterAgent", code: a, name: `Agente ${a}` });
+    const products = Array.from({ length: 40 }, (_, i) => `P${String(i + 1).padStart(3, "0")}`);
+    sede.batch(() => {
+      products.forEach((p, i) => {
+        exec(
+          sede,
+          { kind: "AddProduct", code: p, description: `Articolo ${i + 1}`, vat: i % 4 === 0 ? "4" : "22" },
+          { kind: "SetGenericPrice", list: "BASE", product: p, price: `${(i % 17) + 2},${String((i * 7) % 100).padStart(2, "0")}` },
+          { kind: "SetGenericPrice", list: "HORECA", product: p, price: `${(i % 17) + 1}.90` },
+        );
+      });
+    });
+    const sedeCustomers = new Map<string, string[]>();
+    for (const a of AGENTS) {
+      sedeCustomers.set(a, exec(sede, { kind: "AddCustomer", name: `Bar di ${a}`, agent: a, list: "BASE" }, { kind: "AddCustomer", name: `Hotel di ${a}`, agent: a, list: "HORECA" }));
+    }
+    const [own] = exec(sede, { kind: "AddCustomer", name: "Cliente diretto", list: "BASE" });
+    const bar01 = sedeCustomers.get("AG01")?.[0] as string;
+    exec(sede, { kind: "SetSpecialPrice", customer: bar01, product: "P001", price: "3.50", discounts: ["5"] });
+
+    say("an agent syncs before the office has published:");
+    let refused = "";
+    try {
+      await syncNode(ag("AG01"));
+    } catch (err) {
+      refused = (err as Error).message;
+      say(`  refused as expected: ${refused}`);
+    }
+    check("first sync waits for the office to publish", refused.includes("run a sync at the office first"), refused || "the sync was not refused");
+
+    await round("first round of syncs");
+
+    say("the day in the field: new customers, orders, special prices");
+    const agentCustomers = new Map<string, string>();
+    const agentOrders = new Map<string, string[]>();
+    for (const a of AGENTS) {
+      const node = ag(a);
+      const [c] = exec(node, { kind: "AddCustomer", name: `Nuovo cliente di ${a}`, list: "BASE", city: "Bologna" });
+      agentCustomers.set(a, c as string);
+      const sedeOwned = sedeCustomers.get(a)?.[1] as string;
+      agentOrders.set(
+        a,
+        exec(
+          node,
+          { kind: "PlaceOrder", customer: c as string, lines: [{ product: "P002", qty: "12" }, { product: "P005", qty: "3" }] },
+          { kind: "PlaceOrder", customer: sedeOwned, lines: [{ product: "P010", qty: "1.5" }, { product: "P011", qty: "6", price: "4.00" }] },
+        ),
+      );
+    }
+    const [onBehalf] = exec(sede, { kind: "PlaceOrder", customer: sedeCustomers.get("AG02")?.[0] as string, agent: "AG02", lines: [{ product: "P003", qty: "10" }] });
+    say(`  the office entered order ${onBehalf} on behalf of AG02`);
+    // Both sides edit the same special price without seeing each other; the agent's edit is later.
+    exec(sede, { kind: "SetSpecialPrice", customer: bar01, product: "P001", price: "3.40" });
+    await new Promise((r) => setTimeout(r, 5));
+    exec(ag("AG01"), { kind: "SetSpecialPrice", customer: bar01, product: "P001", price: "3.30", discounts: ["2"] });
+    // Customer edits stay local on each side.
+    exec(sede, { kind: "UpdateCustomer", code: bar01, city: "Modena" });
+    exec(ag("AG01"), { kind: "UpdateCustomer", code: bar01, name: "Bar Centrale di Modena" });
+
+    say("AG02 syncs and the connection drops in the middle of the upload:");
+    const dropping = new DroppingFtpTransport(ftp);
+    let dropError = "";
+    try {
+      await sync(ag("AG02"), dropping);
+    } catch (err) {
+      dropError = (err as Error).message;
+      say(`  ${dropError}`);
+    } finally {
+      await dropping.close();
+    }
+    await syncNode(ag("AG02"), " (again)");
+
+    await round("evening round of syncs");
+    await round("one more round (nothing new)");
+
+    // The checks: each rule on every node.
+    const custOf = (n: SincroNode) => n.read.listCustomers().map((c) => c.code).sort();
+    const agentsOk = AGENTS.every((a) => {
+      const expected = [...(sedeCustomers.get(a) ?? []), agentCustomers.get(a) as string].sort();
+      return JSON.stringify(custOf(ag(a))) === JSON.stringify(expected);
+    });
+    check("each agent holds its own customers, never another agent's or the office's", agentsOk && !AGENTS.some((a) => custOf(ag(a)).includes(own as string)), AGENTS.map((a) => `${a}: ${custOf(ag(a)).length}`).join(", "));
+    const sameCatalogue = AGENTS.every(
+      (a) => JSON.stringify(ag(a).read.listProducts()) === JSON.stringify(sede.read.listProducts()) && JSON.stringify(ag(a).read.listPrices()) === JSON.stringify(sede.read.listPrices()),
+    );
+    check("every agent has all products and generic price lists", sameCatalogue, `${sede.read.listProducts().length} products, ${sede.read.listPrices().length} prices`);
+    const specialOk = AGENTS.every((a) => {
+      const mine = new Set(custOf(ag(a)));
+      const atSede = sede.read.listSpecialPrices().filter((s) => mine.has(s.customer));
+      return JSON.stringify(ag(a).read.listSpecialPrices()) === JSON.stringify(atSede);
+    });
+    check("agents hold the special prices of their customers only, as the office does", specialOk, `${sede.read.listSpecialPrices().length} special price(s) at the office`);
+    const received = sede.read.listOrders().filter((o) => o.origin !== "SEDE").map((o) => `${o.type}/${o.number}`).sort();
+    const sent = [...agentOrders.values()].flat().sort();
+    const customersAtSede = AGENTS.every((a) => sede.read.listCustomers().filter((c) => c.code === agentCustomers.get(a)).length === 1);
+    check("agents' customers and orders reach the office exactly once", JSON.stringify(received) === JSON.stringify(sent) && customersAtSede, `${received.length} orders received: ${received.join(" ")}`);
+    check("orders entered at the office on behalf of an agent never reach the agent", ag("AG02").read.listOrders().every((o) => o.origin !== "SEDE"), `${onBehalf} only at the office`);
+    const barAtSede = sede.read.listCustomers().find((c) => c.code === bar01);
+    const barAtAgent = ag("AG01").read.listCustomers().find((c) => c.code === bar01);
+    check(
+      "customer edits stay on the side that made them",
+      barAtSede?.city === "Modena" && barAtSede.name === "Bar di AG01" && barAtAgent?.name === "Bar Centrale di Modena" && barAtAgent.city === null,
+      `office: ${barAtSede?.name}, ${barAtSede?.city}; agent: ${barAtAgent?.name}, ${barAtAgent?.city ?? "-"}`,
+    );
+    const sp = (n: SincroNode) => n.read.listSpecialPrices(bar01).find((s) => s.product === "P001");
+    check(
+      "concurrent special-price edits: the most recent wins on both sides",
+      sp(sede)?.price === "3.30" && sp(ag("AG01"))?.price === "3.30" && sp(sede)?.origin === "AG01",
+      `office ${sp(sede)?.price} (${sp(sede)?.origin}), agent ${sp(ag("AG01"))?.price}`,
+    );
+    check("a connection dropped mid-transfer loses and duplicates nothing", dropError !== "" && received.filter((o) => o.startsWith("AG02/")).length === 2, dropError ? "the retry completed the transfer" : "the connection did not drop");
+    const before = nodes.map((n) => JSON.stringify(n.digests()));
+    const quiet: SyncReport[] = [];
+    for (const n of nodes) quiet.push(await syncNode(n, " (repeat)"));
+    const unchanged = quiet.every((r) => r.sent.events + r.received.events === 0) && nodes.every((n, i) => JSON.stringify(n.digests()) === before[i]);
+    check("repeating a sync changes nothing", unchanged, `${quiet.map((r) => r.commands).join("/")} FTP commands per quiet sync`);
+    const rebuilt = nodes.every((n) => {
+      const r = n.rebuild();
+      return JSON.stringify(r.before) === JSON.stringify(r.after);
+    });
+    check("rebuilding from the log reproduces every node's projections", rebuilt, `${nodes.length} nodes`);
+    const segmentsLeft = readdirSync(join(server.root, "SincroAg"), { recursive: true }).filter((f) => String(f).endsWith(".seg"));
+    check("agents' segments are pruned from the server once the office acknowledged them", segmentsLeft.length === 0, `${segmentsLeft.length} agent segment(s) left on the server`);
+    return checks;
+  } finally {
+    for (const n of nodes) n.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

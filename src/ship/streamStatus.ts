@@ -1,0 +1,58 @@
+import type { SincroNode } from "../node/sincroNode.js";
+import { Inbox } from "./inbox.js";
+import { CATALOGUE, SEDE, agentToSede, inboundStreams, sedeToAgent, type StreamName } from "./streams.js";
+
+/** One line of `sincro status`: a stream this node produces or reads. */
+export interface StreamStatus {
+  stream: StreamName;
+  direction: "out" | "in";
+  /** out: events recorded but not yet on the server (unsealed or not uploaded). */
+  pending: number;
+  /** out: segments on the server that some reader has not acknowledged yet. */
+  unacked: number;
+  /** in: last segment applied (-1 before anything was). */
+  segment: number | null;
+  /** in: why the stream is stopped, if it is. */
+  blocked: string | null;
+  lastSync: string | null;
+}
+
+export function streamStatus(node: SincroNode): StreamStatus[] {
+  const agents = node.role === "sede" ? node.read.agents().map((a) => a.code) : [];
+  const produced = node.role === "sede" ? [CATALOGUE, ...agents.map(sedeToAgent)] : [agentToSede(node.id)];
+  const out: StreamStatus[] = produced.map((stream) => {
+    const files = node.outbox.files(stream).filter((f) => f.kind === "segment");
+    const notUploaded = files.filter((f) => f.uploaded === null).reduce((n, f) => n + f.last - f.first + 1, 0);
+    const readers = stream === CATALOGUE ? agents : [stream.startsWith(SEDE) ? stream.slice(stream.indexOf(">") + 1) : SEDE];
+    const acks = readers.map(
+      (r) =>
+        (node.db.prepare(`SELECT segment FROM reader_acks WHERE stream = ? AND reader = ?`).get(stream, r) as { segment: number } | undefined)
+          ?.segment ?? -1,
+    );
+    const minAck = acks.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...acks);
+    const uploaded = files.filter((f) => f.uploaded !== null);
+    return {
+      stream,
+      direction: "out",
+      pending: node.outbox.pending(stream) + notUploaded,
+      unacked: uploaded.filter((f) => f.number > minAck).length,
+      segment: null,
+      blocked: null,
+      lastSync: uploaded.at(-1)?.uploaded ?? null,
+    };
+  });
+  const inbox = new Inbox(node);
+  const incoming: StreamStatus[] = inboundStreams(node.id, agents).map((stream) => {
+    const c = inbox.cursor(stream);
+    return {
+      stream,
+      direction: "in",
+      pending: 0,
+      unacked: c && c.segment > c.acked ? 1 : 0,
+      segment: c?.segment ?? -1,
+      blocked: c?.blocked ?? null,
+      lastSync: c?.lastSync ?? null,
+    };
+  });
+  return [...out, ...incoming];
+}
