@@ -5,6 +5,9 @@ import { registerCatalogue } from "./commands/catalogue.js";
 import { registerConfig } from "./commands/config.js";
 import { registerCustomer } from "./commands/customer.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerExport } from "./commands/export.js";
+import { registerImport } from "./commands/import.js";
+import { registerFtp } from "./commands/ftp.js";
 import { registerInit } from "./commands/init.js";
 import { registerLog } from "./commands/log.js";
 import { registerOrder } from "./commands/order.js";
@@ -29,9 +32,12 @@ export function buildProgram(io: Io): Command {
     registerCustomer,
     registerSpecialPrice,
     registerOrder,
+    registerImport,
+    registerExport,
     registerLog,
     registerStatus,
     registerSync,
+    registerFtp,
     registerRebuild,
     registerDemo,
   ]) {

@@ -172,7 +172,9 @@ export class SincroNode {
       if (err instanceof SincroError) throw err;
       throw new RefusedError("db", `open ${file}: not a sincro node database`, { code: "NOT_A_NODE", cause: err });
     }
-    return new SincroNode(tune(db), env);
+    // Tables added by later versions of the same schema are created here (all IF NOT EXISTS).
+    tune(db).exec(SHIP_DDL);
+    return new SincroNode(db, env);
   }
 
   close(): void {

@@ -38,7 +38,13 @@ export function streamStatus(node: SincroNode): StreamStatus[] {
       unacked: uploaded.filter((f) => f.number > minAck).length,
       segment: null,
       blocked: null,
-      lastSync: uploaded.at(-1)?.uploaded ?? null,
+      lastSync:
+        node.outbox
+          .files(stream)
+          .map((f) => f.uploaded)
+          .filter((u): u is string => u !== null)
+          .sort()
+          .at(-1) ?? null,
     };
   });
   const inbox = new Inbox(node);

@@ -50,7 +50,7 @@ function printReport(io: Io, r: SyncReport): void {
     `  received: ${r.received.events} events in ${r.received.segments} segments, ${r.received.snapshots} snapshots, ${kb(r.received.bytes)}` +
       (r.received.duplicates > 0 ? ` (${r.received.duplicates} already held)` : ""),
   );
-  io.out(`  conflicts resolved: ${r.conflicts}; files pruned from the server: ${r.pruned}; FTP commands: ${r.commands}`);
+  io.out(`  conflicts resolved: ${r.conflicts}; files pruned from the server: ${r.pruned}; requests to the server: ${r.commands}`);
   for (const w of r.warnings) io.out(`  warning: ${w}`);
   for (const e of r.errors) io.out(`  ERROR: ${e}`);
 }
