@@ -1,9 +1,10 @@
 import { randomBytes, randomInt } from "node:crypto";
-import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { mkdtemp, mkdir, rm, stat, unlink } from "node:fs/promises";
 import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { FtpSrv } from "ftp-srv";
+import { dirname, join, resolve } from "node:path";
+import { FileSystem, FtpSrv } from "ftp-srv";
+import type { FtpConnection } from "ftp-srv";
 
 /** Options of {@link startEmbeddedFtpServer}; every field has a default. */
 export interface EmbeddedFtpServerOptions {
@@ -51,7 +52,7 @@ export async function startEmbeddedFtpServer(options: EmbeddedFtpServerOptions =
   const implicit = options.tls?.implicit === true;
   const secure: boolean | "implicit" = options.tls === undefined ? false : implicit ? "implicit" : true;
   const host = "127.0.0.1";
-  const pasvMin = randomInt(20_000, 30_000);
+  const pasvMin = randomInt(10_000, 20_000);
 
   // ftp-srv 4.6.3 has no `endOnProcessSignal`: its constructor always adds handlers that call
   // process.exit on these signals. Take them away again; the host process decides how to stop.
@@ -72,8 +73,8 @@ export async function startEmbeddedFtpServer(options: EmbeddedFtpServerOptions =
     }
   }
 
-  server.on("login", ({ username, password: given }, accept, refuse) => {
-    if (username === user && given === password) accept({ root });
+  server.on("login", ({ connection, username, password: given }, accept, refuse) => {
+    if (username === user && given === password) accept({ fs: new QuietFileSystem(connection, { root, cwd: "/" }) });
     else refuse(new Error("Login incorrect"));
   });
   // A client that vanishes produces socket errors; they concern that client only.
@@ -109,7 +110,32 @@ export async function startEmbeddedFtpServer(options: EmbeddedFtpServerOptions =
   };
 }
 
-/** ftp-srv logs through a bunyan-like object; the engine reports problems itself. */
+// Two fixes to ftp-srv's file system for uploads into a missing folder. ftp-srv opens the file
+// only once the data connection is up, then resets that connection before its `550` reply, so
+// the client sees a broken transfer instead of a refusal; and it removes the failed file with a
+// promise nobody handles, an unhandled rejection in the host process. Here the folder is checked
+// first, so the client gets a clean `550`, and the removal is quiet.
+class QuietFileSystem extends FileSystem {
+  constructor(connection: FtpConnection, where: { root: string; cwd: string }) {
+    super(connection, where);
+  }
+
+  override async write(fileName: string, options?: { append?: boolean; start?: unknown }) {
+    const { fsPath } = (this as unknown as { _resolvePath(path: string): { fsPath: string } })._resolvePath(fileName);
+    const folder = await stat(dirname(fsPath)).catch(() => undefined);
+    if (folder === undefined || !folder.isDirectory()) {
+      throw new Error(`No such folder: ${fileName}`);
+    }
+    const opened = super.write(fileName, options) as { stream: NodeJS.EventEmitter & { path: string } };
+    opened.stream.removeAllListeners("error");
+    opened.stream.once("error", () => {
+      unlink(opened.stream.path).catch(() => undefined);
+    });
+    return opened;
+  }
+}
+
+// ftp-srv logs through a bunyan-like object; the engine reports problems itself.
 const silentLogger = {
   child: () => silentLogger,
   trace: () => undefined,

@@ -143,7 +143,7 @@ export class FolderTransport implements Transport {
     return join(this.root, ...splitRemotePath(operation, path));
   }
 
-  /** Makes the rename durable. Some file systems (network shares) cannot fsync a folder: fine. */
+  // Makes the rename durable. Some file systems (network shares) cannot fsync a folder: fine.
   private async syncFolder(folder: string): Promise<void> {
     let handle: FileHandle | undefined;
     try {

@@ -6,6 +6,8 @@ import { TransportError } from "../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, Transport, TransportStats } from "./transport.js";
 
+const EMPTY_TLS_UPLOAD_PAUSE_MS = 50;
+
 /** Where and how to reach the FTP server of a parking area. */
 export interface FtpTransportOptions {
   host: string;
@@ -50,7 +52,7 @@ export class FtpTransport implements Transport {
   private readonly options: Required<Omit<FtpTransportOptions, "ca">> & { ca: string | Buffer | undefined };
   private readonly counters: TransportStats = { commands: 0, bytesSent: 0, bytesReceived: 0 };
   private client: Client | undefined;
-  /** Absolute server path of the parking area's root, known after the first login. */
+  // Absolute server path of the parking area's root, known after the first login.
   private root: string | undefined;
   private queue: Promise<void> = Promise.resolve();
 
@@ -72,7 +74,7 @@ export class FtpTransport implements Transport {
     this.describe =
       `ftp://${encodeURIComponent(this.options.user)}@${this.options.host}:${this.options.port}` +
       `${dir.startsWith("/") ? dir : `/${dir}`}${tls}`;
-    if (dir.startsWith("/")) this.root = posix.normalize(dir);
+    if (dir.startsWith("/")) this.root = serverFolder(dir);
   }
 
   async list(dir: string): Promise<RemoteFile[]> {
@@ -194,6 +196,17 @@ export class FtpTransport implements Transport {
    * as a crash or a cut line would.
    */
   protected uploadSource(bytes: Buffer): Readable {
+    if (bytes.length === 0 && this.options.secure !== false) {
+      // An encrypted data connection closed right after its handshake makes vsftpd 3.0.3 and
+      // pure-ftpd 1.0.50 fail the transfer (TLS alert; vsftpd even writes a plain-text "500 OOPS"
+      // into the encrypted control connection, killing the session). Only an empty upload closes
+      // that early; letting the handshake settle first avoids it.
+      return new Readable({
+        read() {
+          setTimeout(() => this.push(null), EMPTY_TLS_UPLOAD_PAUSE_MS);
+        },
+      });
+    }
     return Readable.from([bytes]);
   }
 
@@ -207,7 +220,7 @@ export class FtpTransport implements Transport {
     return root === "/" ? `/${names.join("/")}` : `${root}/${names.join("/")}`;
   }
 
-  /** Runs one call on the shared connection, after the calls already queued. */
+  // Runs one call on the shared connection, after the calls already queued.
   private perform<T>(operation: string, path: string, body: (client: Client) => Promise<T>): Promise<T> {
     return this.exclusively(async () => {
       const client = await this.connection();
@@ -263,7 +276,7 @@ export class FtpTransport implements Transport {
       try {
         await client.login(user, password);
       } catch (err) {
-        const hint = err instanceof FTPError ? "check the FTP user name and password" : undefined;
+        const hint = err instanceof FTPError && err.code === 530 ? "check the FTP user name and password" : undefined;
         throw this.failure("log in to", `${this.describe} as ${JSON.stringify(user)}`, err, hint, "TRANSPORT_LOGIN");
       }
       loggedIn = true;
@@ -273,7 +286,7 @@ export class FtpTransport implements Transport {
           await client.send("PBSZ 0");
           await client.send("PROT P");
         }
-        if (this.root === undefined) this.root = posix.join(await client.pwd(), this.options.dir);
+        if (this.root === undefined) this.root = serverFolder(posix.join(await client.pwd(), this.options.dir));
       } catch (err) {
         throw this.failure("set up session with", this.describe, err, undefined, "TRANSPORT_CONNECT");
       }
@@ -286,7 +299,7 @@ export class FtpTransport implements Transport {
     return client;
   }
 
-  /** Creates `remote` and any missing parent; an existing folder is fine. */
+  // Creates `remote` and any missing parent; an existing folder is fine.
   private async makeFolder(client: Client, remote: string, what: string): Promise<void> {
     const made = await client.sendIgnoringError(`MKD ${remote}`);
     if (made.code === 257 || (await this.folderExists(client, remote))) return;
@@ -300,7 +313,7 @@ export class FtpTransport implements Transport {
     throw this.failure("create folder", this.at(what), new FTPError(again), "the FTP user needs permission to create folders");
   }
 
-  /** `CWD` is the one folder test every server has; the working folder is never relied on. */
+  // `CWD` is the one folder test every server has; the working folder is never relied on.
   private async folderExists(client: Client, remote: string): Promise<boolean> {
     const reply = await client.sendIgnoringError(`CWD ${remote}`);
     return reply.code >= 200 && reply.code < 300;
@@ -327,6 +340,12 @@ export class FtpTransport implements Transport {
     if (code !== undefined) options.code = code;
     return new TransportError(message, options);
   }
+}
+
+// `/a/b/` and `/a//b` → `/a/b`; `/` stays.
+function serverFolder(path: string): string {
+  const normal = posix.normalize(path);
+  return normal.length > 1 && normal.endsWith("/") ? normal.slice(0, -1) : normal;
 }
 
 function storeHint(reply: number): string {

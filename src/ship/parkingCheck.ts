@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto";
+import { SincroError } from "../errors.js";
+import type { Transport } from "./transport.js";
+
+/** One probe of {@link checkParkingArea}. */
+export interface CheckStep {
+  /** What was tried, e.g. `upload a file into SincroAg`. */
+  step: string;
+  /** `skipped` when an earlier failure made the step meaningless. */
+  status: "ok" | "failed" | "skipped";
+  /** For a failure: what is missing, in plain words, then the transport's error. */
+  detail?: string;
+}
+
+export interface CheckReport {
+  /** The parking area checked (`Transport.describe`). */
+  target: string;
+  /** True when every step passed: sincro can work in this parking area. */
+  ok: boolean;
+  steps: CheckStep[];
+}
+
+const AREAS = ["SincroAg", "SincroSede"] as const;
+const PROBE_PREFIX = "sincro-check-";
+
+/**
+ * Tries, in each top folder of the parking area (`SincroAg`, `SincroSede`, DESIGN §4.1), every
+ * operation sincro needs: create the folder, list it, upload a file, see it listed with its size,
+ * read it back byte for byte, replace it by writing onto its name, delete it. Each step is
+ * reported with a plain explanation of the permission that is missing when it fails. The probe
+ * files (`sincro-check-*`) are removed at the end, also after a failure when the server allows it.
+ * Never throws for a failing server; only programming errors escape.
+ */
+export async function checkParkingArea(transport: Transport): Promise<CheckReport> {
+  const steps: CheckStep[] = [];
+  const connected = await attempt(steps, `connect to ${transport.describe} and list its root`, () => transport.list(""), (err) =>
+    `cannot reach the parking area: ${messageOf(err)}`,
+  );
+  if (connected) {
+    for (const area of AREAS) await checkArea(transport, area, steps);
+  } else {
+    for (const area of AREAS) steps.push({ step: `check ${area}`, status: "skipped" });
+  }
+  await transport.close().catch(() => undefined);
+  return { target: transport.describe, ok: steps.every((step) => step.status === "ok"), steps };
+}
+
+async function checkArea(transport: Transport, area: string, steps: CheckStep[]): Promise<void> {
+  const token = randomBytes(4).toString("hex");
+  const probe = `${area}/${PROBE_PREFIX}${token}.probe`;
+  // Bytes that an ASCII-mode transfer or a text filter would change.
+  const first = Buffer.concat([Buffer.from(`sincro check ${token}\r\n\n\r`), Buffer.from([0, 26, 255, 128, 13, 10])]);
+  const second = Buffer.from(`sincro check ${token}, second version, longer than the first one\n`);
+  const skipRest = (from: number, names: string[]) => {
+    for (const name of names.slice(from)) steps.push({ step: name, status: "skipped" });
+  };
+  const names = [
+    `create folder ${area}`,
+    `list ${area}`,
+    `upload a file into ${area}`,
+    `see the uploaded file listed in ${area}`,
+    `read the file back from ${area}`,
+    `replace the file in ${area} by writing onto its name`,
+    `delete the file from ${area}`,
+  ] as const;
+
+  try {
+    if (
+      !(await attempt(steps, names[0], () => transport.ensureDir(area), (err) =>
+        `cannot create folder ${area}: the FTP user needs permission to create folders in the parking area (or create ${area} by hand). ${messageOf(err)}`,
+      ))
+    ) {
+      return skipRest(1, [...names]);
+    }
+
+    await attempt(steps, names[1], () => transport.list(area), (err) =>
+      `cannot list ${area}: the FTP user needs permission to list folders, or the server's passive data connections are blocked. ${messageOf(err)}`,
+    );
+
+    if (
+      !(await attempt(steps, names[2], () => transport.write(probe, first), (err) =>
+        `cannot create files in ${area}: the FTP user needs write permission there (upload, and rename of its own files). ${messageOf(err)}`,
+      ))
+    ) {
+      return skipRest(3, [...names]);
+    }
+
+    await attempt(steps, names[3], async () => {
+      const listed = (await transport.list(area)).find((file) => `${area}/${file.name}` === probe);
+      if (listed === undefined) throw new CheckFailure("the file is not in the listing");
+      if (listed.size !== first.length) throw new CheckFailure(`listed with ${listed.size} bytes instead of ${first.length}`);
+    }, (err) => `an uploaded file does not show correctly in the listing of ${area}: the server hides or alters uploads (${messageOf(err)})`);
+
+    await attempt(steps, names[4], async () => {
+      const back = await transport.read(probe);
+      if (back === null) throw new CheckFailure("the server says the file does not exist");
+      if (!back.equals(first)) throw new CheckFailure(`got ${back.length} bytes that differ from the ${first.length} uploaded`);
+    }, (err) =>
+      `cannot read back what was uploaded to ${area}: the FTP user needs read (download) permission, and transfers must be binary. ${messageOf(err)}`,
+    );
+
+    await attempt(steps, names[5], async () => {
+      await transport.write(probe, second);
+      const back = await transport.read(probe);
+      if (back === null || !back.equals(second)) throw new CheckFailure("the file still holds its first version after the replacement");
+    }, (err) =>
+      `cannot replace an existing file in ${area}: the FTP user needs permission to rename a file onto an existing name (overwrite; on proftpd \`AllowOverwrite on\`). ${messageOf(err)}`,
+    );
+
+    await attempt(steps, names[6], async () => {
+      await transport.delete(probe);
+      const still = (await transport.list(area)).some((file) => `${area}/${file.name}` === probe);
+      if (still) throw new CheckFailure("the file is still listed after the delete");
+    }, (err) =>
+      `cannot delete files in ${area}: the FTP user needs delete permission, without it the parking area is never cleaned up. ${messageOf(err)}`,
+    );
+  } finally {
+    await cleanUp(transport, area, token, steps);
+  }
+}
+
+// Removes this run's probe and any temporary upload it left behind.
+async function cleanUp(transport: Transport, area: string, token: string, steps: CheckStep[]): Promise<void> {
+  const prefix = `${PROBE_PREFIX}${token}.probe`;
+  let leftovers: string[];
+  try {
+    leftovers = (await transport.list(area)).map((file) => file.name).filter((name) => name.startsWith(prefix));
+  } catch {
+    return; // A listing failure is already reported.
+  }
+  const stuck: string[] = [];
+  for (const name of leftovers) {
+    try {
+      await transport.delete(`${area}/${name}`);
+    } catch {
+      stuck.push(name);
+    }
+  }
+  if (stuck.length > 0) {
+    steps.push({
+      step: `remove the probe files from ${area}`,
+      status: "failed",
+      detail: `could not delete ${stuck.join(", ")} in ${area}: delete them by hand`,
+    });
+  }
+}
+
+async function attempt(
+  steps: CheckStep[],
+  step: string,
+  action: () => Promise<unknown>,
+  explain: (err: unknown) => string,
+): Promise<boolean> {
+  try {
+    await action();
+    steps.push({ step, status: "ok" });
+    return true;
+  } catch (err) {
+    if (!(err instanceof SincroError) && !(err instanceof CheckFailure)) throw err;
+    steps.push({ step, status: "failed", detail: explain(err) });
+    return false;
+  }
+}
+
+// A probe saw the server misbehave (as opposed to a transport error).
+class CheckFailure extends Error {}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
