@@ -282,7 +282,7 @@ function setSpecialPrice(c: Extract<Command, { kind: "SetSpecialPrice" }>, state
     events: [
       {
         type: "SpecialPriceSet",
-        data: { customer: c.customer, product: c.product, price, discounts, supersedes: current?.eventId ?? null },
+        data: { customer: c.customer, product: c.product, price, discounts, supersedes: current?.hlc ?? null },
       },
     ],
   };
@@ -295,7 +295,7 @@ function removeSpecialPrice(c: Extract<Command, { kind: "RemoveSpecialPrice" }>,
     throw new RefusedError("product", `customer ${c.customer} has no special price for product ${c.product}`, { code: "UNKNOWN" });
   }
   return {
-    events: [{ type: "SpecialPriceRemoved", data: { customer: c.customer, product: c.product, supersedes: current.eventId } }],
+    events: [{ type: "SpecialPriceRemoved", data: { customer: c.customer, product: c.product, supersedes: current.hlc } }],
   };
 }
 

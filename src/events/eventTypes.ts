@@ -14,6 +14,7 @@ export interface EventPayloads {
   GenericPriceRemoved: { list: string; product: string };
   CustomerCreated: CustomerState;
   CustomerUpdated: CustomerState & { createdBy: string };
+  /** `supersedes`: the HLC of the change the editor saw (an HLC names one event: it ends with its origin). */
   SpecialPriceSet: { customer: string; product: string; price: string; discounts: string[]; supersedes: string | null };
   SpecialPriceRemoved: { customer: string; product: string; supersedes: string | null };
   OrderPlaced: {

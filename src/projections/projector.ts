@@ -128,26 +128,26 @@ export class Projector {
   applySnapshot(stream: string, rows: Iterable<SnapshotRow>): void {
     if (stream === "SEDE>*") this.db.exec(`DELETE FROM products; DELETE FROM price_lists; DELETE FROM prices;`);
     for (const row of rows) {
-      const st = row.state;
-      switch (row.kind) {
-        case "product":
-          this.run("product", st.code, st.description, st.unit, st.vat, row.id);
-          if (st.active === false) this.run("discontinue", row.id, st.code);
+      switch (row[0]) {
+        case "P":
+          this.run("product", row[1], row[2], row[3], row[4], "");
+          if (row[5] === 0) this.run("discontinue", "", row[1]);
           break;
-        case "priceList":
-          this.run("priceList", st.code, st.description);
+        case "L":
+          this.run("priceList", row[1], row[2]);
           break;
-        case "price":
-          this.run("price", st.list, st.product, st.price, row.id);
+        case "R":
+          this.run("price", row[1], row[2], row[3], "");
           break;
-        case "customer":
-          this.run("customerInsert", st.code, row.origin, st.name, st.agent ?? null, st.list ?? null, st.vatNumber ?? null, st.city ?? null, row.id);
+        case "C":
+          this.run("customerInsert", row[1], row[2], row[3], row[4], row[5], row[6], row[7], "");
           break;
-        case "specialPrice": {
-          const current = this.get<{ hlc: string; origin: string; id: string }>("specialGet", st.customer, st.product);
-          if (current && compareStamps(row, current) <= 0) break;
-          if (row.removed) this.run("specialPut", st.customer, st.product, null, "[]", 1, row.hlc, row.origin, row.id);
-          else this.run("specialPut", st.customer, st.product, st.price, JSON.stringify(st.discounts ?? []), 0, row.hlc, row.origin, row.id);
+        case "S": {
+          const [, customer, product, price, discounts, hlc, origin] = row;
+          const current = this.get<{ hlc: string; origin: string; id: string }>("specialGet", customer, product);
+          if (current && compareStamps({ hlc, origin, id: "" }, current) <= 0) break;
+          if (price === null) this.run("specialPut", customer, product, null, "[]", 1, hlc, origin, "");
+          else this.run("specialPut", customer, product, price, JSON.stringify(discounts), 0, hlc, origin, "");
           break;
         }
       }
@@ -176,7 +176,7 @@ export class Projector {
     const current = this.get<{ hlc: string; origin: string; id: string }>("specialGet", d.customer, d.product);
     const wins = !current || compareStamps(incoming, current) > 0;
     // A change made without seeing the current one, by another node: both sides edited it.
-    if (current && current.origin !== e.origin && d.supersedes !== current.id) {
+    if (current && current.origin !== e.origin && d.supersedes !== current.hlc) {
       const winner = wins ? incoming : current;
       this.run(
         "conflict",

@@ -165,55 +165,33 @@ export class Outbox {
    */
   private *snapshotRows(stream: StreamName): Generator<SnapshotRow> {
     if (stream === CATALOGUE) {
-      for (const p of this.db.prepare(`SELECT code, description, unit, vat, active, event_id FROM products ORDER BY code`).iterate() as Iterable<
-        Record<string, unknown>
-      >) {
-        yield { kind: "product", key: String(p.code), id: String(p.event_id), origin: SEDE, hlc: "", state: { code: p.code, description: p.description, unit: p.unit, vat: p.vat, active: p.active === 1 } };
+      const products = this.db.prepare(`SELECT code, description, unit, vat, active FROM products ORDER BY code`).raw(true);
+      for (const [code, description, unit, vat, active] of products.iterate() as Iterable<[string, string, string, string, number]>) {
+        yield ["P", code, description, unit, vat, active === 1 ? 1 : 0];
       }
-      for (const l of this.db.prepare(`SELECT code, description FROM price_lists ORDER BY code`).all() as Array<Record<string, unknown>>) {
-        yield { kind: "priceList", key: String(l.code), id: "", origin: SEDE, hlc: "", state: { code: l.code, description: l.description } };
-      }
-      for (const r of this.db.prepare(`SELECT list, product, price, event_id FROM prices ORDER BY list, product`).iterate() as Iterable<
-        Record<string, unknown>
-      >) {
-        yield { kind: "price", key: `${String(r.list)}/${String(r.product)}`, id: String(r.event_id), origin: SEDE, hlc: "", state: { list: r.list, product: r.product, price: r.price } };
-      }
+      const lists = this.db.prepare(`SELECT code, description FROM price_lists ORDER BY code`).raw(true);
+      for (const [code, description] of lists.iterate() as Iterable<[string, string]>) yield ["L", code, description];
+      const prices = this.db.prepare(`SELECT list, product, price FROM prices ORDER BY list, product`).raw(true);
+      for (const [list, product, price] of prices.iterate() as Iterable<[string, string, string]>) yield ["R", list, product, price];
       return;
     }
     const agent = stream.slice(stream.indexOf(">") + 1);
     const customers = this.db
-      .prepare(`SELECT code, created_by, name, agent, list, vat_number, city, event_id FROM customers WHERE agent = ? ORDER BY code, created_by`)
-      .all(agent) as Array<Record<string, string | null>>;
-    for (const c of customers) {
-      yield {
-        kind: "customer",
-        key: String(c.code),
-        id: String(c.event_id),
-        origin: String(c.created_by),
-        hlc: "",
-        state: { code: c.code, name: c.name, agent: c.agent, list: c.list, vatNumber: c.vat_number, city: c.city },
-      };
+      .prepare(`SELECT code, created_by, name, agent, list, vat_number, city FROM customers WHERE agent = ? ORDER BY code, created_by`)
+      .raw(true);
+    for (const c of customers.iterate(agent) as Iterable<[string, string, string, string | null, string | null, string | null, string | null]>) {
+      yield ["C", ...c];
     }
     const specials = this.db
       .prepare(
-        `SELECT sp.customer, sp.product, sp.price, sp.discounts, sp.removed, sp.hlc, sp.origin, sp.event_id FROM special_prices sp
-         WHERE sp.customer IN (SELECT code FROM customers WHERE agent = ?) ORDER BY sp.customer, sp.product`,
+        `SELECT customer, product, price, discounts, removed, hlc, origin FROM special_prices
+         WHERE customer IN (SELECT code FROM customers WHERE agent = ?) ORDER BY customer, product`,
       )
-      .all(agent) as Array<Record<string, string | number | null>>;
-    for (const sp of specials) {
-      const row: SnapshotRow = {
-        kind: "specialPrice",
-        key: `${String(sp.customer)}/${String(sp.product)}`,
-        id: String(sp.event_id),
-        origin: String(sp.origin),
-        hlc: String(sp.hlc),
-        state:
-          sp.removed === 1
-            ? { customer: sp.customer, product: sp.product }
-            : { customer: sp.customer, product: sp.product, price: sp.price, discounts: JSON.parse(String(sp.discounts)) as string[] },
-      };
-      if (sp.removed === 1) row.removed = true;
-      yield row;
+      .raw(true);
+    for (const [customer, product, price, discounts, removed, hlc, origin] of specials.iterate(agent) as Iterable<
+      [string, string, string | null, string, number, string, string]
+    >) {
+      yield ["S", customer, product, removed === 1 ? null : price, removed === 1 ? [] : (JSON.parse(discounts) as string[]), hlc, origin];
     }
   }
 

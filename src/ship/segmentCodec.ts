@@ -35,16 +35,17 @@ export interface SnapshotHeader {
   created: string;
 }
 
-/** One row of a snapshot: an entity's state and the event that set it, or a tombstone. */
-export interface SnapshotRow {
-  kind: "product" | "priceList" | "price" | "customer" | "specialPrice";
-  key: string;
-  id: string;
-  origin: string;
-  hlc: string;
-  removed?: true;
-  state: Record<string, unknown>;
-}
+/**
+ * One row of a snapshot, as a compact JSON array whose first element says what it is. Catalogue
+ * rows carry no event id or HLC: they are applied in stream order. Special prices carry the HLC
+ * and origin of the change that set them (the most-recent rule); a null price is a tombstone.
+ */
+export type SnapshotRow =
+  | [kind: "P", code: string, description: string, unit: string, vat: string, active: 0 | 1]
+  | [kind: "L", code: string, description: string]
+  | [kind: "R", list: string, product: string, price: string]
+  | [kind: "C", code: string, createdBy: string, name: string, agent: string | null, list: string | null, vatNumber: string | null, city: string | null]
+  | [kind: "S", customer: string, product: string, price: string | null, discounts: string[], hlc: string, origin: string];
 
 interface Trailer {
   trailer: true;

@@ -165,7 +165,14 @@ class SyncRun {
   private async publish(): Promise<void> {
     const { outbox } = this.node;
     for (const stream of this.producedStreams()) {
-      const waiting = outbox.files(stream).filter((f) => f.uploaded === null);
+      const all = outbox.files(stream);
+      // Segments covered by a stream's first snapshot are never needed on the server: no reader
+      // can hold a cursor before that snapshot exists, so every reader starts from it.
+      const firstSnapshot = all.find((f) => f.kind === "snapshot");
+      const neverNeeded =
+        firstSnapshot && firstSnapshot.uploaded === null ? all.filter((f) => f.kind === "segment" && f.uploaded === null && f.number <= firstSnapshot.number) : [];
+      for (const f of neverNeeded) outbox.markPruned(stream, f.kind, f.number, this.now());
+      const waiting = all.filter((f) => f.uploaded === null && f.pruned === null && !neverNeeded.includes(f));
       if (waiting.length === 0) continue;
       const folder = streamFolder(stream);
       const present = new Map((await this.list(folder)).map((f) => [f.name, f]));

@@ -151,7 +151,7 @@ describe("special prices", () => {
     expect(d.events).toEqual([
       {
         type: "SpecialPriceSet",
-        data: { customer: "000001", product: "P001", price: "7.50", discounts: ["10"], supersedes: current?.eventId },
+        data: { customer: "000001", product: "P001", price: "7.50", discounts: ["10"], supersedes: current?.hlc },
       },
     ]);
   });
