@@ -4,6 +4,17 @@ import type { ReceiveResult, SincroNode } from "../node/sincroNode.js";
 import { decodeSegment, decodeSnapshot } from "./segmentCodec.js";
 import type { StreamName } from "./streams.js";
 
+/**
+ * The named steps of a sync, in order. A {@link StepHook} is called at each; a hook that throws
+ * simulates a crash there (tests prove every step recoverable). `apply` and `cursor-update`
+ * run inside the segment's transaction, so a crash there rolls the whole segment back.
+ */
+export type SyncStep = "seal" | "upload" | "rename" | "apply" | "cursor-update" | "ack-write" | "prune";
+
+export type StepHook = (step: SyncStep, where: { stream: StreamName; file?: string }) => void;
+
+const noHook: StepHook = () => {};
+
 export interface Cursor {
   stream: StreamName;
   /** Last segment applied (or covered by the snapshot applied); -1 before anything was. */
@@ -74,7 +85,7 @@ export class Inbox {
    * Refuses (SegmentError naming `file`) a segment that is not the next one or does not chain
    * to the last one applied.
    */
-  applySegment(stream: StreamName, number: number, file: string, bytes: Buffer): ReceiveResult & { events: number } {
+  applySegment(stream: StreamName, number: number, file: string, bytes: Buffer, hook: StepHook = noHook): ReceiveResult & { events: number } {
     const { header, events, sha256 } = decodeSegment(bytes, file, { stream, number });
     return this.node.batch(() => {
       const cursor = this.cursor(stream);
@@ -92,7 +103,9 @@ export class Inbox {
       if (header.first !== at.offset + 1) {
         throw new SegmentError(file, `apply ${file}: starts at offset ${header.first}, expected ${at.offset + 1}`, { code: "OUT_OF_ORDER" });
       }
+      hook("apply", { stream, file });
       const result = this.node.receive(events, { source: file });
+      hook("cursor-update", { stream, file });
       this.setCursor(stream, number, header.last, sha256);
       return { ...result, events: events.length };
     });
@@ -103,7 +116,7 @@ export class Inbox {
    * `SnapshotApplied` event records it, its rows are projected, and the cursor moves to the
    * segment it covers — one transaction.
    */
-  applySnapshot(stream: StreamName, number: number, file: string, bytes: Buffer): { rows: number; applied: boolean } {
+  applySnapshot(stream: StreamName, number: number, file: string, bytes: Buffer, hook: StepHook = noHook): { rows: number; applied: boolean } {
     const { header, sha256 } = decodeSnapshot(bytes, file, { stream, number });
     return this.node.batch(() => {
       const cursor = this.cursor(stream);
@@ -111,7 +124,9 @@ export class Inbox {
       this.db
         .prepare(`INSERT OR IGNORE INTO inbox_snapshots (sha256, stream, number, bytes) VALUES (?, ?, ?, ?)`)
         .run(sha256, stream, number, bytes);
+      hook("apply", { stream, file });
       this.node.recordSystemEvent({ type: "SnapshotApplied", data: { stream, segment: header.segment, sha256, rows: header.count } });
+      hook("cursor-update", { stream, file });
       this.setCursor(stream, header.segment, header.offset, header.segmentSha256);
       return { rows: header.count, applied: true };
     });

@@ -1,6 +1,6 @@
 import { IntegrityError, SegmentError, SincroError } from "../errors.js";
 import type { SincroNode } from "../node/sincroNode.js";
-import { Inbox } from "./inbox.js";
+import { Inbox, type StepHook } from "./inbox.js";
 import type { RemoteFile, Transport } from "./transport.js";
 import {
   CATALOGUE,
@@ -21,8 +21,10 @@ export interface SyncOptions {
   snapshotEvery?: number;
   /** Segments a snapshot covers are deleted after this many days even if a reader never acked them. Default 14. */
   retentionDays?: number;
-  /** Called before and after each file moves, for a progress display. */
+  /** Called before each file moves, for a progress display. */
   progress?: (p: SyncProgress) => void;
+  /** Called at each named step of the sync (see `SyncStep`); throw from it to simulate a crash. */
+  hook?: StepHook;
 }
 
 export interface SyncProgress {
@@ -77,6 +79,7 @@ class SyncRun {
   private readonly agents: string[];
   private readonly snapshotEvery: number;
   private readonly retentionMs: number;
+  private readonly hook: StepHook;
 
   constructor(
     private readonly node: SincroNode,
@@ -87,6 +90,7 @@ class SyncRun {
     this.agents = node.role === "sede" ? node.read.agents().map((a) => a.code) : [];
     this.snapshotEvery = options.snapshotEvery ?? 10_000;
     this.retentionMs = (options.retentionDays ?? 14) * DAY_MS;
+    this.hook = options.hook ?? (() => {});
     this.report = {
       node: node.id,
       sent: { events: 0, segments: 0, snapshots: 0, bytes: 0 },
@@ -159,6 +163,7 @@ class SyncRun {
         const lastOffset = files.at(-1)?.last ?? 0;
         if (!snap || lastOffset - snap.last >= this.snapshotEvery) outbox.sealSnapshot(stream, now);
       }
+      this.hook("seal", { stream: this.producedStreams()[0] as StreamName });
     });
   }
 
@@ -200,7 +205,9 @@ class SyncRun {
           }
         }
         this.options.progress?.({ phase: "upload", file: path, bytes: bytes.length });
+        this.hook("upload", { stream, file: path });
         await this.transport.write(path, bytes);
+        this.hook("rename", { stream, file: path });
         outbox.markUploaded(stream, f.kind, f.number, this.now());
         this.report.sent.bytes += bytes.length;
         if (f.kind === "segment") {
@@ -272,7 +279,7 @@ class SyncRun {
   private async applySegment(stream: StreamName, folder: string, number: number, file: RemoteFile): Promise<void> {
     const path = `${folder}/${file.name}`;
     const bytes = await this.fetch(path, file);
-    const result = this.inbox.applySegment(stream, number, path, bytes);
+    const result = this.inbox.applySegment(stream, number, path, bytes, this.hook);
     this.report.received.segments++;
     this.report.received.events += result.applied;
     this.report.received.duplicates += result.duplicates;
@@ -286,7 +293,7 @@ class SyncRun {
   private async applySnapshot(stream: StreamName, folder: string, number: number, file: RemoteFile): Promise<number> {
     const path = `${folder}/${file.name}`;
     const bytes = await this.fetch(path, file);
-    const r = this.inbox.applySnapshot(stream, number, path, bytes);
+    const r = this.inbox.applySnapshot(stream, number, path, bytes, this.hook);
     if (r.applied) this.report.received.snapshots++;
     return number;
   }
@@ -305,6 +312,7 @@ class SyncRun {
         at: this.now().toISOString(),
       };
       if (this.node.role === "sede") ack.lastSeq = this.node.log.head(stream.slice(0, stream.indexOf(">")))?.seq ?? 0;
+      this.hook("ack-write", { stream, file: ackPath(stream, this.node.id) });
       await this.transport.write(ackPath(stream, this.node.id), Buffer.from(`${JSON.stringify(ack)}\n`, "utf8"));
       this.inbox.markAcked(stream, c.segment);
     }
@@ -365,7 +373,9 @@ class SyncRun {
         }
       }
       for (const f of doomed) {
-        await this.transport.delete(`${folder}/${f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number)}`);
+        const path = `${folder}/${f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number)}`;
+        await this.transport.delete(path);
+        this.hook("prune", { stream, file: path });
         outbox.markPruned(stream, f.kind, f.number, now);
         this.report.pruned++;
       }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Command } from "../../src/events/commands.js";
-import type { SincroNode } from "../../src/node/sincroNode.js";
+import { SincroNode } from "../../src/node/sincroNode.js";
 import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
 import { FolderTransport } from "../../src/ship/folderTransport.js";
 import { FtpTransport } from "../../src/ship/ftpTransport.js";
@@ -34,7 +34,7 @@ export async function embeddedFtpArea(): Promise<ParkingArea> {
 
 /** A sede and agents on their own SQLite files, with one shared stepping clock. */
 export class Network {
-  readonly sede: SincroNode;
+  sede: SincroNode;
   readonly agents = new Map<string, SincroNode>();
   readonly clock = steppingClock();
 
@@ -45,6 +45,16 @@ export class Network {
   ) {
     this.sede = makeNode(dir, "sede", { role: "sede" }, this.clock.now);
     for (const code of agentCodes) this.agents.set(code, makeNode(dir, code, { role: "agent", agent: code }, this.clock.now));
+  }
+
+  /** Drops a node's process state and reopens its database from the file, as after a crash. */
+  reopen(node: SincroNode): SincroNode {
+    const file = node.db.name;
+    node.close();
+    const fresh = SincroNode.open(file, { now: this.clock.now });
+    if (node.id === "SEDE") this.sede = fresh;
+    else this.agents.set(node.id, fresh);
+    return fresh;
   }
 
   agent(code: string): SincroNode {
