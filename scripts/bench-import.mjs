@@ -1,0 +1,169 @@
+// npm run bench:import — CSV import against csv-parse alone and raw better-sqlite3 inserts, measured in the same run.
+// Each phase runs in its own child process so its peak RSS (VmHWM) is its own.
+// Sizes: BENCH_PRODUCTS (default 100,000), BENCH_PRICE_LISTS (default 3: prices = products × lists).
+import { spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { parse } from "csv-parse";
+import { monotonicFactory } from "ulid";
+import { LOG_DDL } from "../dist/db/schema.js";
+import { encodePayload } from "../dist/events/eventTypes.js";
+import { importCsv } from "../dist/exchange/csvImport.js";
+import { SincroNode } from "../dist/node/sincroNode.js";
+
+const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
+const LISTS = Number(process.env.BENCH_PRICE_LISTS ?? 3);
+const PRICES = PRODUCTS * LISTS;
+const CHANGED = 300;
+
+const peakRssMb = () => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+};
+
+function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  const n = fn();
+  return { n, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+const code = (i) => `P${String(i).padStart(7, "0")}`;
+// Half the prices with a decimal comma, as Italian ERPs write them.
+const price = (i, l, bump = 0) => `${((i * 7 + l) % 997) + 1 + bump}${i % 2 ? "," : "."}${String(i % 100).padStart(2, "0")}`;
+
+async function writeLines(file, lines) {
+  const out = createWriteStream(file);
+  for (const line of lines) {
+    if (!out.write(line)) await new Promise((ok) => out.once("drain", ok));
+  }
+  await new Promise((ok) => out.end(ok));
+}
+
+function* productLines() {
+  yield "code;description;unit;vat\n";
+  for (let i = 0; i < PRODUCTS; i++) yield `${code(i)};"Prodotto ${i}; confezione da ${(i % 12) + 1}";PZ;${i % 3 ? "22" : "4"}\n`;
+}
+
+function* priceLines(changed) {
+  yield "list;product;price\n";
+  for (let l = 0; l < LISTS; l++) {
+    for (let i = 0; i < PRODUCTS; i++) {
+      // `changed` prices spread over the file move up by 1.
+      const bump = changed > 0 && (l * PRODUCTS + i) % Math.floor(PRICES / changed) === 0 ? 1 : 0;
+      yield `L${l};${code(i)};"${price(i, l, bump)}"\n`;
+    }
+  }
+}
+
+function importPhase(dir, kind, file, init) {
+  const db = join(dir, "sede.db");
+  const node = init ? SincroNode.init(db, { role: "sede" }) : SincroNode.open(db);
+  const r = timed(() => importCsv(node, kind, join(dir, file)));
+  node.close();
+  return { n: r.n.rows, events: r.n.events, seconds: r.seconds, rss: peakRssMb() };
+}
+
+const phases = {
+  async generate(dir) {
+    await writeLines(join(dir, "products.csv"), productLines());
+    await writeLines(join(dir, "prices.csv"), priceLines(0));
+    await writeLines(join(dir, "prices-changed.csv"), priceLines(CHANGED));
+    return { n: PRODUCTS + PRICES, seconds: 0, rss: peakRssMb() };
+  },
+
+  // csv-parse alone, through its stream API, over the same two files.
+  async parse(dir) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    for (const file of ["products.csv", "prices.csv"]) {
+      for await (const record of createReadStream(join(dir, file)).pipe(parse({ delimiter: ";", bom: true, from_line: 2 }))) {
+        if (record.length > 0) n++;
+      }
+    }
+    return { n, seconds: Number(process.hrtime.bigint() - t0) / 1e9, rss: peakRssMb() };
+  },
+
+  // Raw inserts of rows shaped like the log (same table, same indexes), one transaction.
+  inserts(dir) {
+    const db = new Database(join(dir, "raw.db"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec(LOG_DDL);
+    const insert = db.prepare(`INSERT INTO events (id, origin, seq, hlc, at, type, v, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const ulid = monotonicFactory();
+    const hash = "ab".repeat(32);
+    const data = encodePayload({ list: "L0", product: "P0000001", price: "12.50" });
+    const count = PRODUCTS + PRICES;
+    const r = timed(() => {
+      db.transaction(() => {
+        for (let seq = 1; seq <= count; seq++) {
+          insert.run(ulid(), "SEDE", seq, "0001767225600000-00000-SEDE", "2026-01-01T00:00:00.000Z", "GenericPriceSet", 1, data, hash, hash);
+        }
+      })();
+      return count;
+    });
+    db.close();
+    return { ...r, rss: peakRssMb() };
+  },
+
+  importProducts: (dir) => importPhase(dir, "products", "products.csv", true),
+  importPrices: (dir) => importPhase(dir, "prices", "prices.csv", false),
+  reimportProducts: (dir) => importPhase(dir, "products", "products.csv", false),
+  reimportPrices: (dir) => importPhase(dir, "prices", "prices.csv", false),
+  changedPrices: (dir) => importPhase(dir, "prices", "prices-changed.csv", false),
+};
+
+const [phase, dirArg] = process.argv.slice(2);
+if (phase) {
+  const result = await phases[phase](dirArg);
+  process.stdout.write(JSON.stringify(result));
+} else {
+  const dir = mkdtempSync(join(tmpdir(), "sincro-bench-import-"));
+  const self = fileURLToPath(import.meta.url);
+  const run = (name) => {
+    const r = spawnSync(process.execPath, [...process.execArgv, self, name, dir], { encoding: "utf8", maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`phase ${name} failed:\n${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  try {
+    console.log(`sincro bench:import — ${PRODUCTS.toLocaleString("en")} products, ${PRICES.toLocaleString("en")} prices (${LISTS} lists)\n`);
+    run("generate");
+    const parsed = run("parse");
+    const inserts = run("inserts");
+    const products = run("importProducts");
+    const prices = run("importPrices");
+    const reProducts = run("reimportProducts");
+    const rePrices = run("reimportPrices");
+    const changed = run("changedPrices");
+    const sum = (a, b) => ({ n: a.n + b.n, events: a.events + b.events, seconds: a.seconds + b.seconds, rss: Math.max(a.rss, b.rss) });
+    const first = sum(products, prices);
+    const again = sum(reProducts, rePrices);
+    const rate = (r) => r.n / r.seconds;
+    const baseRate = rate(parsed);
+    const verdict = (r, min) => (rate(r) >= min ? "ok" : "MISSED") + (r.rss <= 300 ? "" : " (RSS > 300 MB)");
+    const rows = [
+      ["csv-parse alone, stream API (baseline)", parsed, "—", "—"],
+      ["raw better-sqlite3 insert of log rows, 1 transaction (baseline)", inserts, "—", "—"],
+      ["import products into an empty sede", products, "≥ 20,000/s, ≤ 300 MB", verdict(products, 20_000)],
+      ["import prices", prices, "≥ 20,000/s, ≤ 300 MB", verdict(prices, 20_000)],
+      ["import products + prices (first import)", first, "≥ 20,000/s, ≤ 300 MB", verdict(first, 20_000)],
+      ["re-import products, unchanged", reProducts, "≥ 100,000/s", verdict(reProducts, 100_000)],
+      ["re-import prices, unchanged", rePrices, "≥ 100,000/s", verdict(rePrices, 100_000)],
+      ["re-import products + prices, unchanged", again, "≥ 100,000/s", verdict(again, 100_000)],
+      [`prices with ${CHANGED} changed`, changed, `${CHANGED} events`, changed.events === CHANGED ? "ok" : `MISSED (${changed.events} events)`],
+    ];
+    const fmt = (n) => Math.round(n).toLocaleString("en");
+    console.log("| measurement | rows | events | seconds | rows per second | % of csv-parse | peak RSS MB | target | result |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+    for (const [name, r, target, result] of rows) {
+      console.log(
+        `| ${name} | ${fmt(r.n)} | ${r.events === undefined ? "—" : fmt(r.events)} | ${r.seconds.toFixed(2)} | ${fmt(rate(r))} | ${((100 * rate(r)) / baseRate).toFixed(0)} % | ${r.rss} | ${target} | ${result} |`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

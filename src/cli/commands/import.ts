@@ -1,0 +1,81 @@
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { IMPORT_KINDS, type ImportKind } from "../../exchange/columns.js";
+import { importCsv, type ImportProgress, type ImportSummary } from "../../exchange/csvImport.js";
+import { type Io, jsonOption, withNode } from "../io.js";
+
+const PLAIN_PROGRESS_EVERY_MS = 5000;
+
+export function registerImport(program: Command, io: Io): void {
+  program
+    .command("import")
+    .description(
+      `import a CSV file from the ERP (${IMPORT_KINDS.join(", ")}); only what changed is recorded, all or nothing (sede; an agent imports special-prices for its own customers)`,
+    )
+    .argument("<kind>", IMPORT_KINDS.join(" | "))
+    .argument("<file>", "CSV with a header row, ; or , separated, UTF-8")
+    .option("--dry-run", "report what would change, write nothing")
+    .option("--remove-missing", "discontinue products, remove prices / special prices that the file does not list")
+    .addOption(jsonOption())
+    .action(function (this: Command, kind: string, file: string) {
+      if (!(IMPORT_KINDS as readonly string[]).includes(kind)) {
+        throw new UsageError(`import ${kind}: unknown kind; known kinds: ${IMPORT_KINDS.join(", ")}`);
+      }
+      const o = this.opts() as { dryRun?: boolean; removeMissing?: boolean; json?: boolean };
+      const summary = withNode(this, io, (node) => {
+        const progress = progressReporter(io, kind as ImportKind);
+        try {
+          return importCsv(node, kind as ImportKind, file, {
+            dryRun: o.dryRun === true,
+            removeMissing: o.removeMissing === true,
+            onProgress: progress.update,
+          });
+        } finally {
+          progress.stop();
+        }
+      });
+      if (o.json) io.out(JSON.stringify(summary));
+      else io.out(describeSummary(summary));
+    });
+}
+
+function describeSummary(s: ImportSummary): string {
+  const counts = `${s.rows} rows: ${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged, ${s.removed} removed`;
+  return s.dryRun
+    ? `import ${s.kind} ${s.file} (dry run, nothing written): ${counts}; would record ${s.events} events`
+    : `import ${s.kind} ${s.file}: ${counts}; recorded ${s.events} events`;
+}
+
+/** A bar on a terminal's stderr; otherwise a plain line every few seconds, so short imports print nothing. */
+function progressReporter(io: Io, kind: ImportKind): { update: (p: ImportProgress) => void; stop: () => void } {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { stream: process.stderr, format: `import ${kind} [{bar}] {percentage}% | {rows} rows`, clearOnComplete: true, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update: (p) => {
+        if (!started) {
+          bar.start(Math.max(p.size, 1), 0, { rows: 0 });
+          started = true;
+        }
+        bar.update(p.bytes, { rows: p.rows });
+      },
+      stop: () => {
+        if (started) bar.stop();
+      },
+    };
+  }
+  let last = Date.now();
+  return {
+    update: (p) => {
+      const now = Date.now();
+      if (now - last < PLAIN_PROGRESS_EVERY_MS) return;
+      last = now;
+      io.err(`import ${kind}: ${p.rows} rows, ${p.size > 0 ? Math.floor((100 * p.bytes) / p.size) : 100}% of the file`);
+    },
+    stop: () => undefined,
+  };
+}

@@ -1,0 +1,90 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { RefusedError } from "../errors.js";
+import type { SincroNode } from "../node/sincroNode.js";
+import { DISCOUNT_SEPARATOR, EXPORT_COLUMNS, type ExportKind } from "./columns.js";
+
+/** What an export wrote. */
+export interface ExportSummary {
+  kind: ExportKind;
+  file: string;
+  rows: number;
+}
+
+type Cell = string | number | null | undefined;
+
+/** One query per kind, a row per CSV line in the order of {@link EXPORT_COLUMNS}. */
+const QUERIES: Record<ExportKind, { sql: string; row: (r: Cell[]) => Cell[] }> = {
+  products: {
+    sql: `SELECT code, description, unit, vat, active FROM products ORDER BY code`,
+    row: ([code, description, unit, vat, active]) => [code, description, unit, vat, active === 1 ? "true" : "false"],
+  },
+  prices: {
+    sql: `SELECT list, product, price FROM prices ORDER BY list, product`,
+    row: (r) => r,
+  },
+  customers: {
+    sql: `SELECT code, name, agent, list, vat_number, city, created_by FROM customers ORDER BY code, created_by`,
+    row: (r) => r,
+  },
+  "special-prices": {
+    sql: `SELECT customer, product, price, discounts, origin FROM special_prices WHERE removed = 0 ORDER BY customer, product`,
+    row: ([customer, product, price, discounts, origin]) => [customer, product, price, joinDiscounts(discounts), origin],
+  },
+  orders: {
+    sql: `SELECT o.type, o.number, o.date, o.customer, o.agent, l.product, l.qty, l.price, o.origin, l.line_no, l.discounts, o.status
+          FROM orders o JOIN order_lines l ON l.order_id = o.id
+          ORDER BY o.type, o.number, o.origin, l.line_no`,
+    row: (r) => [...r.slice(0, 10), joinDiscounts(r[10] ?? "[]"), r[11] ?? null],
+  },
+};
+
+const ROWS_PER_WRITE = 2000;
+
+/**
+ * Writes the node's `kind` as CSV to `file`: header row, `;` separator, decimal point, UTF-8,
+ * the columns of {@link EXPORT_COLUMNS} (what `importCsv` reads back). Rows are streamed from
+ * one query, so a single consistent snapshot, never all in memory. The file appears whole or
+ * not at all: it is written under a temporary name beside `file` and renamed into place.
+ */
+export function exportCsv(node: SincroNode, kind: ExportKind, file: string): ExportSummary {
+  const query = QUERIES[kind];
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temp, "w");
+  } catch (cause) {
+    throw new RefusedError("out", `export ${kind} ${file}: cannot write there: ${(cause as Error).message}`, { code: "NO_FILE", cause });
+  }
+  let rows = 0;
+  let done = false;
+  try {
+    const write = (records: Cell[][]) => writeSync(fd, stringify(records, { delimiter: ";", cast: { number: String } }));
+    write([[...EXPORT_COLUMNS[kind]]]);
+    let batch: Cell[][] = [];
+    for (const r of node.db.prepare(query.sql).raw().iterate() as Iterable<Cell[]>) {
+      batch.push(query.row(r));
+      if (batch.length === ROWS_PER_WRITE) {
+        write(batch);
+        rows += batch.length;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) write(batch);
+    rows += batch.length;
+    fsyncSync(fd);
+    closeSync(fd);
+    done = true;
+    renameSync(temp, file);
+  } catch (cause) {
+    if (!done) closeSync(fd);
+    rmSync(temp, { force: true });
+    throw new RefusedError("out", `export ${kind} ${file}: ${(cause as Error).message}`, { code: "WRITE_FAILED", cause });
+  }
+  return { kind, file, rows };
+}
+
+function joinDiscounts(json: Cell): string {
+  return (JSON.parse(String(json)) as string[]).join(DISCOUNT_SEPARATOR);
+}
