@@ -144,12 +144,11 @@ export class SincroNode {
       throw err;
     }
     const created = new SincroNode(db, options);
-    created.execute({
-      kind: "DefineOrderType",
-      code: orderType,
-      description: options.role === "sede" ? "Orders entered at the sede" : `Orders of agent ${node}`,
-      agent: options.role === "sede" ? null : node,
-    });
+    // An agent records nothing until its first sync: its order type comes with the sede's
+    // snapshot, and a reinstalled PC can then continue the numbering the sede already saw.
+    if (options.role === "sede") {
+      created.execute({ kind: "DefineOrderType", code: orderType, description: "Orders entered at the sede", agent: null });
+    }
     return created;
   }
 
@@ -232,6 +231,14 @@ export class SincroNode {
     return this.db.inTransaction ? body() : this.db.transaction(body).immediate();
   }
 
+  /** On a reinstalled agent PC: the last seq (and hash) the sede already held from this code. */
+  seqBase(): { seq: number; hash: string } | undefined {
+    const row = this.db.prepare(`SELECT value, text FROM numbering_base WHERE kind = 'seq' AND key = ?`).get(this.id) as
+      | { value: number; text: string }
+      | undefined;
+    return row && { seq: row.value, hash: row.text };
+  }
+
   /** Milliseconds since the epoch, from the node's injected clock. */
   nowMs(): number {
     return this.now();
@@ -253,7 +260,7 @@ export class SincroNode {
   }
 
   private appendLocal(draft: DraftEvent, hlc: Hlc, now: number): EventEnvelope {
-    const head = this.log.head(this.id);
+    const head = this.log.head(this.id) ?? this.seqBase();
     const envelope = sealEnvelope({
       id: this.ulid(now),
       origin: this.id,

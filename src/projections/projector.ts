@@ -37,6 +37,7 @@ export class Projector {
                 ON CONFLICT (list, product) DO UPDATE SET price = excluded.price, event_id = excluded.event_id`),
       removePrice: p(`DELETE FROM prices WHERE list = ? AND product = ?`),
       customerOtherOrigin: p(`SELECT created_by FROM customers WHERE code = ? AND created_by <> ? LIMIT 1`),
+      customerSameOrigin: p(`SELECT event_id FROM customers WHERE code = ? AND created_by = ?`),
       customerInsert: p(`INSERT OR IGNORE INTO customers (code, created_by, name, agent, list, vat_number, city, event_id)
                          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       customerUpdate: p(`UPDATE customers SET name = ?, list = ?, vat_number = ?, city = ?, event_id = ?
@@ -139,6 +140,9 @@ export class Projector {
         case "R":
           this.run("price", row[1], row[2], row[3], "");
           break;
+        case "O":
+          this.run("orderType", row[1], row[2], row[3], "SEDE");
+          break;
         case "C":
           this.run("customerInsert", row[1], row[2], row[3], row[4], row[5], row[6], row[7], "");
           break;
@@ -156,6 +160,20 @@ export class Projector {
 
   private customerCreated(id: string, origin: string, d: EventPayloads["CustomerCreated"]): void {
     const other = this.get<{ created_by: string }>("customerOtherOrigin", d.code, origin);
+    const twice = this.get<{ event_id: string }>("customerSameOrigin", d.code, origin);
+    if (twice) {
+      // Only two PCs with one agent code can do this: keep the first, report the second.
+      this.run(
+        "conflict",
+        "customer-code",
+        d.code,
+        `customer code ${d.code} was created twice by ${origin} (two PCs with one agent code?); the first is kept, the second (${d.name}) is only in the log`,
+        id,
+        twice.event_id,
+        twice.event_id,
+      );
+      return;
+    }
     this.run("customerInsert", d.code, origin, d.name, d.agent, d.list, d.vatNumber, d.city, id);
     if (other) {
       this.run(

@@ -78,7 +78,14 @@ export class ReadModel implements DomainState {
   lastCustomerNumber(prefix: string, digits: number): number {
     const pattern = prefix.replace(/[[\]*?]/g, "") + "[0-9]".repeat(digits);
     const row = this.q(`SELECT max(code) AS code FROM customers WHERE code GLOB ?`).get(pattern) as { code: string | null };
-    return row.code === null ? 0 : Number(row.code.slice(prefix.length));
+    const held = row.code === null ? 0 : Number(row.code.slice(prefix.length));
+    return Math.max(held, this.base("customer", `${prefix}/${digits}`));
+  }
+
+  /** A numbering base carried over from an earlier PC with the same agent code (0 if none). */
+  private base(kind: string, key: string): number {
+    const row = this.q(`SELECT value FROM numbering_base WHERE kind = ? AND key = ?`).get(kind, key) as { value: number } | undefined;
+    return row?.value ?? 0;
   }
 
   specialPrice(customer: string, product: string): SpecialPriceView | undefined {
@@ -102,7 +109,7 @@ export class ReadModel implements DomainState {
 
   lastOrderNumber(type: string): number {
     const row = this.q(`SELECT max(number) AS n FROM orders WHERE type = ?`).get(type) as { n: number | null };
-    return row.n ?? 0;
+    return Math.max(row.n ?? 0, this.base("order", type));
   }
 
   order(type: string, number: number): OrderView | undefined {

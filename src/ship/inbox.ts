@@ -105,6 +105,9 @@ export class Inbox {
       }
       hook("apply", { stream, file });
       const result = this.node.receive(events, { source: file });
+      const seen = new Date(this.node.nowMs()).toISOString();
+      const skew = this.db.prepare(`INSERT OR IGNORE INTO clock_skew (origin, seq, ahead_ms, seen) VALUES (?, ?, ?, ?)`);
+      for (const s of result.skewed) skew.run(s.origin, s.seq, s.aheadMs, seen);
       hook("cursor-update", { stream, file });
       this.setCursor(stream, number, header.last, sha256);
       return { ...result, events: events.length };

@@ -56,7 +56,24 @@ export class Outbox {
   }
 
   private lastOffset(stream: StreamName): number {
-    return ((this.s.lastOffset as Database.Statement).get(stream) as { o: number | null }).o ?? 0;
+    return ((this.s.lastOffset as Database.Statement).get(stream) as { o: number | null }).o ?? this.segmentBase(stream)?.last ?? 0;
+  }
+
+  /**
+   * The last segment sealed for `stream`, here or — on a reinstalled agent PC — by the PC this
+   * one replaces (its number, last offset and hash come from the parking area at the first sync).
+   */
+  private lastSegment(stream: StreamName): { number: number; last: number; sha256: string } | undefined {
+    return ((this.s.lastFile as Database.Statement).get(stream) as { number: number; last: number; sha256: string } | undefined) ?? this.segmentBase(stream);
+  }
+
+  private segmentBase(stream: StreamName): { number: number; last: number; sha256: string } | undefined {
+    const row = this.db.prepare(`SELECT value, text FROM numbering_base WHERE kind = 'segment' AND key = ?`).get(stream) as
+      | { value: number; text: string }
+      | undefined;
+    if (!row) return undefined;
+    const [offset, sha256] = row.text.split(":") as [string, string];
+    return { number: row.value, last: Number(offset), sha256 };
   }
 
   /** Assigns a just-appended local event (at log position `pos`) to its streams. */
@@ -86,8 +103,7 @@ export class Outbox {
 
   /** Offsets assigned to `stream` that no sealed segment holds yet. */
   pending(stream: StreamName): number {
-    const last = (this.s.lastFile as Database.Statement).get(stream) as { last: number } | undefined;
-    return this.lastOffset(stream) - (last?.last ?? 0);
+    return this.lastOffset(stream) - (this.lastSegment(stream)?.last ?? 0);
   }
 
   /**
@@ -97,7 +113,7 @@ export class Outbox {
   seal(stream: StreamName, now: Date): Array<{ number: number; count: number; size: number }> {
     const sealed: Array<{ number: number; count: number; size: number }> = [];
     for (;;) {
-      const last = (this.s.lastFile as Database.Statement).get(stream) as { number: number; last: number; sha256: string } | undefined;
+      const last = this.lastSegment(stream);
       const rows = (this.s.entries as Database.Statement).all(stream, last?.last ?? 0, SEGMENT_MAX_EVENTS) as Array<
         EventEnvelope & { offset: number }
       >;
@@ -151,7 +167,7 @@ export class Outbox {
     }
     const agent = stream.slice(stream.indexOf(">") + 1);
     return one(
-      `SELECT (SELECT count(*) FROM customers WHERE agent = @agent)
+      `SELECT (SELECT count(*) FROM order_types WHERE agent = @agent) + (SELECT count(*) FROM customers WHERE agent = @agent)
             + (SELECT count(*) FROM special_prices WHERE customer IN (SELECT code FROM customers WHERE agent = @agent)) AS n`,
       { agent },
     );
@@ -176,6 +192,8 @@ export class Outbox {
       return;
     }
     const agent = stream.slice(stream.indexOf(">") + 1);
+    const types = this.db.prepare(`SELECT code, description, agent FROM order_types WHERE agent = ? ORDER BY code`).raw(true);
+    for (const [code, description, owner] of types.iterate(agent) as Iterable<[string, string, string | null]>) yield ["O", code, description, owner];
     const customers = this.db
       .prepare(`SELECT code, created_by, name, agent, list, vat_number, city FROM customers WHERE agent = ? ORDER BY code, created_by`)
       .raw(true);

@@ -44,6 +44,7 @@ export type SnapshotRow =
   | [kind: "P", code: string, description: string, unit: string, vat: string, active: 0 | 1]
   | [kind: "L", code: string, description: string]
   | [kind: "R", list: string, product: string, price: string]
+  | [kind: "O", code: string, description: string, agent: string | null]
   | [kind: "C", code: string, createdBy: string, name: string, agent: string | null, list: string | null, vatNumber: string | null, city: string | null]
   | [kind: "S", customer: string, product: string, price: string | null, discounts: string[], hlc: string, origin: string];
 

@@ -43,6 +43,26 @@ CREATE TABLE IF NOT EXISTS inbox_snapshots (
   bytes   BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 
+-- Where numbering continues on a reinstalled agent PC (DESIGN §4.4, README): what the sede
+-- already holds from this agent code. kind: seq (value = last seq, text = its hash),
+-- segment (value = last segment, text = "offset:sha256"), order (key = type), customer.
+CREATE TABLE IF NOT EXISTS numbering_base (
+  kind  TEXT NOT NULL,
+  key   TEXT NOT NULL,
+  value INTEGER NOT NULL,
+  text  TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (kind, key)
+) STRICT, WITHOUT ROWID;
+
+-- Received events whose HLC was far ahead of this PC's clock (applied, and reported).
+CREATE TABLE IF NOT EXISTS clock_skew (
+  origin   TEXT NOT NULL,
+  seq      INTEGER NOT NULL,
+  ahead_ms INTEGER NOT NULL,
+  seen     TEXT NOT NULL,
+  PRIMARY KEY (origin, seq)
+) STRICT, WITHOUT ROWID;
+
 -- What the readers of our streams last acknowledged (read from their ack files).
 CREATE TABLE IF NOT EXISTS reader_acks (
   stream  TEXT NOT NULL,

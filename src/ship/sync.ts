@@ -1,6 +1,9 @@
 import { IntegrityError, SegmentError, SincroError } from "../errors.js";
 import type { SincroNode } from "../node/sincroNode.js";
+import { decodeEnvelope } from "../events/decodeEnvelope.js";
+import { inSeries } from "../events/decide.js";
 import { Inbox, type StepHook } from "./inbox.js";
+import { decodeSegment } from "./segmentCodec.js";
 import type { RemoteFile, Transport } from "./transport.js";
 import {
   CATALOGUE,
@@ -55,8 +58,13 @@ export interface AckFile {
   offset: number;
   sha256: string;
   at: string;
-  /** Sede acks of an agent's stream: the last seq received from that agent (a reinstalled PC resumes after it). */
+  /** Sede acks of an agent's stream: the last seq (and its hash) received from that agent. */
   lastSeq?: number;
+  lastHash?: string;
+  /** Sede acks of an agent's stream: the highest order number received per order type. */
+  orders?: Record<string, number>;
+  /** Sede acks of an agent's stream: the highest customer code that agent created. */
+  lastCustomer?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -121,7 +129,10 @@ class SyncRun {
     const conflictsBefore = this.node.read.listConflicts().length;
     const inbound = inboundStreams(this.node.id, this.agents);
     for (const stream of inbound) await this.list(streamFolder(stream));
-    if (this.node.role === "agent") this.checkPublished();
+    if (this.node.role === "agent") {
+      this.checkPublished();
+      await this.continueEarlierPc();
+    }
     this.seal();
     await this.publish();
     for (const stream of inbound) await this.receive(stream);
@@ -144,6 +155,88 @@ class SyncRun {
         { exitCode: 1 },
       );
     }
+  }
+
+  /**
+   * On an agent's first sync, whatever the parking area shows of an earlier PC with the same
+   * agent code — the sede's ack of the agent's stream, and the agent's own segments still on
+   * the server — sets where this PC's numbering continues: event seq (chained to the last event
+   * the sede holds), segment and offset, order numbers, customer codes. Nothing is reused that
+   * the sede has seen or will see. A PC that recorded work before this first sync cannot be
+   * renumbered: it is refused with what to do.
+   */
+  private async continueEarlierPc(): Promise<void> {
+    if (this.inbox.cursor(sedeToAgent(this.node.id))) return;
+    const own = agentToSede(this.node.id);
+    const ackFile = ackPath(own, SEDE);
+    const sedeFolder = ackFile.slice(0, ackFile.lastIndexOf("/"));
+    const ackListed = (await this.list(sedeFolder)).some((f) => ackFile.endsWith(`/${f.name}`));
+    const ackBytes = ackListed ? await this.transport.read(ackFile) : null;
+    const ack = ackBytes ? (JSON.parse(ackBytes.toString("utf8")) as AckFile) : undefined;
+    const ownFolder = streamFolder(own);
+    const leftovers = (await this.list(ownFolder))
+      .map((f) => ({ f, parsed: parseFileName(f.name) }))
+      .filter((x) => x.parsed?.kind === "segment" && x.parsed.number > (ack?.segment ?? 0))
+      .sort((a, b) => (a.parsed?.number ?? 0) - (b.parsed?.number ?? 0));
+    if (!ack && leftovers.length === 0) return;
+
+    const base = {
+      seq: ack?.lastSeq ?? 0,
+      hash: ack?.lastHash ?? "",
+      segment: ack?.segment ?? 0,
+      offset: ack?.offset ?? 0,
+      sha256: ack?.sha256 ?? "",
+      orders: { ...(ack?.orders ?? {}) } as Record<string, number>,
+      customer: 0,
+    };
+    const ctx = this.node.context();
+    if (ack?.lastCustomer !== undefined && inSeries(ack.lastCustomer, ctx.customerPrefix, ctx.customerDigits)) {
+      base.customer = Number(ack.lastCustomer.slice(ctx.customerPrefix.length));
+    }
+    for (const { f, parsed } of leftovers) {
+      const path = `${ownFolder}/${f.name}`;
+      const bytes = await this.fetch(path, f);
+      const { header, events, sha256 } = decodeSegment(bytes, path, { stream: own, number: parsed?.number ?? 0 });
+      base.segment = header.segment;
+      base.offset = header.last;
+      base.sha256 = sha256;
+      for (const e of events) {
+        if (e.origin !== this.node.id || e.seq <= base.seq) continue;
+        base.seq = e.seq;
+        base.hash = e.hash;
+        const d = decodeEnvelope(e);
+        if (d.type === "OrderPlaced") base.orders[d.data.type] = Math.max(base.orders[d.data.type] ?? 0, d.data.number);
+        if (d.type === "CustomerCreated" && inSeries(d.data.code, ctx.customerPrefix, ctx.customerDigits)) {
+          base.customer = Math.max(base.customer, Number(d.data.code.slice(ctx.customerPrefix.length)));
+        }
+      }
+    }
+    const recorded = this.node.log.head(this.node.id);
+    if (recorded) {
+      throw new SincroError(
+        "FORK",
+        `sync: agent code ${this.node.id} was already in use on another PC (the office holds its events up to #${base.seq}), and this PC has recorded ${recorded.seq} event(s) before its first sync, whose numbers collide with those. ` +
+          `If this PC replaces the old one, create a fresh database with "sincro init --role agent --agent ${this.node.id}" and sync before entering anything; if the old PC is still in use, give this one another agent code.`,
+        { exitCode: 1 },
+      );
+    }
+    const db = this.node.db;
+    this.node.batch(() => {
+      const put = db.prepare(
+        `INSERT INTO numbering_base (kind, key, value, text) VALUES (?, ?, ?, ?)
+         ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, text = excluded.text`,
+      );
+      put.run("seq", this.node.id, base.seq, base.hash);
+      put.run("segment", own, base.segment, `${base.offset}:${base.sha256}`);
+      for (const [type, n] of Object.entries(base.orders)) put.run("order", type, n, "");
+      if (base.customer > 0) put.run("customer", `${ctx.customerPrefix}/${ctx.customerDigits}`, base.customer, "");
+      put.run("reinstalled", this.node.id, base.seq, JSON.stringify({ at: this.now().toISOString(), heldBySede: ack?.lastSeq ?? 0, stillOnServer: leftovers.length }));
+    });
+    this.report.warnings.push(
+      `agent code ${this.node.id} was used by an earlier PC: the office had received its events up to #${ack?.lastSeq ?? 0}` +
+        (leftovers.length > 0 ? `, and ${leftovers.length} more segment(s) are still on the server for it` : "") +
+        `; this PC continues after event #${base.seq}. Work that PC never synced is not recoverable.`,
+    );
   }
 
   /** The streams this node produces. */
@@ -311,7 +404,23 @@ class SyncRun {
         sha256: c.sha256,
         at: this.now().toISOString(),
       };
-      if (this.node.role === "sede") ack.lastSeq = this.node.log.head(stream.slice(0, stream.indexOf(">")))?.seq ?? 0;
+      if (this.node.role === "sede") {
+        // What a reinstalled PC with this agent code must continue after (README, "A reinstalled agent PC").
+        const agent = stream.slice(0, stream.indexOf(">"));
+        const head = this.node.log.head(agent);
+        ack.lastSeq = head?.seq ?? 0;
+        ack.lastHash = head?.hash ?? "";
+        ack.orders = Object.fromEntries(
+          (
+            this.node.db.prepare(`SELECT type, max(number) AS n FROM orders WHERE origin = ? GROUP BY type`).all(agent) as Array<{
+              type: string;
+              n: number;
+            }>
+          ).map((r) => [r.type, r.n]),
+        );
+        const top = this.node.db.prepare(`SELECT max(code) AS code FROM customers WHERE created_by = ?`).get(agent) as { code: string | null };
+        if (top.code !== null) ack.lastCustomer = top.code;
+      }
       this.hook("ack-write", { stream, file: ackPath(stream, this.node.id) });
       await this.transport.write(ackPath(stream, this.node.id), Buffer.from(`${JSON.stringify(ack)}\n`, "utf8"));
       this.inbox.markAcked(stream, c.segment);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { SincroNode } from "../../node/sincroNode.js";
 import { streamStatus } from "../../ship/streamStatus.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 
@@ -12,6 +13,10 @@ export function registerStatus(program: Command, io: Io): void {
         node: node.id,
         role: node.role,
         streams: streamStatus(node),
+        reinstalled: reinstallInfo(node),
+        clockSkew: node.db
+          .prepare(`SELECT origin, count(*) AS events, max(ahead_ms) AS maxAheadMs, max(seen) AS lastSeen FROM clock_skew GROUP BY origin ORDER BY origin`)
+          .all() as Array<{ origin: string; events: number; maxAheadMs: number; lastSeen: string }>,
         events: node.log.origins(),
         tables: node.digests().map(({ table, rows }) => ({ table, rows })),
         conflicts: node.read.listConflicts(),
@@ -36,6 +41,21 @@ export function registerStatus(program: Command, io: Io): void {
         })),
       );
       io.out("");
+      if (report.reinstalled) {
+        const r = report.reinstalled;
+        io.out(
+          `this PC replaced an earlier one with agent code ${report.node} (${r.at}): the office had received its events up to #${r.heldBySede}` +
+            (r.stillOnServer > 0 ? `, ${r.stillOnServer} more segment(s) were still on the server` : "") +
+            `; numbering continues after #${r.continuesAfter}`,
+        );
+        io.out("");
+      }
+      for (const s of report.clockSkew) {
+        io.out(
+          `clock skew: ${s.events} event(s) from ${s.origin} were up to ${(s.maxAheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (last seen ${s.lastSeen}); check the clock of ${s.origin}`,
+        );
+      }
+      if (report.clockSkew.length > 0) io.out("");
       io.out("events by origin:");
       printTable(io, report.events);
       io.out("");
@@ -44,4 +64,11 @@ export function registerStatus(program: Command, io: Io): void {
       io.out(`conflicts: ${report.conflicts.length}`);
       for (const c of report.conflicts) io.out(`  ${c.kind} ${c.key}: ${c.detail}`);
     });
+}
+
+function reinstallInfo(node: SincroNode): { at: string; heldBySede: number; stillOnServer: number; continuesAfter: number } | null {
+  const row = node.db.prepare(`SELECT value, text FROM numbering_base WHERE kind = 'reinstalled'`).get() as { value: number; text: string } | undefined;
+  if (!row) return null;
+  const info = JSON.parse(row.text) as { at: string; heldBySede: number; stillOnServer: number };
+  return { ...info, continuesAfter: row.value };
 }

@@ -1,0 +1,174 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { verifyChain } from "../../src/events/verifyChain.js";
+import type { SincroNode } from "../../src/node/sincroNode.js";
+import { exec, folderArea, Network } from "../support/network.js";
+import { makeNode } from "../support/nodes.js";
+import { sincro } from "../support/cli.js";
+import { tempDir } from "../support/tempDir.js";
+
+async function officeWithAgent() {
+  const dir = tempDir();
+  const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
+  exec(
+    net.sede,
+    { kind: "RegisterAgent", code: "AG01", name: "Mario" },
+    { kind: "AddProduct", code: "P001", description: "Olio" },
+    { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+    { kind: "AddCustomer", name: "Bar", agent: "AG01", list: "BASE" },
+  );
+  await net.round();
+  return net;
+}
+
+function newPc(net: Network, code = "AG01"): SincroNode {
+  const dir = join(net.dir, `pc-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir);
+  return makeNode(dir, code, { role: "agent", agent: code }, net.clock.now);
+}
+
+describe("a reinstalled agent PC", () => {
+  it("bootstraps from the sede and carries on without reusing a number the sede has seen", async () => {
+    const net = await officeWithAgent();
+    const old = net.agent("AG01");
+    const [c1, c2] = exec(old, { kind: "AddCustomer", name: "Pub", list: "BASE" }, { kind: "AddCustomer", name: "Pizzeria", list: "BASE" });
+    exec(old, { kind: "PlaceOrder", customer: c1 as string, lines: [{ product: "P001", qty: "1" }] });
+    exec(old, { kind: "PlaceOrder", customer: c2 as string, lines: [{ product: "P001", qty: "2" }] });
+    await net.sync(old);
+    await net.sync(net.sede); // received and acknowledged
+    // More work uploaded but not yet applied by the sede, then work never synced: the PC dies.
+    const [c3] = exec(old, { kind: "AddCustomer", name: "Trattoria", list: "BASE" });
+    exec(old, { kind: "PlaceOrder", customer: c3 as string, lines: [{ product: "P001", qty: "3" }] });
+    await net.sync(old);
+    exec(old, { kind: "PlaceOrder", customer: c1 as string, lines: [{ product: "P001", qty: "99" }] });
+    const lostSeq = old.log.head("AG01")?.seq as number;
+    old.close();
+
+    const pc = newPc(net);
+    const first = await net.sync(pc);
+    expect(first.warnings.join("\n")).toMatch(/used by an earlier PC: the office had received its events up to #\d+, and 1 more segment\(s\) are still on the server/);
+    const [c4] = exec(pc, { kind: "AddCustomer", name: "Gelateria", list: "BASE" });
+    const [o] = exec(pc, { kind: "PlaceOrder", customer: c4 as string, lines: [{ product: "P001", qty: "4" }] });
+    expect(c4).toBe("AG01000004"); // 1–3 were seen by the sede (3 is on the server, not yet applied)
+    expect(o).toBe("AG01/4"); // 1–3 were seen; the lost #4 never reached anyone, so 4 is free
+    expect((pc.log.head("AG01")?.seq as number) > lostSeq - 1).toBe(true);
+    await net.sync(pc);
+    await net.sync(net.sede);
+    await net.sync(net.sede);
+
+    const orders = net.sede.read.listOrders().filter((x) => x.origin === "AG01");
+    expect(orders.map((x) => `${x.type}/${x.number}:${x.lines[0]?.qty}`)).toEqual(["AG01/1:1", "AG01/2:2", "AG01/3:3", "AG01/4:4"]);
+    expect(net.sede.read.listCustomers().filter((c) => c.origin === "AG01").map((c) => c.code)).toEqual([c1, c2, c3, c4]);
+    expect(net.sede.read.listConflicts()).toEqual([]);
+    // The sede's copy of AG01's events is one intact chain across both PCs.
+    const held = [...net.sede.log.iterate()].filter((e) => e.origin === "AG01");
+    expect(verifyChain(held).filter((v) => v.kind !== "missing")).toEqual([]);
+    expect(new Set(held.map((e) => e.seq)).size).toBe(held.length);
+    // status says how much the office had received from the old PC.
+    pc.close();
+    const r = sincro(["--db", join(pc.db.name), "status"]);
+    expect(r.stdout).toMatch(/this PC replaced an earlier one with agent code AG01 .*the office had received its events up to #\d+, 1 more segment\(s\) were still on the server/);
+  });
+
+  it("refuses to continue an agent code on a PC that recorded work before its first sync", async () => {
+    const net = await officeWithAgent();
+    const old = net.agent("AG01");
+    exec(old, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    await net.sync(old);
+    await net.sync(net.sede);
+    const pc = newPc(net);
+    exec(pc, { kind: "AddCustomer", name: "Entered too early" });
+    const before = pc.log.count();
+    await expect(net.sync(pc)).rejects.toThrow(/already in use on another PC .* create a fresh database .* and sync before entering anything/);
+    expect(pc.log.count()).toBe(before);
+  });
+});
+
+describe("two live PCs with one agent code", () => {
+  it("are stopped at the first sync that shows it, and nothing the sede received is lost or overwritten", async () => {
+    const net = await officeWithAgent();
+    const old = net.agent("AG01");
+    exec(old, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    await net.sync(old);
+    await net.sync(net.sede);
+    await net.sync(old);
+    // A second PC is set up with the same code while the first stays in use.
+    const twin = newPc(net);
+    await net.sync(twin);
+    exec(twin, { kind: "AddCustomer", name: "Twin's customer", list: "BASE" });
+    exec(old, { kind: "AddCustomer", name: "Old PC's customer", list: "BASE" });
+    await net.sync(twin);
+    await expect(net.sync(old)).rejects.toThrow(/Two PCs are publishing as agent AG01: stop syncing on one of them/);
+    const atSede = net.sede.read.listCustomers();
+    const r = await net.sync(net.sede);
+    expect(r.errors).toEqual([]);
+    const after = net.sede.read.listCustomers();
+    expect(after.slice(0, atSede.length)).toEqual(atSede);
+    expect(after.map((c) => c.name)).toContain("Twin's customer");
+    expect(after.map((c) => c.name)).not.toContain("Old PC's customer");
+  });
+
+  it("a sequence the sede already holds with a different hash blocks the stream with what to do", async () => {
+    const net = await officeWithAgent();
+    const old = net.agent("AG01");
+    exec(old, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    await net.sync(old);
+    await net.sync(net.sede);
+    await net.sync(old); // prunes segment 1 after the ack
+    // A twin bootstraps, sends segment 2; the sede applies it and the twin prunes it.
+    const twin = newPc(net);
+    await net.sync(twin);
+    exec(twin, { kind: "AddCustomer", name: "Twin's customer", list: "BASE" });
+    await net.sync(twin);
+    await net.sync(net.sede);
+    await net.sync(twin);
+    // The old PC, unaware, sends its own segments 2 and 3 (2 no longer collides by name).
+    exec(old, { kind: "AddCustomer", name: "Old 1", list: "BASE" });
+    await net.sync(old);
+    exec(old, { kind: "AddCustomer", name: "Old 2", list: "BASE" });
+    await net.sync(old);
+    const customers = net.sede.read.listCustomers();
+    const r = await net.sync(net.sede);
+    expect(r.errors.join("\n")).toMatch(/AG01>SEDE stopped: .*another PC publishes under this code/);
+    expect(net.sede.read.listCustomers()).toEqual(customers);
+  });
+});
+
+describe("clock skew", () => {
+  it("events from a clock far ahead are applied, reported by sync and status, and the most recent rule stays deterministic", async () => {
+    const dir = tempDir();
+    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
+    exec(
+      net.sede,
+      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
+      { kind: "AddProduct", code: "P001", description: "Olio" },
+      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+    );
+    const [cust] = exec(net.sede, { kind: "AddCustomer", name: "Bar", agent: "AG01", list: "BASE" });
+    await net.round();
+    // The agent's PC is 72 h ahead; it edits a special price, then the sede edits the same one later in real time.
+    const agentDir = join(dir, "ahead");
+    mkdirSync(agentDir);
+    const ahead = net.agent("AG01");
+    const file = ahead.db.name;
+    ahead.close();
+    const { SincroNode } = await import("../../src/node/sincroNode.js");
+    const skewed = SincroNode.open(file, { now: () => net.clock.now() + 72 * 3_600_000 });
+    net.agents.set("AG01", skewed);
+    exec(skewed, { kind: "SetSpecialPrice", customer: cust as string, product: "P001", price: "7.00" });
+    await net.sync(skewed);
+    const r = await net.sync(net.sede);
+    expect(r.received.events).toBe(1);
+    expect(r.warnings.join("\n")).toMatch(/clock skew: AG01#\d+ is 7\d\.\d h ahead of this PC's clock/);
+    // The sede's later edit still sorts after the skewed one: its HLC merged the received clock.
+    exec(net.sede, { kind: "SetSpecialPrice", customer: cust as string, product: "P001", price: "7.50" });
+    await net.round();
+    await net.round();
+    expect(net.sede.read.listSpecialPrices()[0]?.price).toBe("7.50");
+    expect(skewed.read.listSpecialPrices()[0]?.price).toBe("7.50");
+    net.sede.close();
+    const status = sincro(["--db", join(dir, "sede.db"), "status"]);
+    expect(status.stdout).toMatch(/clock skew: 1 event\(s\) from AG01 were up to 7\d\.\d h ahead of this PC's clock/);
+  });
+});
