@@ -81,8 +81,25 @@ export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(SCHEMA_VERSION, type);
 }
 
+/**
+ * Serialises a payload with superjson. Plain JSON payloads (strings, finite numbers, booleans,
+ * null, arrays, plain objects — every payload sincro records today) serialise to
+ * `{"json":…}` without superjson's walk, byte for byte what superjson writes for them.
+ */
 export function encodePayload(data: unknown): string {
-  return superjson.stringify(data);
+  return isPlainJson(data) ? `{"json":${JSON.stringify(data)}}` : superjson.stringify(data);
+}
+
+function isPlainJson(v: unknown): boolean {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return v.every(isPlainJson);
+  if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const key in v) {
+    const value = (v as Record<string, unknown>)[key];
+    if (value === undefined || !isPlainJson(value)) return false;
+  }
+  return true;
 }
 
 /**

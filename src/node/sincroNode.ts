@@ -1,3 +1,4 @@
+import { randomFillSync } from "node:crypto";
 import { existsSync, openSync, readSync, closeSync } from "node:fs";
 import Database from "better-sqlite3";
 import { monotonicFactory } from "ulid";
@@ -54,7 +55,20 @@ export interface ReceiveResult {
   skewed: Array<{ origin: string; seq: number; aheadMs: number }>;
 }
 
-const processUlid = monotonicFactory();
+/**
+ * ulid's default random source asks the OS once per character (16 calls per new millisecond);
+ * drawing from a refilled buffer of OS randomness gives the same quality at a fraction of the cost.
+ */
+const randomPool = Buffer.alloc(4096);
+let randomAt = randomPool.length;
+const pooledRandom = (): number => {
+  if (randomAt === randomPool.length) {
+    randomFillSync(randomPool);
+    randomAt = 0;
+  }
+  return (randomPool[randomAt++] as number) / 256;
+};
+const processUlid = monotonicFactory(pooledRandom);
 const SQLITE_MAGIC = "SQLite format 3\0";
 
 /**
@@ -208,6 +222,7 @@ export class SincroNode {
     const body = (): ExecuteResult => {
       const now = this.now();
       const decision = decide(command, this.read, this.context(now));
+      if (decision.events.length === 0) return { decision, events: [] };
       let clock = this.clock();
       const events = decision.events.map((draft) => {
         clock = tick(clock, now);
@@ -398,5 +413,7 @@ function tune(db: Database.Database): Database.Database {
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = OFF");
   db.pragma("busy_timeout = 5000");
+  // Fewer, larger checkpoints: each one fsyncs, and one-event transactions would otherwise pay for it often.
+  db.pragma("wal_autocheckpoint = 4000");
   return db;
 }
