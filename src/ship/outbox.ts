@@ -130,6 +130,41 @@ export class Outbox {
     }
   }
 
+  /**
+   * Whether the sede received, since the newest snapshot of agent stream `stream`, customers or
+   * special prices from that agent: the snapshot is then stale for a reinstalled PC, which would
+   * not get back what it had sent.
+   */
+  agentDataSince(stream: StreamName): boolean {
+    const snap = this.db
+      .prepare(`SELECT first FROM outbox_files WHERE stream = ? AND kind = 'snapshot' ORDER BY number DESC LIMIT 1`)
+      .get(stream) as { first: number } | undefined;
+    if (!snap) return false;
+    const agent = stream.slice(stream.indexOf(">") + 1);
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM events WHERE pos > ? AND origin = ? AND type IN ('CustomerCreated', 'SpecialPriceSet', 'SpecialPriceRemoved') LIMIT 1`,
+        )
+        .get(snap.first, agent) !== undefined
+    );
+  }
+
+  /**
+   * Seals a segment with no events, so that a refreshed snapshot gets a number of its own
+   * (a snapshot is named after the last segment it covers).
+   */
+  sealEmpty(stream: StreamName, now: Date): void {
+    const last = this.lastSegment(stream);
+    const number = (last?.number ?? 0) + 1;
+    const offset = last?.last ?? 0;
+    const { bytes, sha256 } = encodeSegment(
+      { stream, segment: number, first: offset + 1, last: offset, producer: this.node, created: now.toISOString(), prev: last?.sha256 ?? "" },
+      [],
+    );
+    (this.s.insertFile as Database.Statement).run(stream, "segment", number, offset + 1, offset, sha256, bytes, bytes.length, now.toISOString());
+  }
+
   /** The newest snapshot sealed for `stream`: its number and the last offset it covers. */
   lastSnapshot(stream: StreamName): { number: number; last: number } | undefined {
     return (this.s.lastSnapshot as Database.Statement).get(stream) as { number: number; last: number } | undefined;
@@ -156,7 +191,9 @@ export class Outbox {
       },
       this.snapshotRows(stream),
     );
-    (this.s.insertFile as Database.Statement).run(stream, "snapshot", number, 1, last?.last ?? 0, sha256, bytes, bytes.length, now.toISOString());
+    // For a snapshot, `first` keeps the log position it saw: later changes are what it lacks.
+    const seen = (this.db.prepare(`SELECT coalesce(max(pos), 0) AS p FROM events`).get() as { p: number }).p;
+    (this.s.insertFile as Database.Statement).run(stream, "snapshot", number, seen, last?.last ?? 0, sha256, bytes, bytes.length, now.toISOString());
     return { number, rows: count, size: bytes.length };
   }
 

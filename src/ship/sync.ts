@@ -136,6 +136,7 @@ class SyncRun {
     this.seal();
     await this.publish();
     for (const stream of inbound) await this.receive(stream);
+    if (this.node.role === "sede" && this.refreshAgentSnapshots()) await this.publish();
     await this.acknowledge(inbound);
     await this.prune();
     this.report.conflicts = this.node.read.listConflicts().length - conflictsBefore;
@@ -258,6 +259,28 @@ class SyncRun {
       }
       this.hook("seal", { stream: this.producedStreams()[0] as StreamName });
     });
+  }
+
+  /**
+   * After receiving: an agent's snapshot that lacks customers or special prices the agent has
+   * since sent is sealed anew (behind an empty segment, so it has a number of its own), so a
+   * reinstalled PC bootstraps with what it had sent. Returns whether anything was sealed.
+   */
+  private refreshAgentSnapshots(): boolean {
+    const { outbox } = this.node;
+    const now = this.now();
+    let sealed = false;
+    this.node.batch(() => {
+      for (const agent of this.agents) {
+        const stream = sedeToAgent(agent);
+        if (!outbox.agentDataSince(stream)) continue;
+        const lastSegment = outbox.files(stream).filter((f) => f.kind === "segment").at(-1)?.number ?? 0;
+        if (outbox.lastSnapshot(stream)?.number === lastSegment) outbox.sealEmpty(stream, now);
+        outbox.sealSnapshot(stream, now);
+        sealed = true;
+      }
+    });
+    return sealed;
   }
 
   private async publish(): Promise<void> {

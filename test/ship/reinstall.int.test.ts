@@ -45,12 +45,15 @@ describe("a reinstalled agent PC", () => {
     const lostSeq = old.log.head("AG01")?.seq as number;
     old.close();
 
+    await net.sync(net.sede); // the office syncs as usual; the old PC is gone
     const pc = newPc(net);
     const first = await net.sync(pc);
-    expect(first.warnings.join("\n")).toMatch(/used by an earlier PC: the office had received its events up to #\d+, and 1 more segment\(s\) are still on the server/);
+    expect(first.warnings.join("\n")).toMatch(/used by an earlier PC: the office had received its events up to #\d+/);
+    // What the old PC had sent came back with the sede's snapshot: its customers are here again.
+    expect(pc.read.listCustomers().map((c) => c.code).sort()).toEqual(["000001", c1, c2, c3].sort());
     const [c4] = exec(pc, { kind: "AddCustomer", name: "Gelateria", list: "BASE" });
     const [o] = exec(pc, { kind: "PlaceOrder", customer: c4 as string, lines: [{ product: "P001", qty: "4" }] });
-    expect(c4).toBe("AG01000004"); // 1–3 were seen by the sede (3 is on the server, not yet applied)
+    expect(c4).toBe("AG01000004"); // 1–3 were seen by the sede
     expect(o).toBe("AG01/4"); // 1–3 were seen; the lost #4 never reached anyone, so 4 is free
     expect((pc.log.head("AG01")?.seq as number) > lostSeq - 1).toBe(true);
     await net.sync(pc);
@@ -68,7 +71,34 @@ describe("a reinstalled agent PC", () => {
     // status says how much the office had received from the old PC.
     pc.close();
     const r = sincro(["--db", join(pc.db.name), "status"]);
-    expect(r.stdout).toMatch(/this PC replaced an earlier one with agent code AG01 .*the office had received its events up to #\d+, 1 more segment\(s\) were still on the server/);
+    expect(r.stdout).toMatch(/this PC replaced an earlier one with agent code AG01 .*the office had received its events up to #\d+; numbering continues after #\d+/);
+  });
+
+  it("continues after the old PC's segments still on the server, which reach the sede later", async () => {
+    const net = await officeWithAgent();
+    const old = net.agent("AG01");
+    const [c1] = exec(old, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    exec(old, { kind: "PlaceOrder", customer: c1 as string, lines: [{ product: "P001", qty: "1" }] });
+    await net.sync(old);
+    await net.sync(net.sede);
+    const [c2] = exec(old, { kind: "AddCustomer", name: "Trattoria", list: "BASE" });
+    exec(old, { kind: "PlaceOrder", customer: c2 as string, lines: [{ product: "P001", qty: "2" }] });
+    await net.sync(old); // uploaded; the sede has not synced since
+    old.close();
+    const pc = newPc(net);
+    const first = await net.sync(pc);
+    expect(first.warnings.join("\n")).toMatch(/and 1 more segment\(s\) are still on the server for it/);
+    const [c3] = exec(pc, { kind: "AddCustomer", name: "Gelateria", list: "BASE" });
+    const [o3] = exec(pc, { kind: "PlaceOrder", customer: c3 as string, lines: [{ product: "P001", qty: "3" }] });
+    expect([c3, o3]).toEqual(["AG01000003", "AG01/3"]);
+    await net.sync(pc);
+    await net.sync(net.sede);
+    await net.sync(net.sede);
+    const orders = net.sede.read.listOrders().filter((x) => x.origin === "AG01");
+    expect(orders.map((x) => `${x.type}/${x.number}:${x.lines[0]?.qty}`)).toEqual(["AG01/1:1", "AG01/2:2", "AG01/3:3"]);
+    expect(net.sede.read.listConflicts()).toEqual([]);
+    const r = await net.sync(net.sede);
+    expect(r.errors).toEqual([]);
   });
 
   it("refuses to continue an agent code on a PC that recorded work before its first sync", async () => {

@@ -233,13 +233,19 @@ describe.each(areas)("sync through %s", (_name, makeArea) => {
     exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
     await net.sync(ag);
     await net.sync(net.sede);
-    // The twin bootstraps from the sede, then publishes its own segment 1 with other content.
+    // The twin bootstraps from the sede and publishes; the first PC, still in use, then collides.
     await net.sync(twin);
     exec(twin, { kind: "AddCustomer", name: "Other pub", list: "BASE" });
-    await expect(net.sync(twin)).rejects.toThrow(/Two PCs are publishing as agent AG01/);
-    const sedeCustomers = codes(net.sede);
+    await net.sync(twin);
+    exec(ag, { kind: "AddCustomer", name: "Third pub", list: "BASE" });
+    await expect(net.sync(ag)).rejects.toThrow(/Two PCs are publishing as agent AG01/);
+    const sedeCustomers = net.sede.read.listCustomers();
     await net.sync(net.sede);
-    expect(codes(net.sede)).toEqual(sedeCustomers);
+    // What the sede held is untouched; the PC that published first got through, the other did not.
+    const after = net.sede.read.listCustomers();
+    expect(after.slice(0, sedeCustomers.length)).toEqual(sedeCustomers);
+    expect(after.map((c) => c.name)).toContain("Other pub");
+    expect(after.map((c) => c.name)).not.toContain("Third pub");
   });
 
   it.each([
