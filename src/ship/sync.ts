@@ -180,6 +180,15 @@ class SyncRun {
       .filter((x) => x.parsed?.kind === "segment" && x.parsed.number > (ack?.segment ?? 0))
       .sort((a, b) => (a.parsed?.number ?? 0) - (b.parsed?.number ?? 0));
     if (!ack && leftovers.length === 0) return;
+    // What this PC itself published (a first sync that crashed after publishing) is no sign of
+    // an earlier PC: compare with our own sealed segments by number and hash.
+    const mine = new Map(
+      this.node.outbox
+        .files(own)
+        .filter((f) => f.kind === "segment")
+        .map((f) => [f.number, f.sha256]),
+    );
+    let foreign = ack !== undefined && ack.segment > 0 && mine.get(ack.segment) !== ack.sha256;
 
     const base = {
       seq: ack?.lastSeq ?? 0,
@@ -198,6 +207,7 @@ class SyncRun {
       const path = `${ownFolder}/${f.name}`;
       const bytes = await this.fetch(path, f);
       const { header, events, sha256 } = decodeSegment(bytes, path, { stream: own, number: parsed?.number ?? 0 });
+      if (mine.get(header.segment) !== sha256) foreign = true;
       base.segment = header.segment;
       base.offset = header.last;
       base.sha256 = sha256;
@@ -212,6 +222,7 @@ class SyncRun {
         }
       }
     }
+    if (!foreign) return;
     const recorded = this.node.log.head(this.node.id);
     if (recorded) {
       throw new SincroError(

@@ -99,9 +99,9 @@ describe("sincro import / export", () => {
 
   it("unknown kinds are usage errors that list the known ones", () => {
     const { sede, dir } = setup();
-    const exp = sincro(["--db", sede, "export", "log", "--out", join(dir, "x")]);
+    const exp = sincro(["--db", sede, "export", "invoices", "--out", join(dir, "x")]);
     expect(exp.status).toBe(2);
-    expect(exp.stderr).toContain("export log: unknown kind; known kinds: products, prices, customers, special-prices, orders");
+    expect(exp.stderr).toContain("export invoices: unknown kind; known kinds: products, prices, customers, special-prices, orders");
     const imp = sincro(["--db", sede, "import", "agents", join(dir, "x")]);
     expect(imp.status).toBe(2);
     expect(imp.stderr).toContain("known kinds: products, prices, customers, special-prices");
