@@ -123,7 +123,15 @@ try {
     const d = mkdtempSync(join(dir, `n${n}-`));
     const s = SincroNode.init(join(d, "sede.db"), { role: "sede" });
     for (let i = 1; i <= n; i++) s.execute({ kind: "RegisterAgent", code: `A${i}`, name: `A${i}` });
+    s.execute({ kind: "AddProduct", code: "P1", description: "p" });
     const sub = { ...ftp, dir: `/grow-${n}` };
+    await syncOnce(s, sub);
+    // Every agent has synced once (its folder and acks exist), as in daily use.
+    for (let i = 1; i <= n; i++) {
+      const a = SincroNode.init(join(d, `A${i}.db`), { role: "agent", agent: `A${i}` });
+      await syncOnce(a, sub);
+      a.close();
+    }
     await syncOnce(s, sub);
     const quiet = await syncOnce(s, sub);
     console.log(`| ${n} | ${quiet.commands} |`);
