@@ -332,7 +332,11 @@ function placeOrder(c: Extract<Command, { kind: "PlaceOrder" }>, state: DomainSt
   const customer = requireCustomer(state, c.customer);
   let agent: string | null;
   let type = c.orderType ?? ctx.orderType;
-  const orderType = state.orderType(type);
+  // An agent's own order type is its own from init (the sede's definition of it arrives with
+  // the first sync), so an agent can take orders offline before that.
+  const orderType =
+    state.orderType(type) ??
+    (ctx.role === "agent" && type === ctx.orderType ? { code: type, description: `Orders of agent ${ctx.node}`, agent: ctx.node } : undefined);
   if (!orderType) throw new RefusedError("type", `order type ${type} does not exist`, { code: "UNKNOWN" });
   if (ctx.role === "agent") {
     if (c.agent !== undefined && c.agent !== ctx.node) {

@@ -1,10 +1,10 @@
-import { IntegrityError, SegmentError, SincroError } from "../errors.js";
+import { IntegrityError, SegmentError, SincroError, TransportError } from "../errors.js";
 import type { SincroNode } from "../node/sincroNode.js";
 import { decodeEnvelope } from "../events/decodeEnvelope.js";
 import { inSeries } from "../events/decide.js";
 import { Inbox, type StepHook } from "./inbox.js";
 import { decodeSegment } from "./segmentCodec.js";
-import type { RemoteFile, Transport } from "./transport.js";
+import { isTempName, type RemoteFile, type Transport } from "./transport.js";
 import {
   CATALOGUE,
   SEDE,
@@ -307,7 +307,14 @@ class SyncRun {
       const waiting = all.filter((f) => f.uploaded === null && f.pruned === null && !neverNeeded.includes(f));
       if (waiting.length === 0) continue;
       const folder = streamFolder(stream);
-      const present = new Map((await this.list(folder)).map((f) => [f.name, f]));
+      const listed = await this.list(folder);
+      const present = new Map(listed.map((f) => [f.name, f]));
+      // This folder has one writer, this node, and nothing of ours is uploading now: a temporary
+      // name here is what an interrupted upload left behind.
+      for (const leftover of listed.filter((f) => isTempName(f.name))) {
+        await this.transport.delete(`${folder}/${leftover.name}`);
+        this.report.pruned++;
+      }
       for (const f of waiting) {
         const name = f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number);
         const path = `${folder}/${name}`;
@@ -315,9 +322,8 @@ class SyncRun {
         if (!bytes) throw new IntegrityError(`publish ${path}: the sealed bytes are missing from the database`);
         if (present.has(name)) {
           // Already there: a retry after a crash between rename and bookkeeping, or a fork.
-          const remote = await this.transport.read(path);
-          this.report.received.bytes += remote?.length ?? 0;
-          if (remote && !remote.equals(bytes)) {
+          const remote = await this.fetch(path, present.get(name) as RemoteFile);
+          if (!remote.equals(bytes)) {
             throw new SincroError(
               "FORK",
               `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
@@ -326,10 +332,8 @@ class SyncRun {
               { exitCode: 1 },
             );
           }
-          if (remote) {
-            outbox.markUploaded(stream, f.kind, f.number, this.now());
-            continue;
-          }
+          outbox.markUploaded(stream, f.kind, f.number, this.now());
+          continue;
         }
         this.options.progress?.({ phase: "upload", file: path, bytes: bytes.length });
         this.hook("upload", { stream, file: path });
@@ -400,6 +404,12 @@ class SyncRun {
     const bytes = await this.transport.read(path);
     if (!bytes) throw new SegmentError(path, `read ${path}: listed but gone before it could be read`, { code: "VANISHED" });
     this.report.received.bytes += bytes.length;
+    // FTP stream mode cannot tell a data connection closed early from a complete file.
+    if (bytes.length !== file.size) {
+      throw new TransportError(`read ${path}: got ${bytes.length} of ${file.size} bytes (connection closed early); sync again`, {
+        code: "SHORT_READ",
+      });
+    }
     return bytes;
   }
 
