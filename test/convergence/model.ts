@@ -1,0 +1,242 @@
+// The model of the convergence test: what each node must hold by the rules of DESIGN §3,
+// simpler than the system — plain maps filled from what the commands did, no routing, no
+// streams, no cursors. `checkSafety` runs after every step; `checkConverged` after the final
+// fault-free rounds.
+import { expect } from "vitest";
+import { verifyChain } from "../../src/events/verifyChain.js";
+import type { SincroNode } from "../../src/node/sincroNode.js";
+import { AGENTS, type NodeName, type World } from "./world.js";
+
+export interface Line {
+  product: string;
+  qty: string;
+  price: string;
+  discounts: string[];
+}
+
+export interface CustomerFields {
+  name: string;
+  city: string | null;
+}
+
+export interface ModelCustomer {
+  code: string;
+  agent: string | null;
+  createdBy: NodeName;
+  created: CustomerFields;
+  /** The last local edit on each node (edits stay local, DESIGN §3). */
+  edits: Map<NodeName, CustomerFields>;
+  /** Every version the sede had (an agent's snapshot carries the sede's view). */
+  sedeVersions: CustomerFields[];
+}
+
+export interface ModelOrder {
+  id: string;
+  origin: NodeName;
+  agent: string | null;
+  type: string;
+  number: number;
+  placed: Line[];
+  /** At the node that placed it: amendments and cancellation stay there. */
+  lines: Line[];
+  status: "placed" | "amended" | "cancelled";
+}
+
+export interface SpecialChange {
+  customer: string;
+  product: string;
+  price: string | null;
+  discounts: string[];
+  hlc: string;
+  origin: string;
+  id: string;
+}
+
+export class Model {
+  readonly products = new Map<string, { description: string; active: boolean }>();
+  readonly lists = new Set<string>();
+  readonly prices = new Map<string, string>();
+  readonly customers = new Map<string, ModelCustomer>();
+  readonly orders = new Map<string, ModelOrder>();
+  readonly specials: SpecialChange[] = [];
+  /** Fresh names, so that a leaked edit is recognisable. */
+  private counter = 0;
+
+  fresh(prefix: string): string {
+    return `${prefix} ${++this.counter}`;
+  }
+
+  ownerOf(code: string): string | null {
+    return this.customers.get(code)?.agent ?? null;
+  }
+
+  ordersOf(origin: NodeName): ModelOrder[] {
+    return [...this.orders.values()].filter((o) => o.origin === origin);
+  }
+
+  /** The most recent change per key: highest HLC, then origin, then event id (DESIGN §3). */
+  specialWinners(): Map<string, SpecialChange> {
+    const out = new Map<string, SpecialChange>();
+    for (const c of this.specials) {
+      const key = `${c.customer}|${c.product}`;
+      const held = out.get(key);
+      const later = !held || [c.hlc, c.origin, c.id].join("\u0000") > [held.hlc, held.origin, held.id].join("\u0000");
+      if (later) out.set(key, c);
+    }
+    return out;
+  }
+}
+
+interface OrderRow {
+  id: string;
+  type: string;
+  number: number;
+  origin: string;
+  agent: string | null;
+  status: string;
+}
+
+function orderRows(node: SincroNode): OrderRow[] {
+  return node.db.prepare(`SELECT id, type, number, origin, agent, status FROM orders ORDER BY id`).all() as OrderRow[];
+}
+
+function orderLines(node: SincroNode, id: string): Line[] {
+  return (node.db.prepare(`SELECT product, qty, price, discounts FROM order_lines WHERE order_id = ? ORDER BY line_no`).all(id) as Array<
+    Omit<Line, "discounts"> & { discounts: string }
+  >).map((l) => ({ ...l, discounts: JSON.parse(l.discounts) as string[] }));
+}
+
+interface SpecialRow {
+  customer: string;
+  product: string;
+  price: string | null;
+  discounts: string;
+  removed: number;
+  hlc: string;
+  origin: string;
+}
+
+function specialRows(node: SincroNode): SpecialRow[] {
+  return node.db
+    .prepare(`SELECT customer, product, price, discounts, removed, hlc, origin FROM special_prices ORDER BY customer, product`)
+    .all() as SpecialRow[];
+}
+
+/** Nothing the rules forbid is present anywhere; nothing local leaked. Runs after every step. */
+export function checkSafety(model: Model, world: World): void {
+  for (const a of AGENTS) {
+    const node = world.node(a);
+    for (const c of node.read.listCustomers()) {
+      expect(c.agent, `${a} holds customer ${c.code} of ${c.agent ?? "the sede"}`).toBe(a);
+      expect(model.customers.get(c.code)?.agent, `${a} holds customer ${c.code} the model does not give it`).toBe(a);
+    }
+    for (const o of orderRows(node)) {
+      expect(o.origin, `${a} holds order ${o.type}/${o.number} of ${o.origin} (on-behalf or another agent's)`).toBe(a);
+      const m = model.orders.get(o.id);
+      expect(m, `${a} holds an order the model does not know: ${o.type}/${o.number}`).toBeDefined();
+      expect({ status: o.status, lines: orderLines(node, o.id) }).toEqual({ status: m?.status, lines: m?.lines });
+    }
+    for (const s of specialRows(node)) {
+      expect(model.ownerOf(s.customer), `${a} holds a special price of customer ${s.customer}, not its own`).toBe(a);
+    }
+  }
+  const sede = world.node("SEDE");
+  for (const o of orderRows(sede)) {
+    const m = model.orders.get(o.id);
+    expect(m, `the sede holds an order the model does not know: ${o.type}/${o.number} from ${o.origin}`).toBeDefined();
+    if (!m) continue;
+    // An agent's amendments and cancellations stay on the agent.
+    const want = m.origin === "SEDE" ? { status: m.status, lines: m.lines } : { status: "placed", lines: m.placed };
+    expect({ status: o.status, lines: orderLines(sede, o.id) }, `order ${o.type}/${o.number} at the sede`).toEqual(want);
+  }
+  for (const c of sede.read.listCustomers()) {
+    const m = model.customers.get(c.code);
+    expect(m, `the sede holds customer ${c.code} the model does not know`).toBeDefined();
+    expect([c.origin, c.agent]).toEqual([m?.createdBy, m?.agent]);
+    const edit = m?.edits.get("SEDE");
+    if (m && m.createdBy !== "SEDE" && !edit) expect({ name: c.name, city: c.city }, `an agent's edit of ${c.code} leaked to the sede`).toEqual(m.created);
+  }
+}
+
+/** Every node holds exactly what the model says, after the final fault-free rounds. */
+export function checkConverged(model: Model, world: World): void {
+  const sede = world.node("SEDE");
+
+  // Catalogue: the sede's is the model's; every agent's equals the sede's.
+  expect(sede.read.listProducts().map((p) => [p.code, p.description, p.active])).toEqual(
+    [...model.products].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, p]) => [code, p.description, p.active]),
+  );
+  expect(sede.read.listPrices().map((p) => `${p.list}|${p.product}=${p.price}`)).toEqual(
+    [...model.prices].map(([k, v]) => `${k}=${v}`).sort(),
+  );
+  const lists = (n: SincroNode) => n.db.prepare(`SELECT code, description FROM price_lists ORDER BY code`).all();
+  for (const a of AGENTS) {
+    const node = world.node(a);
+    expect(node.read.listProducts(), `${a} products`).toEqual(sede.read.listProducts());
+    expect(node.read.listPrices(), `${a} prices`).toEqual(sede.read.listPrices());
+    expect(lists(node), `${a} price lists`).toEqual(lists(sede));
+  }
+
+  // Customers: all at the sede, exactly its own at each agent, each once.
+  const key = (c: { code: string; origin: string; agent: string | null }) => `${c.code}/${c.origin}/${c.agent ?? "-"}`;
+  const all = [...model.customers.values()].map((c) => key({ code: c.code, origin: c.createdBy, agent: c.agent })).sort();
+  expect(sede.read.listCustomers().map(key).sort(), "customers at the sede").toEqual(all);
+  for (const a of AGENTS) {
+    const node = world.node(a);
+    const own = [...model.customers.values()].filter((c) => c.agent === a).map((c) => key({ code: c.code, origin: c.createdBy, agent: c.agent }));
+    expect(node.read.listCustomers().map(key).sort(), `customers at ${a}`).toEqual(own.sort());
+    for (const c of node.read.listCustomers()) {
+      const m = model.customers.get(c.code) as ModelCustomer;
+      const fields = { name: c.name, city: c.city };
+      const edit = m.edits.get(a);
+      if (edit) expect(fields, `${c.code} at ${a} (its own edit)`).toEqual(edit);
+      else if (m.createdBy === a) expect(fields).toEqual(m.created);
+      else expect(m.sedeVersions, `${c.code} at ${a}: a version the sede never had`).toContainEqual(fields);
+    }
+  }
+  for (const c of sede.read.listCustomers()) {
+    const m = model.customers.get(c.code) as ModelCustomer;
+    expect({ name: c.name, city: c.city }, `${c.code} at the sede`).toEqual(m.edits.get("SEDE") ?? m.created);
+  }
+
+  // Orders: every agent order at the sede exactly once, as placed; each agent only its own.
+  const sedeOrders = orderRows(sede);
+  expect(sedeOrders.map((o) => o.id).sort(), "orders at the sede").toEqual([...model.orders.keys()].sort());
+  for (const a of AGENTS) {
+    const node = world.node(a);
+    expect(orderRows(node).map((o) => o.id).sort(), `orders at ${a}`).toEqual(model.ordersOf(a).map((o) => o.id).sort());
+  }
+  for (const o of sedeOrders) {
+    const m = model.orders.get(o.id) as ModelOrder;
+    expect([o.type, o.number, o.origin, o.agent]).toEqual([m.type, m.number, m.origin, m.agent]);
+  }
+  expect(sede.read.listConflicts().filter((c) => c.kind !== "special-price"), "conflicts other than special prices").toEqual([]);
+
+  // Special prices: the most recent change by HLC, identical on the sede and the customer's agent.
+  const winners = model.specialWinners();
+  const want = (filter: (customer: string) => boolean) =>
+    [...winners.values()]
+      .filter((w) => filter(w.customer))
+      .map((w) => ({
+        customer: w.customer,
+        product: w.product,
+        price: w.price,
+        discounts: JSON.stringify(w.price === null ? [] : w.discounts),
+        removed: w.price === null ? 1 : 0,
+        hlc: w.hlc,
+        origin: w.origin,
+      }))
+      .sort((x, y) => (`${x.customer}|${x.product}` < `${y.customer}|${y.product}` ? -1 : 1));
+  expect(specialRows(sede), "special prices at the sede").toEqual(want(() => true));
+  for (const a of AGENTS) {
+    expect(specialRows(world.node(a)), `special prices at ${a}`).toEqual(want((c) => model.ownerOf(c) === a));
+  }
+
+  // Logs and projections.
+  for (const [name, node] of world.nodes) {
+    const own = [...node.log.iterate()].filter((e) => e.origin === node.id);
+    expect(verifyChain(own), `hash chain of ${name}`).toEqual([]);
+    const { before, after } = node.rebuild();
+    expect(after, `rebuild of ${name}`).toEqual(before);
+  }
+}

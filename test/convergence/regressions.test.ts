@@ -1,0 +1,72 @@
+// Counterexamples found by the convergence model (convergence.model.test.ts), kept as plain
+// replays of their command sequences, plus the smallest direct form of each bug.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { SyncStep } from "../../src/ship/inbox.js";
+import { CuttingFolderTransport } from "../support/faultyTransport.js";
+import { exec, folderArea, Network } from "../support/network.js";
+import { sync } from "../../src/ship/sync.js";
+import { tempDir } from "../support/tempDir.js";
+import { AddCustomer, CrashingSync, CutSync, DiscontinueProduct, PlaceOrder } from "./commands.js";
+import { firstDay, settle, setUp } from "./scenario.js";
+import { FaultCounters, type NodeName } from "./world.js";
+
+type Step = { run(m: never, w: never): Promise<void>; check(m: never): boolean };
+
+async function replay(offsets: Record<NodeName, number>, steps: Step[]): Promise<void> {
+  const dir = tempDir("sincro-regression-");
+  const { model, world } = setUp(offsets, { dir, counters: new FaultCounters() });
+  try {
+    await firstDay(model, world);
+    for (const s of steps) {
+      const c = s as unknown as { check(m: typeof model): boolean; run(m: typeof model, w: typeof world): Promise<void> };
+      if (c.check(model)) await c.run(model, world);
+    }
+    await settle(model, world);
+  } finally {
+    world.close();
+  }
+}
+
+const noSkew = { SEDE: 0, AG01: 0, AG02: 0, AG03: 0 };
+
+describe("regressions found by the convergence model", () => {
+  // Seed 514197366, path "11:0:0:0:0:2:2:3:6:5:6:6" (shrunk). An agent that entered a customer
+  // before its first sync publishes it in that sync; the sync then crashes (or its connection
+  // drops) before the agent's own stream has a cursor. The sede applies and acks the segment.
+  // Every later sync of the agent is refused as "agent code already in use on another PC":
+  // the agent can never sync again.
+  it("an agent whose first sync crashed after publishing is not taken for another PC", async () => {
+    await replay(noSkew, [new AddCustomer("AG02", null, false), new CrashingSync("AG02", "apply" as SyncStep, 1, undefined), new DiscontinueProduct("P1")]);
+  });
+
+  it("an agent whose first sync lost its connection after publishing can sync again (direct form)", async () => {
+    const dir = tempDir();
+    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
+    exec(net.sede, { kind: "RegisterAgent", code: "AG01", name: "Mario" }, { kind: "AddProduct", code: "P001", description: "Olio" });
+    await net.sync(net.sede);
+    const ag = net.agent("AG01");
+    exec(ag, { kind: "AddCustomer", name: "Pub" }); // entered offline, before the first sync
+    // First sync: publishes the customer, then the line drops while downloading (the catalogue
+    // snapshot is the first download): the agent's own stream gets no cursor.
+    const cut = new CuttingFolderTransport(net.area.root, { direction: "download", skip: 0, afterBytes: 10, mode: "error" });
+    await expect(sync(ag, cut)).rejects.toThrow(/connection dropped/);
+    expect(cut.fired).toBe(true);
+    await net.sync(net.sede); // applies the customer and acks it
+    expect(net.sede.read.listCustomers().map((c) => c.code)).toContain("AG01000001");
+    const again = await net.sync(ag); // fails today: "agent code AG01 was already in use on another PC"
+    expect(again.errors).toEqual([]);
+    expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+  });
+  // Seed 516810459, path "47:0:0:0:5:7:7:9:7:8:7:6:8:10:3:6:6:7:7:7:7:7". An agent's first sync
+  // got the catalogue but lost its connection before its own snapshot (which brings the sede's
+  // definition of its order type): placing an order offline was refused, "order type AG02 does
+  // not exist". An agent's own order type is now its own from init.
+  it("an agent whose first sync stopped before its own snapshot can still take orders", async () => {
+    await replay(noSkew, [
+      new AddCustomer("AG02", null, false),
+      new CutSync("AG02", { direction: "download", skip: 1, afterBytes: 1, mode: "error" }),
+      new PlaceOrder("AG02", 0, 0, [{ product: 0, qty: "1", price: "2.50" }], false),
+    ]);
+  });
+});
