@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import type { Io } from "./io.js";
 import { registerAgent } from "./commands/agent.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerCatalogue } from "./commands/catalogue.js";
 import { registerConfig } from "./commands/config.js";
 import { registerCustomer } from "./commands/customer.js";
@@ -8,6 +9,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
 import { registerFtp } from "./commands/ftp.js";
+import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerLog } from "./commands/log.js";
 import { registerOrder } from "./commands/order.js";
@@ -39,6 +41,8 @@ export function buildProgram(io: Io): Command {
     registerSync,
     registerFtp,
     registerRebuild,
+    registerAudit,
+    registerHistory,
     registerDemo,
   ]) {
     register(program, io);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { exportLog } from "../../audit/logFile.js";
 import { UsageError } from "../../errors.js";
 import { EXPORT_KINDS } from "../../exchange/columns.js";
 import { exportCsv } from "../../exchange/csvExport.js";
@@ -9,14 +10,16 @@ import { type Io, withNode } from "../io.js";
 type Exporter = (node: SincroNode, out: string) => { rows: number };
 
 /** `export KIND --out FILE`: one entry per kind (the CSV kinds here; `log` joins this table). */
-const EXPORTERS: Record<string, Exporter> = Object.fromEntries(
-  EXPORT_KINDS.map((kind) => [kind, (node: SincroNode, out: string) => exportCsv(node, kind, out)]),
-);
+const EXPORTERS: Record<string, Exporter> = {
+  ...Object.fromEntries(EXPORT_KINDS.map((kind) => [kind, (node: SincroNode, out: string) => exportCsv(node, kind, out)])),
+  // gzip NDJSON of envelopes in log order, after one sincro-log header line (docs/FORMATS.md).
+  log: (node, out) => exportLog(node, out),
+};
 
 export function registerExport(program: Command, io: Io): void {
   program
     .command("export")
-    .description(`write ${Object.keys(EXPORTERS).join(", ")} as CSV (; separated, decimal point, UTF-8, header row) for the ERP`)
+    .description(`write ${Object.keys(EXPORTERS).join(", ")}: the log as gzip NDJSON of envelopes, the others as CSV (; separated, decimal point, UTF-8, header row) for the ERP`)
     .argument("<kind>", Object.keys(EXPORTERS).join(" | "))
     .requiredOption("--out <file>", "the file to write (replaced whole, never left half-written)")
     .action(function (this: Command, kind: string) {

@@ -1,0 +1,54 @@
+/**
+ * What an audit found. A `violation` fails the audit (exit 1); `info` is what a partial log or
+ * a pruned parking area legitimately lacks; a `warning` (clock skew) is reported, not failed.
+ */
+export type Severity = "violation" | "warning" | "info";
+
+/**
+ * - `altered`: an event's hash does not match its content.
+ * - `missing`: a seq (or segment, or stream offsets) that must be there is not.
+ * - `inserted`: two different events claim one origin#seq; the chain says which is foreign.
+ * - `duplicated`: the same event appears twice.
+ * - `out-of-order`: an event comes after one it must precede.
+ * - `broken-chain`: `prev` is not the hash of the event (or segment) before.
+ * - `malformed`: a line or file that is not an envelope (or segment) at all.
+ * - `corrupt`: a file that does not gunzip, has no trailer, or whose trailer hash differs.
+ * - `projection-differs`: the node's table differs from a replay of its log.
+ * - `not-held`, `starts-later`, `unverifiable`, `not-replayed`: information.
+ * - `clock-skew`: a warning (see docs in `clockSkew.ts`).
+ */
+export type FindingKind =
+  | "altered"
+  | "missing"
+  | "inserted"
+  | "duplicated"
+  | "out-of-order"
+  | "broken-chain"
+  | "malformed"
+  | "corrupt"
+  | "projection-differs"
+  | "not-held"
+  | "starts-later"
+  | "unverifiable"
+  | "not-replayed"
+  | "clock-skew";
+
+/** One finding: which origin and seq (or which file), what is wrong, and where it was seen. */
+export interface Finding {
+  severity: Severity;
+  kind: FindingKind;
+  origin?: string;
+  seq?: number;
+  /** A file of a parking area, or a table for `projection-differs`. */
+  file?: string;
+  /** Where in the source: `line 17` of an exported log, `pos 17` of a node's log, `file line 3`. */
+  where?: string;
+  detail: string;
+}
+
+/** `AG01#5`, or the file, for messages. */
+export function findingSubject(f: Finding): string {
+  if (f.origin !== undefined && f.seq !== undefined) return `${f.origin}#${f.seq}`;
+  if (f.origin !== undefined) return f.origin;
+  return f.file ?? "";
+}

@@ -1,0 +1,129 @@
+import { renameSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { auditLogFile, auditNodeDatabase, auditParkingArea, type AuditOptions } from "../../audit/auditSources.js";
+import type { AuditReport } from "../../audit/auditRun.js";
+import { findingSubject } from "../../audit/findings.js";
+import { renderHtml } from "../../audit/htmlReport.js";
+import { discoverStreams, openTarget, parseFtpUrl, type ParkingTarget } from "../../audit/parkingTarget.js";
+import { parseUntil } from "../../audit/untilPoint.js";
+import { RefusedError, UsageError } from "../../errors.js";
+import { type Io, dbPath, jsonOption, printTable } from "../io.js";
+
+interface AuditOpts {
+  folder?: string;
+  ftp?: string;
+  log?: string;
+  node?: string;
+  agents?: string;
+  until?: string;
+  specialPrices?: string;
+  html?: string;
+  json?: boolean;
+  skewHours?: string;
+}
+
+export function registerAudit(program: Command, io: Io): void {
+  program
+    .command("audit")
+    .description("verify every hash chain and sequence of a node (--db), a parking area (--folder, --ftp) or an exported log (--log), and replay it")
+    .option("--folder <path>", "audit the parking area in this folder")
+    .option("--ftp <url>", "audit the parking area at ftp://user@host:port/dir (password: $SINCRO_FTP_PASSWORD)")
+    .option("--log <file>", "audit a log written by `sincro export log`")
+    .option("--node <id>", "whose log --log is, for a file without a sincro-log header")
+    .option("--agents <codes>", "the agents' folders of a parking area, comma-separated (default: listed from the server)")
+    .option("--until <point>", "replay only up to an ISO date/time (HLC wall time) or ORIGIN:SEQ")
+    .option("--special-prices <customer>", "print this customer's special prices as of --until, with the change that set each")
+    .option("--html <file>", "also write a self-contained HTML report")
+    .option("--skew-hours <n>", "clock-skew threshold in hours", "24")
+    .addOption(jsonOption())
+    .action(async function (this: Command) {
+      const o = this.opts() as AuditOpts;
+      const report = await runAudit(this, io, o);
+      if (o.html !== undefined) writeHtml(o.html, report);
+      if (o.json) io.out(JSON.stringify(report));
+      else printReport(io, report, o.html);
+      if (!report.ok) process.exitCode = 1;
+    });
+}
+
+async function runAudit(cmd: Command, io: Io, o: AuditOpts): Promise<AuditReport> {
+  const sources = [o.folder, o.ftp, o.log].filter((s) => s !== undefined);
+  if (sources.length > 1) throw new UsageError("audit: give one of --folder, --ftp or --log (or --db alone)");
+  const skewHours = Number(o.skewHours ?? "24");
+  if (!(skewHours > 0)) throw new UsageError(`audit --skew-hours ${o.skewHours}: expected a positive number of hours`);
+  const options: AuditOptions = { skewHours, ...(o.until !== undefined && { until: parseUntil(o.until) }), ...(o.specialPrices !== undefined && { specialPricesOf: o.specialPrices }) };
+  if (o.folder !== undefined || o.ftp !== undefined) {
+    if (o.until !== undefined || o.specialPrices !== undefined) throw new UsageError("audit: --until and --special-prices replay a log: use them with --db or --log");
+    const target: ParkingTarget = o.folder !== undefined ? { kind: "folder", root: o.folder } : parseFtpUrl(o.ftp as string, io.env.SINCRO_FTP_PASSWORD);
+    const agents = o.agents?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const folders = await discoverStreams(target, agents);
+    const transport = openTarget(target);
+    try {
+      return await auditParkingArea(transport, folders, options);
+    } finally {
+      await transport.close();
+    }
+  }
+  if (o.log !== undefined) return auditLogFile(o.log, { ...options, ...(o.node !== undefined && { node: o.node }) });
+  return auditNodeDatabase(dbPath(cmd, io), options);
+}
+
+function writeHtml(file: string, report: AuditReport): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, renderHtml(report), "utf8");
+    renameSync(tmp, file);
+  } catch (cause) {
+    throw new RefusedError("html", `audit --html ${file}: cannot write it (${(cause as Error).message})`, { cause, code: "CANNOT_WRITE" });
+  }
+}
+
+function printReport(io: Io, r: AuditReport, html: string | undefined): void {
+  const name = `${r.source.path}${r.source.node ? ` (${r.source.node})` : ""}`;
+  io.out(`audit ${name}: ${r.events} events from ${r.origins.length} origin(s)`);
+  printTable(
+    io,
+    r.origins.map((o) => ({ origin: o.origin, events: o.events, seq: `${o.first}…${o.last}`, checked: o.complete ? "complete" : "routed subset" })),
+  );
+  if (r.parking) {
+    io.out("");
+    printTable(io, r.parking.streams.map((s) => ({ stream: s.stream, folder: s.folder, segments: s.segments, snapshots: s.snapshots, events: s.events })));
+  }
+  for (const severity of ["violation", "warning", "info"] as const) {
+    const list = r.findings.filter((f) => f.severity === severity);
+    if (list.length === 0) continue;
+    io.out("");
+    io.out(`${severity === "violation" ? "VIOLATIONS" : severity === "warning" ? "warnings" : "information"} (${list.length}):`);
+    for (const f of list) io.out(`  ${f.kind}  ${findingSubject(f)}${f.where ? `  [${f.where}]` : ""}  ${f.detail}`);
+  }
+  if (r.replay) {
+    io.out("");
+    io.out(`replayed ${r.replay.events} events${r.replay.until ? ` until ${r.replay.until}` : ""} into fresh projections:`);
+    printTable(
+      io,
+      r.replay.tables.map((t) => ({
+        table: t.table,
+        rows: t.rows,
+        replay: t.sha256.slice(0, 16),
+        ...(t.same !== undefined && { node: t.nodeSha256?.slice(0, 16), same: t.same ? "yes" : "NO" }),
+      })),
+    );
+    if (r.replay.differing.length > 0) io.out(`differs from the node's projections: ${r.replay.differing.join(", ")}`);
+  }
+  if (r.specialPrices) {
+    io.out("");
+    io.out(`special prices of ${r.specialPrices.customer} as of ${r.specialPrices.asOf}:`);
+    printTable(
+      io,
+      r.specialPrices.rows.map((p) => ({ product: p.product, price: p.removed ? "(removed)" : p.price, discounts: p.discounts, "set by": p.setBy, hlc: p.hlc })),
+    );
+  }
+  if (r.decisions.length > 0) {
+    io.out("");
+    io.out(`most-recent-wins decisions (${r.decisions.length}):`);
+    for (const d of r.decisions) io.out(`  ${d.key}: ${d.winner.ref} won over ${d.loser.ref}`);
+  }
+  if (html !== undefined) io.out(`report written to ${html}`);
+  io.out("");
+  io.out(r.ok ? "audit: every check holds" : `audit: FAILED (${r.findings.filter((f) => f.severity === "violation").length} violation(s))`);
+}

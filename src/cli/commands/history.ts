@@ -1,0 +1,51 @@
+import type { Command } from "commander";
+import { history, type HistoryTarget } from "../../audit/history.js";
+import { type Io, dbPath, jsonOption, parseOrderRef, printTable } from "../io.js";
+
+export function registerHistory(program: Command, io: Io): void {
+  const cmd = program.command("history").description("every event of the log that touched one customer, special price or order");
+  const show = (c: Command, target: HistoryTarget) => {
+    const h = history(dbPath(c, io), target);
+    if ((c.opts() as { json?: boolean }).json) {
+      io.out(JSON.stringify(h));
+      return;
+    }
+    io.out(`history of ${h.target} in ${h.node}'s log: ${h.entries.length} change(s)`);
+    printTable(
+      io,
+      h.entries.map((e) => ({
+        event: e.ref,
+        node: e.origin,
+        hlc: e.hlc,
+        "hlc time": e.hlcTime ?? "",
+        at: e.at ?? "",
+        type: e.type,
+        said: JSON.stringify(e.data),
+        ...(e.outcome !== undefined && { outcome: `${e.outcome}: ${e.reason ?? ""}` }),
+      })),
+    );
+  };
+  cmd
+    .command("customer")
+    .argument("<code>", "customer code")
+    .addOption(jsonOption())
+    .action(function (this: Command, code: string) {
+      show(this, { kind: "customer", code });
+    });
+  cmd
+    .command("special-price")
+    .argument("<customer>", "customer code")
+    .argument("<product>", "product code")
+    .addOption(jsonOption())
+    .action(function (this: Command, customer: string, product: string) {
+      show(this, { kind: "special-price", customer, product });
+    });
+  cmd
+    .command("order")
+    .argument("<ref>", "TYPE/NUMBER, e.g. AG01/12")
+    .addOption(jsonOption())
+    .action(function (this: Command, ref: string) {
+      const { type, number } = parseOrderRef(ref);
+      show(this, { kind: "order", type, number });
+    });
+}

@@ -1,0 +1,160 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { auditParkingArea } from "../../src/audit/auditSources.js";
+import type { AuditReport } from "../../src/audit/auditRun.js";
+import { discoverStreams, openTarget, parseFtpUrl, type ParkingTarget } from "../../src/audit/parkingTarget.js";
+import { encodeFile } from "../../src/ship/segmentCodec.js";
+import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
+import { FtpTransport } from "../../src/ship/ftpTransport.js";
+import { exec, folderArea, Network } from "../support/network.js";
+import { tempDir } from "../support/tempDir.js";
+
+/**
+ * A parking area holding several segments of the catalogue stream (AG02 synced once, then never
+ * again, so nothing it has not acknowledged is pruned) and of AG01's stream (the sede has not
+ * synced since AG01's last three syncs).
+ */
+async function parkedNetwork(): Promise<{ net: Network; target: ParkingTarget }> {
+  const dir = tempDir();
+  const root = join(dir, "park");
+  const net = new Network(dir, folderArea(root), ["AG01", "AG02"]);
+  exec(net.sede, { kind: "RegisterAgent", code: "AG01", name: "Mario" }, { kind: "RegisterAgent", code: "AG02", name: "Anna" });
+  exec(net.sede, { kind: "AddProduct", code: "P001", description: "Olio 1 l", vat: "4" }, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" });
+  exec(net.sede, { kind: "AddCustomer", name: "Bar Centrale", agent: "AG01", list: "BASE" });
+  await net.round();
+  for (let i = 2; i <= 5; i++) {
+    exec(net.sede, { kind: "AddProduct", code: `P00${i}`, description: `Prodotto ${i}`, vat: "22" });
+    await net.sync(net.sede);
+    await net.sync(net.agent("AG01"));
+  }
+  for (let i = 1; i <= 3; i++) {
+    exec(net.agent("AG01"), { kind: "AddCustomer", name: `Cliente ${i}`, list: "BASE" });
+    await net.sync(net.agent("AG01"));
+  }
+  return { net, target: { kind: "folder", root } };
+}
+
+async function audit(target: ParkingTarget): Promise<AuditReport> {
+  const transport = openTarget(target);
+  try {
+    return await auditParkingArea(transport, await discoverStreams(target), {});
+  } finally {
+    await transport.close();
+  }
+}
+
+const violations = (r: AuditReport) => r.findings.filter((f) => f.severity === "violation").map((f) => ({ kind: f.kind, file: f.file }));
+const seg = (n: number) => `${String(n).padStart(10, "0")}.seg`;
+const ALL = "SincroSede/_ALL";
+
+/** The lines of a segment (header, events, trailer). */
+function segLines(file: string): string[] {
+  return gunzipSync(readFileSync(file)).toString("utf8").split("\n").slice(0, -1);
+}
+
+describe("audit of a parking area (real segments from nodes syncing through a folder)", () => {
+  it("an intact parking area holds; pruned segments make the first present one's prev information", async () => {
+    const { target } = await parkedNetwork();
+    const r = await audit(target);
+    expect(violations(r)).toEqual([]);
+    expect(r.ok).toBe(true);
+    const all = r.parking?.streams.find((s) => s.stream === "SEDE>*");
+    expect(all?.segments).toBeGreaterThanOrEqual(4);
+    expect(r.parking?.streams.find((s) => s.stream === "AG01>SEDE")?.segments).toBe(3);
+    expect(r.events).toBeGreaterThanOrEqual(7);
+  });
+
+  it("a corrupted segment (a byte of the gzip flipped) is named and rejected whole", async () => {
+    const { target, net } = await parkedNetwork();
+    const file = net.file(ALL, seg(3));
+    const bytes = readFileSync(file);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = (bytes[at] as number) ^ 0x55;
+    writeFileSync(file, bytes);
+    const r = await audit(target);
+    expect(violations(r)).toContainEqual({ kind: "corrupt", file: `${ALL}/${seg(3)}` });
+    expect(r.ok).toBe(false);
+  });
+
+  it("an event changed under an unchanged trailer: the trailer hash no longer matches", async () => {
+    const { target, net } = await parkedNetwork();
+    const file = net.file(ALL, seg(4));
+    const lines = segLines(file);
+    lines[1] = (lines[1] as string).replace("Prodotto", "Prodotta");
+    // Still gzip, so the trailer check is what fails.
+    writeFileSync(file, gzipSync(Buffer.from(lines.join("\n") + "\n")));
+    const r = await audit(target);
+    const f = r.findings.find((x) => x.file === `${ALL}/${seg(4)}`);
+    expect(f?.kind).toBe("corrupt");
+    expect(f?.detail).toContain("does not match its trailer hash");
+  });
+
+  it("an event changed and the trailer recomputed: the event's own hash names it altered", async () => {
+    const { target, net } = await parkedNetwork();
+    const file = net.file(ALL, seg(4));
+    const lines = segLines(file);
+    const header = JSON.parse(lines[0] as string) as object;
+    const events = lines.slice(1, -1).map((l) => JSON.parse(l.replace("Prodotto", "Prodotta")) as object);
+    writeFileSync(file, encodeFile(header, events).bytes);
+    const r = await audit(target);
+    expect(violations(r)).toEqual([{ kind: "altered", file: `${ALL}/${seg(4)}` }]);
+    expect(r.findings.find((f) => f.kind === "altered")?.detail).toMatch(/origin SEDE, seq \d+/);
+  });
+
+  it("a segment re-made with another prev breaks the segment chain", async () => {
+    const { target, net } = await parkedNetwork();
+    const file = net.file(ALL, seg(4));
+    const lines = segLines(file);
+    const header = { ...(JSON.parse(lines[0] as string) as Record<string, unknown>), prev: "0".repeat(64) };
+    writeFileSync(file, encodeFile(header, lines.slice(1, -1).map((l) => JSON.parse(l) as object)).bytes);
+    const r = await audit(target);
+    expect(violations(r)).toEqual(
+      expect.arrayContaining([{ kind: "broken-chain", file: `${ALL}/${seg(4)}` }, { kind: "broken-chain", file: `${ALL}/${seg(5)}` }]),
+    );
+  });
+
+  it("a segment missing between two present ones is a violation; one pruned from the start is not", async () => {
+    const { target, net } = await parkedNetwork();
+    rmSync(net.file(ALL, seg(3)));
+    const r = await audit(target);
+    expect(violations(r)).toEqual([{ kind: "missing", file: `${ALL}/${seg(3)}` }]);
+    const { target: t2, net: n2 } = await parkedNetwork();
+    const first = n2.file("SincroAg", "AG01", seg(1));
+    rmSync(first);
+    const r2 = await audit(t2);
+    expect(violations(r2)).toEqual([]);
+    expect(r2.findings.find((f) => f.file === `SincroAg/AG01/${seg(2)}`)?.kind).toBe("unverifiable");
+  });
+});
+
+describe("audit of a parking area on an FTP server (embedded ftp-srv)", () => {
+  // In-process: the embedded server runs on this process's event loop, so not through spawnSync.
+  it("lists the stream folders over FTP, verifies them and finds a corrupted segment", async () => {
+    const dir = tempDir();
+    const server = await startEmbeddedFtpServer();
+    onTestFinished(() => server.stop());
+    const area = {
+      name: "embedded ftp",
+      root: server.root,
+      open: () => new FtpTransport({ host: server.host, port: server.port, user: server.user, password: server.password, dir: "/" }),
+      stop: () => server.stop(),
+    };
+    const net = new Network(dir, area, ["AG01"]);
+    exec(net.sede, { kind: "RegisterAgent", code: "AG01", name: "Mario" }, { kind: "AddProduct", code: "P001", description: "Olio", vat: "4" });
+    await net.round();
+    exec(net.sede, { kind: "AddProduct", code: "P002", description: "Pasta", vat: "4" });
+    await net.sync(net.sede);
+    const target = parseFtpUrl(`ftp://${encodeURIComponent(server.user)}@${server.host}:${server.port}/`, server.password);
+    const report = await audit(target);
+    expect(violations(report)).toEqual([]);
+    expect(report.source.path).not.toContain(server.password);
+    expect(report.parking?.streams.map((s) => s.stream)).toEqual(["SEDE>AG01", "SEDE>*", "AG01>SEDE"]);
+    expect(report.parking?.streams.find((s) => s.stream === "SEDE>*")?.segments).toBeGreaterThan(0);
+    const file = readdirSync(net.file(ALL)).find((n) => n.endsWith(".seg")) as string;
+    writeFileSync(net.file(ALL, file), Buffer.from("not gzip"));
+    const bad = await audit(target);
+    expect(violations(bad)).toEqual([{ kind: "corrupt", file: `${ALL}/${file}` }]);
+  });
+});

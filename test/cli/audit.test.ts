@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { NODE_COLOURS } from "../../src/audit/htmlReport.js";
+import { screenshot } from "../audit/chromium.js";
+import { readLines, writeLines, lineOf } from "../audit/logs.js";
+import { countColour, readPng } from "../audit/png.js";
+import { knownHistory } from "../audit/timeline.js";
+import { sincro } from "../support/cli.js";
+import { tempDir } from "../support/tempDir.js";
+
+describe("sincro audit / history / export log (the real binary)", () => {
+  it("export log writes gzip NDJSON readable with zcat, and audit --log verifies it; a change makes it exit 1", async () => {
+    const dir = tempDir();
+    const h = await knownHistory(dir);
+    const db = h.net.sede.db.name;
+    h.net.sede.close();
+    const out = join(dir, "sede.log.gz");
+    const ex = sincro(["export", "log", "--out", out, "--db", db]);
+    expect(ex.stderr).toBe("");
+    expect(ex.status).toBe(0);
+    const text = gunzipSync(readFileSync(out)).toString("utf8").trimEnd().split("\n");
+    expect(JSON.parse(text[0] as string)).toMatchObject({ format: "sincro-log/1", node: "SEDE", role: "sede", base: null });
+    expect(JSON.parse(text[1] as string)).toMatchObject({ origin: "SEDE", seq: 1, type: "OrderTypeDefined" });
+    const ok = sincro(["audit", "--log", out]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain("audit: every check holds");
+    const lines = readLines(out);
+    const i = lineOf(lines, "SEDE", 2);
+    lines[i] = (lines[i] as string).replace("Mario", "Maria");
+    writeLines(out, lines);
+    const bad = sincro(["audit", "--log", out]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/altered\s+SEDE#2\s+\[line 3\]/);
+    const json = sincro(["audit", "--log", out, "--json"]);
+    expect(json.status).toBe(1);
+    const report = JSON.parse(json.stdout) as { ok: boolean; findings: Array<{ severity: string; kind: string; origin: string; seq: number }> };
+    expect(report.ok).toBe(false);
+    expect(report.findings.filter((f) => f.severity === "violation")).toMatchObject([{ kind: "altered", origin: "SEDE", seq: 2 }]);
+  });
+
+  it("audit --db replays and compares; --until with --special-prices shows the prices as of then", async () => {
+    const dir = tempDir();
+    const h = await knownHistory(dir);
+    const db = h.net.sede.db.name;
+    h.net.sede.close();
+    const full = sincro(["audit", "--db", db]);
+    expect(full.status).toBe(0);
+    expect(full.stdout).toMatch(/special_prices\s+\d+\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+yes/);
+    const then = sincro(["audit", "--db", db, "--until", "2026-03-03", "--special-prices", h.customer]);
+    expect(then.status).toBe(0);
+    expect(then.stdout).toContain(`special prices of ${h.customer} as of 2026-03-03:`);
+    expect(then.stdout).toMatch(new RegExp(`P001\\s+8\\.10\\s+SEDE#${h.first.seq}\\s+${h.first.hlc}`));
+    expect(then.stdout).not.toContain("P002");
+    const usage = sincro(["audit", "--db", db, "--until", "last week"]);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("--until last week: expected an ISO date");
+  });
+
+  it("audit --folder checks the parking area; history prints each change and who won", async () => {
+    const dir = tempDir();
+    const h = await knownHistory(dir);
+    const db = h.net.sede.db.name;
+    h.net.sede.close();
+    const park = sincro(["audit", "--folder", join(dir, "park")]);
+    expect(park.status).toBe(0);
+    expect(park.stdout).toContain("SEDE>AG01");
+    const hist = sincro(["history", "special-price", h.customer, "P001", "--db", db]);
+    expect(hist.status).toBe(0);
+    expect(hist.stdout).toContain(`history of special price ${h.customer}/P001 in SEDE's log: 3 change(s)`);
+    expect(hist.stdout).toMatch(new RegExp(`SEDE#${h.sedeEdit.seq}\\s+SEDE\\s+${h.sedeEdit.hlc}.*won`));
+    const js = JSON.parse(sincro(["history", "order", "AG01/1", "--db", db, "--json"]).stdout) as { entries: Array<{ ref: string; type: string }> };
+    expect(js.entries.map((e) => e.type)).toEqual(["OrderPlaced", "OrderAmended"]);
+    const cust = sincro(["history", "customer", h.customer, "--db", db]);
+    expect(cust.stdout).toContain("CustomerUpdated");
+    expect(sincro(["history", "order", "12", "--db", db]).status).toBe(1);
+  });
+
+  it("audit --html writes one self-contained page that Chromium renders with the timeline drawn in each node's colour", async () => {
+    const dir = tempDir();
+    const h = await knownHistory(dir);
+    const db = h.net.sede.db.name;
+    h.net.sede.close();
+    const html = join(dir, "audit.html");
+    const r = sincro(["audit", "--db", db, "--html", html]);
+    expect(r.status).toBe(0);
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain("<svg");
+    expect(page).not.toMatch(/<script|<link|@import|url\(|src=|https?:\/\//i);
+    expect(page).toContain("VERIFIED");
+    // Both sides of the concurrent special-price edit are listed.
+    expect(page).toContain(`SEDE#${h.sedeEdit.seq}`);
+    expect(page).toContain(`AG01#${h.agentEdit.seq}`);
+    const png = join(dir, "audit.png");
+    screenshot(html, png);
+    expect(existsSync(png)).toBe(true);
+    const img = readPng(png);
+    expect([img.width, img.height]).toEqual([1200, 900]);
+    // Nodes sorted: AG01 first colour, SEDE second. Bars are far larger than the legend's 12×12 swatch.
+    const ag01 = countColour(img, NODE_COLOURS[0]);
+    const sede = countColour(img, NODE_COLOURS[1]);
+    expect(ag01).toBeGreaterThan(600);
+    expect(sede).toBeGreaterThan(600);
+    // And the same page without the chart shows those colours only in the legend.
+    const { writeFileSync } = await import("node:fs");
+    const bare = join(dir, "bare.html");
+    writeFileSync(bare, page.replace(/<rect [^>]*><title>[^<]*<\/title><\/rect>/g, ""));
+    const barePng = join(dir, "bare.png");
+    screenshot(bare, barePng);
+    const bareImg = readPng(barePng);
+    expect(countColour(bareImg, NODE_COLOURS[0])).toBeLessThan(200);
+    expect(countColour(bareImg, NODE_COLOURS[1])).toBeLessThan(200);
+  });
+});
