@@ -1,8 +1,7 @@
 // npm run bench:audit — `sincro audit` (verify + replay) against `rebuild`, on the same log.
 // A 1,000,000-event log (BENCH_EVENTS) is received by an agent node, as in bench:log; each
 // phase then runs in its own child process so its peak RSS (VmHWM) is its own.
-import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -14,14 +13,10 @@ import { sealEnvelope } from "../dist/events/envelope.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
 import { formatHlc } from "../dist/events/hlc.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
+import { peakRssMb, runPhase } from "./benchSupport.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = 10_000;
-
-const peakRssMb = () => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
 
 async function timed(fn) {
   const t0 = process.hrtime.bigint();
@@ -105,11 +100,7 @@ if (phase) {
 } else {
   const dir = mkdtempSync(join(tmpdir(), "sincro-bench-audit-"));
   const self = fileURLToPath(import.meta.url);
-  const run = (name) => {
-    const r = spawnSync(process.execPath, [self, name, dir], { encoding: "utf8", maxBuffer: 1 << 20 });
-    if (r.status !== 0) throw new Error(`phase ${name} failed:\n${r.stderr}`);
-    return JSON.parse(r.stdout);
-  };
+  const run = (name) => runPhase(self, name, dir);
   try {
     console.log(`sincro bench:audit — ${EVENTS.toLocaleString("en")} events received by an agent (SEDE's catalogue)\n`);
     run("prepare");

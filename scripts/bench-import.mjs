@@ -1,8 +1,7 @@
 // npm run bench:import — CSV import against csv-parse alone and raw better-sqlite3 inserts, measured in the same run.
 // Each phase runs in its own child process so its peak RSS (VmHWM) is its own.
 // Sizes: BENCH_PRODUCTS (default 100,000), BENCH_PRICE_LISTS (default 3: prices = products × lists).
-import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,22 +12,12 @@ import { LOG_DDL } from "../dist/db/schema.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
 import { importCsv } from "../dist/exchange/csvImport.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
+import { peakRssMb, timed, runPhase } from "./benchSupport.mjs";
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const LISTS = Number(process.env.BENCH_PRICE_LISTS ?? 3);
 const PRICES = PRODUCTS * LISTS;
 const CHANGED = 300;
-
-const peakRssMb = () => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
-
-function timed(fn) {
-  const t0 = process.hrtime.bigint();
-  const n = fn();
-  return { n, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
-}
 
 const code = (i) => `P${String(i).padStart(7, "0")}`;
 // Half the prices with a decimal comma, as Italian ERPs write them.
@@ -123,11 +112,7 @@ if (phase) {
 } else {
   const dir = mkdtempSync(join(tmpdir(), "sincro-bench-import-"));
   const self = fileURLToPath(import.meta.url);
-  const run = (name) => {
-    const r = spawnSync(process.execPath, [...process.execArgv, self, name, dir], { encoding: "utf8", maxBuffer: 1 << 20 });
-    if (r.status !== 0) throw new Error(`phase ${name} failed:\n${r.stderr}`);
-    return JSON.parse(r.stdout);
-  };
+  const run = (name) => runPhase(self, name, dir, process.execArgv);
   try {
     console.log(`sincro bench:import — ${PRODUCTS.toLocaleString("en")} products, ${PRICES.toLocaleString("en")} prices (${LISTS} lists)\n`);
     run("generate");

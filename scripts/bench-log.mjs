@@ -1,8 +1,7 @@
 // npm run bench:log — the event log against raw better-sqlite3, measured in the same run.
 // Each phase runs in its own child process so its peak RSS (VmHWM) is its own.
 // Sizes: BENCH_EVENTS (default 1,000,000), BENCH_COMMANDS (default 100,000).
-import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -14,21 +13,11 @@ import { sealEnvelope } from "../dist/events/envelope.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
 import { formatHlc } from "../dist/events/hlc.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
+import { peakRssMb, timed, runPhase } from "./benchSupport.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100_000);
 const BATCH = 10_000; // events per transaction when applying: one large segment's worth
-
-const peakRssMb = () => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
-
-function timed(fn) {
-  const t0 = process.hrtime.bigint();
-  const n = fn();
-  return { n, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
-}
 
 // A realistic received log: the sede's catalogue (products and their list prices).
 function* sedeEvents(count) {
@@ -159,11 +148,7 @@ if (phase) {
 } else {
   const dir = mkdtempSync(join(tmpdir(), "sincro-bench-"));
   const self = fileURLToPath(import.meta.url);
-  const run = (name) => {
-    const r = spawnSync(process.execPath, [self, name, dir], { encoding: "utf8", maxBuffer: 1 << 20 });
-    if (r.status !== 0) throw new Error(`phase ${name} failed:\n${r.stderr}`);
-    return JSON.parse(r.stdout);
-  };
+  const run = (name) => runPhase(self, name, dir);
   try {
     console.log(`sincro bench:log — ${EVENTS.toLocaleString("en")} events, ${COMMANDS.toLocaleString("en")} commands\n`);
     const base = run("baseline");

@@ -2,7 +2,7 @@
 // The agent's bootstrap runs in a child process so its peak RSS (VmHWM) is its own.
 // Sizes: BENCH_PRODUCTS (100,000), BENCH_CUSTOMERS (300), BENCH_SPECIALS (10,000); 3 price lists.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,16 +11,12 @@ import { SincroNode } from "../dist/node/sincroNode.js";
 import { startEmbeddedFtpServer } from "../dist/ship/embeddedFtpServer.js";
 import { FtpTransport } from "../dist/ship/ftpTransport.js";
 import { sync } from "../dist/ship/sync.js";
+import { peakRssMb } from "./benchSupport.mjs";
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 300);
 const SPECIALS = Number(process.env.BENCH_SPECIALS ?? 10_000);
 const LISTS = ["BASE", "HORECA", "GDO"];
-
-const peakRssMb = () => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
 
 async function syncOnce(node, ftp) {
   const transport = new FtpTransport(ftp);
