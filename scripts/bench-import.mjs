@@ -5,14 +5,10 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import { parse } from "csv-parse";
-import { monotonicFactory } from "ulid";
-import { LOG_DDL } from "../dist/db/schema.js";
-import { encodePayload } from "../dist/events/eventTypes.js";
 import { importCsv } from "../dist/exchange/csvImport.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
-import { peakRssMb, timed, runPhase } from "./benchSupport.mjs";
+import { peakRssMb, rawLogInserts, runPhase, timed } from "./benchSupport.mjs";
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const LISTS = Number(process.env.BENCH_PRICE_LISTS ?? 3);
@@ -77,25 +73,7 @@ const phases = {
 
   // Raw inserts of rows shaped like the log (same table, same indexes), one transaction.
   inserts(dir) {
-    const db = new Database(join(dir, "raw.db"));
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.exec(LOG_DDL);
-    const insert = db.prepare(`INSERT INTO events (id, origin, seq, hlc, at, type, v, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const ulid = monotonicFactory();
-    const hash = "ab".repeat(32);
-    const data = encodePayload({ list: "L0", product: "P0000001", price: "12.50" });
-    const count = PRODUCTS + PRICES;
-    const r = timed(() => {
-      db.transaction(() => {
-        for (let seq = 1; seq <= count; seq++) {
-          insert.run(ulid(), "SEDE", seq, "0001767225600000-00000-SEDE", "2026-01-01T00:00:00.000Z", "GenericPriceSet", 1, data, hash, hash);
-        }
-      })();
-      return count;
-    });
-    db.close();
-    return { ...r, rss: peakRssMb() };
+    return rawLogInserts(join(dir, "raw.db"), PRODUCTS + PRICES, "GenericPriceSet", { list: "L0", product: "P0000001", price: "12.50" });
   },
 
   importProducts: (dir) => importPhase(dir, "products", "products.csv", true),

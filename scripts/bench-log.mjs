@@ -13,7 +13,7 @@ import { sealEnvelope } from "../dist/events/envelope.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
 import { formatHlc } from "../dist/events/hlc.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
-import { peakRssMb, timed, runPhase } from "./benchSupport.mjs";
+import { peakRssMb, rawLogInserts, runPhase, timed } from "./benchSupport.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100_000);
@@ -50,24 +50,7 @@ function* sedeEvents(count) {
 const phases = {
   // Raw inserts of rows shaped like the log (same table, same indexes), one transaction.
   baseline(dir) {
-    const db = new Database(join(dir, "raw.db"));
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.exec(LOG_DDL);
-    const insert = db.prepare(`INSERT INTO events (id, origin, seq, hlc, at, type, v, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const ulid = monotonicFactory();
-    const hash = "ab".repeat(32);
-    const data = encodePayload({ code: "P0000001", description: "Prodotto 1", unit: "PZ", vat: "22" });
-    const r = timed(() => {
-      db.transaction(() => {
-        for (let seq = 1; seq <= EVENTS; seq++) {
-          insert.run(ulid(), "SEDE", seq, "0001767225600000-00000-SEDE", "2026-01-01T00:00:00.000Z", "ProductSaved", 1, data, hash, hash);
-        }
-      })();
-      return EVENTS;
-    });
-    db.close();
-    return { ...r, rss: peakRssMb() };
+    return rawLogInserts(join(dir, "raw.db"), EVENTS, "ProductSaved", { code: "P0000001", description: "Prodotto 1", unit: "PZ", vat: "22" });
   },
 
   // Raw one-row transactions on the same table: what one-transaction-per-command costs here.

@@ -1,6 +1,10 @@
 // Shared by the benchmarks: each phase runs in a child process so its peak RSS is its own.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import Database from "better-sqlite3";
+import { monotonicFactory } from "ulid";
+import { LOG_DDL } from "../dist/db/schema.js";
+import { encodePayload } from "../dist/events/eventTypes.js";
 
 /** Peak resident set size of this process so far (VmHWM), in MB. */
 export function peakRssMb() {
@@ -20,4 +24,29 @@ export function runPhase(script, phase, dir, execArgv = []) {
   const r = spawnSync(process.execPath, [...execArgv, script, phase, dir], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`phase ${phase} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/**
+ * The baseline: `count` raw inserts of rows shaped like the log (same table, same indexes,
+ * same pragmas) in one transaction, into `file`. Returns the count, seconds and peak RSS.
+ */
+export function rawLogInserts(file, count, type, payload) {
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec(LOG_DDL);
+  const insert = db.prepare(`INSERT INTO events (id, origin, seq, hlc, at, type, v, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const ulid = monotonicFactory();
+  const hash = "ab".repeat(32);
+  const data = encodePayload(payload);
+  const r = timed(() => {
+    db.transaction(() => {
+      for (let seq = 1; seq <= count; seq++) {
+        insert.run(ulid(), "SEDE", seq, "0001767225600000-00000-SEDE", "2026-01-01T00:00:00.000Z", type, 1, data, hash, hash);
+      }
+    })();
+    return count;
+  });
+  db.close();
+  return { ...r, rss: peakRssMb() };
 }

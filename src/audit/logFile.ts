@@ -2,7 +2,7 @@ import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, w
 import { createInterface } from "node:readline";
 import { createGunzip, gzipSync } from "node:zlib";
 import { RefusedError } from "../errors.js";
-import type { EventEnvelope } from "../events/envelope.js";
+import { ENVELOPE_FIELDS, type EventEnvelope } from "../events/envelope.js";
 import type { SincroNode } from "../node/sincroNode.js";
 
 /** Format name of the first line of an exported log. */
@@ -85,24 +85,11 @@ export function exportLog(node: SincroNode, out: string, now = new Date()): { ro
 /** One line of an exported log: an envelope, or why it is not one. */
 export type LogLine = { line: number; event: EventEnvelope } | { line: number; problem: string };
 
-const FIELDS: ReadonlyArray<[keyof EventEnvelope, "string" | "number"]> = [
-  ["id", "string"],
-  ["origin", "string"],
-  ["seq", "number"],
-  ["hlc", "string"],
-  ["at", "string"],
-  ["type", "string"],
-  ["v", "number"],
-  ["data", "string"],
-  ["prev", "string"],
-  ["hash", "string"],
-];
-
 /** Why an untrusted value is not shaped like an envelope (its hash is checked elsewhere). */
 export function shapeProblem(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
   const rec = value as Record<string, unknown>;
-  for (const [field, kind] of FIELDS) {
+  for (const [field, kind] of ENVELOPE_FIELDS) {
     if (typeof rec[field] !== kind) return `field "${field}" is missing or not a ${kind}`;
   }
   const seq = rec.seq as number;

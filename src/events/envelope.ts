@@ -40,7 +40,8 @@ export function sealEnvelope(e: UnhashedEnvelope): EventEnvelope {
   return { ...e, hash: hashEnvelope(e) };
 }
 
-const FIELDS: ReadonlyArray<[keyof EventEnvelope, "string" | "number"]> = [
+/** The envelope's fields and their JSON types, in canonical order. */
+export const ENVELOPE_FIELDS: ReadonlyArray<[keyof EventEnvelope, "string" | "number"]> = [
   ["id", "string"],
   ["origin", "string"],
   ["seq", "number"],
@@ -60,7 +61,7 @@ const FIELDS: ReadonlyArray<[keyof EventEnvelope, "string" | "number"]> = [
 export function envelopeProblem(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null) return "not an object";
   const rec = value as Record<string, unknown>;
-  for (const [field, kind] of FIELDS) {
+  for (const [field, kind] of ENVELOPE_FIELDS) {
     if (typeof rec[field] !== kind) return `field "${field}" is missing or not a ${kind}`;
   }
   const e = value as EventEnvelope;
