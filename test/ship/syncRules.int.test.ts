@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { SincroNode } from "../../src/node/sincroNode.js";
 import { embeddedFtpArea, exec, folderArea, Network, type ParkingArea } from "../support/network.js";
+import { makeNode } from "../support/nodes.js";
 import { tempDir } from "../support/tempDir.js";
 
 // Each rule of DESIGN §3, on real nodes (SQLite files) syncing through a folder and through a
@@ -117,6 +118,25 @@ describe.each(areas)("sync through %s", (_name, makeArea) => {
     expect(net.sede.read.listConflicts()).toEqual([]);
     // And they never go back: AG02 holds no trace of them.
     expect(codes(net.agent("AG02"))).not.toContain(cust);
+  });
+
+  it("the sede flags an order whose type is not the sending agent's, and keeps it", async () => {
+    const net = await network(["AG01"]);
+    // This PC was set up with another order type than the one the office defined for AG01.
+    const pcDir = join(net.dir, "pc");
+    mkdirSync(pcDir);
+    const pc = makeNode(pcDir, "AG01", { role: "agent", agent: "AG01", orderType: "ZZ" }, net.clock.now);
+    await net.sync(net.sede);
+    await net.sync(pc);
+    const [cust] = exec(pc, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    const [order] = exec(pc, { kind: "PlaceOrder", customer: cust as string, lines: [{ product: "P001", qty: "1" }] });
+    expect(order).toBe("ZZ/1");
+    await net.sync(pc);
+    await net.sync(net.sede);
+    expect(net.sede.read.listOrders().map((o) => `${o.type}/${o.number}@${o.origin}`)).toEqual(["ZZ/1@AG01"]);
+    expect(net.sede.read.listConflicts()).toEqual([
+      expect.objectContaining({ kind: "order-type", key: "ZZ/1", detail: "agent AG01 sent an order in type ZZ, which is not defined here" }),
+    ]);
   });
 
   it("orders the sede enters on behalf of an agent never reach the agent", async () => {
