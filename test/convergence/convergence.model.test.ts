@@ -18,8 +18,8 @@ import { FaultCounters } from "./world.js";
 
 const MAX_COMMANDS = 25;
 
-function params(name: string, runs: number): fc.Parameters<unknown> {
-  const p = propertyParams(name, runs);
+function params(name: string, runs: number, scaled?: (runs: number) => number): fc.Parameters<unknown> {
+  const p = propertyParams(name, runs, scaled);
   if (process.env.SINCRO_PATH !== undefined) p.path = process.env.SINCRO_PATH;
   if (process.env.SINCRO_NO_SHRINK === "1") p.endOnFailure = true;
   return p;
@@ -63,9 +63,10 @@ describe("convergence of a sede and three agents under faults", () => {
     const server = await startEmbeddedFtpServer();
     const proxy = await FtpCuttingProxy.start({ host: server.host, port: server.port });
     try {
-      const runs = Math.max(12, Math.round(Number(process.env.SINCRO_PROPERTY_RUNS ?? "150") / 10));
       const ftp = { proxy, serverRoot: server.root, user: server.user, password: server.password };
-      await fc.assert(property(() => ({ dir, counters: ftpCounters, ftp }), ftpCounters), { ...params("convergence (ftp)", runs), numRuns: runs });
+      // The FTP run is a tenth of the folder run (at least 12): each scenario costs seconds here.
+      const share = (runs: number) => Math.max(12, Math.round(runs / 10));
+      await fc.assert(property(() => ({ dir, counters: ftpCounters, ftp }), ftpCounters), params("convergence (ftp)", 15, share));
     } finally {
       await proxy.stop();
       await server.stop();
