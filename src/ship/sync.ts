@@ -3,7 +3,7 @@ import type { SincroNode } from "../node/sincroNode.js";
 import { decodeEnvelope } from "../events/decodeEnvelope.js";
 import { inSeries } from "../events/decide.js";
 import { Inbox, type StepHook } from "./inbox.js";
-import { decodeSegment } from "./segmentCodec.js";
+import { decodeSegment, decodeSnapshot } from "./segmentCodec.js";
 import { isTempName, type RemoteFile, type Transport } from "./transport.js";
 import {
   CATALOGUE,
@@ -321,9 +321,14 @@ class SyncRun {
         const bytes = outbox.bytes(stream, f.kind, f.number);
         if (!bytes) throw new IntegrityError(`publish ${path}: the sealed bytes are missing from the database`);
         if (present.has(name)) {
-          // Already there: a retry after a crash between rename and bookkeeping, or a fork.
+          // Already there: a retry after a crash between rename and bookkeeping, a copy damaged
+          // on the server (replaced below by our sealed bytes), or a fork: another PC's valid file.
           const remote = await this.fetch(path, present.get(name) as RemoteFile);
-          if (!remote.equals(bytes)) {
+          if (remote.equals(bytes)) {
+            outbox.markUploaded(stream, f.kind, f.number, this.now());
+            continue;
+          }
+          if (this.isValidFile(stream, f.kind, f.number, path, remote)) {
             throw new SincroError(
               "FORK",
               `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
@@ -332,8 +337,7 @@ class SyncRun {
               { exitCode: 1 },
             );
           }
-          outbox.markUploaded(stream, f.kind, f.number, this.now());
-          continue;
+          this.report.warnings.push(`${path} was damaged on the server; uploaded it again from this node's sealed copy`);
         }
         this.options.progress?.({ phase: "upload", file: path, bytes: bytes.length });
         this.hook("upload", { stream, file: path });
@@ -395,6 +399,18 @@ class SyncRun {
         this.report.errors.push(`${stream} stopped: ${reason}`);
         return;
       }
+      throw err;
+    }
+  }
+
+  /** Whether `bytes` is a complete, verified file of `stream` under that number (whoever wrote it). */
+  private isValidFile(stream: StreamName, kind: "segment" | "snapshot", number: number, path: string, bytes: Buffer): boolean {
+    try {
+      if (kind === "segment") decodeSegment(bytes, path, { stream, number });
+      else decodeSnapshot(bytes, path, { stream, number });
+      return true;
+    } catch (err) {
+      if (err instanceof SegmentError) return false;
       throw err;
     }
   }

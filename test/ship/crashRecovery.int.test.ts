@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/events/verifyChain.js";
@@ -69,5 +70,38 @@ describe.each(["SEDE", "AG01"])("a crash on %s", (victim) => {
     // Nothing left over on the server once everyone has synced: no agent segment in transit.
     const r = await net.sync(agent);
     expect(r.errors).toEqual([]);
+  });
+});
+
+describe("a file of ours damaged on the server before we knew it was uploaded", () => {
+  it("is uploaded again from the sealed copy, not taken for a fork", async () => {
+    const dir = tempDir();
+    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
+    exec(
+      net.sede,
+      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
+      { kind: "AddProduct", code: "P001", description: "Olio" },
+      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+    );
+    await net.round();
+    const ag = net.agent("AG01");
+    const [cust] = exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    exec(ag, { kind: "PlaceOrder", customer: cust as string, lines: [{ product: "P001", qty: "2" }] });
+    // The upload completes, then the PC dies before recording it; the file is then damaged.
+    await expect(
+      net.sync(ag, {
+        hook: (step) => {
+          if (step === "rename") throw new Crash("crash after the rename");
+        },
+      }),
+    ).rejects.toThrow(Crash);
+    const file = join(net.area.root, "SincroAg", "AG01", "0000000001.seg");
+    writeFileSync(file, readFileSync(file).subarray(0, 40));
+    const again = net.reopen(ag);
+    const r = await net.sync(again);
+    expect(r.warnings.join("\n")).toContain("SincroAg/AG01/0000000001.seg was damaged on the server; uploaded it again");
+    const received = await net.sync(net.sede);
+    expect(received.errors).toEqual([]);
+    expect(net.sede.read.listOrders().map((o) => `${o.type}/${o.number}`)).toEqual(["AG01/1"]);
   });
 });
