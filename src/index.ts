@@ -1,1 +1,24 @@
-export {};
+// The public API of sincro, by name. The command line (src/cli) is built on exactly this.
+export { SincroNode, SEDE } from "./node/sincroNode.js";
+export type { ExecuteResult, InitOptions, NodeEnv, ReceiveResult, Role } from "./node/sincroNode.js";
+export type { Command, LineInput } from "./events/commands.js";
+export type { EventEnvelope } from "./events/envelope.js";
+export { hashEnvelope, canonicalEncoding } from "./events/envelope.js";
+export type { DecodedEvent, EventPayloads, EventType } from "./events/eventTypes.js";
+export { verifyChain } from "./events/verifyChain.js";
+export type { Violation, ViolationKind } from "./events/verifyChain.js";
+export { lastWriterWins, compareStamps } from "./projections/lastWriterWins.js";
+export { sync } from "./ship/sync.js";
+export type { SyncOptions, SyncReport } from "./ship/sync.js";
+export type { SyncStep, StepHook } from "./ship/inbox.js";
+export type { Transport, RemoteFile, TransportStats } from "./ship/transport.js";
+export { FolderTransport } from "./ship/folderTransport.js";
+export { FtpTransport } from "./ship/ftpTransport.js";
+export type { FtpTransportOptions } from "./ship/ftpTransport.js";
+export { transportFromConfig } from "./ship/transportFromConfig.js";
+export { checkParkingArea } from "./ship/parkingCheck.js";
+export { startEmbeddedFtpServer } from "./ship/embeddedFtpServer.js";
+export { importCsv } from "./exchange/csvImport.js";
+export { exportCsv } from "./exchange/csvExport.js";
+export { history } from "./audit/history.js";
+export { SincroError, RefusedError, UsageError, TransportError, SegmentError, IntegrityError } from "./errors.js";
