@@ -40,6 +40,14 @@ export function ackPath(stream: StreamName, reader: string): string {
   return `${own}/${read}.ack`;
 }
 
+/**
+ * Where the reader of `stream` asks the producer to upload a file again (it failed
+ * verification); beside its ack, present only while the stream is blocked.
+ */
+export function resendPath(stream: StreamName, reader: string): string {
+  return ackPath(stream, reader).replace(/\.ack$/, ".resend");
+}
+
 /** The streams a node reads. */
 export function inboundStreams(node: string, agents: readonly string[]): StreamName[] {
   return node === SEDE ? agents.map(agentToSede) : [CATALOGUE, sedeToAgent(node)];

@@ -10,6 +10,7 @@ import {
   SEDE,
   ackPath,
   agentToSede,
+  resendPath,
   inboundStreams,
   parseFileName,
   sedeToAgent,
@@ -134,6 +135,7 @@ class SyncRun {
       await this.continueEarlierPc();
     }
     this.seal();
+    await this.resendRequested();
     await this.publish();
     for (const stream of inbound) await this.receive(stream);
     if (this.node.role === "sede" && this.refreshAgentSnapshots()) await this.publish();
@@ -273,6 +275,38 @@ class SyncRun {
   }
 
   /**
+   * A reader whose stream stopped on a damaged file asks for it again (a `.resend` file beside
+   * its ack, in a folder this node lists anyway): upload that file again from the sealed bytes.
+   */
+  private async resendRequested(): Promise<void> {
+    for (const stream of this.producedStreams()) {
+      const readers = stream === CATALOGUE ? this.agents : [this.node.role === "sede" ? stream.slice(stream.indexOf(">") + 1) : SEDE];
+      for (const reader of readers) {
+        const path = resendPath(stream, reader);
+        const folder = path.slice(0, path.lastIndexOf("/"));
+        if (!(await this.list(folder)).some((f) => path.endsWith(`/${f.name}`))) continue;
+        const text = (await this.transport.read(path))?.toString("utf8") ?? "";
+        let file = "";
+        try {
+          const request = JSON.parse(text) as { stream?: string; file?: string };
+          if (request.stream === stream && typeof request.file === "string") file = request.file;
+        } catch {
+          file = "";
+        }
+        const parsed = parseFileName(file);
+        const bytes = parsed && this.node.outbox.bytes(stream, parsed.kind, parsed.number);
+        if (!bytes) {
+          this.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
+          continue;
+        }
+        await this.transport.write(`${streamFolder(stream)}/${file}`, bytes);
+        this.report.sent.bytes += bytes.length;
+        this.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it damaged`);
+      }
+    }
+  }
+
+  /**
    * After receiving: an agent's snapshot that lacks customers or special prices the agent has
    * since sent is sealed anew (behind an empty segment, so it has a number of its own), so a
    * reinstalled PC bootstraps with what it had sent. Returns whether anything was sealed.
@@ -365,6 +399,7 @@ class SyncRun {
     }
     snapshots.sort((a, b) => a.number - b.number);
     const cursor = this.inbox.cursor(stream);
+    const wasBlocked = cursor?.blocked != null;
     let at = cursor && cursor.segment >= 0 ? cursor.segment : -1;
     try {
       if (at < 0) {
@@ -392,11 +427,18 @@ class SyncRun {
         break;
       }
       if (at >= 0) this.inbox.touch(stream);
+      if (wasBlocked) await this.transport.delete(resendPath(stream, this.node.id));
     } catch (err) {
       if (err instanceof SegmentError || err instanceof IntegrityError) {
         const reason = err.message;
         this.inbox.block(stream, reason);
         this.report.errors.push(`${stream} stopped: ${reason}`);
+        // Ask the producer to upload that file again from its sealed copy.
+        const name = err instanceof SegmentError ? err.file.slice(err.file.lastIndexOf("/") + 1) : "";
+        if (parseFileName(name)) {
+          const request = { format: "sincro-resend/1", stream, reader: this.node.id, file: name, reason, at: this.now().toISOString() };
+          await this.transport.write(resendPath(stream, this.node.id), Buffer.from(`${JSON.stringify(request)}\n`, "utf8"));
+        }
         return;
       }
       throw err;

@@ -53,7 +53,9 @@ export async function settle(model: Model, world: World): Promise<void> {
       const { report, error } = await world.sync(n);
       if (error !== undefined) throw new Error(`final round ${round}: sync ${n} failed: ${String(error)}`);
       expect(report?.errors, `final round ${round}: sync ${n} errors`).toEqual([]);
-      expect(report?.warnings.filter((x) => !x.startsWith("clock skew")), `final round ${round}: sync ${n} warnings`).toEqual([]);
+      // In the first round a producer may still honour a resend request a blocked reader left.
+      const expected = (x: string) => x.startsWith("clock skew") || (round === 0 && x.includes("uploaded again from the sealed copy"));
+      expect(report?.warnings.filter((x) => !expected(x)), `final round ${round}: sync ${n} warnings`).toEqual([]);
       const r = report as NonNullable<typeof report>;
       moved += r.sent.events + r.sent.snapshots + r.received.events + r.received.snapshots + r.pruned;
     }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/events/verifyChain.js";
@@ -103,5 +103,36 @@ describe("a file of ours damaged on the server before we knew it was uploaded", 
     const received = await net.sync(net.sede);
     expect(received.errors).toEqual([]);
     expect(net.sede.read.listOrders().map((o) => `${o.type}/${o.number}`)).toEqual(["AG01/1"]);
+  });
+});
+
+describe("a damaged file its producer counts as uploaded", () => {
+  it("blocks the reader, which asks for it again; the producer uploads it again from its sealed copy", async () => {
+    const dir = tempDir();
+    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
+    exec(
+      net.sede,
+      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
+      { kind: "AddProduct", code: "P001", description: "Olio" },
+      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+    );
+    await net.round();
+    const ag = net.agent("AG01");
+    const [cust] = exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    exec(ag, { kind: "PlaceOrder", customer: cust as string, lines: [{ product: "P001", qty: "2" }] });
+    await net.sync(ag);
+    const file = join(net.area.root, "SincroAg", "AG01", "0000000001.seg");
+    const good = readFileSync(file);
+    writeFileSync(file, Buffer.concat([good.subarray(0, 30), Buffer.from([(good[30] as number) ^ 0xff]), good.subarray(31)]));
+    const blocked = await net.sync(net.sede);
+    expect(blocked.errors.join("\n")).toContain("SincroAg/AG01/0000000001.seg");
+    expect(readFileSync(join(net.area.root, "SincroSede", "AG01", "AG01.resend"), "utf8")).toContain('"file":"0000000001.seg"');
+    const resent = await net.sync(ag);
+    expect(resent.warnings.join("\n")).toContain("SincroAg/AG01/0000000001.seg: uploaded again from the sealed copy, as SEDE found it damaged");
+    expect(readFileSync(file).equals(good)).toBe(true);
+    const applied = await net.sync(net.sede);
+    expect(applied.errors).toEqual([]);
+    expect(net.sede.read.listOrders().map((o) => `${o.type}/${o.number}`)).toEqual(["AG01/1"]);
+    expect(existsSync(join(net.area.root, "SincroSede", "AG01", "AG01.resend"))).toBe(false);
   });
 });
