@@ -294,7 +294,9 @@ class SyncRun {
           file = "";
         }
         const parsed = parseFileName(file);
-        const bytes = parsed && this.node.outbox.bytes(stream, parsed.kind, parsed.number);
+        // A file no longer on the server was pruned as superseded: the reader moves on without it.
+        if (!parsed || !(await this.list(streamFolder(stream))).some((f) => f.name === file)) continue;
+        const bytes = this.node.outbox.bytes(stream, parsed.kind, parsed.number);
         if (!bytes) {
           this.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
           continue;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/events/verifyChain.js";
@@ -134,5 +134,35 @@ describe("a damaged file its producer counts as uploaded", () => {
     expect(applied.errors).toEqual([]);
     expect(net.sede.read.listOrders().map((o) => `${o.type}/${o.number}`)).toEqual(["AG01/1"]);
     expect(existsSync(join(net.area.root, "SincroSede", "AG01", "AG01.resend"))).toBe(false);
+  });
+});
+
+describe("a resend request for a file the producer has since superseded", () => {
+  // Found by the convergence model (seed 528233202): the sede warned, every sync, that it no
+  // longer held a snapshot a blocked agent had asked for, though a newer one had replaced it.
+  it("is left alone: the reader moves on to the newer file", async () => {
+    const dir = tempDir();
+    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
+    exec(
+      net.sede,
+      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
+      { kind: "AddProduct", code: "P001", description: "Olio" },
+      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+    );
+    await net.sync(net.sede);
+    const allFolder = join(net.area.root, "SincroSede", "_ALL");
+    const snap = join(allFolder, readdirSync(allFolder).find((f) => f.endsWith(".snap")) as string);
+    writeFileSync(snap, readFileSync(snap).subarray(0, 25));
+    const blocked = await net.sync(net.agent("AG01"));
+    expect(blocked.errors.join("\n")).toContain(`SincroSede/_ALL/${snap.slice(snap.lastIndexOf("/") + 1)}`);
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.10" });
+    await net.sync(net.sede, { snapshotEvery: 1 }); // a newer snapshot replaces the damaged one
+    expect(existsSync(snap)).toBe(false);
+    const quiet = await net.sync(net.sede);
+    expect(quiet.warnings).toEqual([]);
+    const moved = await net.sync(net.agent("AG01"));
+    expect(moved.errors).toEqual([]);
+    expect(net.agent("AG01").read.listPrices()).toEqual([{ list: "BASE", product: "P001", price: "9.10" }]);
+    expect(existsSync(join(net.area.root, "SincroAg", "AG01", "_ALL.resend"))).toBe(false);
   });
 });
