@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/events/verifyChain.js";
 import type { SyncStep } from "../../src/ship/inbox.js";
-import { exec, folderArea, Network } from "../support/network.js";
+import { exec, officeWithAgentAG01 } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
 
 class Crash extends Error {}
@@ -16,13 +16,7 @@ const STEPS: SyncStep[] = ["seal", "upload", "rename", "apply", "cursor-update",
 describe.each(["SEDE", "AG01"])("a crash on %s", (victim) => {
   it.each(STEPS)("at %s is recovered by the next sync", async (step) => {
     const dir = tempDir();
-    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
-    exec(
-      net.sede,
-      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
-      { kind: "AddProduct", code: "P001", description: "Olio" },
-      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
-    );
+    const net = officeWithAgentAG01(dir);
     const [cust] = exec(net.sede, { kind: "AddCustomer", name: "Bar", agent: "AG01", list: "BASE" });
     await net.round();
     // Work on both sides, so that every step has something to do in the next rounds.
@@ -76,13 +70,7 @@ describe.each(["SEDE", "AG01"])("a crash on %s", (victim) => {
 describe("a file of ours damaged on the server before we knew it was uploaded", () => {
   it("is uploaded again from the sealed copy, not taken for a fork", async () => {
     const dir = tempDir();
-    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
-    exec(
-      net.sede,
-      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
-      { kind: "AddProduct", code: "P001", description: "Olio" },
-      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
-    );
+    const net = officeWithAgentAG01(dir);
     await net.round();
     const ag = net.agent("AG01");
     const [cust] = exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
@@ -109,13 +97,7 @@ describe("a file of ours damaged on the server before we knew it was uploaded", 
 describe("a damaged file its producer counts as uploaded", () => {
   it("blocks the reader, which asks for it again; the producer uploads it again from its sealed copy", async () => {
     const dir = tempDir();
-    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
-    exec(
-      net.sede,
-      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
-      { kind: "AddProduct", code: "P001", description: "Olio" },
-      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
-    );
+    const net = officeWithAgentAG01(dir);
     await net.round();
     const ag = net.agent("AG01");
     const [cust] = exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
@@ -142,13 +124,7 @@ describe("a resend request for a file the producer has since superseded", () => 
   // longer held a snapshot a blocked agent had asked for, though a newer one had replaced it.
   it("is left alone: the reader moves on to the newer file", async () => {
     const dir = tempDir();
-    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
-    exec(
-      net.sede,
-      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
-      { kind: "AddProduct", code: "P001", description: "Olio" },
-      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
-    );
+    const net = officeWithAgentAG01(dir);
     await net.sync(net.sede);
     const allFolder = join(net.area.root, "SincroSede", "_ALL");
     const snap = join(allFolder, readdirSync(allFolder).find((f) => f.endsWith(".snap")) as string);

@@ -3,21 +3,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/events/verifyChain.js";
 import type { SincroNode } from "../../src/node/sincroNode.js";
-import { exec, folderArea, Network } from "../support/network.js";
+import { exec, Network, officeWithAgentAG01 } from "../support/network.js";
 import { makeNode } from "../support/nodes.js";
 import { sincro } from "../support/cli.js";
 import { tempDir } from "../support/tempDir.js";
 
 async function officeWithAgent() {
   const dir = tempDir();
-  const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
-  exec(
-    net.sede,
-    { kind: "RegisterAgent", code: "AG01", name: "Mario" },
-    { kind: "AddProduct", code: "P001", description: "Olio" },
-    { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
-    { kind: "AddCustomer", name: "Bar", agent: "AG01", list: "BASE" },
-  );
+  const net = officeWithAgentAG01(dir);
+  exec(net.sede, { kind: "AddCustomer", name: "Bar", agent: "AG01", list: "BASE" });
   await net.round();
   return net;
 }
@@ -168,13 +162,7 @@ describe("two live PCs with one agent code", () => {
 describe("clock skew", () => {
   it("events from a clock far ahead are applied, reported by sync and status, and the most recent rule stays deterministic", async () => {
     const dir = tempDir();
-    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
-    exec(
-      net.sede,
-      { kind: "RegisterAgent", code: "AG01", name: "Mario" },
-      { kind: "AddProduct", code: "P001", description: "Olio" },
-      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
-    );
+    const net = officeWithAgentAG01(dir);
     const [cust] = exec(net.sede, { kind: "AddCustomer", name: "Bar", agent: "AG01", list: "BASE" });
     await net.round();
     // The agent's PC is 72 h ahead; it edits a special price, then the sede edits the same one later in real time.

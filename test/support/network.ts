@@ -87,3 +87,18 @@ export class Network {
 export function exec(node: SincroNode, ...commands: Command[]): string[] {
   return commands.map((c) => node.execute(c).decision.assigned ?? "");
 }
+
+/**
+ * A sede with agent AG01 registered and product P001 at 8.90 on list BASE, both nodes on real
+ * files in `dir`, syncing through a folder parking area. Nothing has synced yet.
+ */
+export function officeWithAgentAG01(dir: string): Network {
+  const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
+  exec(
+    net.sede,
+    { kind: "RegisterAgent", code: "AG01", name: "Mario" },
+    { kind: "AddProduct", code: "P001", description: "Olio" },
+    { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+  );
+  return net;
+}
