@@ -3,6 +3,7 @@ import type { Command, LineInput } from "./commands.js";
 import { MONEY, PERCENT, QUANTITY, VAT_RATE, parseDecimal } from "./decimal.js";
 import type { CustomerView, DecideContext, DomainState } from "./domainState.js";
 import type { CustomerState, DraftEvent, OrderLine } from "./eventTypes.js";
+import { NODE_ID } from "./nodeIds.js";
 
 /** What a command decided: the events to record, and what to print (a code or a number). */
 export interface Decision {
@@ -13,7 +14,6 @@ export interface Decision {
   unchanged?: string;
 }
 
-export const NODE_ID = /^[A-Z0-9]{1,8}$/;
 const PRODUCT_CODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$/;
 const LIST_CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/;
 const CUSTOMER_CODE = /^[A-Za-z0-9]{1,20}$/;

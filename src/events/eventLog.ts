@@ -9,7 +9,6 @@ export class EventLog {
   private readonly insertStmt: Database.Statement;
   private readonly headStmt: Database.Statement;
   private readonly bySeqStmt: Database.Statement;
-  private readonly byIdStmt: Database.Statement;
   private readonly lastPosStmt: Database.Statement;
   private readonly maxHlcSinceStmt: Database.Statement;
 
@@ -19,7 +18,6 @@ export class EventLog {
     );
     this.headStmt = db.prepare(`SELECT seq, hash FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
     this.bySeqStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE origin = ? AND seq = ?`);
-    this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`);
     this.lastPosStmt = db.prepare(`SELECT pos FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
     this.maxHlcSinceStmt = db.prepare(`SELECT max(hlc) AS hlc FROM events WHERE pos >= ?`);
   }
@@ -47,10 +45,6 @@ export class EventLog {
 
   get(origin: string, seq: number): EventEnvelope | undefined {
     return this.bySeqStmt.get(origin, seq) as EventEnvelope | undefined;
-  }
-
-  byId(id: string): EventEnvelope | undefined {
-    return this.byIdStmt.get(id) as EventEnvelope | undefined;
   }
 
   count(): number {

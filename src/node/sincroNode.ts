@@ -5,7 +5,8 @@ import { monotonicFactory } from "ulid";
 import { DB_SCHEMA_VERSION, LOG_DDL, PROJECTION_DDL } from "../db/schema.js";
 import { IntegrityError, RefusedError, SincroError } from "../errors.js";
 import type { Command } from "../events/commands.js";
-import { decide, NODE_ID, type Decision } from "../events/decide.js";
+import { decide, type Decision } from "../events/decide.js";
+import { NODE_ID, SEDE } from "../events/nodeIds.js";
 import { decodeEnvelope } from "../events/decodeEnvelope.js";
 import type { DecideContext } from "../events/domainState.js";
 import { envelopeProblem, sealEnvelope, type EventEnvelope } from "../events/envelope.js";
@@ -21,7 +22,7 @@ import { decodeSnapshot, type SnapshotRow } from "../ship/segmentCodec.js";
 import { SHIP_DDL } from "../ship/shipSchema.js";
 import { checkConfig } from "./config.js";
 
-export const SEDE = "SEDE";
+export { SEDE };
 export type Role = "sede" | "agent";
 
 /** Injected time and ids, so tests and property runs control them. */

@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
 import type { DecodedEvent, EventPayloads, OrderLine } from "../events/eventTypes.js";
+import { SEDE } from "../events/nodeIds.js";
 import type { SnapshotRow } from "../ship/segmentCodec.js";
+import { CATALOGUE } from "../ship/streams.js";
 import { compareStamps } from "./lastWriterWins.js";
 
 /** Loads the rows of a snapshot this node applied, by its SHA-256 (kept in `inbox_snapshots`). */
@@ -127,7 +129,7 @@ export class Projector {
    * prices compete by the most-recent rule, tombstones included.
    */
   applySnapshot(stream: string, rows: Iterable<SnapshotRow>): void {
-    if (stream === "SEDE>*") this.db.exec(`DELETE FROM products; DELETE FROM price_lists; DELETE FROM prices;`);
+    if (stream === CATALOGUE) this.db.exec(`DELETE FROM products; DELETE FROM price_lists; DELETE FROM prices;`);
     for (const row of rows) {
       switch (row[0]) {
         case "P":
@@ -141,7 +143,7 @@ export class Projector {
           this.run("price", row[1], row[2], row[3], "");
           break;
         case "O":
-          this.run("orderType", row[1], row[2], row[3], "SEDE");
+          this.run("orderType", row[1], row[2], row[3], SEDE);
           break;
         case "C":
           this.run("customerInsert", row[1], row[2], row[3], row[4], row[5], row[6], row[7], "");
@@ -222,7 +224,7 @@ export class Projector {
     if (same) {
       this.run("conflict", "order-number", `${d.type}/${d.number}`, `order ${d.type}/${d.number} was placed by both ${same.origin} and ${origin}; both are kept`, id, same.id, null);
     }
-    if (origin !== "SEDE") {
+    if (origin !== SEDE) {
       const owner = this.get<{ agent: string | null }>("orderTypeAgent", d.type);
       if (!owner || owner.agent !== origin) {
         this.run("conflict", "order-type", `${d.type}/${d.number}`, `agent ${origin} sent an order in type ${d.type}, which is ${owner ? (owner.agent === null ? "the sede's" : `agent ${owner.agent}'s`) : "not defined here"}`, id, null, null);

@@ -2,7 +2,9 @@
  * Streams and where they live in the parking area (DESIGN §4.1–4.2). Stream names such as
  * `SEDE>AG01` are logical; the folder says which stream a file belongs to.
  */
-export const SEDE = "SEDE";
+import { SEDE } from "../events/nodeIds.js";
+
+export { SEDE };
 export const CATALOGUE = "SEDE>*";
 export const AG_ROOT = "SincroAg";
 export const SEDE_ROOT = "SincroSede";

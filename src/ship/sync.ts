@@ -171,11 +171,7 @@ class SyncRun {
   private async continueEarlierPc(): Promise<void> {
     if (this.inbox.cursor(sedeToAgent(this.node.id))) return;
     const own = agentToSede(this.node.id);
-    const ackFile = ackPath(own, SEDE);
-    const sedeFolder = ackFile.slice(0, ackFile.lastIndexOf("/"));
-    const ackListed = (await this.list(sedeFolder)).some((f) => ackFile.endsWith(`/${f.name}`));
-    const ackBytes = ackListed ? await this.transport.read(ackFile) : null;
-    const ack = ackBytes ? (JSON.parse(ackBytes.toString("utf8")) as AckFile) : undefined;
+    const ack = await this.readAck(own, SEDE);
     const ownFolder = streamFolder(own);
     const leftovers = (await this.list(ownFolder))
       .map((f) => ({ f, parsed: parseFileName(f.name) }))
@@ -283,9 +279,9 @@ class SyncRun {
       const readers = stream === CATALOGUE ? this.agents : [this.node.role === "sede" ? stream.slice(stream.indexOf(">") + 1) : SEDE];
       for (const reader of readers) {
         const path = resendPath(stream, reader);
-        const folder = path.slice(0, path.lastIndexOf("/"));
-        if (!(await this.list(folder)).some((f) => path.endsWith(`/${f.name}`))) continue;
-        const text = (await this.transport.read(path))?.toString("utf8") ?? "";
+        const requested = await this.readIfListed(path);
+        if (!requested) continue;
+        const text = requested.toString("utf8");
         let file = "";
         try {
           const request = JSON.parse(text) as { stream?: string; file?: string };
@@ -533,26 +529,38 @@ class SyncRun {
 
   /** The segment a reader last acknowledged for `stream`, read from its ack file (-1 if none). */
   private async readerAck(stream: StreamName, reader: string): Promise<number> {
+    const ack = await this.readAck(stream, reader);
+    if (!ack) return -1;
+    this.node.db
+      .prepare(
+        `INSERT INTO reader_acks (stream, reader, segment, at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (stream, reader) DO UPDATE SET segment = excluded.segment, at = excluded.at`,
+      )
+      .run(stream, reader, ack.segment, String(ack.at ?? ""));
+    return ack.segment;
+  }
+
+  /** The ack file `reader` wrote for `stream`, if the folder listing shows one and it is valid. */
+  private async readAck(stream: StreamName, reader: string): Promise<AckFile | undefined> {
     const path = ackPath(stream, reader);
-    const folder = path.slice(0, path.lastIndexOf("/"));
-    const name = path.slice(path.lastIndexOf("/") + 1);
-    if (!(await this.list(folder)).some((f) => f.name === name)) return -1;
-    const bytes = await this.transport.read(path);
-    if (!bytes) return -1;
+    const bytes = await this.readIfListed(path);
+    if (!bytes) return undefined;
     try {
       const ack = JSON.parse(bytes.toString("utf8")) as Partial<AckFile>;
-      if (ack.stream !== stream || typeof ack.segment !== "number") throw new Error("not an ack of this stream");
-      this.node.db
-        .prepare(
-          `INSERT INTO reader_acks (stream, reader, segment, at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (stream, reader) DO UPDATE SET segment = excluded.segment, at = excluded.at`,
-        )
-        .run(stream, reader, ack.segment, String(ack.at ?? ""));
-      return ack.segment;
+      if (ack.stream === stream && typeof ack.segment === "number") return ack as AckFile;
     } catch {
-      this.report.warnings.push(`${path}: not a valid ack file; ignored (nothing is pruned for it)`);
-      return -1;
+      // reported below
     }
+    this.report.warnings.push(`${path}: not a valid ack file; ignored (nothing is pruned for it)`);
+    return undefined;
+  }
+
+  /** A small file of the parking area, read only if its folder's (cached) listing shows it. */
+  private async readIfListed(path: string): Promise<Buffer | null> {
+    const folder = path.slice(0, path.lastIndexOf("/"));
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    if (!(await this.list(folder)).some((f) => f.name === name)) return null;
+    return this.transport.read(path);
   }
 
   private async prune(): Promise<void> {
