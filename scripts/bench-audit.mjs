@@ -1,11 +1,9 @@
 // npm run bench:audit — `sincro audit` (verify + replay) against `rebuild`, on the same log.
 // A 1,000,000-event log (BENCH_EVENTS) is received by an agent node, as in bench:log; each
 // phase then runs in its own child process so its peak RSS (VmHWM) is its own.
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createReadStream, createWriteStream, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { monotonicFactory } from "ulid";
 import { auditLogFile, auditNodeDatabase } from "../dist/audit/auditSources.js";
 import { exportLog } from "../dist/audit/logFile.js";
@@ -13,7 +11,7 @@ import { sealEnvelope } from "../dist/events/envelope.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
 import { formatHlc } from "../dist/events/hlc.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
-import { peakRssMb, runPhase } from "./benchSupport.mjs";
+import { benchMain, peakRssMb } from "./benchSupport.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = 10_000;
@@ -93,37 +91,26 @@ const phases = {
     }),
 };
 
-const [phase, dirArg] = process.argv.slice(2);
-if (phase) {
-  const result = await phases[phase](dirArg);
-  process.stdout.write(JSON.stringify(result));
-} else {
-  const dir = mkdtempSync(join(tmpdir(), "sincro-bench-audit-"));
-  const self = fileURLToPath(import.meta.url);
-  const run = (name) => runPhase(self, name, dir);
-  try {
-    console.log(`sincro bench:audit — ${EVENTS.toLocaleString("en")} events received by an agent (SEDE's catalogue)\n`);
-    run("prepare");
-    const rebuild = run("rebuild");
-    const auditDb = run("auditDb");
-    const exported = run("exportLog");
-    const auditLog = run("auditLog");
-    const rate = (r) => r.n / r.seconds;
-    const base = rate(rebuild);
-    const fmt = (n) => Math.round(n).toLocaleString("en");
-    const mb = (statSync(join(dir, "agent.log.gz")).size / 1048576).toFixed(1);
-    const rows = [
-      ["rebuild projections from the log (baseline)", rebuild, "—", "—"],
-      ["audit --db: verify chains + replay + compare digests", auditDb, "≥ 50 % of rebuild, RSS < 300 MB", rate(auditDb) >= 0.5 * base && auditDb.rss < 300 ? "ok" : "MISSED"],
-      [`export log (gzip NDJSON, ${mb} MB)`, exported, "—", "—"],
-      ["audit --log: gunzip + parse + verify + replay", auditLog, "≥ 50 % of rebuild, RSS < 300 MB", rate(auditLog) >= 0.5 * base && auditLog.rss < 300 ? "ok" : "MISSED"],
-    ];
-    console.log("| measurement | events | seconds | per second | % of rebuild | peak RSS MB | target | result |");
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
-    for (const [name, r, target, verdict] of rows) {
-      console.log(`| ${name} | ${fmt(r.n)} | ${r.seconds.toFixed(2)} | ${fmt(rate(r))} | ${((100 * rate(r)) / base).toFixed(0)} % | ${r.rss} | ${target} | ${verdict} |`);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+await benchMain(import.meta.url, phases, "sincro-bench-audit-", async (run, dir) => {
+  console.log(`sincro bench:audit — ${EVENTS.toLocaleString("en")} events received by an agent (SEDE's catalogue)\n`);
+  run("prepare");
+  const rebuild = run("rebuild");
+  const auditDb = run("auditDb");
+  const exported = run("exportLog");
+  const auditLog = run("auditLog");
+  const rate = (r) => r.n / r.seconds;
+  const base = rate(rebuild);
+  const fmt = (n) => Math.round(n).toLocaleString("en");
+  const mb = (statSync(join(dir, "agent.log.gz")).size / 1048576).toFixed(1);
+  const rows = [
+    ["rebuild projections from the log (baseline)", rebuild, "—", "—"],
+    ["audit --db: verify chains + replay + compare digests", auditDb, "≥ 50 % of rebuild, RSS < 300 MB", rate(auditDb) >= 0.5 * base && auditDb.rss < 300 ? "ok" : "MISSED"],
+    [`export log (gzip NDJSON, ${mb} MB)`, exported, "—", "—"],
+    ["audit --log: gunzip + parse + verify + replay", auditLog, "≥ 50 % of rebuild, RSS < 300 MB", rate(auditLog) >= 0.5 * base && auditLog.rss < 300 ? "ok" : "MISSED"],
+  ];
+  console.log("| measurement | events | seconds | per second | % of rebuild | peak RSS MB | target | result |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+  for (const [name, r, target, verdict] of rows) {
+    console.log(`| ${name} | ${fmt(r.n)} | ${r.seconds.toFixed(2)} | ${fmt(rate(r))} | ${((100 * rate(r)) / base).toFixed(0)} % | ${r.rss} | ${target} | ${verdict} |`);
   }
-}
+});

@@ -1,14 +1,12 @@
 // npm run bench:import — CSV import against csv-parse alone and raw better-sqlite3 inserts, measured in the same run.
 // Each phase runs in its own child process so its peak RSS (VmHWM) is its own.
 // Sizes: BENCH_PRODUCTS (default 100,000), BENCH_PRICE_LISTS (default 3: prices = products × lists).
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createReadStream, createWriteStream } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse";
 import { importCsv } from "../dist/exchange/csvImport.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
-import { peakRssMb, rawLogInserts, runPhase, timed } from "./benchSupport.mjs";
+import { benchMain, peakRssMb, rawLogInserts, timed } from "./benchSupport.mjs";
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const LISTS = Number(process.env.BENCH_PRICE_LISTS ?? 3);
@@ -83,50 +81,39 @@ const phases = {
   changedPrices: (dir) => importPhase(dir, "prices", "prices-changed.csv", false),
 };
 
-const [phase, dirArg] = process.argv.slice(2);
-if (phase) {
-  const result = await phases[phase](dirArg);
-  process.stdout.write(JSON.stringify(result));
-} else {
-  const dir = mkdtempSync(join(tmpdir(), "sincro-bench-import-"));
-  const self = fileURLToPath(import.meta.url);
-  const run = (name) => runPhase(self, name, dir, process.execArgv);
-  try {
-    console.log(`sincro bench:import — ${PRODUCTS.toLocaleString("en")} products, ${PRICES.toLocaleString("en")} prices (${LISTS} lists)\n`);
-    run("generate");
-    const parsed = run("parse");
-    const inserts = run("inserts");
-    const products = run("importProducts");
-    const prices = run("importPrices");
-    const reProducts = run("reimportProducts");
-    const rePrices = run("reimportPrices");
-    const changed = run("changedPrices");
-    const sum = (a, b) => ({ n: a.n + b.n, events: a.events + b.events, seconds: a.seconds + b.seconds, rss: Math.max(a.rss, b.rss) });
-    const first = sum(products, prices);
-    const again = sum(reProducts, rePrices);
-    const rate = (r) => r.n / r.seconds;
-    const baseRate = rate(parsed);
-    const verdict = (r, min) => (rate(r) >= min ? "ok" : "MISSED") + (r.rss <= 300 ? "" : " (RSS > 300 MB)");
-    const rows = [
-      ["csv-parse alone, stream API (baseline)", parsed, "—", "—"],
-      ["raw better-sqlite3 insert of log rows, 1 transaction (baseline)", inserts, "—", "—"],
-      ["import products into an empty sede", products, "≥ 20,000/s, ≤ 300 MB", verdict(products, 20_000)],
-      ["import prices", prices, "≥ 20,000/s, ≤ 300 MB", verdict(prices, 20_000)],
-      ["import products + prices (first import)", first, "≥ 20,000/s, ≤ 300 MB", verdict(first, 20_000)],
-      ["re-import products, unchanged", reProducts, "≥ 100,000/s", verdict(reProducts, 100_000)],
-      ["re-import prices, unchanged", rePrices, "≥ 100,000/s", verdict(rePrices, 100_000)],
-      ["re-import products + prices, unchanged", again, "≥ 100,000/s", verdict(again, 100_000)],
-      [`prices with ${CHANGED} changed`, changed, `${CHANGED} events`, changed.events === CHANGED ? "ok" : `MISSED (${changed.events} events)`],
-    ];
-    const fmt = (n) => Math.round(n).toLocaleString("en");
-    console.log("| measurement | rows | events | seconds | rows per second | % of csv-parse | peak RSS MB | target | result |");
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
-    for (const [name, r, target, result] of rows) {
-      console.log(
-        `| ${name} | ${fmt(r.n)} | ${r.events === undefined ? "—" : fmt(r.events)} | ${r.seconds.toFixed(2)} | ${fmt(rate(r))} | ${((100 * rate(r)) / baseRate).toFixed(0)} % | ${r.rss} | ${target} | ${result} |`,
-      );
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+await benchMain(import.meta.url, phases, "sincro-bench-import-", async (run, dir) => {
+  console.log(`sincro bench:import — ${PRODUCTS.toLocaleString("en")} products, ${PRICES.toLocaleString("en")} prices (${LISTS} lists)\n`);
+  run("generate");
+  const parsed = run("parse");
+  const inserts = run("inserts");
+  const products = run("importProducts");
+  const prices = run("importPrices");
+  const reProducts = run("reimportProducts");
+  const rePrices = run("reimportPrices");
+  const changed = run("changedPrices");
+  const sum = (a, b) => ({ n: a.n + b.n, events: a.events + b.events, seconds: a.seconds + b.seconds, rss: Math.max(a.rss, b.rss) });
+  const first = sum(products, prices);
+  const again = sum(reProducts, rePrices);
+  const rate = (r) => r.n / r.seconds;
+  const baseRate = rate(parsed);
+  const verdict = (r, min) => (rate(r) >= min ? "ok" : "MISSED") + (r.rss <= 300 ? "" : " (RSS > 300 MB)");
+  const rows = [
+    ["csv-parse alone, stream API (baseline)", parsed, "—", "—"],
+    ["raw better-sqlite3 insert of log rows, 1 transaction (baseline)", inserts, "—", "—"],
+    ["import products into an empty sede", products, "≥ 20,000/s, ≤ 300 MB", verdict(products, 20_000)],
+    ["import prices", prices, "≥ 20,000/s, ≤ 300 MB", verdict(prices, 20_000)],
+    ["import products + prices (first import)", first, "≥ 20,000/s, ≤ 300 MB", verdict(first, 20_000)],
+    ["re-import products, unchanged", reProducts, "≥ 100,000/s", verdict(reProducts, 100_000)],
+    ["re-import prices, unchanged", rePrices, "≥ 100,000/s", verdict(rePrices, 100_000)],
+    ["re-import products + prices, unchanged", again, "≥ 100,000/s", verdict(again, 100_000)],
+    [`prices with ${CHANGED} changed`, changed, `${CHANGED} events`, changed.events === CHANGED ? "ok" : `MISSED (${changed.events} events)`],
+  ];
+  const fmt = (n) => Math.round(n).toLocaleString("en");
+  console.log("| measurement | rows | events | seconds | rows per second | % of csv-parse | peak RSS MB | target | result |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+  for (const [name, r, target, result] of rows) {
+    console.log(
+      `| ${name} | ${fmt(r.n)} | ${r.events === undefined ? "—" : fmt(r.events)} | ${r.seconds.toFixed(2)} | ${fmt(rate(r))} | ${((100 * rate(r)) / baseRate).toFixed(0)} % | ${r.rss} | ${target} | ${result} |`,
+    );
   }
-}
+}, process.execArgv);

@@ -1,11 +1,9 @@
 // npm run bench:log — the event log against raw better-sqlite3, measured in the same run.
 // Each phase runs in its own child process so its peak RSS (VmHWM) is its own.
 // Sizes: BENCH_EVENTS (default 1,000,000), BENCH_COMMANDS (default 100,000).
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createReadStream, createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { monotonicFactory } from "ulid";
 import { LOG_DDL } from "../dist/db/schema.js";
@@ -13,7 +11,7 @@ import { sealEnvelope } from "../dist/events/envelope.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
 import { formatHlc } from "../dist/events/hlc.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
-import { peakRssMb, rawLogInserts, runPhase, timed } from "./benchSupport.mjs";
+import { benchMain, peakRssMb, rawLogInserts, timed } from "./benchSupport.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100_000);
@@ -124,41 +122,30 @@ const phases = {
   },
 };
 
-const [phase, dirArg] = process.argv.slice(2);
-if (phase) {
-  const result = await phases[phase](dirArg);
-  process.stdout.write(JSON.stringify(result));
-} else {
-  const dir = mkdtempSync(join(tmpdir(), "sincro-bench-"));
-  const self = fileURLToPath(import.meta.url);
-  const run = (name) => runPhase(self, name, dir);
-  try {
-    console.log(`sincro bench:log — ${EVENTS.toLocaleString("en")} events, ${COMMANDS.toLocaleString("en")} commands\n`);
-    const base = run("baseline");
-    const oneRow = run("rawOneRow");
-    const append = run("append");
-    run("generate");
-    const receive = run("receive");
-    const rebuild = run("rebuild");
-    const rate = (r) => r.n / r.seconds;
-    const baseRate = rate(base);
-    const rows = [
-      ["raw better-sqlite3 insert, 1 transaction (baseline)", base, "—", "—"],
-      ["raw better-sqlite3 insert, 1 transaction per row (second baseline)", oneRow, "—", "—"],
-      ["append commands, 1 transaction each", append, `≥ 10,000/s (${((100 * rate(append)) / rate(oneRow)).toFixed(0)} % of one-row transactions)`, rate(append) >= 10_000 ? "ok" : "MISSED"],
-      ["apply received events (parse, verify, append, project)", receive, "≥ 25 % of baseline", rate(receive) >= 0.25 * baseRate ? "ok" : "MISSED"],
-      ["rebuild projections from the log", rebuild, "≥ 40 % of baseline", rate(rebuild) >= 0.4 * baseRate ? "ok" : "MISSED"],
-    ];
-    const fmt = (n) => Math.round(n).toLocaleString("en");
-    console.log("| measurement | count | seconds | per second | % of baseline | peak RSS MB | target | result |");
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
-    for (const [name, r, target, verdict] of rows) {
-      const rssVerdict = name.startsWith("apply") || name.startsWith("rebuild") ? (r.rss < 300 ? "" : " (RSS ≥ 300 MB)") : "";
-      console.log(
-        `| ${name} | ${fmt(r.n)} | ${r.seconds.toFixed(2)} | ${fmt(rate(r))} | ${((100 * rate(r)) / baseRate).toFixed(0)} % | ${r.rss} | ${target} | ${verdict}${rssVerdict} |`,
-      );
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+await benchMain(import.meta.url, phases, "sincro-bench-", async (run, dir) => {
+  console.log(`sincro bench:log — ${EVENTS.toLocaleString("en")} events, ${COMMANDS.toLocaleString("en")} commands\n`);
+  const base = run("baseline");
+  const oneRow = run("rawOneRow");
+  const append = run("append");
+  run("generate");
+  const receive = run("receive");
+  const rebuild = run("rebuild");
+  const rate = (r) => r.n / r.seconds;
+  const baseRate = rate(base);
+  const rows = [
+    ["raw better-sqlite3 insert, 1 transaction (baseline)", base, "—", "—"],
+    ["raw better-sqlite3 insert, 1 transaction per row (second baseline)", oneRow, "—", "—"],
+    ["append commands, 1 transaction each", append, `≥ 10,000/s (${((100 * rate(append)) / rate(oneRow)).toFixed(0)} % of one-row transactions)`, rate(append) >= 10_000 ? "ok" : "MISSED"],
+    ["apply received events (parse, verify, append, project)", receive, "≥ 25 % of baseline", rate(receive) >= 0.25 * baseRate ? "ok" : "MISSED"],
+    ["rebuild projections from the log", rebuild, "≥ 40 % of baseline", rate(rebuild) >= 0.4 * baseRate ? "ok" : "MISSED"],
+  ];
+  const fmt = (n) => Math.round(n).toLocaleString("en");
+  console.log("| measurement | count | seconds | per second | % of baseline | peak RSS MB | target | result |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+  for (const [name, r, target, verdict] of rows) {
+    const rssVerdict = name.startsWith("apply") || name.startsWith("rebuild") ? (r.rss < 300 ? "" : " (RSS ≥ 300 MB)") : "";
+    console.log(
+      `| ${name} | ${fmt(r.n)} | ${r.seconds.toFixed(2)} | ${fmt(rate(r))} | ${((100 * rate(r)) / baseRate).toFixed(0)} % | ${r.rss} | ${target} | ${verdict}${rssVerdict} |`,
+    );
   }
-}
+});

@@ -1,6 +1,9 @@
 // Shared by the benchmarks: each phase runs in a child process so its peak RSS is its own.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { monotonicFactory } from "ulid";
 import { LOG_DDL } from "../dist/db/schema.js";
@@ -49,4 +52,24 @@ export function rawLogInserts(file, count, type, payload) {
   });
   db.close();
   return { ...r, rss: peakRssMb() };
+}
+
+/**
+ * The shape every benchmark shares: run as `script PHASE DIR`, do that phase and print its JSON;
+ * run plainly, make a temporary folder, call `main(run, dir)` where `run(phase)` runs a phase in
+ * a child process, and remove the folder afterwards.
+ */
+export async function benchMain(scriptUrl, phases, tmpPrefix, main, execArgv = []) {
+  const [phase, phaseDir] = process.argv.slice(2);
+  if (phase) {
+    process.stdout.write(JSON.stringify(await phases[phase](phaseDir)));
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), tmpPrefix));
+  const self = fileURLToPath(scriptUrl);
+  try {
+    await main((name) => runPhase(self, name, dir, execArgv), dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

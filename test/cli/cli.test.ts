@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sincro } from "../support/cli.js";
+import { eventCount, sincro, sincroOk } from "../support/cli.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 
@@ -9,16 +9,7 @@ const dir = mkdtempSync(join(tmpdir(), "sincro-cli-"));
 const sede = join(dir, "sede.db");
 const agent = join(dir, "agent.db");
 
-function ok(args: string[]): string {
-  const r = sincro(args);
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout;
-}
-
-function eventCount(db: string): number {
-  return (JSON.parse(ok(["--db", db, "log", "--json"])) as unknown[]).length;
-}
+const ok = sincroOk;
 
 beforeAll(() => {
   ok(["--db", sede, "init", "--role", "sede"]);

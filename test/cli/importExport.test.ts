@@ -1,19 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sincro } from "../support/cli.js";
+import { eventCount, sincro, sincroOk } from "../support/cli.js";
 import { tempDir } from "../support/tempDir.js";
 
-function ok(args: string[]): string {
-  const r = sincro(args);
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout;
-}
-
-function eventCount(db: string): number {
-  return (JSON.parse(ok(["--db", db, "log", "--json"])) as unknown[]).length;
-}
+const ok = sincroOk;
 
 /** A sede with agent AG01, and the ERP's four files beside it. */
 function setup(): { dir: string; sede: string; file: (name: string, text: string) => string } {

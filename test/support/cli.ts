@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { expect } from "vitest";
 import { fileURLToPath } from "node:url";
 
 /** The built `sincro` binary (npm test builds it first). */
@@ -34,4 +35,17 @@ export function sincroAsync(args: string[], env: Record<string, string> = {}): P
     child.on("error", reject);
     child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
   });
+}
+
+/** Runs the command line and expects it to succeed silently on stderr; returns stdout. */
+export function sincroOk(args: string[]): string {
+  const r = sincro(args);
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
+/** How many events the node's log holds, read through `sincro log --json`. */
+export function eventCount(db: string): number {
+  return (JSON.parse(sincroOk(["--db", db, "log", "--json"])) as unknown[]).length;
 }
