@@ -89,9 +89,12 @@ export class SincroNode {
   private readonly configGet: Database.Statement;
   /** Identity and numbering settings, fixed at init. */
   private readonly settings: Omit<DecideContext, "today">;
+  /** One transaction wrapper for the node's life: better-sqlite3 builds a new one per `db.transaction()` call, at a cost comparable to a small command. */
+  private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   private constructor(db: Database.Database, env: NodeEnv) {
     this.db = db;
+    this.transaction = db.transaction((fn: () => unknown) => fn());
     this.now = env.now ?? Date.now;
     this.ulid = env.ulid ?? ((t) => processUlid(t));
     this.log = new EventLog(db);
@@ -232,7 +235,7 @@ export class SincroNode {
       return { decision, events };
     };
     // Inside batch() the command joins the open transaction; alone it gets its own.
-    return this.db.inTransaction ? body() : this.db.transaction(body).immediate();
+    return this.write(body);
   }
 
   /**
@@ -244,7 +247,7 @@ export class SincroNode {
       const now = this.now();
       return this.appendLocal(draft, tick(this.clock(), now), now);
     };
-    return this.db.inTransaction ? body() : this.db.transaction(body).immediate();
+    return this.write(body);
   }
 
   /** On a reinstalled agent PC: the last seq (and hash) the sede already held from this code. */
@@ -265,7 +268,12 @@ export class SincroNode {
    * `fn` throws, nothing of it is written (an import refused on any row, a dry run).
    */
   batch<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.transaction.immediate(fn) as T;
+  }
+
+  /** Runs `fn` in the caller's open transaction, or in a new IMMEDIATE one. */
+  private write<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : (this.transaction.immediate(fn) as T);
   }
 
   /** The current hybrid clock, read from the log inside the caller's transaction. */
@@ -362,7 +370,7 @@ export class SincroNode {
       }
       return result;
     };
-    return this.db.inTransaction ? run() : this.db.transaction(run).immediate();
+    return this.write(run);
   }
 
   /** Drops and replays the projections; returns the digests before and after. */
