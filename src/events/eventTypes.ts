@@ -96,6 +96,8 @@ function isPlainJson(v: unknown): boolean {
   if (Array.isArray(v)) return v.every(isPlainJson);
   if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return false;
   for (const key in v) {
+    // superjson refuses these keys (prototype pollution); leave them to it so the error is its own.
+    if (key === "__proto__" || key === "constructor" || key === "prototype") return false;
     const value = (v as Record<string, unknown>)[key];
     if (value === undefined || !isPlainJson(value)) return false;
   }

@@ -12,8 +12,16 @@ describe("payload encoding", () => {
     );
     fc.assert(
       fc.property(value, (v) => {
+        let expected: string;
+        try {
+          expected = superjson.stringify(v);
+        } catch (refused) {
+          // superjson refuses some values (keys such as __proto__): so must encodePayload.
+          expect(() => encodePayload(v)).toThrow((refused as Error).message);
+          return;
+        }
         const text = encodePayload(v);
-        expect(text).toBe(superjson.stringify(v));
+        expect(text).toBe(expected);
         expect(decodePayload(text)).toEqual(superjson.parse(text));
       }),
       propertyParams("encodePayload = superjson.stringify", 500),
