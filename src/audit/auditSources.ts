@@ -39,6 +39,9 @@ export function auditNodeDatabase(file: string, options: AuditOptions = {}): Aud
       replay: { loadSnapshot: nodeDb.loadSnapshot, snapshotsAvailable: true },
     });
     for (const e of nodeDb.iterate()) run.add(e, e.pos);
+    for (const { id, refs } of nodeDb.repeatedIds()) {
+      run.note({ severity: "violation", kind: "repeated-id", origin: refs[1]?.split("#")[0], detail: `the id ${id} is carried by ${refs.length} events: ${refs.join(", ")}` });
+    }
     assertUntilFound(run, options, file);
     return run.finish(digestProjections(nodeDb.db));
   } finally {

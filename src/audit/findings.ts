@@ -9,6 +9,7 @@ export type Severity = "violation" | "warning" | "info";
  * - `missing`: a seq (or segment, or stream offsets) that must be there is not.
  * - `inserted`: two different events claim one origin#seq; the chain says which is foreign.
  * - `duplicated`: the same event appears twice.
+ * - `repeated-id`: two different events carry one id (node databases: ids are unique in a log).
  * - `out-of-order`: an event comes after one it must precede.
  * - `broken-chain`: `prev` is not the hash of the event (or segment) before.
  * - `malformed`: a line or file that is not an envelope (or segment) at all.
@@ -22,6 +23,7 @@ export type FindingKind =
   | "missing"
   | "inserted"
   | "duplicated"
+  | "repeated-id"
   | "out-of-order"
   | "broken-chain"
   | "malformed"

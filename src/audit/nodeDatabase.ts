@@ -60,6 +60,21 @@ export class NodeDatabase {
     for (const r of rows) yield { pos: r[0], id: r[1], origin: r[2], seq: r[3], hlc: r[4], at: r[5], type: r[6], v: r[7], data: r[8], prev: r[9], hash: r[10] };
   }
 
+  /**
+   * Ids carried by more than one event, each with the events that carry it (origin#seq, in log
+   * order). The log indexes only received ids, so this is where a received copy of one of the
+   * node's own ids shows.
+   */
+  repeatedIds(): Array<{ id: string; refs: string[] }> {
+    const rows = this.db
+      .prepare(
+        `SELECT id, group_concat(origin || '#' || seq, ' ') AS refs FROM (SELECT pos, id, origin, seq FROM events ORDER BY pos)
+         GROUP BY id HAVING count(*) > 1 ORDER BY min(pos)`,
+      )
+      .all() as Array<{ id: string; refs: string }>;
+    return rows.map((r) => ({ id: r.id, refs: r.refs.split(" ") }));
+  }
+
   /** Loads a snapshot the node applied, from the bytes it kept (verified again on the way). */
   readonly loadSnapshot: SnapshotLoader = (sha256) => {
     const row = this.db.prepare(`SELECT stream, number, bytes FROM inbox_snapshots WHERE sha256 = ?`).get(sha256) as

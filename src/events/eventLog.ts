@@ -9,7 +9,7 @@ export class EventLog {
   private readonly insertStmt: Database.Statement;
   private readonly headStmt: Database.Statement;
   private readonly bySeqStmt: Database.Statement;
-  private readonly lastPosStmt: Database.Statement;
+  private readonly localHeadStmt: Database.Statement;
   private readonly maxHlcSinceStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
@@ -18,7 +18,7 @@ export class EventLog {
     );
     this.headStmt = db.prepare(`SELECT seq, hash FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
     this.bySeqStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE origin = ? AND seq = ?`);
-    this.lastPosStmt = db.prepare(`SELECT pos FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
+    this.localHeadStmt = db.prepare(`SELECT pos, seq, hash, id FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
     this.maxHlcSinceStmt = db.prepare(`SELECT max(hlc) AS hlc FROM events WHERE pos >= ?`);
   }
 
@@ -27,15 +27,18 @@ export class EventLog {
     return this.headStmt.get(origin) as { seq: number; hash: string } | undefined;
   }
 
+  /** The node's own last event: its log position, seq, hash and id. */
+  localHead(origin: string): { pos: number; seq: number; hash: string; id: string } | undefined {
+    return this.localHeadStmt.get(origin) as { pos: number; seq: number; hash: string; id: string } | undefined;
+  }
+
   /**
-   * The node's hybrid clock as the log implies it: the highest HLC among the node's own last
-   * event and everything recorded after it (local HLCs only grow, and each one exceeds all it
-   * followed). Derived, not stored, so no extra row is written per event.
+   * The highest HLC recorded at or after log position `pos`. From the position of the node's own
+   * last event, this is the node's hybrid clock as the log implies it (local HLCs only grow, and
+   * each exceeds all it followed): derived, not stored, so no extra row is written per event.
    */
-  latestHlc(localOrigin: string): string | undefined {
-    const last = this.lastPosStmt.get(localOrigin) as { pos: number } | undefined;
-    const row = this.maxHlcSinceStmt.get(last?.pos ?? 0) as { hlc: string | null };
-    return row.hlc ?? undefined;
+  maxHlcSince(pos: number): string | undefined {
+    return (this.maxHlcSinceStmt.get(pos) as { hlc: string | null }).hlc ?? undefined;
   }
 
   append(e: EventEnvelope): number {

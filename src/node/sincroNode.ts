@@ -1,8 +1,8 @@
 import { randomFillSync } from "node:crypto";
 import { existsSync, openSync, readSync, closeSync } from "node:fs";
 import Database from "better-sqlite3";
-import { monotonicFactory } from "ulid";
-import { DB_SCHEMA_VERSION, LOG_DDL, PROJECTION_DDL } from "../db/schema.js";
+import { incrementBase32, monotonicFactory } from "ulid";
+import { DB_SCHEMA_VERSION, LOG_DDL, PROJECTION_DDL, receivedIdIndex } from "../db/schema.js";
 import { IntegrityError, RefusedError, SincroError } from "../errors.js";
 import type { Command } from "../events/commands.js";
 import { decide, type Decision } from "../events/decide.js";
@@ -26,6 +26,15 @@ export { SEDE };
 export type Role = "sede" | "agent";
 
 /** Injected time and ids, so tests and property runs control them. */
+/** The end of this node's own chain and its clock: what the next local event follows. */
+interface LocalTip {
+  seq: number;
+  hash: string;
+  /** The last own event's id ("" before the first): the next one must sort after it. */
+  id: string;
+  clock: Hlc;
+}
+
 export interface NodeEnv {
   /** Milliseconds since the epoch; defaults to `Date.now`. */
   now?: () => number;
@@ -147,6 +156,7 @@ export class SincroNode {
     try {
       db.transaction(() => {
         db.exec(LOG_DDL);
+        db.exec(receivedIdIndex(node));
         db.exec(PROJECTION_DDL);
         db.exec(SHIP_DDL);
         const put = db.prepare(`INSERT INTO node_config (key, value) VALUES (?, ?)`);
@@ -227,10 +237,11 @@ export class SincroNode {
       const now = this.now();
       const decision = decide(command, this.read, this.context(now));
       if (decision.events.length === 0) return { decision, events: [] };
-      let clock = this.clock();
+      let tip = this.tip();
       const events = decision.events.map((draft) => {
-        clock = tick(clock, now);
-        return this.appendLocal(draft, clock, now);
+        const next = this.appendLocal(draft, tip, now);
+        tip = next;
+        return next.envelope;
       });
       return { decision, events };
     };
@@ -245,7 +256,7 @@ export class SincroNode {
   recordSystemEvent(draft: DraftEvent): EventEnvelope {
     const body = () => {
       const now = this.now();
-      return this.appendLocal(draft, tick(this.clock(), now), now);
+      return this.appendLocal(draft, this.tip(), now).envelope;
     };
     return this.write(body);
   }
@@ -278,29 +289,46 @@ export class SincroNode {
 
   /** The current hybrid clock, read from the log inside the caller's transaction. */
   clock(): Hlc {
-    const latest = this.log.latestHlc(this.id);
-    const parsed = latest === undefined ? undefined : parseHlc(latest);
-    return parsed ? { wall: parsed.wall, counter: parsed.counter } : HLC_ZERO;
+    return this.tip().clock;
   }
 
-  private appendLocal(draft: DraftEvent, hlc: Hlc, now: number): EventEnvelope {
-    const head = this.log.head(this.id) ?? this.seqBase();
+  /**
+   * Where this node's own chain ends and what its clock reads, from the log (two indexed reads).
+   * A reinstalled agent PC with nothing recorded yet continues from what the sede held.
+   */
+  private tip(): LocalTip {
+    const last = this.log.localHead(this.id);
+    const latest = this.log.maxHlcSince(last?.pos ?? 0);
+    const parsed = latest === undefined ? undefined : parseHlc(latest);
+    const clock = parsed ? { wall: parsed.wall, counter: parsed.counter } : HLC_ZERO;
+    if (last) return { seq: last.seq, hash: last.hash, id: last.id, clock };
+    const base = this.seqBase();
+    return { seq: base?.seq ?? 0, hash: base?.hash ?? "", id: "", clock };
+  }
+
+  /** Appends one local event after `tip`, projects and routes it; returns the new tip. */
+  private appendLocal(draft: DraftEvent, tip: LocalTip, now: number): LocalTip & { envelope: EventEnvelope } {
+    const clock = tick(tip.clock, now);
+    // Own ids strictly increase with seq, so they never repeat (the log indexes only received
+    // ids, see receivedIdIndex): a clock set back, or another process's ids, cannot undercut them.
+    const fresh = this.ulid(now);
+    const id = fresh > tip.id ? fresh : incrementBase32(tip.id);
     const envelope = sealEnvelope({
-      id: this.ulid(now),
+      id,
       origin: this.id,
-      seq: (head?.seq ?? 0) + 1,
-      hlc: formatHlc(hlc, this.id),
+      seq: tip.seq + 1,
+      hlc: formatHlc(clock, this.id),
       at: new Date(now).toISOString(),
       type: draft.type,
       v: SCHEMA_VERSION[draft.type],
       data: encodePayload(draft.data),
-      prev: head?.hash ?? "",
+      prev: tip.hash,
     });
     const pos = this.log.append(envelope);
     const decoded = { ...draft, id: envelope.id, origin: envelope.origin, seq: envelope.seq, hlc: envelope.hlc, at: envelope.at } as DecodedEvent;
     this.projector.apply(decoded);
     this.outbox.route(decoded, pos);
-    return envelope;
+    return { seq: envelope.seq, hash: envelope.hash, id, clock, envelope };
   }
 
   /**
@@ -353,7 +381,7 @@ export class SincroNode {
         const remote = parseHlc(e.hlc);
         if (!remote || remote.origin !== e.origin) fail(e, "BAD_EVENT", `has a malformed hlc "${e.hlc}"`);
         const wall = (remote as Hlc).wall;
-        // The clock merge is implicit: the log's highest HLC is the clock (see EventLog.latestHlc).
+        // The clock merge is implicit: the log's highest HLC is the clock (see EventLog.maxHlcSince).
         if (wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: wall - now });
         const decoded = decodeEnvelope(e);
         try {

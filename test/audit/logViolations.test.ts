@@ -1,8 +1,11 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { auditLogFile, auditNodeDatabase } from "../../src/audit/auditSources.js";
 import type { AuditReport } from "../../src/audit/auditRun.js";
 import { sealEnvelope, type EventEnvelope } from "../../src/events/envelope.js";
 import { encodePayload } from "../../src/events/eventTypes.js";
+import { SincroNode } from "../../src/node/sincroNode.js";
+import { steppingClock } from "../support/nodes.js";
 import { tempDir } from "../support/tempDir.js";
 import { busyNetwork, exported, lineOf, readLines, writeLines } from "./logs.js";
 
@@ -146,6 +149,24 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     expect(r.decisions).toHaveLength(1);
     expect(r.decisions[0]?.winner.ref).toMatch(/^SEDE#/);
     expect(r.decisions[0]?.loser.ref).toMatch(/^AG01#/);
+  });
+
+  it("repeated-id: a received event carrying one of the node's own ids is stored, and the audit names both", () => {
+    const dir = tempDir();
+    const sede = SincroNode.init(join(dir, "sede.db"), { role: "sede", now: steppingClock().now });
+    sede.execute({ kind: "AddProduct", code: "P1", description: "Olio" });
+    const copied = (sede.log.get("SEDE", 2) as EventEnvelope).id;
+    // An agent PC whose id source hands out the sede's id (as a forger copying it would).
+    const agent = SincroNode.init(join(dir, "ag01.db"), { role: "agent", agent: "AG01", now: steppingClock().now, ulid: () => copied });
+    agent.execute({ kind: "AddCustomer", name: "Bar Centrale" });
+    sede.receive(agent.log.page(0, 10).map(({ pos: _p, ...e }) => e));
+    const r = auditNodeDatabase(sede.db.name);
+    expect(r.ok).toBe(false);
+    const found = r.findings.filter((f) => f.kind === "repeated-id");
+    expect(found).toEqual([
+      expect.objectContaining({ severity: "violation", origin: "AG01", detail: `the id ${copied} is carried by 2 events: SEDE#2, AG01#1` }),
+    ]);
+    expect(auditNodeDatabase(agent.db.name).findings.filter((f) => f.kind === "repeated-id")).toEqual([]);
   });
 
   it("a projection table that differs from the replay is named", async () => {

@@ -6,8 +6,11 @@ import { sealEnvelope, type EventEnvelope } from "../../src/events/envelope.js";
 import { encodePayload } from "../../src/events/eventTypes.js";
 import { IntegrityError, RefusedError } from "../../src/errors.js";
 import { SincroNode } from "../../src/node/sincroNode.js";
-import { makeNode, seededSede, steppingClock } from "../support/nodes.js";
+import { monotonicFactory } from "ulid";
+import { makeNode, run, seededSede, steppingClock } from "../support/nodes.js";
 import { tempDir } from "../support/tempDir.js";
+
+const ulid = monotonicFactory();
 
 function sedeEvents(sede: SincroNode): EventEnvelope[] {
   return sede.log.page(0, 1000).map(({ pos: _p, ...e }) => e);
@@ -37,6 +40,29 @@ describe("the event log is append-only", () => {
     const before = sede.log.count();
     expect(() => sede.execute({ kind: "AddProduct", code: "P001", description: "dup" })).toThrow(RefusedError);
     expect(sede.log.count()).toBe(before);
+  });
+});
+
+describe("own event ids", () => {
+  it("strictly increase with seq even when the clock goes back or the id source runs low", () => {
+    const dir = tempDir();
+    const clock = steppingClock(Date.UTC(2026, 2, 2, 9));
+    let low = false;
+    const sede = SincroNode.init(join(dir, "sede.db"), {
+      role: "sede",
+      now: clock.now,
+      // A second process would draw ids of its own; this one, once switched, only small ones.
+      ulid: (t) => (low ? "00000000000000000000000000" : ulid(t)),
+    });
+    run(sede, { kind: "AddProduct", code: "P1", description: "a" });
+    clock.set(Date.UTC(2026, 2, 1)); // a day back
+    run(sede, { kind: "AddProduct", code: "P2", description: "b" });
+    low = true;
+    run(sede, { kind: "AddProduct", code: "P3", description: "c" }, { kind: "AddProduct", code: "P4", description: "d" });
+    const ids = sedeEvents(sede).map((e) => e.id);
+    expect(ids).toHaveLength(5);
+    for (let i = 1; i < ids.length; i++) expect((ids[i] as string) > (ids[i - 1] as string)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
 
@@ -83,6 +109,22 @@ describe("receiving events", () => {
     expect(() => a.receive([events[0] as EventEnvelope, events[2] as EventEnvelope], { chain: "full" })).toThrow(IntegrityError);
     const b = makeNode(dir, "b", { role: "agent", agent: "AG09" });
     expect(b.receive([events[3] as EventEnvelope, events[5] as EventEnvelope]).applied).toBe(2);
+  });
+
+  it("refuses a received event that reuses the id of another received event, naming both, and keeps nothing of its batch", () => {
+    const dir = tempDir();
+    const sede = seededSede(dir);
+    const replica = makeNode(dir, "agent", { role: "agent", agent: "AG09" });
+    const events = sedeEvents(sede);
+    replica.receive(events.slice(0, 3));
+    const before = replica.log.count();
+    // A well-chained next event that carries the id of SEDE#2: only the id index can tell.
+    const { hash: _h, ...fourth } = events[3] as EventEnvelope;
+    const copied = sealEnvelope({ ...fourth, id: (events[1] as EventEnvelope).id });
+    expect(() => replica.receive([copied], { source: "segment 7" })).toThrow(
+      `receive segment 7: event SEDE#4 reuses the id ${(events[1] as EventEnvelope).id} of another event`,
+    );
+    expect(replica.log.count()).toBe(before);
   });
 
   it("refuses an event that claims to come from the receiving node", () => {
