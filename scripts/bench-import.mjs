@@ -69,7 +69,7 @@ const phases = {
     return { n, seconds: Number(process.hrtime.bigint() - t0) / 1e9, rss: peakRssMb() };
   },
 
-  // Raw inserts of rows shaped like the log (same table, same indexes), one transaction.
+  // Raw inserts of rows shaped like the sede's own log (same table, same indexes), one transaction.
   inserts(dir) {
     return rawLogInserts(join(dir, "raw.db"), PRODUCTS + PRICES, "GenericPriceSet", { list: "L0", product: "P0000001", price: "12.50" });
   },

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { monotonicFactory } from "ulid";
-import { LOG_DDL } from "../dist/db/schema.js";
+import { LOG_DDL, receivedIdIndex } from "../dist/db/schema.js";
 import { sealEnvelope } from "../dist/events/envelope.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
 import { formatHlc } from "../dist/events/hlc.js";
@@ -46,9 +46,10 @@ function* sedeEvents(count) {
 }
 
 const phases = {
-  // Raw inserts of rows shaped like the log (same table, same indexes), one transaction.
+  // Raw inserts of rows shaped like the log (same table, same indexes), one transaction: SEDE's
+  // events in an agent's log, as the receive phase below writes them (their ids are indexed).
   baseline(dir) {
-    return rawLogInserts(join(dir, "raw.db"), EVENTS, "ProductSaved", { code: "P0000001", description: "Prodotto 1", unit: "PZ", vat: "22" });
+    return rawLogInserts(join(dir, "raw.db"), EVENTS, "ProductSaved", { code: "P0000001", description: "Prodotto 1", unit: "PZ", vat: "22" }, "AG01");
   },
 
   // Raw one-row transactions on the same table: what one-transaction-per-command costs here.
@@ -58,6 +59,7 @@ const phases = {
     db.pragma("synchronous = NORMAL");
     db.pragma("wal_autocheckpoint = 4000");
     db.exec(LOG_DDL);
+    db.exec(receivedIdIndex("SEDE")); // the sede's own log, as in the append phase
     const insert = db.prepare(`INSERT INTO events (id, origin, seq, hlc, at, type, v, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const tx = db.transaction((seq, id) =>
       insert.run(id, "SEDE", seq, "0001767225600000-00000-SEDE", "2026-01-01T00:00:00.000Z", "ProductSaved", 1, "{}", "ab".repeat(32), "ab".repeat(32)),

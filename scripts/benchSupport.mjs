@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { monotonicFactory } from "ulid";
-import { LOG_DDL } from "../dist/db/schema.js";
+import { LOG_DDL, receivedIdIndex } from "../dist/db/schema.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
 
 /** Peak resident set size of this process so far (VmHWM), in MB. */
@@ -31,13 +31,16 @@ export function runPhase(script, phase, dir, execArgv = []) {
 
 /**
  * The baseline: `count` raw inserts of rows shaped like the log (same table, same indexes,
- * same pragmas) in one transaction, into `file`. Returns the count, seconds and peak RSS.
+ * same pragmas) in one transaction, into `file`. The rows are SEDE's events; `holder` is the
+ * node whose log they go into: SEDE's own (their ids are not indexed) or, say, AG01's (received
+ * events: their ids are). Returns the count, seconds and peak RSS.
  */
-export function rawLogInserts(file, count, type, payload) {
+export function rawLogInserts(file, count, type, payload, holder = "SEDE") {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.exec(LOG_DDL);
+  db.exec(receivedIdIndex(holder));
   const insert = db.prepare(`INSERT INTO events (id, origin, seq, hlc, at, type, v, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const ulid = monotonicFactory();
   const hash = "ab".repeat(32);

@@ -21,11 +21,11 @@ import { Outbox } from "../ship/outbox.js";
 import { decodeSnapshot, type SnapshotRow } from "../ship/segmentCodec.js";
 import { SHIP_DDL } from "../ship/shipSchema.js";
 import { checkConfig } from "./config.js";
+import { WalFlusher } from "./walFlusher.js";
 
 export { SEDE };
 export type Role = "sede" | "agent";
 
-/** Injected time and ids, so tests and property runs control them. */
 /** The end of this node's own chain and its clock: what the next local event follows. */
 interface LocalTip {
   seq: number;
@@ -35,11 +35,18 @@ interface LocalTip {
   clock: Hlc;
 }
 
+/** Injected time and ids, so tests and property runs control them. */
 export interface NodeEnv {
   /** Milliseconds since the epoch; defaults to `Date.now`. */
   now?: () => number;
   /** ULID source; defaults to one monotonic factory per process. */
   ulid?: (now: number) => string;
+  /**
+   * After this many transactions of its own, a node on a file flushes its WAL from a worker
+   * thread (see {@link WalFlusher}); 0 never. Default 256: a CLI command never gets there, a
+   * process that keeps recording does.
+   */
+  walFlushAfter?: number;
 }
 
 export interface InitOptions extends NodeEnv {
@@ -100,10 +107,14 @@ export class SincroNode {
   private readonly settings: Omit<DecideContext, "today">;
   /** One transaction wrapper for the node's life: better-sqlite3 builds a new one per `db.transaction()` call, at a cost comparable to a small command. */
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly walFlushAfter: number;
+  private commits = 0;
+  private flusher: WalFlusher | undefined;
 
   private constructor(db: Database.Database, env: NodeEnv) {
     this.db = db;
     this.transaction = db.transaction((fn: () => unknown) => fn());
+    this.walFlushAfter = db.memory ? 0 : (env.walFlushAfter ?? 256);
     this.now = env.now ?? Date.now;
     this.ulid = env.ulid ?? ((t) => processUlid(t));
     this.log = new EventLog(db);
@@ -205,7 +216,14 @@ export class SincroNode {
   }
 
   close(): void {
+    void this.flusher?.stop();
+    this.flusher = undefined;
     if (this.db.open) this.db.close();
+  }
+
+  /** True once this node flushes its WAL from a worker thread (see {@link NodeEnv.walFlushAfter}). */
+  get walFlushing(): boolean {
+    return this.flusher !== undefined;
   }
 
   config(key: string): string | undefined {
@@ -284,7 +302,10 @@ export class SincroNode {
 
   /** Runs `fn` in the caller's open transaction, or in a new IMMEDIATE one. */
   private write<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : (this.transaction.immediate(fn) as T);
+    if (this.db.inTransaction) return fn();
+    const result = this.transaction.immediate(fn) as T;
+    if (++this.commits === this.walFlushAfter) this.flusher = new WalFlusher(`${this.db.name}-wal`);
+    return result;
   }
 
   /** The current hybrid clock, read from the log inside the caller's transaction. */
