@@ -18,8 +18,8 @@ export class EventLog {
     );
     this.headStmt = db.prepare(`SELECT seq, hash FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
     this.bySeqStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE origin = ? AND seq = ?`);
-    this.localHeadStmt = db.prepare(`SELECT pos, seq, hash, id FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
-    this.maxHlcSinceStmt = db.prepare(`SELECT max(hlc) AS hlc FROM events WHERE pos >= ?`);
+    this.localHeadStmt = db.prepare(`SELECT pos, seq, hash, id FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`).raw(true);
+    this.maxHlcSinceStmt = db.prepare(`SELECT max(hlc) FROM events WHERE pos >= ?`).pluck(true);
   }
 
   /** The last event recorded for `origin`, or undefined when the log has none. */
@@ -29,7 +29,8 @@ export class EventLog {
 
   /** The node's own last event: its log position, seq, hash and id. */
   localHead(origin: string): { pos: number; seq: number; hash: string; id: string } | undefined {
-    return this.localHeadStmt.get(origin) as { pos: number; seq: number; hash: string; id: string } | undefined;
+    const row = this.localHeadStmt.get(origin) as [number, number, string, string] | undefined;
+    return row && { pos: row[0], seq: row[1], hash: row[2], id: row[3] };
   }
 
   /**
@@ -38,7 +39,7 @@ export class EventLog {
    * each exceeds all it followed): derived, not stored, so no extra row is written per event.
    */
   maxHlcSince(pos: number): string | undefined {
-    return (this.maxHlcSinceStmt.get(pos) as { hlc: string | null }).hlc ?? undefined;
+    return (this.maxHlcSinceStmt.get(pos) as string | null) ?? undefined;
   }
 
   append(e: EventEnvelope): number {

@@ -109,6 +109,7 @@ export class SincroNode {
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly walFlushAfter: number;
   private commits = 0;
+  private contextOfDay: { day: number; context: DecideContext } | undefined;
   private flusher: WalFlusher | undefined;
 
   private constructor(db: Database.Database, env: NodeEnv) {
@@ -242,7 +243,12 @@ export class SincroNode {
   }
 
   context(now = this.now()): DecideContext {
-    return { ...this.settings, today: new Date(now).toISOString().slice(0, 10) };
+    // One context per UTC day: only `today` changes, and deciders never write to it.
+    const day = Math.floor(now / 86_400_000);
+    if (this.contextOfDay?.day !== day) {
+      this.contextOfDay = { day, context: Object.freeze({ ...this.settings, today: new Date(now).toISOString().slice(0, 10) }) };
+    }
+    return this.contextOfDay.context;
   }
 
   /**

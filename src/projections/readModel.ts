@@ -28,11 +28,19 @@ export class ReadModel implements DomainState {
     private readonly localNode: string,
   ) {}
 
-  private q(sql: string): Database.Statement {
-    let s = this.stmts.get(sql);
+  /**
+   * A cached statement. `raw` rows come as arrays and `pluck` gives the first column: the hot
+   * lookups of every command use them, since better-sqlite3 builds an object row property by
+   * property.
+   */
+  private q(sql: string, mode: "rows" | "raw" | "pluck" = "rows"): Database.Statement {
+    const key = mode === "rows" ? sql : `${mode}:${sql}`;
+    let s = this.stmts.get(key);
     if (!s) {
       s = this.db.prepare(sql);
-      this.stmts.set(sql, s);
+      if (mode === "raw") s.raw(true);
+      if (mode === "pluck") s.pluck(true);
+      this.stmts.set(key, s);
     }
     return s;
   }
@@ -52,19 +60,19 @@ export class ReadModel implements DomainState {
   }
 
   product(code: string): ProductView | undefined {
-    const row = this.q(`SELECT code, description, unit, vat, active FROM products WHERE code = ?`).get(code) as
-      | (Omit<ProductView, "active"> & { active: number })
+    const row = this.q(`SELECT code, description, unit, vat, active FROM products WHERE code = ?`, "raw").get(code) as
+      | [string, string, string, string, number]
       | undefined;
-    return row && { ...row, active: row.active === 1 };
+    return row && { code: row[0], description: row[1], unit: row[2], vat: row[3], active: row[4] === 1 };
   }
 
   priceList(code: string): { code: string; description: string } | undefined {
-    return this.q(`SELECT code, description FROM price_lists WHERE code = ?`).get(code) as { code: string; description: string } | undefined;
+    const row = this.q(`SELECT code, description FROM price_lists WHERE code = ?`, "raw").get(code) as [string, string] | undefined;
+    return row && { code: row[0], description: row[1] };
   }
 
   genericPrice(list: string, product: string): string | undefined {
-    const row = this.q(`SELECT price FROM prices WHERE list = ? AND product = ?`).get(list, product) as { price: string } | undefined;
-    return row?.price;
+    return this.q(`SELECT price FROM prices WHERE list = ? AND product = ?`, "pluck").get(list, product) as string | undefined;
   }
 
   customer(code: string): CustomerView | undefined {
@@ -77,15 +85,14 @@ export class ReadModel implements DomainState {
 
   lastCustomerNumber(prefix: string, digits: number): number {
     const pattern = prefix.replace(/[[\]*?]/g, "") + "[0-9]".repeat(digits);
-    const row = this.q(`SELECT max(code) AS code FROM customers WHERE code GLOB ?`).get(pattern) as { code: string | null };
-    const held = row.code === null ? 0 : Number(row.code.slice(prefix.length));
+    const code = this.q(`SELECT max(code) FROM customers WHERE code GLOB ?`, "pluck").get(pattern) as string | null;
+    const held = code === null ? 0 : Number(code.slice(prefix.length));
     return Math.max(held, this.base("customer", `${prefix}/${digits}`));
   }
 
   /** A numbering base carried over from an earlier PC with the same agent code (0 if none). */
   private base(kind: string, key: string): number {
-    const row = this.q(`SELECT value FROM numbering_base WHERE kind = ? AND key = ?`).get(kind, key) as { value: number } | undefined;
-    return row?.value ?? 0;
+    return (this.q(`SELECT value FROM numbering_base WHERE kind = ? AND key = ?`, "pluck").get(kind, key) as number | undefined) ?? 0;
   }
 
   specialPrice(customer: string, product: string): SpecialPriceView | undefined {
@@ -108,8 +115,8 @@ export class ReadModel implements DomainState {
   }
 
   lastOrderNumber(type: string): number {
-    const row = this.q(`SELECT max(number) AS n FROM orders WHERE type = ?`).get(type) as { n: number | null };
-    return Math.max(row.n ?? 0, this.base("order", type));
+    const n = this.q(`SELECT max(number) FROM orders WHERE type = ?`, "pluck").get(type) as number | null;
+    return Math.max(n ?? 0, this.base("order", type));
   }
 
   order(type: string, number: number): OrderView | undefined {

@@ -37,9 +37,9 @@ export class Outbox {
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      lastOffset: p(`SELECT max(offset) AS o FROM stream_entries WHERE stream = ?`),
+      lastOffset: p(`SELECT max(offset) FROM stream_entries WHERE stream = ?`).pluck(true),
       assign: p(`INSERT INTO stream_entries (stream, offset, pos) VALUES (?, ?, ?)`),
-      customerAgent: p(`SELECT agent FROM customers WHERE code = ? ORDER BY created_by = 'SEDE' DESC LIMIT 1`),
+      customerAgent: p(`SELECT agent FROM customers WHERE code = ? ORDER BY created_by = 'SEDE' DESC LIMIT 1`).pluck(true),
       lastFile: p(`SELECT number, last, sha256 FROM outbox_files WHERE stream = ? AND kind = 'segment' ORDER BY number DESC LIMIT 1`),
       entries: p(
         `SELECT e.id, e.origin, e.seq, e.hlc, e.at, e.type, e.v, e.data, e.prev, e.hash, s.offset
@@ -51,12 +51,12 @@ export class Outbox {
       lastSnapshot: p(`SELECT number, last FROM outbox_files WHERE stream = ? AND kind = 'snapshot' ORDER BY number DESC LIMIT 1`),
     };
     this.lookup = {
-      customerAgent: (code) => (this.s.customerAgent?.get(code) as { agent: string | null } | undefined)?.agent ?? null,
+      customerAgent: (code) => (this.s.customerAgent?.get(code) as string | null | undefined) ?? null,
     };
   }
 
   private lastOffset(stream: StreamName): number {
-    return ((this.s.lastOffset as Database.Statement).get(stream) as { o: number | null }).o ?? this.segmentBase(stream)?.last ?? 0;
+    return ((this.s.lastOffset as Database.Statement).get(stream) as number | null) ?? this.segmentBase(stream)?.last ?? 0;
   }
 
   /**
