@@ -18,7 +18,9 @@ export class EventLog {
     );
     this.headStmt = db.prepare(`SELECT seq, hash FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
     this.bySeqStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE origin = ? AND seq = ?`);
-    this.localHeadStmt = db.prepare(`SELECT pos, seq, hash, id FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`).raw(true);
+    this.localHeadStmt = db
+      .prepare(`SELECT pos, seq, hash, id, (SELECT max(hlc) FROM events WHERE pos >= e.pos) FROM events e WHERE origin = ? ORDER BY seq DESC LIMIT 1`)
+      .raw(true);
     this.maxHlcSinceStmt = db.prepare(`SELECT max(hlc) FROM events WHERE pos >= ?`).pluck(true);
   }
 
@@ -27,10 +29,13 @@ export class EventLog {
     return this.headStmt.get(origin) as { seq: number; hash: string } | undefined;
   }
 
-  /** The node's own last event: its log position, seq, hash and id. */
-  localHead(origin: string): { pos: number; seq: number; hash: string; id: string } | undefined {
-    const row = this.localHeadStmt.get(origin) as [number, number, string, string] | undefined;
-    return row && { pos: row[0], seq: row[1], hash: row[2], id: row[3] };
+  /**
+   * The node's own last event (its seq, hash and id) and the highest HLC recorded since it, which
+   * is the node's clock (see {@link maxHlcSince}); undefined when the node has recorded nothing.
+   */
+  localHead(origin: string): { seq: number; hash: string; id: string; clock: string } | undefined {
+    const row = this.localHeadStmt.get(origin) as [number, number, string, string, string] | undefined;
+    return row && { seq: row[1], hash: row[2], id: row[3], clock: row[4] };
   }
 
   /**

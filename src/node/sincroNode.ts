@@ -320,12 +320,12 @@ export class SincroNode {
   }
 
   /**
-   * Where this node's own chain ends and what its clock reads, from the log (two indexed reads).
+   * Where this node's own chain ends and what its clock reads, from the log (one indexed read).
    * A reinstalled agent PC with nothing recorded yet continues from what the sede held.
    */
   private tip(): LocalTip {
     const last = this.log.localHead(this.id);
-    const latest = this.log.maxHlcSince(last?.pos ?? 0);
+    const latest = last ? last.clock : this.log.maxHlcSince(0);
     const parsed = latest === undefined ? undefined : parseHlc(latest);
     const clock = parsed ? { wall: parsed.wall, counter: parsed.counter } : HLC_ZERO;
     if (last) return { seq: last.seq, hash: last.hash, id: last.id, clock };

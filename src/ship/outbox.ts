@@ -38,7 +38,14 @@ export class Outbox {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       lastOffset: p(`SELECT max(offset) FROM stream_entries WHERE stream = ?`).pluck(true),
-      assign: p(`INSERT INTO stream_entries (stream, offset, pos) VALUES (?, ?, ?)`),
+      // The next offset of the stream, in the insert itself: after the last one held here or, on a
+      // reinstalled agent PC, after the last one the PC it replaces published (see segmentBase).
+      assignNext: p(
+        `INSERT INTO stream_entries (stream, offset, pos)
+         SELECT ?, coalesce(max(offset),
+           (SELECT CAST(substr(text, 1, instr(text, ':') - 1) AS INTEGER) FROM numbering_base WHERE kind = 'segment' AND key = ?), 0) + 1, ?
+         FROM stream_entries WHERE stream = ?`,
+      ),
       customerAgent: p(`SELECT agent FROM customers WHERE code = ? ORDER BY created_by = 'SEDE' DESC LIMIT 1`).pluck(true),
       lastFile: p(`SELECT number, last, sha256 FROM outbox_files WHERE stream = ? AND kind = 'segment' ORDER BY number DESC LIMIT 1`),
       entries: p(
@@ -76,10 +83,14 @@ export class Outbox {
     return { number: row.value, last: Number(offset), sha256 };
   }
 
+  private assignNext(stream: StreamName, pos: number): void {
+    (this.s.assignNext as Database.Statement).run(stream, stream, pos, stream);
+  }
+
   /** Assigns a just-appended local event (at log position `pos`) to its streams. */
   route(e: DecodedEvent, pos: number): void {
     for (const stream of routeEvent(e, this.node, this.lookup)) {
-      (this.s.assign as Database.Statement).run(stream, this.lastOffset(stream) + 1, pos);
+      this.assignNext(stream, pos);
     }
     if (e.type === "AgentRegistered" && this.node === SEDE) this.backfill(e.data.code);
   }
@@ -93,11 +104,8 @@ export class Outbox {
          WHERE origin = ? AND type IN ('CustomerCreated', 'SpecialPriceSet', 'SpecialPriceRemoved') ORDER BY pos`,
       )
       .all(SEDE) as Array<EventEnvelope & { pos: number }>;
-    let offset = this.lastOffset(stream);
     for (const c of candidates) {
-      if (routeEvent(decodeEnvelope(c), this.node, this.lookup).includes(stream)) {
-        (this.s.assign as Database.Statement).run(stream, ++offset, c.pos);
-      }
+      if (routeEvent(decodeEnvelope(c), this.node, this.lookup).includes(stream)) this.assignNext(stream, c.pos);
     }
   }
 
