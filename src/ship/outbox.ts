@@ -41,10 +41,10 @@ export class Outbox {
       // The next offset of the stream, in the insert itself: after the last one held here or, on a
       // reinstalled agent PC, after the last one the PC it replaces published (see segmentBase).
       assignNext: p(
-        `INSERT INTO stream_entries (stream, offset, pos)
-         SELECT ?, coalesce(max(offset),
-           (SELECT CAST(substr(text, 1, instr(text, ':') - 1) AS INTEGER) FROM numbering_base WHERE kind = 'segment' AND key = ?), 0) + 1, ?
-         FROM stream_entries WHERE stream = ?`,
+        `INSERT INTO stream_entries (stream, offset, pos) VALUES (?, coalesce(
+           (SELECT offset FROM stream_entries WHERE stream = ? ORDER BY offset DESC LIMIT 1),
+           (SELECT CAST(substr(text, 1, instr(text, ':') - 1) AS INTEGER) FROM numbering_base WHERE kind = 'segment' AND key = ?),
+           0) + 1, ?)`,
       ),
       customerAgent: p(`SELECT agent FROM customers WHERE code = ? ORDER BY created_by = 'SEDE' DESC LIMIT 1`).pluck(true),
       lastFile: p(`SELECT number, last, sha256 FROM outbox_files WHERE stream = ? AND kind = 'segment' ORDER BY number DESC LIMIT 1`),
@@ -84,7 +84,7 @@ export class Outbox {
   }
 
   private assignNext(stream: StreamName, pos: number): void {
-    (this.s.assignNext as Database.Statement).run(stream, stream, pos, stream);
+    (this.s.assignNext as Database.Statement).run(stream, stream, stream, pos);
   }
 
   /** Assigns a just-appended local event (at log position `pos`) to its streams. */
