@@ -36,8 +36,9 @@ export function hashEnvelope(e: UnhashedEnvelope): string {
   return createHash("sha256").update(canonicalEncoding(e), "utf8").digest("hex");
 }
 
+/** The envelope with its hash; exactly the envelope's fields, whatever else `e` carries. */
 export function sealEnvelope(e: UnhashedEnvelope): EventEnvelope {
-  return { ...e, hash: hashEnvelope(e) };
+  return { id: e.id, origin: e.origin, seq: e.seq, hlc: e.hlc, at: e.at, type: e.type, v: e.v, data: e.data, prev: e.prev, hash: hashEnvelope(e) };
 }
 
 /** The envelope's fields and their JSON types, in canonical order. */
