@@ -203,8 +203,18 @@ class SyncRun {
     }
     for (const { f, parsed } of leftovers) {
       const path = `${ownFolder}/${f.name}`;
+      const number = parsed?.number ?? 0;
       const bytes = await this.fetch(path, f);
-      const { header, events, sha256 } = decodeSegment(bytes, path, { stream: own, number: parsed?.number ?? 0 });
+      let segment: ReturnType<typeof decodeSegment>;
+      try {
+        segment = decodeSegment(bytes, path, { stream: own, number });
+      } catch (err) {
+        // A damaged copy of a segment this PC sealed itself (its first sync stopped after
+        // publishing): nothing to learn from it, and publishing uploads it again from the sealed bytes.
+        if (err instanceof SegmentError && mine.has(number)) continue;
+        throw err;
+      }
+      const { header, events, sha256 } = segment;
       if (mine.get(header.segment) !== sha256) foreign = true;
       base.segment = header.segment;
       base.offset = header.last;

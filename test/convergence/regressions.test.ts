@@ -7,7 +7,7 @@ import { CuttingFolderTransport } from "../support/faultyTransport.js";
 import { exec, folderArea, Network } from "../support/network.js";
 import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
-import { AddCustomer, CrashingSync, CutSync, DiscontinueProduct, PlaceOrder } from "./commands.js";
+import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, PlaceOrder, Sync } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -67,6 +67,20 @@ describe("regressions found by the convergence model", () => {
       new AddCustomer("AG02", null, false),
       new CutSync("AG02", { direction: "download", skip: 1, afterBytes: 1, mode: "error" }),
       new PlaceOrder("AG02", 0, 0, [{ product: 0, qty: "1", price: "2.50" }], false),
+    ]);
+  });
+
+  // Seed 535654191, path "127:0:11:10:11:6:8:8:8:9" (shrunk). An agent's first sync publishes
+  // its customer and crashes; then the segment on the server is damaged (cut to 0 bytes). The
+  // next sync, still the agent's first complete one, reads its own leftover segment to see
+  // whether an earlier PC used the code, and stopped on the damage ("not a complete gzip file")
+  // instead of recognising its own segment and uploading it again.
+  it("an agent whose first sync crashed after publishing syncs again when its segment was damaged on the server", async () => {
+    await replay(noSkew, [
+      new AddCustomer("AG02", null, false),
+      new CrashingSync("AG02", "apply" as SyncStep, 1, undefined),
+      new Damage(0, "truncate", 0),
+      new Sync("AG02", undefined),
     ]);
   });
 });
