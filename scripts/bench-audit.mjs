@@ -1,17 +1,12 @@
 // npm run bench:audit — `sincro audit` (verify + replay) against `rebuild`, on the same log.
 // A 1,000,000-event log (BENCH_EVENTS) is received by an agent node, as in bench:log; each
 // phase then runs in its own child process so its peak RSS (VmHWM) is its own.
-import { createReadStream, createWriteStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { monotonicFactory } from "ulid";
 import { auditLogFile, auditNodeDatabase } from "../dist/audit/auditSources.js";
 import { exportLog } from "../dist/audit/logFile.js";
-import { sealEnvelope } from "../dist/events/envelope.js";
-import { encodePayload } from "../dist/events/eventTypes.js";
-import { formatHlc } from "../dist/events/hlc.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
-import { benchMain, peakRssMb } from "./benchSupport.mjs";
+import { benchMain, peakRssMb, receiveNdjson, sedeCatalogueEvents, writeNdjson } from "./benchSupport.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = 10_000;
@@ -22,44 +17,12 @@ async function timed(fn) {
   return { n, seconds: Number(process.hrtime.bigint() - t0) / 1e9, rss: peakRssMb() };
 }
 
-// The sede's catalogue (products and their list prices), over a year of days.
-function* sedeEvents(count) {
-  const ulid = monotonicFactory();
-  let prev = "";
-  const t0 = Date.UTC(2026, 0, 1);
-  const step = Math.max(1, Math.floor((365 * 86_400_000) / count));
-  for (let seq = 1; seq <= count; seq++) {
-    const i = Math.floor((seq - 1) / 2);
-    const code = `P${String(i).padStart(7, "0")}`;
-    const draft =
-      seq % 2 === 1
-        ? { type: "ProductSaved", data: { code, description: `Prodotto ${i}`, unit: "PZ", vat: "22" } }
-        : { type: "GenericPriceSet", data: { list: "BASE", product: code, price: `${(i % 997) + 1}.${String(i % 100).padStart(2, "0")}` } };
-    const t = t0 + seq * step;
-    const e = sealEnvelope({ id: ulid(t), origin: "SEDE", seq, hlc: formatHlc({ wall: t, counter: 0 }, "SEDE"), at: new Date(t).toISOString(), type: draft.type, v: 1, data: encodePayload(draft.data), prev });
-    prev = e.hash;
-    yield e;
-  }
-}
-
 const phases = {
   async prepare(dir) {
-    const out = createWriteStream(join(dir, "received.ndjson"));
-    for (const e of sedeEvents(EVENTS)) {
-      if (!out.write(`${JSON.stringify(e)}\n`)) await new Promise((ok) => out.once("drain", ok));
-    }
-    await new Promise((ok) => out.end(ok));
+    // A year of the sede's catalogue, so the audit's timeline has days to draw.
+    await writeNdjson(join(dir, "received.ndjson"), sedeCatalogueEvents(EVENTS, Math.max(1, Math.floor((365 * 86_400_000) / EVENTS))));
     const node = SincroNode.init(join(dir, "agent.db"), { role: "agent", agent: "AG01" });
-    const lines = createInterface({ input: createReadStream(join(dir, "received.ndjson")), crlfDelay: Infinity });
-    let batch = [];
-    for await (const line of lines) {
-      batch.push(JSON.parse(line));
-      if (batch.length === BATCH) {
-        node.receive(batch, { chain: "full" });
-        batch = [];
-      }
-    }
-    if (batch.length > 0) node.receive(batch, { chain: "full" });
+    await receiveNdjson(node, join(dir, "received.ndjson"), BATCH);
     node.close();
     return { n: EVENTS, seconds: 0, rss: peakRssMb() };
   },

@@ -1,17 +1,13 @@
 // npm run bench:log — the event log against raw better-sqlite3, measured in the same run.
 // Each phase runs in its own child process so its peak RSS (VmHWM) is its own.
 // Sizes: BENCH_EVENTS (default 1,000,000), BENCH_COMMANDS (default 100,000).
-import { createReadStream, createWriteStream, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { monotonicFactory } from "ulid";
 import { LOG_DDL, receivedIdIndex } from "../dist/db/schema.js";
-import { sealEnvelope } from "../dist/events/envelope.js";
-import { encodePayload } from "../dist/events/eventTypes.js";
-import { formatHlc } from "../dist/events/hlc.js";
 import { SincroNode } from "../dist/node/sincroNode.js";
-import { benchMain, peakRssMb, rawLogInserts, timed } from "./benchSupport.mjs";
+import { benchMain, peakRssMb, rawLogInserts, receiveNdjson, sedeCatalogueEvents, timed, writeNdjson } from "./benchSupport.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 100_000);
@@ -23,34 +19,6 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 /** Removes a database and its WAL files left by an earlier repetition. */
 function fresh(file) {
   for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
-}
-
-// A realistic received log: the sede's catalogue (products and their list prices).
-function* sedeEvents(count) {
-  const ulid = monotonicFactory();
-  let prev = "";
-  const t0 = Date.UTC(2026, 0, 1);
-  for (let seq = 1; seq <= count; seq++) {
-    const i = Math.floor((seq - 1) / 2);
-    const code = `P${String(i).padStart(7, "0")}`;
-    const draft =
-      seq % 2 === 1
-        ? { type: "ProductSaved", data: { code, description: `Prodotto ${i}`, unit: "PZ", vat: "22" } }
-        : { type: "GenericPriceSet", data: { list: "BASE", product: code, price: `${(i % 997) + 1}.${String(i % 100).padStart(2, "0")}` } };
-    const e = sealEnvelope({
-      id: ulid(t0 + seq),
-      origin: "SEDE",
-      seq,
-      hlc: formatHlc({ wall: t0 + seq, counter: 0 }, "SEDE"),
-      at: new Date(t0 + seq).toISOString(),
-      type: draft.type,
-      v: 1,
-      data: encodePayload(draft.data),
-      prev,
-    });
-    prev = e.hash;
-    yield e;
-  }
 }
 
 const phases = {
@@ -98,29 +66,15 @@ const phases = {
   },
 
   async generate(dir) {
-    const out = createWriteStream(join(dir, "received.ndjson"));
-    for (const e of sedeEvents(EVENTS)) {
-      if (!out.write(`${JSON.stringify(e)}\n`)) await new Promise((ok) => out.once("drain", ok));
-    }
-    await new Promise((ok) => out.end(ok));
+    await writeNdjson(join(dir, "received.ndjson"), sedeCatalogueEvents(EVENTS));
     return { n: EVENTS, seconds: 0, rss: peakRssMb() };
   },
 
   // Parse each line, verify hash and chain, append, project: BATCH events per transaction.
   async receive(dir) {
     const node = SincroNode.init(join(dir, "receiver.db"), { role: "agent", agent: "AG01" });
-    const lines = createInterface({ input: createReadStream(join(dir, "received.ndjson")), crlfDelay: Infinity });
-    let batch = [];
-    let n = 0;
     const t0 = process.hrtime.bigint();
-    for await (const line of lines) {
-      batch.push(JSON.parse(line));
-      if (batch.length === BATCH) {
-        n += node.receive(batch, { chain: "full" }).applied;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) n += node.receive(batch, { chain: "full" }).applied;
+    const n = await receiveNdjson(node, join(dir, "received.ndjson"), BATCH);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     node.close();
     return { n, seconds, rss: peakRssMb() };

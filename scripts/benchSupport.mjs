@@ -1,13 +1,16 @@
 // Shared by the benchmarks: each phase runs in a child process so its peak RSS is its own.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { monotonicFactory } from "ulid";
 import { LOG_DDL, receivedIdIndex } from "../dist/db/schema.js";
+import { sealEnvelope } from "../dist/events/envelope.js";
 import { encodePayload } from "../dist/events/eventTypes.js";
+import { formatHlc } from "../dist/events/hlc.js";
 
 /** Peak resident set size of this process so far (VmHWM), in MB. */
 export function peakRssMb() {
@@ -75,4 +78,51 @@ export async function benchMain(scriptUrl, phases, tmpPrefix, main, execArgv = [
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The sede's catalogue as `count` chained SEDE events, alternating a product and its list price,
+ * recorded `stepMs` apart from 2026-01-01: a realistic large received log.
+ */
+export function* sedeCatalogueEvents(count, stepMs = 1) {
+  const ulid = monotonicFactory();
+  let prev = "";
+  const t0 = Date.UTC(2026, 0, 1);
+  for (let seq = 1; seq <= count; seq++) {
+    const i = Math.floor((seq - 1) / 2);
+    const code = `P${String(i).padStart(7, "0")}`;
+    const draft =
+      seq % 2 === 1
+        ? { type: "ProductSaved", data: { code, description: `Prodotto ${i}`, unit: "PZ", vat: "22" } }
+        : { type: "GenericPriceSet", data: { list: "BASE", product: code, price: `${(i % 997) + 1}.${String(i % 100).padStart(2, "0")}` } };
+    const t = t0 + seq * stepMs;
+    const e = sealEnvelope({ id: ulid(t), origin: "SEDE", seq, hlc: formatHlc({ wall: t, counter: 0 }, "SEDE"), at: new Date(t).toISOString(), type: draft.type, v: 1, data: encodePayload(draft.data), prev });
+    prev = e.hash;
+    yield e;
+  }
+}
+
+/** Writes `events` to `file`, one JSON envelope per line. */
+export async function writeNdjson(file, events) {
+  const out = createWriteStream(file);
+  for (const e of events) {
+    if (!out.write(`${JSON.stringify(e)}\n`)) await new Promise((ok) => out.once("drain", ok));
+  }
+  await new Promise((ok) => out.end(ok));
+}
+
+/** Streams the envelopes of `file` into `node.receive`, `batch` per transaction; returns how many were applied. */
+export async function receiveNdjson(node, file, batch) {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let pending = [];
+  let applied = 0;
+  for await (const line of lines) {
+    pending.push(JSON.parse(line));
+    if (pending.length === batch) {
+      applied += node.receive(pending, { chain: "full" }).applied;
+      pending = [];
+    }
+  }
+  if (pending.length > 0) applied += node.receive(pending, { chain: "full" }).applied;
+  return applied;
 }
