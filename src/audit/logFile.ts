@@ -2,7 +2,7 @@ import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, w
 import { createInterface } from "node:readline";
 import { createGunzip, gzipSync } from "node:zlib";
 import { RefusedError } from "../errors.js";
-import { ENVELOPE_FIELDS, type EventEnvelope } from "../events/envelope.js";
+import { envelopeShapeProblem, type EventEnvelope } from "../events/envelope.js";
 import type { SincroNode } from "../node/sincroNode.js";
 
 /** Format name of the first line of an exported log. */
@@ -85,19 +85,6 @@ export function exportLog(node: SincroNode, out: string, now = new Date()): { ro
 /** One line of an exported log: an envelope, or why it is not one. */
 export type LogLine = { line: number; event: EventEnvelope } | { line: number; problem: string };
 
-/** Why an untrusted value is not shaped like an envelope (its hash is checked elsewhere). */
-export function shapeProblem(value: unknown): string | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
-  const rec = value as Record<string, unknown>;
-  for (const [field, kind] of ENVELOPE_FIELDS) {
-    if (typeof rec[field] !== kind) return `field "${field}" is missing or not a ${kind}`;
-  }
-  const seq = rec.seq as number;
-  if (!Number.isSafeInteger(seq) || seq < 1) return `field "seq" must be a positive integer (got ${seq})`;
-  if (!/^[A-Z0-9]{1,8}$/.test(rec.origin as string)) return `field "origin" is not a node id`;
-  return undefined;
-}
-
 /**
  * Reads an exported log, streamed (gunzip → lines): the header, if the first line is one, then
  * every other line as an envelope or a problem. `file` names the file in messages.
@@ -149,7 +136,7 @@ export async function readLogFile(file: string): Promise<{ header: LogHeader | u
     } catch {
       return { line, problem: "not JSON" };
     }
-    const problem = shapeProblem(value);
+    const problem = envelopeShapeProblem(value);
     return problem ? { line, problem } : { line, event: value as EventEnvelope };
   };
   async function* lines(): AsyncGenerator<LogLine> {
