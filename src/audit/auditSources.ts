@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { SegmentError } from "../errors.js";
 import { digestProjections } from "../projections/digest.js";
 import { decodeSegment, decodeSnapshot } from "../ship/segmentCodec.js";
-import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE_ROOT, agentToSede, parseFileName, producerOf, sedeToAgent } from "../ship/streams.js";
+import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE_ROOT, agentToSede, parseFileName, producerOf, sedeToAgent, segmentName, snapshotName } from "../ship/streams.js";
 import { isTempName, type Transport } from "../ship/transport.js";
 import { AuditRun, type AuditReport } from "./auditRun.js";
 import type { OriginPolicy } from "./chainAudit.js";
@@ -161,7 +161,7 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
     streams.push(summary);
     const snaps = new Map<number, { segmentSha256: string; offset: number } | null>();
     for (const n of snapshots) {
-      const file = `${folder}/${snapshotFile(n)}`;
+      const file = `${folder}/${snapshotName(n)}`;
       const bytes = await transport.read(file);
       if (bytes === null) continue;
       try {
@@ -179,7 +179,7 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
     let lastRef = "";
     const present = new Set(segments);
     for (const n of segments) {
-      const file = `${folder}/${segmentFile(n)}`;
+      const file = `${folder}/${segmentName(n)}`;
       const bytes = await transport.read(file);
       if (bytes === null) {
         note({ kind: "unverifiable", file, detail: "listed, but gone when read (pruned meanwhile?)" }, "info");
@@ -216,7 +216,7 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
       } else {
         let m = n - 1;
         while (m > 0 && !present.has(m)) m--;
-        note({ kind: "missing", file: `${folder}/${segmentFile(n - 1)}`, detail: `segment${n - 1 - m > 1 ? `s ${m + 1}…${n - 1} are` : ` ${n - 1} is`} missing between segment ${m} and segment ${n} of ${stream}` });
+        note({ kind: "missing", file: `${folder}/${segmentName(n - 1)}`, detail: `segment${n - 1 - m > 1 ? `s ${m + 1}…${n - 1} are` : ` ${n - 1} is`} missing between segment ${m} and segment ${n} of ${stream}` });
       }
       files.push({ start: index + 1, file });
       const producer = producerOf(stream);
@@ -240,15 +240,13 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
     for (const [n, s] of snaps) {
       const seg = done.get(n);
       if (s && seg && seg.sha256 !== s.segmentSha256) {
-        note({ kind: "broken-chain", file: `${folder}/${snapshotFile(n)}`, detail: `records segment ${n}'s hash as ${s.segmentSha256.slice(0, 12)}…, but segment ${n} hashes to ${seg.sha256.slice(0, 12)}…` });
+        note({ kind: "broken-chain", file: `${folder}/${snapshotName(n)}`, detail: `records segment ${n}'s hash as ${s.segmentSha256.slice(0, 12)}…, but segment ${n} hashes to ${seg.sha256.slice(0, 12)}…` });
       }
     }
   }
   return run.finish(undefined, { streams });
 }
 
-const segmentFile = (n: number) => `${String(n).padStart(10, "0")}.seg`;
-const snapshotFile = (n: number) => `${String(n).padStart(10, "0")}.snap`;
 
 /** A segment or snapshot that failed to decode, as a finding. */
 function classify(err: unknown, file: string): Omit<Finding, "severity"> {

@@ -44,10 +44,6 @@ export class NodeDatabase {
     }
   }
 
-  count(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM events`).get() as { n: number }).n;
-  }
-
   /**
    * The log in the node's order, streamed; `pos` is the local append position. Rows are read
    * raw (as arrays), which halves better-sqlite3's per-row cost on a million-event log.

@@ -20,6 +20,11 @@ export function producerOf(stream: StreamName): string {
   return stream.slice(0, stream.indexOf(">"));
 }
 
+/** The nodes that read `stream`: every agent for the catalogue, otherwise the one after ">". */
+export function readersOf(stream: StreamName, agents: readonly string[]): string[] {
+  return stream === CATALOGUE ? [...agents] : [stream.slice(stream.indexOf(">") + 1)];
+}
+
 /** The folder a stream's segments and snapshots are written to. */
 export function streamFolder(stream: StreamName): string {
   if (stream === CATALOGUE) return `${SEDE_ROOT}/${ALL_FOLDER}`;

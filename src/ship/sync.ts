@@ -1,4 +1,5 @@
 import { IntegrityError, SegmentError, SincroError, TransportError } from "../errors.js";
+import type Database from "better-sqlite3";
 import type { SincroNode } from "../node/sincroNode.js";
 import { decodeEnvelope } from "../events/decodeEnvelope.js";
 import { inSeries } from "../events/decide.js";
@@ -13,6 +14,7 @@ import {
   resendPath,
   inboundStreams,
   parseFileName,
+  readersOf,
   sedeToAgent,
   segmentName,
   snapshotName,
@@ -89,6 +91,7 @@ class SyncRun {
   private readonly snapshotEvery: number;
   private readonly retentionMs: number;
   private readonly hook: StepHook;
+  private readonly saveReaderAck: Database.Statement;
 
   constructor(
     private readonly node: SincroNode,
@@ -100,6 +103,10 @@ class SyncRun {
     this.snapshotEvery = options.snapshotEvery ?? 10_000;
     this.retentionMs = (options.retentionDays ?? 14) * DAY_MS;
     this.hook = options.hook ?? (() => {});
+    this.saveReaderAck = node.db.prepare(
+      `INSERT INTO reader_acks (stream, reader, segment, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (stream, reader) DO UPDATE SET segment = excluded.segment, at = excluded.at`,
+    );
     this.report = {
       node: node.id,
       sent: { events: 0, segments: 0, snapshots: 0, bytes: 0 },
@@ -286,7 +293,7 @@ class SyncRun {
    */
   private async resendRequested(): Promise<void> {
     for (const stream of this.producedStreams()) {
-      const readers = stream === CATALOGUE ? this.agents : [this.node.role === "sede" ? stream.slice(stream.indexOf(">") + 1) : SEDE];
+      const readers = readersOf(stream, this.agents);
       for (const reader of readers) {
         const path = resendPath(stream, reader);
         const requested = await this.readIfListed(path);
@@ -541,12 +548,7 @@ class SyncRun {
   private async readerAck(stream: StreamName, reader: string): Promise<number> {
     const ack = await this.readAck(stream, reader);
     if (!ack) return -1;
-    this.node.db
-      .prepare(
-        `INSERT INTO reader_acks (stream, reader, segment, at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (stream, reader) DO UPDATE SET segment = excluded.segment, at = excluded.at`,
-      )
-      .run(stream, reader, ack.segment, String(ack.at ?? ""));
+    this.saveReaderAck.run(stream, reader, ack.segment, String(ack.at ?? ""));
     return ack.segment;
   }
 
@@ -594,7 +596,7 @@ class SyncRun {
         doomed.push(...snapshots.filter((f) => f.number < newest.number));
         const covered = segments.filter((f) => f.number <= newest.number);
         if (covered.length > 0) {
-          const readers = stream === CATALOGUE ? this.agents : [stream.slice(stream.indexOf(">") + 1)];
+          const readers = readersOf(stream, this.agents);
           let minAck = Number.POSITIVE_INFINITY;
           for (const r of readers) minAck = Math.min(minAck, await this.readerAck(stream, r));
           for (const f of covered) {
