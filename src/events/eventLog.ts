@@ -10,7 +10,7 @@ export class EventLog {
   private readonly headStmt: Database.Statement;
   private readonly bySeqStmt: Database.Statement;
   private readonly localHeadStmt: Database.Statement;
-  private readonly maxHlcSinceStmt: Database.Statement;
+  private readonly maxHlcStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
@@ -21,7 +21,7 @@ export class EventLog {
     this.localHeadStmt = db
       .prepare(`SELECT pos, seq, hash, id, (SELECT max(hlc) FROM events WHERE pos >= e.pos) FROM events e WHERE origin = ? ORDER BY seq DESC LIMIT 1`)
       .raw(true);
-    this.maxHlcSinceStmt = db.prepare(`SELECT max(hlc) FROM events WHERE pos >= ?`).pluck(true);
+    this.maxHlcStmt = db.prepare(`SELECT max(hlc) FROM events`).pluck(true);
   }
 
   /** The last event recorded for `origin`, or undefined when the log has none. */
@@ -30,21 +30,19 @@ export class EventLog {
   }
 
   /**
-   * The node's own last event (its seq, hash and id) and the highest HLC recorded since it, which
-   * is the node's clock (see {@link maxHlcSince}); undefined when the node has recorded nothing.
+   * The node's own last event (its seq, hash and id) and the highest HLC recorded at or after
+   * it, which is the node's hybrid clock as the log implies it (local HLCs only grow, and each
+   * exceeds all it followed): derived, not stored, so no extra row is written per event.
+   * Undefined when the node has recorded nothing.
    */
   localHead(origin: string): { seq: number; hash: string; id: string; clock: string } | undefined {
     const row = this.localHeadStmt.get(origin) as [number, number, string, string, string] | undefined;
     return row && { seq: row[1], hash: row[2], id: row[3], clock: row[4] };
   }
 
-  /**
-   * The highest HLC recorded at or after log position `pos`. From the position of the node's own
-   * last event, this is the node's hybrid clock as the log implies it (local HLCs only grow, and
-   * each exceeds all it followed): derived, not stored, so no extra row is written per event.
-   */
-  maxHlcSince(pos: number): string | undefined {
-    return (this.maxHlcSinceStmt.get(pos) as string | null) ?? undefined;
+  /** The highest HLC in the log: the clock of a node that has recorded nothing of its own yet. */
+  maxHlc(): string | undefined {
+    return (this.maxHlcStmt.get() as string | null) ?? undefined;
   }
 
   append(e: EventEnvelope): number {

@@ -314,18 +314,13 @@ export class SincroNode {
     return result;
   }
 
-  /** The current hybrid clock, read from the log inside the caller's transaction. */
-  clock(): Hlc {
-    return this.tip().clock;
-  }
-
   /**
    * Where this node's own chain ends and what its clock reads, from the log (one indexed read).
    * A reinstalled agent PC with nothing recorded yet continues from what the sede held.
    */
   private tip(): LocalTip {
     const last = this.log.localHead(this.id);
-    const latest = last ? last.clock : this.log.maxHlcSince(0);
+    const latest = last ? last.clock : this.log.maxHlc();
     const parsed = latest === undefined ? undefined : parseHlc(latest);
     const clock = parsed ? { wall: parsed.wall, counter: parsed.counter } : HLC_ZERO;
     if (last) return { seq: last.seq, hash: last.hash, id: last.id, clock };
@@ -409,7 +404,7 @@ export class SincroNode {
         const remote = parseHlc(e.hlc);
         if (!remote || remote.origin !== e.origin) fail(e, "BAD_EVENT", `has a malformed hlc "${e.hlc}"`);
         const wall = (remote as Hlc).wall;
-        // The clock merge is implicit: the log's highest HLC is the clock (see EventLog.maxHlcSince).
+        // The clock merge is implicit: the log's highest HLC is the clock (see EventLog.localHead).
         if (wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: wall - now });
         const decoded = decodeEnvelope(e);
         try {

@@ -30,11 +30,6 @@ export class WalFlusher {
     this.worker.postMessage("stop");
     return exited;
   }
-
-  /** The worker's thread id, for tests that check it has gone. */
-  get threadId(): number {
-    return this.worker.threadId;
-  }
 }
 
 const WORKER = `

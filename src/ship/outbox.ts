@@ -19,6 +19,17 @@ export interface OutboxFile {
   pruned: string | null;
 }
 
+/**
+ * The last offset assigned in a stream (two parameters, both the stream): the last one held here
+ * or, on a reinstalled agent PC, the last one the PC it replaces published (the offset part of
+ * the segment base, "offset:sha256", see `segmentBase`), else 0. Read in the routing insert
+ * itself, so a command pays one statement for its offset.
+ */
+const LAST_OFFSET = `coalesce(
+  (SELECT offset FROM stream_entries WHERE stream = ? ORDER BY offset DESC LIMIT 1),
+  (SELECT CAST(substr(text, 1, instr(text, ':') - 1) AS INTEGER) FROM numbering_base WHERE kind = 'segment' AND key = ?),
+  0)`;
+
 /** Most events in one segment: bounds memory when sealing and applying. */
 export const SEGMENT_MAX_EVENTS = 5_000;
 
@@ -37,15 +48,8 @@ export class Outbox {
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      lastOffset: p(`SELECT max(offset) FROM stream_entries WHERE stream = ?`).pluck(true),
-      // The next offset of the stream, in the insert itself: after the last one held here or, on a
-      // reinstalled agent PC, after the last one the PC it replaces published (see segmentBase).
-      assignNext: p(
-        `INSERT INTO stream_entries (stream, offset, pos) VALUES (?, coalesce(
-           (SELECT offset FROM stream_entries WHERE stream = ? ORDER BY offset DESC LIMIT 1),
-           (SELECT CAST(substr(text, 1, instr(text, ':') - 1) AS INTEGER) FROM numbering_base WHERE kind = 'segment' AND key = ?),
-           0) + 1, ?)`,
-      ),
+      lastOffset: p(`SELECT ${LAST_OFFSET}`).pluck(true),
+      assignNext: p(`INSERT INTO stream_entries (stream, offset, pos) VALUES (?, ${LAST_OFFSET} + 1, ?)`),
       customerAgent: p(`SELECT agent FROM customers WHERE code = ? ORDER BY created_by = 'SEDE' DESC LIMIT 1`).pluck(true),
       lastFile: p(`SELECT number, last, sha256 FROM outbox_files WHERE stream = ? AND kind = 'segment' ORDER BY number DESC LIMIT 1`),
       entries: p(
@@ -63,7 +67,7 @@ export class Outbox {
   }
 
   private lastOffset(stream: StreamName): number {
-    return ((this.s.lastOffset as Database.Statement).get(stream) as number | null) ?? this.segmentBase(stream)?.last ?? 0;
+    return (this.s.lastOffset as Database.Statement).get(stream, stream) as number;
   }
 
   /**
