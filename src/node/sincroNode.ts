@@ -12,7 +12,7 @@ import type { DecideContext } from "../events/domainState.js";
 import { envelopeProblem, sealEnvelope, type EventEnvelope } from "../events/envelope.js";
 import { EventLog } from "../events/eventLog.js";
 import { SCHEMA_VERSION, encodePayload, type DecodedEvent, type DraftEvent } from "../events/eventTypes.js";
-import { HLC_ZERO, formatHlc, parseHlc, tick, type Hlc } from "../events/hlc.js";
+import { HLC_ZERO, formatHlc, merge, parseHlc, tick, type Hlc } from "../events/hlc.js";
 import { digestProjections, type TableDigest } from "../projections/digest.js";
 import { Projector } from "../projections/projector.js";
 import { ReadModel } from "../projections/readModel.js";
@@ -274,13 +274,19 @@ export class SincroNode {
   }
 
   /**
-   * Records an event the engine itself decides (e.g. `SnapshotApplied`), not a user command.
+   * Records an event the engine itself decides (e.g. `SnapshotApplied`), not a user command;
+   * `seen` is the highest HLC it brings in, if any.
    * Joins the caller's transaction if there is one.
    */
-  recordSystemEvent(draft: DraftEvent): EventEnvelope {
+  recordSystemEvent(draft: DraftEvent, seen?: string): EventEnvelope {
     const body = () => {
       const now = this.now();
-      return this.appendLocal(draft, this.tip(), now).envelope;
+      const tip = this.tip();
+      // What the event brings in with HLCs of its own (a snapshot's special prices) is merged
+      // first, so that this event, and so the log-derived clock, sorts after all of it.
+      const remote = seen === undefined ? undefined : parseHlc(seen);
+      if (remote) tip.clock = merge(tip.clock, remote, now);
+      return this.appendLocal(draft, tip, now).envelope;
     };
     return this.write(body);
   }

@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import { SegmentError } from "../errors.js";
 import type { ReceiveResult, SincroNode } from "../node/sincroNode.js";
-import { decodeSegment, decodeSnapshot } from "./segmentCodec.js";
-import type { StreamName } from "./streams.js";
+import { decodeSegment, decodeSnapshot, type SnapshotRow } from "./segmentCodec.js";
+import { CATALOGUE, type StreamName } from "./streams.js";
 
 /**
  * The named steps of a sync, in order. A {@link StepHook} is called at each; a hook that throws
@@ -120,7 +120,7 @@ export class Inbox {
    * segment it covers — one transaction.
    */
   applySnapshot(stream: StreamName, number: number, file: string, bytes: Buffer, hook: StepHook = noHook): { rows: number; applied: boolean } {
-    const { header, sha256 } = decodeSnapshot(bytes, file, { stream, number });
+    const { header, sha256, rows } = decodeSnapshot(bytes, file, { stream, number });
     return this.node.batch(() => {
       const cursor = this.cursor(stream);
       if (cursor && cursor.segment >= header.segment) return { rows: header.count, applied: false };
@@ -128,10 +128,19 @@ export class Inbox {
         .prepare(`INSERT OR IGNORE INTO inbox_snapshots (sha256, stream, number, bytes) VALUES (?, ?, ?, ?)`)
         .run(sha256, stream, number, bytes);
       hook("apply", { stream, file });
-      this.node.recordSystemEvent({ type: "SnapshotApplied", data: { stream, segment: header.segment, sha256, rows: header.count } });
+      // An agent's snapshot holds special prices with the HLCs that set them; the catalogue's rows carry none.
+      const seen = stream === CATALOGUE ? undefined : newestHlc(rows());
+      this.node.recordSystemEvent({ type: "SnapshotApplied", data: { stream, segment: header.segment, sha256, rows: header.count } }, seen);
       hook("cursor-update", { stream, file });
       this.setCursor(stream, header.segment, header.offset, header.segmentSha256);
       return { rows: header.count, applied: true };
     });
   }
+}
+
+/** The highest HLC among a snapshot's special-price rows (the only rows that carry one). */
+function newestHlc(rows: Iterable<SnapshotRow>): string | undefined {
+  let newest: string | undefined;
+  for (const r of rows) if (r[0] === "S" && (newest === undefined || r[5] > newest)) newest = r[5];
+  return newest;
 }

@@ -7,7 +7,7 @@ import { CuttingFolderTransport } from "../support/faultyTransport.js";
 import { exec, folderArea, Network } from "../support/network.js";
 import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
-import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, PlaceOrder, Sync } from "./commands.js";
+import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, PlaceOrder, RemoveSpecialPrice, SetSpecialPrice, Sync } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -81,6 +81,19 @@ describe("regressions found by the convergence model", () => {
       new CrashingSync("AG02", "apply" as SyncStep, 1, undefined),
       new Damage(0, "truncate", 0),
       new Sync("AG02", undefined),
+    ]);
+  });
+
+  // Seed 533540703 (shrunk). The sede sets a special price; AG01, whose clock runs 16 hours
+  // behind, gets it in its first snapshot as a row carrying the sede's HLC, not as an event.
+  // Its clock was derived from events only, so its removal of that price could be stamped with
+  // an HLC that does not sort after the one it removed (and lose the most-recent-wins rule).
+  it("a snapshot's special prices move the agent's clock past their HLCs", async () => {
+    await replay({ ...noSkew, AG01: -16 }, [
+      new SetSpecialPrice("SEDE", 0, "P1", "1.00", []),
+      new CrashingSync("SEDE", "seal" as SyncStep, 2, 1),
+      new Sync("AG01", undefined),
+      new RemoveSpecialPrice("AG01", 0),
     ]);
   });
 });
