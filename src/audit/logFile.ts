@@ -2,7 +2,8 @@ import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, w
 import { createInterface } from "node:readline";
 import { createGunzip, gzipSync } from "node:zlib";
 import { RefusedError } from "../errors.js";
-import { envelopeShapeProblem, type EventEnvelope } from "../events/envelope.js";
+import type { EventEnvelope } from "../events/envelope.js";
+import { envelopeShapeProblem } from "../wire/envelopeCodec.js";
 import type { SincroNode } from "../node/sincroNode.js";
 
 /** Format name of the first line of an exported log. */

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { RefusedError } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import type { SnapshotLoader } from "../projections/projector.js";
-import { decodeSnapshot } from "../ship/segmentCodec.js";
+import { decodeSnapshot } from "../wire/segmentCodec.js";
 
 /**
  * A node's database opened read-only for an audit: nothing is written to the file audited (no

@@ -4,7 +4,7 @@ import { Client } from "basic-ftp";
 import { RefusedError, TransportError } from "../errors.js";
 import { FolderTransport } from "../ship/folderTransport.js";
 import { FtpTransport, type FtpTransportOptions } from "../ship/ftpTransport.js";
-import { AG_ROOT, SEDE_ROOT } from "../ship/streams.js";
+import { AG_ROOT, SEDE_ROOT } from "../wire/streams.js";
 import type { Transport } from "../ship/transport.js";
 import { streamFolders, type StreamFolder } from "./auditSources.js";
 

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { PROJECTION_DDL, type ProjectionTable } from "../db/schema.js";
 import type { EventEnvelope } from "../events/envelope.js";
-import { decodeEnvelope } from "../events/decodeEnvelope.js";
+import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import type { DecodedEvent } from "../events/eventTypes.js";
 import { digestProjections, type TableDigest } from "../projections/digest.js";
 import { Projector, type SnapshotLoader } from "../projections/projector.js";

@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import type { DecodedEvent, EventPayloads, OrderLine } from "../events/eventTypes.js";
 import { SEDE } from "../events/nodeIds.js";
-import type { SnapshotRow } from "../ship/segmentCodec.js";
-import { CATALOGUE } from "../ship/streams.js";
+import type { SnapshotRow } from "../wire/segmentCodec.js";
+import { CATALOGUE } from "../wire/streams.js";
 import { compareStamps } from "./lastWriterWins.js";
 
 /** Loads the rows of a snapshot this node applied, by its SHA-256 (kept in `inbox_snapshots`). */

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { PROJECTION_DDL, PROJECTION_TABLES } from "../db/schema.js";
 import type { EventEnvelope } from "../events/envelope.js";
-import { decodeEnvelope } from "../events/decodeEnvelope.js";
+import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { Projector, type SnapshotLoader } from "./projector.js";
 
 /**

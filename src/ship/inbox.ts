@@ -1,8 +1,8 @@
 import type Database from "better-sqlite3";
 import { SegmentError } from "../errors.js";
 import type { ReceiveResult, SincroNode } from "../node/sincroNode.js";
-import { decodeSegment, decodeSnapshot, type SnapshotRow } from "./segmentCodec.js";
-import { CATALOGUE, type StreamName } from "./streams.js";
+import { decodeSegment, decodeSnapshot, type SnapshotRow } from "../wire/segmentCodec.js";
+import { CATALOGUE, type StreamName } from "../wire/streams.js";
 
 /**
  * The named steps of a sync, in order. A {@link StepHook} is called at each; a hook that throws

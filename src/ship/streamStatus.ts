@@ -1,6 +1,6 @@
 import type { SincroNode } from "../node/sincroNode.js";
 import { Inbox } from "./inbox.js";
-import { CATALOGUE, SEDE, agentToSede, inboundStreams, sedeToAgent, type StreamName } from "./streams.js";
+import { CATALOGUE, SEDE, agentToSede, inboundStreams, sedeToAgent, type StreamName } from "../wire/streams.js";
 
 /** One line of `sincro status`: a stream this node produces or reads. */
 export interface StreamStatus {

@@ -1,10 +1,10 @@
 import { IntegrityError, SegmentError, SincroError, TransportError } from "../errors.js";
 import type Database from "better-sqlite3";
 import type { SincroNode } from "../node/sincroNode.js";
-import { decodeEnvelope } from "../events/decodeEnvelope.js";
+import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { inSeries } from "../events/decide.js";
 import { Inbox, type StepHook } from "./inbox.js";
-import { decodeSegment, decodeSnapshot } from "./segmentCodec.js";
+import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { isTempName, type RemoteFile, type Transport } from "./transport.js";
 import {
   CATALOGUE,
@@ -20,7 +20,7 @@ import {
   snapshotName,
   streamFolder,
   type StreamName,
-} from "./streams.js";
+} from "../wire/streams.js";
 
 export interface SyncOptions {
   /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */

@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { auditParkingArea } from "../../src/audit/auditSources.js";
 import type { AuditReport } from "../../src/audit/auditRun.js";
 import { discoverStreams, openTarget, parseFtpUrl, type ParkingTarget } from "../../src/audit/parkingTarget.js";
-import { encodeFile } from "../../src/ship/segmentCodec.js";
+import { encodeFile } from "../../src/wire/segmentCodec.js";
 import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
 import { FtpTransport } from "../../src/ship/ftpTransport.js";
 import { exec, folderArea, Network } from "../support/network.js";

@@ -1,5 +1,5 @@
 import type { DecodedEvent } from "../events/eventTypes.js";
-import { CATALOGUE, SEDE, agentToSede, sedeToAgent, type StreamName } from "./streams.js";
+import { CATALOGUE, SEDE, agentToSede, sedeToAgent, type StreamName } from "../wire/streams.js";
 
 /** What routing needs to know about the current state. */
 export interface RouteLookup {

@@ -1,10 +1,10 @@
 import type Database from "better-sqlite3";
-import { decodeEnvelope } from "../events/decodeEnvelope.js";
+import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import type { DecodedEvent } from "../events/eventTypes.js";
 import { routeEvent, type RouteLookup } from "./route.js";
-import { encodeFile, encodeSegment, SNAPSHOT_FORMAT, type SnapshotRow } from "./segmentCodec.js";
-import { CATALOGUE, SEDE, sedeToAgent, type StreamName } from "./streams.js";
+import { encodeFile, encodeSegment, SNAPSHOT_FORMAT, type SnapshotRow } from "../wire/segmentCodec.js";
+import { CATALOGUE, SEDE, sedeToAgent, type StreamName } from "../wire/streams.js";
 
 export interface OutboxFile {
   stream: StreamName;

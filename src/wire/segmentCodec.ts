@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { SegmentError } from "../errors.js";
-import { envelopeProblem, type EventEnvelope } from "../events/envelope.js";
+import type { EventEnvelope } from "../events/envelope.js";
+import { envelopeProblem } from "./envelopeCodec.js";
 
 export const SEGMENT_FORMAT = "sincro-segment/1";
 export const SNAPSHOT_FORMAT = "sincro-snapshot/1";
