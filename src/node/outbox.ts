@@ -288,6 +288,21 @@ export class Outbox {
       .run(at.toISOString(), stream, kind, number);
   }
 
+  /** Remembers the segment `reader` last acknowledged for `stream` (read from its ack file), for `status`. */
+  recordReaderAck(stream: StreamName, reader: string, segment: number, at: string): void {
+    this.s.saveReaderAck ??= this.db.prepare(
+      `INSERT INTO reader_acks (stream, reader, segment, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (stream, reader) DO UPDATE SET segment = excluded.segment, at = excluded.at`,
+    );
+    this.s.saveReaderAck.run(stream, reader, segment, at);
+  }
+
+  /** The segment `reader` last acknowledged for `stream`, as last read from its ack file (-1 if never). */
+  readerAck(stream: StreamName, reader: string): number {
+    const row = this.db.prepare(`SELECT segment FROM reader_acks WHERE stream = ? AND reader = ?`).get(stream, reader) as { segment: number } | undefined;
+    return row?.segment ?? -1;
+  }
+
   /** Streams this node produces that have anything assigned or sealed. */
   streams(): StreamName[] {
     return (this.db.prepare(`SELECT DISTINCT stream FROM stream_entries UNION SELECT DISTINCT stream FROM outbox_files ORDER BY 1`).all() as Array<{

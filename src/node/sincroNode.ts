@@ -20,6 +20,7 @@ import { rebuildProjections } from "../projections/rebuild.js";
 import { Outbox } from "./outbox.js";
 import { decodeSnapshot, type SnapshotRow } from "../wire/segmentCodec.js";
 import { SHIP_DDL } from "../db/shipSchema.js";
+import { agentToSede } from "../wire/streams.js";
 import { checkConfig } from "./config.js";
 import { WalFlusher } from "./walFlusher.js";
 
@@ -58,6 +59,24 @@ export interface InitOptions extends NodeEnv {
   customerDigits?: number;
   /** The order type this node numbers its orders in. Defaults: sede `SEDE`, agent its code. */
   orderType?: string;
+}
+
+/**
+ * Where a reinstalled agent PC continues the numbering of the PC it replaces (what the sede
+ * acknowledged, and that PC's segments still on the server): see README, "A reinstalled agent PC".
+ */
+export interface NumberingBase {
+  /** The last seq of this agent code the sede holds or will receive, and its hash. */
+  seq: number;
+  hash: string;
+  /** The last segment of the agent's stream, its last offset and its hash. */
+  segment: number;
+  offset: number;
+  sha256: string;
+  /** The highest order number used per order type. */
+  orders: Record<string, number>;
+  /** The highest customer number used in this PC's series (0 if none). */
+  customer: number;
 }
 
 export interface ExecuteResult {
@@ -297,6 +316,25 @@ export class SincroNode {
       | { value: number; text: string }
       | undefined;
     return row && { seq: row.value, hash: row.text };
+  }
+
+  /**
+   * On a reinstalled agent PC's first sync: continue every numbering after `base` (see
+   * {@link NumberingBase}); `note` is kept for `status` (when, and what the sede held).
+   */
+  continueNumbering(base: NumberingBase, note: { at: string; heldBySede: number; stillOnServer: number }): void {
+    const ctx = this.context();
+    this.batch(() => {
+      const put = this.db.prepare(
+        `INSERT INTO numbering_base (kind, key, value, text) VALUES (?, ?, ?, ?)
+         ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, text = excluded.text`,
+      );
+      put.run("seq", this.id, base.seq, base.hash);
+      put.run("segment", agentToSede(this.id), base.segment, `${base.offset}:${base.sha256}`);
+      for (const [type, n] of Object.entries(base.orders)) put.run("order", type, n, "");
+      if (base.customer > 0) put.run("customer", `${ctx.customerPrefix}/${ctx.customerDigits}`, base.customer, "");
+      put.run("reinstalled", this.id, base.seq, JSON.stringify(note));
+    });
   }
 
   /** Milliseconds since the epoch, from the node's injected clock. */

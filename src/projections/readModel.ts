@@ -119,6 +119,17 @@ export class ReadModel implements DomainState {
     return Math.max(n ?? 0, this.base("order", type));
   }
 
+  /** The highest order number `origin` placed, per order type (what a sede has received from an agent). */
+  lastOrderNumbersFrom(origin: string): Record<string, number> {
+    const rows = this.q(`SELECT type, max(number) AS n FROM orders WHERE origin = ? GROUP BY type`).all(origin) as Array<{ type: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.type, r.n]));
+  }
+
+  /** The highest customer code `origin` created, if any. */
+  lastCustomerCreatedBy(origin: string): string | undefined {
+    return (this.q(`SELECT max(code) FROM customers WHERE created_by = ?`, "pluck").get(origin) as string | null) ?? undefined;
+  }
+
   order(type: string, number: number): OrderView | undefined {
     return this.q(
       `SELECT id, type, number, customer, origin, status FROM orders WHERE type = ? AND number = ?

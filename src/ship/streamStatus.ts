@@ -24,11 +24,7 @@ export function streamStatus(node: SincroNode): StreamStatus[] {
     const files = node.outbox.files(stream).filter((f) => f.kind === "segment");
     const notUploaded = files.filter((f) => f.uploaded === null).reduce((n, f) => n + f.last - f.first + 1, 0);
     const readers = stream === CATALOGUE ? agents : [stream.startsWith(SEDE) ? stream.slice(stream.indexOf(">") + 1) : SEDE];
-    const acks = readers.map(
-      (r) =>
-        (node.db.prepare(`SELECT segment FROM reader_acks WHERE stream = ? AND reader = ?`).get(stream, r) as { segment: number } | undefined)
-          ?.segment ?? -1,
-    );
+    const acks = readers.map((r) => node.outbox.readerAck(stream, r));
     const minAck = acks.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...acks);
     const uploaded = files.filter((f) => f.uploaded !== null);
     return {

@@ -1,0 +1,37 @@
+import { ACK_FORMAT, encodeAck, type AckFile } from "../wire/ackFile.js";
+import { ackPath, producerOf, type StreamName } from "../wire/streams.js";
+import type { SyncRun } from "./syncRun.js";
+
+/**
+ * Writes an ack file (DESIGN §4.5) for each inbound stream that applied something new since
+ * the last ack. The sede's ack of an agent's stream also says what a reinstalled PC with that
+ * agent code must continue after (README, "A reinstalled agent PC").
+ */
+export async function acknowledge(run: SyncRun, inbound: readonly StreamName[]): Promise<void> {
+  const { node } = run;
+  for (const stream of inbound) {
+    const c = run.inbox.cursor(stream);
+    if (!c || c.segment < 0 || c.segment <= c.acked) continue;
+    const ack: AckFile = {
+      format: ACK_FORMAT,
+      stream,
+      reader: node.id,
+      segment: c.segment,
+      offset: c.offset,
+      sha256: c.sha256,
+      at: run.now().toISOString(),
+    };
+    if (node.role === "sede") {
+      const agent = producerOf(stream);
+      const head = node.log.head(agent);
+      ack.lastSeq = head?.seq ?? 0;
+      ack.lastHash = head?.hash ?? "";
+      ack.orders = node.read.lastOrderNumbersFrom(agent);
+      const top = node.read.lastCustomerCreatedBy(agent);
+      if (top !== undefined) ack.lastCustomer = top;
+    }
+    run.hook("ack-write", { stream, file: ackPath(stream, node.id) });
+    await run.transport.write(ackPath(stream, node.id), encodeAck(ack));
+    run.inbox.markAcked(stream, c.segment);
+  }
+}

@@ -1,0 +1,97 @@
+import { IntegrityError, SegmentError, SincroError } from "../errors.js";
+import type { OutboxFile } from "../node/outbox.js";
+import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
+import { SEDE, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
+import { isTempName, type RemoteFile } from "./transport.js";
+import type { SyncRun } from "./syncRun.js";
+
+/**
+ * Which sealed files of a stream go to the server now, and which are marked pruned without
+ * ever going: segments covered by a stream's first snapshot are never needed on the server
+ * (no reader can hold a cursor before that snapshot exists, so every reader starts from it).
+ * Pure.
+ */
+export function planUpload(files: readonly OutboxFile[]): { skip: OutboxFile[]; upload: OutboxFile[] } {
+  const firstSnapshot = files.find((f) => f.kind === "snapshot");
+  const skip =
+    firstSnapshot && firstSnapshot.uploaded === null
+      ? files.filter((f) => f.kind === "segment" && f.uploaded === null && f.number <= firstSnapshot.number)
+      : [];
+  const upload = files.filter((f) => f.uploaded === null && f.pruned === null && !skip.includes(f));
+  return { skip, upload };
+}
+
+/**
+ * Uploads what each produced stream has sealed and not yet published: under a temporary name,
+ * then renamed (the transport's `write`). A final name that already holds the same bytes is
+ * success (a retry); a damaged copy is replaced from the sealed bytes; another valid file under
+ * that name is a fork, and the sync stops.
+ */
+export async function publish(run: SyncRun): Promise<void> {
+  const { outbox } = run.node;
+  for (const stream of run.producedStreams()) {
+    const { skip, upload } = planUpload(outbox.files(stream));
+    for (const f of skip) outbox.markPruned(stream, f.kind, f.number, run.now());
+    if (upload.length === 0) continue;
+    const folder = streamFolder(stream);
+    const listed = await run.list(folder);
+    const present = new Map(listed.map((f) => [f.name, f]));
+    // This folder has one writer, this node, and nothing of ours is uploading now: a temporary
+    // name here is what an interrupted upload left behind.
+    for (const leftover of listed.filter((f) => isTempName(f.name))) {
+      await run.transport.delete(`${folder}/${leftover.name}`);
+      run.report.pruned++;
+    }
+    for (const f of upload) await publishFile(run, stream, f, present.get(fileName(f)));
+  }
+}
+
+const fileName = (f: Pick<OutboxFile, "kind" | "number">): string => (f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number));
+
+async function publishFile(run: SyncRun, stream: StreamName, f: OutboxFile, present: RemoteFile | undefined): Promise<void> {
+  const { outbox } = run.node;
+  const path = `${streamFolder(stream)}/${fileName(f)}`;
+  const bytes = outbox.bytes(stream, f.kind, f.number);
+  if (!bytes) throw new IntegrityError(`publish ${path}: the sealed bytes are missing from the database`);
+  if (present) {
+    // Already there: a retry after a crash between rename and bookkeeping, a copy damaged
+    // on the server (replaced below by our sealed bytes), or a fork: another PC's valid file.
+    const remote = await run.fetch(path, present);
+    if (remote.equals(bytes)) {
+      outbox.markUploaded(stream, f.kind, f.number, run.now());
+      return;
+    }
+    if (isValidFile(stream, f.kind, f.number, path, remote)) {
+      throw new SincroError(
+        "FORK",
+        `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
+          stream.startsWith(SEDE) ? "the sede" : `agent ${run.node.id}`
+        }: stop syncing on one of them and reinstall it from the office (see README, "A second PC with the same agent code")`,
+        { exitCode: 1 },
+      );
+    }
+    run.report.warnings.push(`${path} was damaged on the server; uploaded it again from this node's sealed copy`);
+  }
+  run.options.progress?.({ phase: "upload", file: path, bytes: bytes.length });
+  run.hook("upload", { stream, file: path });
+  await run.transport.write(path, bytes);
+  run.hook("rename", { stream, file: path });
+  outbox.markUploaded(stream, f.kind, f.number, run.now());
+  run.report.sent.bytes += bytes.length;
+  if (f.kind === "segment") {
+    run.report.sent.segments++;
+    run.report.sent.events += f.last - f.first + 1;
+  } else run.report.sent.snapshots++;
+}
+
+/** Whether `bytes` is a complete, verified file of `stream` under that number (whoever wrote it). */
+function isValidFile(stream: StreamName, kind: "segment" | "snapshot", number: number, path: string, bytes: Buffer): boolean {
+  try {
+    if (kind === "segment") decodeSegment(bytes, path, { stream, number });
+    else decodeSnapshot(bytes, path, { stream, number });
+    return true;
+  } catch (err) {
+    if (err instanceof SegmentError) return false;
+    throw err;
+  }
+}

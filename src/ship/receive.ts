@@ -1,0 +1,110 @@
+import { IntegrityError, SegmentError } from "../errors.js";
+import { parseFileName, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
+import { requestResend } from "./resend.js";
+import type { RemoteFile } from "./transport.js";
+import type { SyncRun } from "./syncRun.js";
+
+/** What the listing of a stream's folder offers a reader at segment `at`. */
+export type NextStep =
+  | { kind: "segment"; number: number }
+  | { kind: "snapshot"; number: number }
+  | { kind: "wait"; missing: number; later: number }
+  | { kind: "done" };
+
+/**
+ * Where a reader starts in a stream's folder: after the last segment it applied; with none, from
+ * a snapshot if the folder has one, else before segment 1 if it has segments (-1: nothing yet).
+ */
+export function startingPoint(applied: number | undefined, segments: ReadonlySet<number>, snapshots: readonly number[]): number {
+  if (applied !== undefined && applied >= 0) return applied;
+  return snapshots.length === 0 && segments.size > 0 ? 0 : -1;
+}
+
+/**
+ * The reader's next move, given the last segment it applied (`at`, see {@link startingPoint})
+ * and the segment and snapshot numbers listed: with nothing applied, the newest snapshot; then
+ * the next segment in order; when it is gone, catch up from the newest snapshot past `at`; a gap
+ * with later segments present waits. Pure.
+ */
+export function nextStep(at: number, segments: ReadonlySet<number>, snapshots: readonly number[]): NextStep {
+  if (at < 0) {
+    const newest = snapshots.at(-1);
+    return newest === undefined ? { kind: "done" } : { kind: "snapshot", number: newest };
+  }
+  if (segments.has(at + 1)) return { kind: "segment", number: at + 1 };
+  const catchUp = snapshots.filter((n) => n > at).at(-1);
+  if (catchUp !== undefined) return { kind: "snapshot", number: catchUp };
+  const later = [...segments].filter((n) => n > at + 1).length;
+  return later > 0 ? { kind: "wait", missing: at + 1, later } : { kind: "done" };
+}
+
+/**
+ * Applies what the stream's folder holds past this node's cursor, strictly in number order
+ * (DESIGN §4.3–4.4). A file that fails verification stops only this stream: it is reported,
+ * the stream is marked blocked, and the producer is asked to upload it again.
+ */
+export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
+  const folder = streamFolder(stream);
+  const segments = new Map<number, RemoteFile>();
+  const snapshots = new Map<number, RemoteFile>();
+  for (const f of await run.list(folder)) {
+    const parsed = parseFileName(f.name);
+    if (parsed?.kind === "segment") segments.set(parsed.number, f);
+    else if (parsed?.kind === "snapshot") snapshots.set(parsed.number, f);
+  }
+  const snapshotNumbers = [...snapshots.keys()].sort((a, b) => a - b);
+  const segmentNumbers = new Set(segments.keys());
+  const cursor = run.inbox.cursor(stream);
+  const wasBlocked = cursor?.blocked != null;
+  let at = startingPoint(cursor?.segment, segmentNumbers, snapshotNumbers);
+  try {
+    for (;;) {
+      const step = nextStep(at, segmentNumbers, snapshotNumbers);
+      if (step.kind === "segment") {
+        await applySegment(run, stream, step.number, segments.get(step.number) as RemoteFile);
+        at = step.number;
+      } else if (step.kind === "snapshot") {
+        await applySnapshot(run, stream, step.number, snapshots.get(step.number) as RemoteFile);
+        at = step.number;
+      } else {
+        if (step.kind === "wait") {
+          run.report.warnings.push(
+            `${stream}: waiting for segment ${step.missing} (${segmentName(step.missing)} is not on the server yet; ${step.later} later ones are)`,
+          );
+        }
+        break;
+      }
+    }
+    if (at >= 0) run.inbox.touch(stream);
+    if (wasBlocked) await run.transport.delete(resendPath(stream, run.node.id));
+  } catch (err) {
+    if (err instanceof SegmentError || err instanceof IntegrityError) {
+      const reason = err.message;
+      run.inbox.block(stream, reason);
+      run.report.errors.push(`${stream} stopped: ${reason}`);
+      const name = err instanceof SegmentError ? err.file.slice(err.file.lastIndexOf("/") + 1) : "";
+      if (parseFileName(name)) await requestResend(run, stream, name, reason);
+      return;
+    }
+    throw err;
+  }
+}
+
+async function applySegment(run: SyncRun, stream: StreamName, number: number, file: RemoteFile): Promise<void> {
+  const path = `${streamFolder(stream)}/${file.name}`;
+  const bytes = await run.fetch(path, file);
+  const result = run.inbox.applySegment(stream, number, path, bytes, run.hook);
+  const { received, warnings } = run.report;
+  received.segments++;
+  received.events += result.applied;
+  received.duplicates += result.duplicates;
+  for (const s of result.skewed) {
+    warnings.push(`clock skew: ${s.origin}#${s.seq} is ${(s.aheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (check the clock of ${s.origin})`);
+  }
+}
+
+async function applySnapshot(run: SyncRun, stream: StreamName, number: number, file: RemoteFile): Promise<void> {
+  const path = `${streamFolder(stream)}/${file.name}`;
+  const bytes = await run.fetch(path, file);
+  if (run.inbox.applySnapshot(stream, number, path, bytes, run.hook).applied) run.report.received.snapshots++;
+}

@@ -1,0 +1,133 @@
+import { SegmentError, SincroError } from "../errors.js";
+import type { EventEnvelope } from "../events/envelope.js";
+import { inSeries } from "../events/decide.js";
+import type { NumberingBase } from "../node/sincroNode.js";
+import type { AckFile } from "../wire/ackFile.js";
+import { decodeEnvelope } from "../wire/envelopeCodec.js";
+import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
+import { SEDE, agentToSede, parseFileName, sedeToAgent, streamFolder } from "../wire/streams.js";
+import type { SyncRun } from "./syncRun.js";
+
+/** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
+export function checkPublished(run: SyncRun): void {
+  const { node } = run;
+  const own = sedeToAgent(node.id);
+  if (run.inbox.cursor(own)) return;
+  const files = run.listed(streamFolder(own)) ?? [];
+  if (!files.some((f) => parseFileName(f.name) !== undefined)) {
+    throw new SincroError(
+      "NOT_PUBLISHED",
+      `sync: the office has not published data for agent ${node.id} yet: run a sync at the office first (after "sincro agent add ${node.id}" there)`,
+      { exitCode: 1 },
+    );
+  }
+}
+
+/** What the parking area shows of an earlier PC with this agent code. */
+export interface EarlierPcEvidence {
+  /** This agent code. */
+  node: string;
+  /** The sede's ack of the agent's stream, if there is one. */
+  ack: AckFile | undefined;
+  /** Segments of the agent's stream still on the server after that ack, in number order (damaged copies of this PC's own left out). */
+  leftovers: ReadonlyArray<{ header: SegmentHeader; sha256: string; events: readonly EventEnvelope[] }>;
+  /** This PC's own sealed segments of the stream: number → SHA-256. */
+  mine: ReadonlyMap<number, string>;
+  /** This PC's customer code series. */
+  series: { prefix: string; digits: number };
+}
+
+/**
+ * Where this PC's numbering continues (event seq chained to the last event the sede holds,
+ * segment and offset, order numbers, customer codes), and whether the evidence comes from
+ * another PC at all: what this PC itself published (a first sync that crashed after
+ * publishing) is no sign of an earlier PC. Pure.
+ */
+export function numberingBase(ev: EarlierPcEvidence): { base: NumberingBase; foreign: boolean } {
+  const { ack, mine, series } = ev;
+  let foreign = ack !== undefined && ack.segment > 0 && mine.get(ack.segment) !== ack.sha256;
+  const base: NumberingBase = {
+    seq: ack?.lastSeq ?? 0,
+    hash: ack?.lastHash ?? "",
+    segment: ack?.segment ?? 0,
+    offset: ack?.offset ?? 0,
+    sha256: ack?.sha256 ?? "",
+    orders: { ...(ack?.orders ?? {}) },
+    customer: 0,
+  };
+  const customerNumber = (code: string) => (inSeries(code, series.prefix, series.digits) ? Number(code.slice(series.prefix.length)) : 0);
+  if (ack?.lastCustomer !== undefined) base.customer = customerNumber(ack.lastCustomer);
+  for (const { header, sha256, events } of ev.leftovers) {
+    if (mine.get(header.segment) !== sha256) foreign = true;
+    base.segment = header.segment;
+    base.offset = header.last;
+    base.sha256 = sha256;
+    for (const e of events) {
+      if (e.origin !== ev.node || e.seq <= base.seq) continue;
+      base.seq = e.seq;
+      base.hash = e.hash;
+      const d = decodeEnvelope(e);
+      if (d.type === "OrderPlaced") base.orders[d.data.type] = Math.max(base.orders[d.data.type] ?? 0, d.data.number);
+      if (d.type === "CustomerCreated") base.customer = Math.max(base.customer, customerNumber(d.data.code));
+    }
+  }
+  return { base, foreign };
+}
+
+/**
+ * On an agent's first sync, whatever the parking area shows of an earlier PC with the same
+ * agent code — the sede's ack of the agent's stream, and the agent's own segments still on
+ * the server — sets where this PC's numbering continues, so nothing is reused that the sede
+ * has seen or will see. A PC that recorded work before this first sync cannot be renumbered:
+ * it is refused with what to do.
+ */
+export async function continueEarlierPc(run: SyncRun): Promise<void> {
+  const { node } = run;
+  if (run.inbox.cursor(sedeToAgent(node.id))) return;
+  const own = agentToSede(node.id);
+  const ack = await run.readAck(own, SEDE);
+  const ownFolder = streamFolder(own);
+  const listed = (await run.list(ownFolder))
+    .map((f) => ({ f, parsed: parseFileName(f.name) }))
+    .filter((x) => x.parsed?.kind === "segment" && x.parsed.number > (ack?.segment ?? 0))
+    .sort((a, b) => (a.parsed?.number ?? 0) - (b.parsed?.number ?? 0));
+  if (!ack && listed.length === 0) return;
+  const mine = new Map(
+    node.outbox
+      .files(own)
+      .filter((f) => f.kind === "segment")
+      .map((f) => [f.number, f.sha256]),
+  );
+  const leftovers: Array<{ header: SegmentHeader; sha256: string; events: EventEnvelope[] }> = [];
+  for (const { f, parsed } of listed) {
+    const path = `${ownFolder}/${f.name}`;
+    const number = parsed?.number ?? 0;
+    const bytes = await run.fetch(path, f);
+    try {
+      leftovers.push(decodeSegment(bytes, path, { stream: own, number }));
+    } catch (err) {
+      // A damaged copy of a segment this PC sealed itself (its first sync stopped after
+      // publishing): nothing to learn from it, and publishing uploads it again from the sealed bytes.
+      if (err instanceof SegmentError && mine.has(number)) continue;
+      throw err;
+    }
+  }
+  const ctx = node.context();
+  const { base, foreign } = numberingBase({ node: node.id, ack, leftovers, mine, series: { prefix: ctx.customerPrefix, digits: ctx.customerDigits } });
+  if (!foreign) return;
+  const recorded = node.log.head(node.id);
+  if (recorded) {
+    throw new SincroError(
+      "FORK",
+      `sync: agent code ${node.id} was already in use on another PC (the office holds its events up to #${base.seq}), and this PC has recorded ${recorded.seq} event(s) before its first sync, whose numbers collide with those. ` +
+        `If this PC replaces the old one, create a fresh database with "sincro init --role agent --agent ${node.id}" and sync before entering anything; if the old PC is still in use, give this one another agent code.`,
+      { exitCode: 1 },
+    );
+  }
+  node.continueNumbering(base, { at: run.now().toISOString(), heldBySede: ack?.lastSeq ?? 0, stillOnServer: listed.length });
+  run.report.warnings.push(
+    `agent code ${node.id} was used by an earlier PC: the office had received its events up to #${ack?.lastSeq ?? 0}` +
+      (listed.length > 0 ? `, and ${listed.length} more segment(s) are still on the server for it` : "") +
+      `; this PC continues after event #${base.seq}. Work that PC never synced is not recoverable.`,
+  );
+}

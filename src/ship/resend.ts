@@ -1,0 +1,36 @@
+import { encodeResendRequest, requestedFile, RESEND_FORMAT } from "../wire/ackFile.js";
+import { parseFileName, readersOf, resendPath, streamFolder, type StreamName } from "../wire/streams.js";
+import type { SyncRun } from "./syncRun.js";
+
+/**
+ * Producer side: a reader whose stream stopped on a damaged file asks for it again (a `.resend`
+ * file beside its ack, in a folder this node lists anyway): upload that file again from the
+ * sealed bytes.
+ */
+export async function resendRequested(run: SyncRun): Promise<void> {
+  for (const stream of run.producedStreams()) {
+    for (const reader of readersOf(stream, run.agents)) {
+      const path = resendPath(stream, reader);
+      const requested = await run.readIfListed(path);
+      if (!requested) continue;
+      const file = requestedFile(requested, stream);
+      const parsed = parseFileName(file);
+      // A file no longer on the server was pruned as superseded: the reader moves on without it.
+      if (!parsed || !(await run.list(streamFolder(stream))).some((f) => f.name === file)) continue;
+      const bytes = run.node.outbox.bytes(stream, parsed.kind, parsed.number);
+      if (!bytes) {
+        run.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
+        continue;
+      }
+      await run.transport.write(`${streamFolder(stream)}/${file}`, bytes);
+      run.report.sent.bytes += bytes.length;
+      run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it damaged`);
+    }
+  }
+}
+
+/** Reader side: asks the producer of `stream` to upload `name` again (it failed verification here). */
+export async function requestResend(run: SyncRun, stream: StreamName, name: string, reason: string): Promise<void> {
+  const request = { format: RESEND_FORMAT, stream, reader: run.node.id, file: name, reason, at: run.now().toISOString() } as const;
+  await run.transport.write(resendPath(stream, run.node.id), encodeResendRequest(request));
+}

@@ -1,0 +1,53 @@
+import { sedeToAgent, type StreamName } from "../wire/streams.js";
+import type { SyncRun } from "./syncRun.js";
+
+/**
+ * Whether the sede seals a new snapshot of a stream now: it has none yet, or `snapshotEvery`
+ * offsets followed the newest one. Pure.
+ */
+export function snapshotDue(lastOffset: number, snapshot: { last: number } | undefined, snapshotEvery: number): boolean {
+  return !snapshot || lastOffset - snapshot.last >= snapshotEvery;
+}
+
+/**
+ * Seals what each produced stream has pending into numbered segments (their bytes stored
+ * first, so a retry uploads the very same bytes) and, at the sede, a snapshot when one is due.
+ * One transaction.
+ */
+export function seal(run: SyncRun): void {
+  const { node } = run;
+  const now = run.now();
+  const { outbox } = node;
+  const produced = run.producedStreams();
+  node.batch(() => {
+    for (const stream of produced) {
+      outbox.seal(stream, now);
+      if (node.role !== "sede") continue;
+      const lastOffset = outbox.files(stream).filter((f) => f.kind === "segment").at(-1)?.last ?? 0;
+      if (snapshotDue(lastOffset, outbox.lastSnapshot(stream), run.snapshotEvery)) outbox.sealSnapshot(stream, now);
+    }
+    run.hook("seal", { stream: produced[0] as StreamName });
+  });
+}
+
+/**
+ * After receiving, at the sede: an agent's snapshot that lacks customers or special prices the
+ * agent has since sent is sealed anew (behind an empty segment, so it has a number of its own),
+ * so a reinstalled PC bootstraps with what it had sent. Returns whether anything was sealed.
+ */
+export function refreshAgentSnapshots(run: SyncRun): boolean {
+  const { outbox } = run.node;
+  const now = run.now();
+  let sealed = false;
+  run.node.batch(() => {
+    for (const agent of run.agents) {
+      const stream = sedeToAgent(agent);
+      if (!outbox.agentDataSince(stream)) continue;
+      const lastSegment = outbox.files(stream).filter((f) => f.kind === "segment").at(-1)?.number ?? 0;
+      if (outbox.lastSnapshot(stream)?.number === lastSegment) outbox.sealEmpty(stream, now);
+      outbox.sealSnapshot(stream, now);
+      sealed = true;
+    }
+  });
+  return sealed;
+}

@@ -1,0 +1,133 @@
+import { SegmentError, TransportError } from "../errors.js";
+import type { SincroNode } from "../node/sincroNode.js";
+import { parseAck, type AckFile } from "../wire/ackFile.js";
+import { CATALOGUE, ackPath, agentToSede, sedeToAgent, type StreamName } from "../wire/streams.js";
+import { Inbox, type StepHook } from "./inbox.js";
+import type { RemoteFile, Transport } from "./transport.js";
+
+export interface SyncOptions {
+  /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */
+  snapshotEvery?: number;
+  /** Segments a snapshot covers are deleted after this many days even if a reader never acked them. Default 14. */
+  retentionDays?: number;
+  /** Called before each file moves, for a progress display. */
+  progress?: (p: SyncProgress) => void;
+  /** Called at each named step of the sync (see `SyncStep`); throw from it to simulate a crash. */
+  hook?: StepHook;
+}
+
+export interface SyncProgress {
+  phase: "upload" | "download";
+  file: string;
+  bytes: number;
+}
+
+export interface SyncReport {
+  node: string;
+  sent: { events: number; segments: number; snapshots: number; bytes: number };
+  received: { events: number; duplicates: number; segments: number; snapshots: number; bytes: number };
+  /** Conflicts this sync recorded (most-recent-wins decisions, duplicate codes, foreign order types). */
+  conflicts: number;
+  pruned: number;
+  warnings: string[];
+  /** Streams that stopped on a file that failed verification; the sync exits non-zero. */
+  errors: string[];
+  commands: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What the steps of one sync share: the node, the transport, the options, the report being
+ * written, and the listings read so far (each folder is listed once per sync; a step that
+ * changes a folder does not need its own files listed again).
+ */
+export class SyncRun {
+  readonly report: SyncReport;
+  /** The sede's agents (empty at an agent). */
+  readonly agents: string[];
+  readonly snapshotEvery: number;
+  readonly retentionMs: number;
+  readonly hook: StepHook;
+  readonly inbox: Inbox;
+  private readonly listings = new Map<string, RemoteFile[]>();
+
+  constructor(
+    readonly node: SincroNode,
+    readonly transport: Transport,
+    readonly options: SyncOptions,
+  ) {
+    this.agents = node.role === "sede" ? node.read.agents().map((a) => a.code) : [];
+    this.snapshotEvery = options.snapshotEvery ?? 10_000;
+    this.retentionMs = (options.retentionDays ?? 14) * DAY_MS;
+    this.hook = options.hook ?? (() => {});
+    this.inbox = new Inbox(node);
+    this.report = {
+      node: node.id,
+      sent: { events: 0, segments: 0, snapshots: 0, bytes: 0 },
+      received: { events: 0, duplicates: 0, segments: 0, snapshots: 0, bytes: 0 },
+      conflicts: 0,
+      pruned: 0,
+      warnings: [],
+      errors: [],
+      commands: 0,
+    };
+  }
+
+  now(): Date {
+    return new Date(this.node.nowMs());
+  }
+
+  /** The streams this node produces. */
+  producedStreams(): StreamName[] {
+    return this.node.role === "sede" ? [CATALOGUE, ...this.agents.map(sedeToAgent)] : [agentToSede(this.node.id)];
+  }
+
+  /** The files of `folder`, listed once per sync. */
+  async list(folder: string): Promise<RemoteFile[]> {
+    let files = this.listings.get(folder);
+    if (!files) {
+      files = await this.transport.list(folder);
+      this.listings.set(folder, files);
+    }
+    return files;
+  }
+
+  /** The listing of `folder` if it was read in this sync. */
+  listed(folder: string): RemoteFile[] | undefined {
+    return this.listings.get(folder);
+  }
+
+  /** Downloads a listed file whole; a short read is a transport error (sync again), a vanished file a segment error. */
+  async fetch(path: string, file: RemoteFile): Promise<Buffer> {
+    this.options.progress?.({ phase: "download", file: path, bytes: file.size });
+    const bytes = await this.transport.read(path);
+    if (!bytes) throw new SegmentError(path, `read ${path}: listed but gone before it could be read`, { code: "VANISHED" });
+    this.report.received.bytes += bytes.length;
+    // FTP stream mode cannot tell a data connection closed early from a complete file.
+    if (bytes.length !== file.size) {
+      throw new TransportError(`read ${path}: got ${bytes.length} of ${file.size} bytes (connection closed early); sync again`, {
+        code: "SHORT_READ",
+      });
+    }
+    return bytes;
+  }
+
+  /** A small file of the parking area, read only if its folder's (cached) listing shows it. */
+  async readIfListed(path: string): Promise<Buffer | null> {
+    const folder = path.slice(0, path.lastIndexOf("/"));
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    if (!(await this.list(folder)).some((f) => f.name === name)) return null;
+    return this.transport.read(path);
+  }
+
+  /** The ack file `reader` wrote for `stream`, if the folder listing shows one and it is valid. */
+  async readAck(stream: StreamName, reader: string): Promise<AckFile | undefined> {
+    const path = ackPath(stream, reader);
+    const bytes = await this.readIfListed(path);
+    if (!bytes) return undefined;
+    const ack = parseAck(bytes, stream);
+    if (!ack) this.report.warnings.push(`${path}: not a valid ack file; ignored (nothing is pruned for it)`);
+    return ack;
+  }
+}
