@@ -1,4 +1,5 @@
 import { hashEnvelope, type EventEnvelope } from "../events/envelope.js";
+import { chainRules } from "../events/verifyChain.js";
 import type { Finding } from "./findings.js";
 
 /**
@@ -80,7 +81,10 @@ class OriginTable {
     };
   }
 
-  /** True when `prev` of `seq` equals `hash` of `seq - 1`, both held, compared in place. */
+  /**
+   * True when `prev` of `seq` equals `hash` of `seq - 1`, both held: `chainRules.chainsTo`
+   * compared in place, without decoding the two hashes (once per event of a million-event audit).
+   */
   linked(seq: number): boolean | undefined {
     const a = this.locate(seq - 1, false);
     const b = this.locate(seq, false);
@@ -123,10 +127,10 @@ export class ChainAudit {
     }
     const policy = this.policies.get(e.origin) as OriginPolicy;
     if (hashEnvelope(e) !== e.hash) this.violation("altered", e.origin, e.seq, index, "its hash does not match its content: the event was changed after it was recorded");
-    if (e.seq === 1 && e.prev !== "") this.violation("broken-chain", e.origin, e.seq, index, "seq 1 must have an empty prev");
+    if (e.seq === 1 && chainRules.chainsTo(e, undefined) === false) this.violation("broken-chain", e.origin, e.seq, index, "seq 1 must have an empty prev");
     const held = table.get(e.seq);
     if (held) {
-      if (held.hash === e.hash) {
+      if (chainRules.sameSeq(e, held) === "duplicate") {
         this.violation("duplicated", e.origin, e.seq, index, `the same event appears twice (first at ${this.where(held.index)})`);
         return "duplicate";
       }
@@ -162,7 +166,7 @@ export class ChainAudit {
       const main = t.get(seq) as Candidate;
       const all = [main, ...others];
       const nexts = [t.get(seq + 1), ...(t.alternates.get(seq + 1) ?? [])].filter((c): c is Candidate => c !== undefined);
-      const chained = all.filter((c) => nexts.some((n) => n.prev === c.hash));
+      const chained = all.filter((c) => nexts.some((n) => chainRules.chainsTo({ seq: seq + 1, prev: n.prev }, c) === true));
       const places = all.map((c) => this.where(c.index)).join(", ");
       if (chained.length === 1) {
         const real = chained[0] as Candidate;
@@ -182,7 +186,7 @@ export class ChainAudit {
       if (policy.base) {
         this.info("starts-later", origin, `${origin}'s own log starts at seq ${policy.base.seq + 1}: this PC continues the numbering the sede held (reinstalled)`);
         const first = genuine.get(start) ?? t.get(start);
-        if (first && first.prev !== policy.base.hash) {
+        if (first && chainRules.chainsTo({ seq: start, prev: first.prev }, policy.base) === false) {
           this.violation("broken-chain", origin, start, first.index, `does not chain to the hash the sede held for ${origin}#${policy.base.seq}`);
         }
       } else if (policy.base === undefined && t.min > 1) {
@@ -213,7 +217,7 @@ export class ChainAudit {
       } else {
         const cur = g ?? t.get(seq);
         const before = gp ?? t.get(seq - 1);
-        if (cur && before && cur.prev !== before.hash) this.brokenLink(origin, seq, cur);
+        if (cur && before && chainRules.chainsTo({ seq, prev: cur.prev }, before) === false) this.brokenLink(origin, seq, cur);
       }
     }
     if (gaps.length === 0) return;

@@ -11,6 +11,7 @@ import { decodeEnvelope, envelopeProblem } from "../wire/envelopeCodec.js";
 import type { DecideContext } from "../events/domainState.js";
 import { sealEnvelope, type EventEnvelope } from "../events/envelope.js";
 import { EventLog } from "../events/eventLog.js";
+import { ChainVerifier } from "../events/verifyChain.js";
 import { SCHEMA_VERSION, encodePayload, type DecodedEvent, type DraftEvent } from "../events/eventTypes.js";
 import { HLC_ZERO, formatHlc, merge, parseHlc, tick, type Hlc } from "../events/hlc.js";
 import { digestProjections, type TableDigest } from "../projections/digest.js";
@@ -414,7 +415,7 @@ export class SincroNode {
     const full = options.chain === "full";
     const run = (): ReceiveResult => {
       const result: ReceiveResult = { applied: 0, duplicates: 0, skewed: [] };
-      const heads = new Map<string, { seq: number; hash: string }>();
+      const chain = new ChainVerifier(this.log, full);
       const now = this.now();
       const skewMs = Number(this.config("skew.hours") ?? "24") * 3_600_000;
       const fail = (e: EventEnvelope, code: string, why: string): never => {
@@ -426,24 +427,16 @@ export class SincroNode {
         if (e.origin === this.id) {
           fail(e, "FORK", `claims to come from this node (${this.id}); another PC may be using this node's code`);
         }
-        let head = heads.get(e.origin);
-        if (!head) {
-          head = this.log.head(e.origin) ?? { seq: 0, hash: "" };
-          heads.set(e.origin, head);
+        const check = chain.check(e);
+        if (check.kind === "duplicate") {
+          result.duplicates++;
+          continue;
         }
-        // Only a number at or below the newest held can already be here.
-        const held = e.seq <= head.seq ? this.log.get(e.origin, e.seq) : undefined;
-        if (held) {
-          if (held.hash === e.hash) {
-            result.duplicates++;
-            continue;
-          }
-          fail(e, "FORK", `differs from the one already received with that number: two PCs may be using the code ${e.origin}`);
-        }
-        if (full && e.seq !== head.seq + 1) fail(e, "GAP", `arrived before ${e.origin}#${head.seq + 1} (gap in sequence)`);
-        const prevHash = e.seq === 1 ? "" : e.seq === head.seq + 1 ? head.hash : this.log.get(e.origin, e.seq - 1)?.hash;
-        if (prevHash !== undefined && prevHash !== e.prev) {
-          fail(e, "BROKEN_CHAIN", `does not chain to ${e.origin}#${e.seq - 1} (prev hash differs): altered or forged`);
+        if (check.kind === "violation") {
+          const { kind } = check.violation;
+          if (kind === "duplicated") fail(e, "FORK", `differs from the one already received with that number: two PCs may be using the code ${e.origin}`);
+          if (kind === "broken-chain") fail(e, "BROKEN_CHAIN", `does not chain to ${e.origin}#${e.seq - 1} (prev hash differs): altered or forged`);
+          fail(e, "GAP", `arrived before ${e.origin}#${chain.next(e.origin)} (gap in sequence)`);
         }
         const remote = parseHlc(e.hlc);
         if (!remote || remote.origin !== e.origin) fail(e, "BAD_EVENT", `has a malformed hlc "${e.hlc}"`);
@@ -460,7 +453,7 @@ export class SincroNode {
           });
         }
         this.projector.apply(decoded);
-        if (e.seq > head.seq) heads.set(e.origin, { seq: e.seq, hash: e.hash });
+        chain.accept(e);
         result.applied++;
       }
       return result;
