@@ -338,6 +338,14 @@ export class SincroNode {
     });
   }
 
+  /** On a reinstalled agent PC: when it took over the numbering, what the sede held, and where numbering continues; null otherwise. */
+  reinstalled(): { at: string; heldBySede: number; stillOnServer: number; continuesAfter: number } | null {
+    const row = this.db.prepare(`SELECT value, text FROM numbering_base WHERE kind = 'reinstalled'`).get() as { value: number; text: string } | undefined;
+    if (!row) return null;
+    const note = JSON.parse(row.text) as { at: string; heldBySede: number; stillOnServer: number };
+    return { ...note, continuesAfter: row.value };
+  }
+
   /** Milliseconds since the epoch, from the node's injected clock. */
   nowMs(): number {
     return this.now();

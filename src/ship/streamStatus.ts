@@ -58,3 +58,10 @@ export function streamStatus(node: SincroNode): StreamStatus[] {
   });
   return [...out, ...incoming];
 }
+
+/** Per origin: the events received whose HLC was beyond the skew threshold ahead of this PC's clock (recorded by the inbox). */
+export function clockSkewByOrigin(node: SincroNode): Array<{ origin: string; events: number; maxAheadMs: number; lastSeen: string }> {
+  return node.db
+    .prepare(`SELECT origin, count(*) AS events, max(ahead_ms) AS maxAheadMs, max(seen) AS lastSeen FROM clock_skew GROUP BY origin ORDER BY origin`)
+    .all() as Array<{ origin: string; events: number; maxAheadMs: number; lastSeen: string }>;
+}

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import type { SincroNode } from "../../node/sincroNode.js";
-import { streamStatus } from "../../ship/streamStatus.js";
+import { clockSkewByOrigin, streamStatus } from "../../ship/streamStatus.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 
 export function registerStatus(program: Command, io: Io): void {
@@ -13,10 +12,8 @@ export function registerStatus(program: Command, io: Io): void {
         node: node.id,
         role: node.role,
         streams: streamStatus(node),
-        reinstalled: reinstallInfo(node),
-        clockSkew: node.db
-          .prepare(`SELECT origin, count(*) AS events, max(ahead_ms) AS maxAheadMs, max(seen) AS lastSeen FROM clock_skew GROUP BY origin ORDER BY origin`)
-          .all() as Array<{ origin: string; events: number; maxAheadMs: number; lastSeen: string }>,
+        reinstalled: node.reinstalled(),
+        clockSkew: clockSkewByOrigin(node),
         events: node.log.origins(),
         tables: node.digests().map(({ table, rows }) => ({ table, rows })),
         conflicts: node.read.listConflicts(),
@@ -64,11 +61,4 @@ export function registerStatus(program: Command, io: Io): void {
       io.out(`conflicts: ${report.conflicts.length}`);
       for (const c of report.conflicts) io.out(`  ${c.kind} ${c.key}: ${c.detail}`);
     });
-}
-
-function reinstallInfo(node: SincroNode): { at: string; heldBySede: number; stillOnServer: number; continuesAfter: number } | null {
-  const row = node.db.prepare(`SELECT value, text FROM numbering_base WHERE kind = 'reinstalled'`).get() as { value: number; text: string } | undefined;
-  if (!row) return null;
-  const info = JSON.parse(row.text) as { at: string; heldBySede: number; stillOnServer: number };
-  return { ...info, continuesAfter: row.value };
 }
