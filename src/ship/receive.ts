@@ -57,6 +57,10 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
   const cursor = run.inbox.cursor(stream);
   const wasBlocked = cursor?.blocked != null;
   let at = startingPoint(cursor?.segment, segmentNumbers, snapshotNumbers);
+  // Withdraw our resend request before applying anything: the first apply unblocks the cursor
+  // for good, so a sync cut after it would never delete the request, and the producer would
+  // upload that file again at every sync. If the file fails again, the catch below asks anew.
+  if (wasBlocked) await run.transport.delete(resendPath(stream, run.node.id));
   try {
     for (;;) {
       const step = nextStep(at, segmentNumbers, snapshotNumbers);
@@ -76,7 +80,6 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
       }
     }
     if (at >= 0) run.inbox.touch(stream);
-    if (wasBlocked) await run.transport.delete(resendPath(stream, run.node.id));
   } catch (err) {
     if (err instanceof SegmentError || err instanceof IntegrityError) {
       const reason = err.message;

@@ -17,6 +17,9 @@ import { firstDay, offsetsArbitrary, settle, setUp, type ScenarioEnv } from "./s
 import { FaultCounters } from "./world.js";
 
 const MAX_COMMANDS = 25;
+// 30 minutes per 200 folder scenarios (at least 30): a long SINCRO_PROPERTY_RUNS run on two busy
+// cores must not end on the timeout.
+const TIMEOUT_MS = Math.max(1, Number(process.env.SINCRO_PROPERTY_RUNS ?? 200) / 200) * 30 * 60_000;
 
 function params(name: string, runs: number, scaled?: (runs: number) => number): fc.Parameters<unknown> {
   const p = propertyParams(name, runs, scaled);
@@ -53,12 +56,12 @@ describe("convergence of a sede and three agents under faults", () => {
     console.log(`[convergence] ftp: ${ftpCounters.summary()}`);
   });
 
-  it("through a folder parking area", { timeout: 30 * 60_000 }, async () => {
+  it("through a folder parking area", { timeout: TIMEOUT_MS }, async () => {
     const dir = tempDir("sincro-conv-");
     await fc.assert(property(() => ({ dir, counters: folderCounters }), folderCounters), params("convergence (folder)", 200));
   });
 
-  it("through the embedded FTP server behind a cutting TCP proxy", { timeout: 30 * 60_000 }, async () => {
+  it("through the embedded FTP server behind a cutting TCP proxy", { timeout: TIMEOUT_MS }, async () => {
     const dir = tempDir("sincro-conv-ftp-");
     const server = await startEmbeddedFtpServer();
     const proxy = await FtpCuttingProxy.start({ host: server.host, port: server.port });

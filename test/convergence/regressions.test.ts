@@ -7,7 +7,7 @@ import { CuttingFolderTransport } from "../support/faultyTransport.js";
 import { exec, folderArea, Network } from "../support/network.js";
 import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
-import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, PlaceOrder, RemoveSpecialPrice, SetSpecialPrice, Sync } from "./commands.js";
+import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, PlaceOrder, RemoveSpecialPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -94,6 +94,23 @@ describe("regressions found by the convergence model", () => {
       new CrashingSync("SEDE", "seal" as SyncStep, 2, 1),
       new Sync("AG01", undefined),
       new RemoveSpecialPrice("AG01", 0),
+    ]);
+  });
+
+  // Seed 879120423, path "59:0:0:0:3:4:9:16:18:20:12:13:16:19:19:19" (shrunk). AG02's snapshot
+  // is damaged on the server: its first sync blocks on it and leaves a resend request. The sede
+  // uploads the snapshot again; AG02's next sync applies it (unblocking the stream) but its
+  // connection drops on the segment after it, before the request was deleted. No later sync of
+  // AG02 saw its stream blocked, so the request stayed, and every sync of the sede uploaded the
+  // snapshot again, "as AG02 found it damaged", also in the fault-free final rounds.
+  it("a reader whose connection dropped right after the repaired file applied withdraws its resend request", async () => {
+    await replay(noSkew, [
+      new Damage(5, "truncate", 0),
+      new AddCustomer("SEDE", "AG02", false),
+      new CrashingSync("AG02", "seal" as SyncStep, 2, undefined),
+      new Sync("SEDE", undefined),
+      new CutSync("AG02", { direction: "download", skip: 1, afterBytes: 1, mode: "error" }),
+      new UpdateCustomer("SEDE", 0),
     ]);
   });
 });
