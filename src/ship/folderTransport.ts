@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -25,14 +26,7 @@ export class FolderTransport implements Transport {
 
   async list(dir: string): Promise<RemoteFile[]> {
     const folder = this.localPath("list", dir);
-    let entries;
-    try {
-      this.counters.commands++;
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch (err) {
-      if (errnoOf(err) === "ENOENT") return [];
-      throw this.failure("list", dir, err);
-    }
+    const entries = await this.entries("list", dir, folder);
     const files: RemoteFile[] = [];
     for (const entry of entries) {
       if (!entry.isFile()) continue;
@@ -46,6 +40,15 @@ export class FolderTransport implements Transport {
       }
     }
     return files.sort((a, b) => compareNames(a.name, b.name));
+  }
+
+  async listDirs(dir: string): Promise<string[]> {
+    const folder = this.localPath("list folders in", dir);
+    const entries = await this.entries("list folders in", dir, folder);
+    return entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort(compareNames);
   }
 
   async read(path: string): Promise<Buffer | null> {
@@ -136,6 +139,17 @@ export class FolderTransport implements Transport {
       this.counters.commands++;
       const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
       offset += bytesWritten;
+    }
+  }
+
+  // The entries of a folder; a missing folder has none.
+  private async entries(operation: string, dir: string, folder: string): Promise<Dirent[]> {
+    try {
+      this.counters.commands++;
+      return await readdir(folder, { withFileTypes: true });
+    } catch (err) {
+      if (errnoOf(err) === "ENOENT") return [];
+      throw this.failure(operation, dir, err);
     }
   }
 

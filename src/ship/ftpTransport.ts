@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { Readable, Writable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
-import { Client, FTPError } from "basic-ftp";
+import { Client, type FileInfo, FTPError } from "basic-ftp";
 import { TransportError } from "../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, Transport, TransportStats } from "./transport.js";
@@ -43,9 +43,10 @@ export interface FtpTransportOptions {
  *
  * `stats().commands` counts every command written on the control connection after the login
  * succeeded (`TYPE I`, `PBSZ`/`PROT` with TLS, each `EPSV` before a transfer, `QUIT`), which is the
- * number of round trips a sync pays. On a healthy server: `list` 2 (EPSV, LIST), `read` 2 (EPSV,
- * RETR), `write` 4 (EPSV, STOR, RNFR, RNTO), `delete` 1 (DELE), `ensureDir` 1 (MKD) or 2 (MKD,
- * CWD when it exists). Error paths add a probe (`SIZE` or `CWD`) to tell "missing" from "refused".
+ * number of round trips a sync pays. On a healthy server: `list` and `listDirs` 2 (EPSV, LIST),
+ * `read` 2 (EPSV, RETR), `write` 4 (EPSV, STOR, RNFR, RNTO), `delete` 1 (DELE), `ensureDir` 1
+ * (MKD) or 2 (MKD, CWD when it exists). Error paths add a probe (`SIZE` or `CWD`) to tell
+ * "missing" from "refused".
  */
 export class FtpTransport implements Transport {
   readonly describe: string;
@@ -80,20 +81,22 @@ export class FtpTransport implements Transport {
   async list(dir: string): Promise<RemoteFile[]> {
     const names = splitRemotePath("list", dir);
     return this.perform("list", dir, async (client) => {
-      const path = this.absolute(names);
-      let entries;
-      try {
-        entries = await client.list(path);
-      } catch (err) {
-        // vsftpd lists a missing folder as empty; others refuse it. Refused for another reason
-        // (permissions) is an error, and only the server can tell which: ask it with CWD.
-        if (err instanceof FTPError && !(await this.folderExists(client, path))) return [];
-        throw err;
-      }
+      const entries = await this.entries(client, this.absolute(names));
       return entries
         .filter((entry) => entry.isFile)
         .map((entry) => ({ name: entry.name, size: entry.size }))
         .sort((a, b) => compareNames(a.name, b.name));
+    });
+  }
+
+  async listDirs(dir: string): Promise<string[]> {
+    const names = splitRemotePath("list folders in", dir);
+    return this.perform("list folders in", dir, async (client) => {
+      const entries = await this.entries(client, this.absolute(names));
+      return entries
+        .filter((entry) => entry.isDirectory)
+        .map((entry) => entry.name)
+        .sort(compareNames);
     });
   }
 
@@ -297,6 +300,18 @@ export class FtpTransport implements Transport {
     }
     this.client = client;
     return client;
+  }
+
+  // The entries of a folder (basic-ftp leaves out `.` and `..`); a missing folder has none.
+  private async entries(client: Client, remote: string): Promise<FileInfo[]> {
+    try {
+      return await client.list(remote);
+    } catch (err) {
+      // vsftpd lists a missing folder as empty; others refuse it. Refused for another reason
+      // (permissions) is an error, and only the server can tell which: ask it with CWD.
+      if (err instanceof FTPError && !(await this.folderExists(client, remote))) return [];
+      throw err;
+    }
   }
 
   // Creates `remote` and any missing parent; an existing folder is fine.
