@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { TransportError } from "../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, Transport, TransportStats } from "./transport.js";
+import { requiredConfig, type TransportKind } from "./transportKind.js";
 
 /**
  * A parking area in a local or network folder, with the same layout as on the FTP server
@@ -191,6 +192,14 @@ export class FolderTransport implements Transport {
     });
   }
 }
+
+/** The `folder` transport: `folder.path` in a node's configuration, a path on a command line. */
+export const folderTransportKind: TransportKind<"folder"> = {
+  name: "folder",
+  configKeys: ["folder.path"],
+  fromConfig: (node) => new FolderTransport(requiredConfig(node, "folder.path")),
+  location: { value: "path", describe: "the parking area in this folder", open: (text) => new FolderTransport(text) },
+};
 
 function errnoOf(err: unknown): string | undefined {
   if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string") return err.code;
