@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { SegmentError } from "../errors.js";
+import { SegmentError, TransportError } from "../errors.js";
 import { digestProjections } from "../projections/digest.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE_ROOT, agentToSede, parseFileName, producerOf, sedeToAgent, segmentName, snapshotName } from "../wire/streams.js";
@@ -115,6 +115,24 @@ export function streamFolders(agFolders: string[], sedeFolders: string[]): Strea
   }
   for (const name of [...agFolders].sort()) out.push({ folder: `${AG_ROOT}/${name}`, stream: agentToSede(name) });
   return out;
+}
+
+/**
+ * The stream folders of a parking area, listed through its transport. `agents` skips the listing
+ * (for a server that refuses to list folders). A failed listing throws a {@link TransportError}
+ * that says to name the agents instead.
+ */
+export async function discoverStreams(transport: Transport, agents?: string[]): Promise<StreamFolder[]> {
+  if (agents) return streamFolders(agents, [ALL_FOLDER, ...agents]);
+  try {
+    return streamFolders(await transport.listDirs(AG_ROOT), await transport.listDirs(SEDE_ROOT));
+  } catch (err) {
+    // The server's or the file system's own words: the adapter's message would name the parking
+    // area a second time.
+    const cause = err instanceof TransportError && err.cause instanceof Error ? err.cause : err;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new TransportError(`audit ${transport.describe}: cannot list the stream folders (${detail}); name them with --agents`, { cause: err });
+  }
 }
 
 /**

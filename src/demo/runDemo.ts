@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import type { Command } from "../events/commands.js";
 import { SincroNode } from "../node/sincroNode.js";
 import { startEmbeddedFtpServer } from "../ship/embeddedFtpServer.js";
-import { FtpTransport, type FtpTransportOptions } from "../ship/ftpTransport.js";
+import { FtpTransport, ftpOptionsFromConfig } from "../ship/ftpTransport.js";
 import { sync, type SyncReport } from "../ship/sync.js";
 import { transportFromConfig } from "../ship/transportFromConfig.js";
 
@@ -50,7 +50,6 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
   const nodes: SincroNode[] = [];
   try {
     say(`embedded FTP server on ${server.url} (folder ${server.root})`);
-    const ftp: FtpTransportOptions = { host: server.host, port: server.port, user: server.user, password: server.password, dir: "/" };
     const configure = (node: SincroNode) => {
       for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/" })) {
         node.setConfig(k, v);
@@ -143,7 +142,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     exec(ag("AG01"), { kind: "UpdateCustomer", code: bar01, name: "Bar Centrale di Modena" });
 
     say("AG02 syncs and the connection drops in the middle of the upload:");
-    const dropping = new DroppingFtpTransport(ftp);
+    const dropping = new DroppingFtpTransport(ftpOptionsFromConfig(ag("AG02"), env));
     let dropError = "";
     try {
       await sync(ag("AG02"), dropping);

@@ -9,8 +9,22 @@ interface KeySpec {
 
 const nonEmpty = (v: string) => (v.trim() === "" ? "must not be empty" : undefined);
 
-export const CONFIG_KEYS: Record<string, KeySpec> = {
-  transport: { describe: "ftp or folder", check: (v) => (v === "ftp" || v === "folder" ? undefined : 'must be "ftp" or "folder"') },
+/**
+ * The values of the `transport` key. Each has one entry in the registry of transports
+ * (`src/ship/transports.ts`, which the compiler keeps complete) and its keys below, prefixed with
+ * its name; they are declared here because the node checks them on `config set`, and the node
+ * layer cannot import the transports.
+ */
+export const TRANSPORT_NAMES = ["ftp", "folder"] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+
+export const isTransportName = (v: string): v is TransportName => (TRANSPORT_NAMES as readonly string[]).includes(v);
+
+export const CONFIG_KEYS = {
+  transport: {
+    describe: TRANSPORT_NAMES.join(" or "),
+    check: (v) => (isTransportName(v) ? undefined : `must be ${TRANSPORT_NAMES.map((n) => `"${n}"`).join(" or ")}`),
+  },
   "ftp.host": { describe: "FTP server host name or address", check: nonEmpty },
   "ftp.port": {
     describe: "FTP control port (default 21)",
@@ -32,11 +46,16 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     describe: "report received clocks this many hours ahead of ours (default 24)",
     check: (v) => (/^\d{1,4}$/.test(v) ? undefined : "must be a whole number of hours"),
   },
-};
+} satisfies Record<string, KeySpec>;
+
+/** A key `sincro config set` accepts. */
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+const SPECS: Readonly<Record<string, KeySpec>> = CONFIG_KEYS;
 
 /** Checks a key and value for `config set`; throws a {@link RefusedError} naming the key. */
 export function checkConfig(key: string, value: string): void {
-  const spec = CONFIG_KEYS[key];
+  const spec = SPECS[key];
   if (!spec) {
     throw new RefusedError("key", `config key "${key}" does not exist; known keys: ${Object.keys(CONFIG_KEYS).join(", ")}`, {
       code: "UNKNOWN_KEY",
@@ -47,5 +66,5 @@ export function checkConfig(key: string, value: string): void {
 }
 
 export function isSecretKey(key: string): boolean {
-  return CONFIG_KEYS[key]?.secret === true;
+  return SPECS[key]?.secret === true;
 }

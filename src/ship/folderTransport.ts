@@ -1,9 +1,11 @@
+import type { Dirent } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { TransportError } from "../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, Transport, TransportStats } from "./transport.js";
+import { requiredConfig, type TransportKind } from "./transportKind.js";
 
 /**
  * A parking area in a local or network folder, with the same layout as on the FTP server
@@ -25,14 +27,7 @@ export class FolderTransport implements Transport {
 
   async list(dir: string): Promise<RemoteFile[]> {
     const folder = this.localPath("list", dir);
-    let entries;
-    try {
-      this.counters.commands++;
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch (err) {
-      if (errnoOf(err) === "ENOENT") return [];
-      throw this.failure("list", dir, err);
-    }
+    const entries = await this.entries("list", dir, folder);
     const files: RemoteFile[] = [];
     for (const entry of entries) {
       if (!entry.isFile()) continue;
@@ -46,6 +41,15 @@ export class FolderTransport implements Transport {
       }
     }
     return files.sort((a, b) => compareNames(a.name, b.name));
+  }
+
+  async listDirs(dir: string): Promise<string[]> {
+    const folder = this.localPath("list folders in", dir);
+    const entries = await this.entries("list folders in", dir, folder);
+    return entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort(compareNames);
   }
 
   async read(path: string): Promise<Buffer | null> {
@@ -139,6 +143,17 @@ export class FolderTransport implements Transport {
     }
   }
 
+  // The entries of a folder; a missing folder has none.
+  private async entries(operation: string, dir: string, folder: string): Promise<Dirent[]> {
+    try {
+      this.counters.commands++;
+      return await readdir(folder, { withFileTypes: true });
+    } catch (err) {
+      if (errnoOf(err) === "ENOENT") return [];
+      throw this.failure(operation, dir, err);
+    }
+  }
+
   private localPath(operation: string, path: string): string {
     return join(this.root, ...splitRemotePath(operation, path));
   }
@@ -177,6 +192,14 @@ export class FolderTransport implements Transport {
     });
   }
 }
+
+/** The `folder` transport: `folder.path` in a node's configuration, a path on a command line. */
+export const folderTransportKind: TransportKind<"folder"> = {
+  name: "folder",
+  configKeys: ["folder.path"],
+  fromConfig: (node) => new FolderTransport(requiredConfig(node, "folder.path")),
+  location: { value: "path", describe: "the parking area in this folder", open: (text) => new FolderTransport(text) },
+};
 
 function errnoOf(err: unknown): string | undefined {
   if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string") return err.code;

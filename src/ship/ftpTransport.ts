@@ -1,10 +1,11 @@
 import { posix } from "node:path";
 import { Readable, Writable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
-import { Client, FTPError } from "basic-ftp";
-import { TransportError } from "../errors.js";
+import { Client, type FileInfo, FTPError } from "basic-ftp";
+import { RefusedError, TransportError } from "../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, Transport, TransportStats } from "./transport.js";
+import { requiredConfig, type ConfigSource, type TransportKind } from "./transportKind.js";
 
 const EMPTY_TLS_UPLOAD_PAUSE_MS = 50;
 
@@ -43,9 +44,10 @@ export interface FtpTransportOptions {
  *
  * `stats().commands` counts every command written on the control connection after the login
  * succeeded (`TYPE I`, `PBSZ`/`PROT` with TLS, each `EPSV` before a transfer, `QUIT`), which is the
- * number of round trips a sync pays. On a healthy server: `list` 2 (EPSV, LIST), `read` 2 (EPSV,
- * RETR), `write` 4 (EPSV, STOR, RNFR, RNTO), `delete` 1 (DELE), `ensureDir` 1 (MKD) or 2 (MKD,
- * CWD when it exists). Error paths add a probe (`SIZE` or `CWD`) to tell "missing" from "refused".
+ * number of round trips a sync pays. On a healthy server: `list` and `listDirs` 2 (EPSV, LIST),
+ * `read` 2 (EPSV, RETR), `write` 4 (EPSV, STOR, RNFR, RNTO), `delete` 1 (DELE), `ensureDir` 1
+ * (MKD) or 2 (MKD, CWD when it exists). Error paths add a probe (`SIZE` or `CWD`) to tell
+ * "missing" from "refused".
  */
 export class FtpTransport implements Transport {
   readonly describe: string;
@@ -80,20 +82,22 @@ export class FtpTransport implements Transport {
   async list(dir: string): Promise<RemoteFile[]> {
     const names = splitRemotePath("list", dir);
     return this.perform("list", dir, async (client) => {
-      const path = this.absolute(names);
-      let entries;
-      try {
-        entries = await client.list(path);
-      } catch (err) {
-        // vsftpd lists a missing folder as empty; others refuse it. Refused for another reason
-        // (permissions) is an error, and only the server can tell which: ask it with CWD.
-        if (err instanceof FTPError && !(await this.folderExists(client, path))) return [];
-        throw err;
-      }
+      const entries = await this.entries(client, this.absolute(names));
       return entries
         .filter((entry) => entry.isFile)
         .map((entry) => ({ name: entry.name, size: entry.size }))
         .sort((a, b) => compareNames(a.name, b.name));
+    });
+  }
+
+  async listDirs(dir: string): Promise<string[]> {
+    const names = splitRemotePath("list folders in", dir);
+    return this.perform("list folders in", dir, async (client) => {
+      const entries = await this.entries(client, this.absolute(names));
+      return entries
+        .filter((entry) => entry.isDirectory)
+        .map((entry) => entry.name)
+        .sort(compareNames);
     });
   }
 
@@ -299,6 +303,18 @@ export class FtpTransport implements Transport {
     return client;
   }
 
+  // The entries of a folder (basic-ftp leaves out `.` and `..`); a missing folder has none.
+  private async entries(client: Client, remote: string): Promise<FileInfo[]> {
+    try {
+      return await client.list(remote);
+    } catch (err) {
+      // vsftpd lists a missing folder as empty; others refuse it. Refused for another reason
+      // (permissions) is an error, and only the server can tell which: ask it with CWD.
+      if (err instanceof FTPError && !(await this.folderExists(client, remote))) return [];
+      throw err;
+    }
+  }
+
   // Creates `remote` and any missing parent; an existing folder is fine.
   private async makeFolder(client: Client, remote: string, what: string): Promise<void> {
     const made = await client.sendIgnoringError(`MKD ${remote}`);
@@ -340,6 +356,81 @@ export class FtpTransport implements Transport {
     if (code !== undefined) options.code = code;
     return new TransportError(message, options);
   }
+}
+
+/**
+ * The `ftp` transport: the `ftp.*` keys of a node's configuration, or `ftp://user@host:port/dir`
+ * (`ftps://` for explicit TLS) on a command line.
+ */
+export const ftpTransportKind: TransportKind<"ftp"> = {
+  name: "ftp",
+  configKeys: ["ftp.host", "ftp.port", "ftp.user", "ftp.password", "ftp.dir", "ftp.secure", "ftp.allow-self-signed"],
+  fromConfig: (node, env) => new FtpTransport(ftpOptionsFromConfig(node, env)),
+  location: {
+    value: "url",
+    describe: "the parking area at ftp://user@host:port/dir (password: $SINCRO_FTP_PASSWORD)",
+    open: (text, env, option) => new FtpTransport(parseFtpUrl(text, env.SINCRO_FTP_PASSWORD, option)),
+  },
+};
+
+/**
+ * The options the `ftp.*` keys of a node's configuration give. `SINCRO_FTP_PASSWORD` overrides
+ * the stored password; a missing password, host or user is refused, in that order.
+ */
+export function ftpOptionsFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv): FtpTransportOptions {
+  const password = env.SINCRO_FTP_PASSWORD ?? node.config("ftp.password");
+  if (password === undefined) {
+    throw new RefusedError("ftp.password", `sync: no FTP password; set SINCRO_FTP_PASSWORD or "sincro config set ftp.password ..."`, {
+      code: "MISSING_CONFIG",
+    });
+  }
+  const secure = node.config("ftp.secure");
+  return {
+    host: requiredConfig(node, "ftp.host"),
+    port: Number(node.config("ftp.port") ?? (secure === "implicit" ? 990 : 21)),
+    user: requiredConfig(node, "ftp.user"),
+    password,
+    dir: node.config("ftp.dir") ?? "",
+    secure: secure === "implicit" ? "implicit" : secure === "true",
+    allowSelfSigned: node.config("ftp.allow-self-signed") === "true",
+  };
+}
+
+/**
+ * The options `ftp://user@host:port/dir` (or `ftps://` for explicit TLS, `?allow-self-signed=true`)
+ * gives. The password comes from `password` (SINCRO_FTP_PASSWORD), else from the URL. A text that
+ * is not such a URL is refused (field `ftp`), the message starting with `option` and never
+ * showing the password.
+ */
+export function parseFtpUrl(text: string, password: string | undefined, option: string): FtpTransportOptions {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new RefusedError("ftp", `${option} ${withoutPassword(text)}: not a URL; expected ftp://user@host:port/dir`, { code: "BAD_URL" });
+  }
+  if (url.protocol !== "ftp:" && url.protocol !== "ftps:") {
+    throw new RefusedError("ftp", `${option}: "${url.protocol}" is not ftp: or ftps:`, { code: "BAD_URL" });
+  }
+  return {
+    host: url.hostname,
+    port: url.port === "" ? 21 : Number(url.port),
+    user: url.username === "" ? "anonymous" : decodeURIComponent(url.username),
+    password: password ?? decodeURIComponent(url.password),
+    dir: decodeURIComponent(url.pathname) || "/",
+    secure: url.protocol === "ftps:",
+    allowSelfSigned: url.searchParams.get("allow-self-signed") === "true",
+  };
+}
+
+// `ftp://user:secret@host…` → `ftp://user:********@host…`, for a text no URL parser accepted, so
+// read as broadly as possible: the password runs from the first `:` after the scheme to the last
+// `@` (it may hold `/`, `:` or `@` unencoded).
+function withoutPassword(text: string): string {
+  const scheme = text.indexOf("://");
+  const colon = text.indexOf(":", scheme < 0 ? 0 : scheme + 3);
+  const at = text.lastIndexOf("@");
+  return colon >= 0 && colon < at ? `${text.slice(0, colon + 1)}********${text.slice(at)}` : text;
 }
 
 // `/a/b/` and `/a//b` → `/a/b`; `/` stays.

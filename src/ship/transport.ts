@@ -9,6 +9,8 @@
  * - `list(dir)` returns the plain files directly in `dir`, sorted by name (byte order), with
  *   their sizes; a missing folder lists as `[]`. Temporary upload names (see `isTempName`) are
  *   listed too, so that their writer can clean them up.
+ * - `listDirs(dir)` returns the names of the folders directly in `dir` (not deeper ones, not
+ *   files), sorted by name (byte order); a missing folder lists as `[]`, like an empty one.
  * - `read(path)` returns the whole content, or `null` when the file does not exist.
  * - `write(path, bytes)` uploads under a temporary name in the same folder and renames it into
  *   place, so a reader never sees a half-written file under the final name. A file already
@@ -22,6 +24,7 @@ export interface Transport {
   /** Short description for messages, never containing a password (e.g. `ftp://user@host:21/dir`). */
   readonly describe: string;
   list(dir: string): Promise<RemoteFile[]>;
+  listDirs(dir: string): Promise<string[]>;
   read(path: string): Promise<Buffer | null>;
   write(path: string, bytes: Buffer): Promise<void>;
   delete(path: string): Promise<void>;

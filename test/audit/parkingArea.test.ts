@@ -2,14 +2,22 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { auditParkingArea } from "../../src/audit/auditSources.js";
+import { auditParkingArea, discoverStreams } from "../../src/audit/auditSources.js";
 import type { AuditReport } from "../../src/audit/auditRun.js";
-import { discoverStreams, openTarget, parseFtpUrl, type ParkingTarget } from "../../src/audit/parkingTarget.js";
+import type { TransportName } from "../../src/node/config.js";
 import { encodeFile } from "../../src/wire/segmentCodec.js";
 import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
 import { FtpTransport } from "../../src/ship/ftpTransport.js";
+import { TRANSPORTS } from "../../src/ship/transports.js";
 import { exec, folderArea, Network } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
+
+/** A parking area as `sincro audit --<kind> <location>` names it. */
+interface ParkingTarget {
+  kind: TransportName;
+  location: string;
+  env?: NodeJS.ProcessEnv;
+}
 
 /**
  * A parking area holding several segments of the catalogue stream (AG02 synced once, then never
@@ -33,13 +41,13 @@ async function parkedNetwork(): Promise<{ net: Network; target: ParkingTarget }>
     exec(net.agent("AG01"), { kind: "AddCustomer", name: `Cliente ${i}`, list: "BASE" });
     await net.sync(net.agent("AG01"));
   }
-  return { net, target: { kind: "folder", root } };
+  return { net, target: { kind: "folder", location: root } };
 }
 
 async function audit(target: ParkingTarget): Promise<AuditReport> {
-  const transport = openTarget(target);
+  const transport = TRANSPORTS[target.kind].location.open(target.location, target.env ?? {}, `audit --${target.kind}`);
   try {
-    return await auditParkingArea(transport, await discoverStreams(target), {});
+    return await auditParkingArea(transport, await discoverStreams(transport), {});
   } finally {
     await transport.close();
   }
@@ -146,7 +154,11 @@ describe("audit of a parking area on an FTP server (embedded ftp-srv)", () => {
     await net.round();
     exec(net.sede, { kind: "AddProduct", code: "P002", description: "Pasta", vat: "4" });
     await net.sync(net.sede);
-    const target = parseFtpUrl(`ftp://${encodeURIComponent(server.user)}@${server.host}:${server.port}/`, server.password);
+    const target: ParkingTarget = {
+      kind: "ftp",
+      location: `ftp://${encodeURIComponent(server.user)}@${server.host}:${server.port}/`,
+      env: { SINCRO_FTP_PASSWORD: server.password },
+    };
     const report = await audit(target);
     expect(violations(report)).toEqual([]);
     expect(report.source.path).not.toContain(server.password);

@@ -32,6 +32,7 @@ async function commandCosts(transport: FtpTransport) {
     ensureDirExisting: await cost(() => transport.ensureDir("SincroAg/AG01")),
     write: await cost(() => transport.write("SincroAg/AG01/0000000001.seg", Buffer.from("segment"))),
     list: await cost(() => transport.list("SincroAg/AG01")),
+    listDirs: await cost(() => transport.listDirs("SincroAg")),
     read: await cost(() => transport.read("SincroAg/AG01/0000000001.seg")),
     readMissing: await cost(() => transport.read("SincroAg/AG01/0000000002.seg")),
     delete: await cost(() => transport.delete("SincroAg/AG01/0000000001.seg")),
@@ -54,6 +55,7 @@ describe.sequential("FtpTransport details", () => {
       expect(costs.sessionSetupAndFirstEnsureDir - setup).toBeLessThanOrEqual(4);
       expect(costs).toMatchObject({ write: 4, list: 2, read: 2, readMissing: 3, delete: 1, deleteMissing: 2, close: 1 });
       expect(costs.ensureDirExisting).toBeLessThanOrEqual(2);
+      expect(costs.listDirs).toBe(2);
     }),
   );
 

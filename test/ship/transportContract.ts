@@ -64,6 +64,39 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       expect(await t.list(dir)).toEqual([]);
     });
 
+    it("lists the folders directly in a folder sorted by name, without files or deeper folders", async () => {
+      const dir = folder();
+      for (const name of ["b", "_ALL", "B", "AG-01", "0000000001", "a.b"]) await t.ensureDir(`${dir}/${name}`);
+      await t.write(`${dir}/0000000001.seg`, Buffer.from("a file, not a folder"));
+      await t.ensureDir(`${dir}/b/deeper/still`);
+      await t.write(`${dir}/b/inner.seg`, Buffer.from("x"));
+      expect(await t.listDirs(dir)).toEqual(["0000000001", "AG-01", "B", "_ALL", "a.b", "b"]);
+      expect(await t.listDirs(`${dir}/b`)).toEqual(["deeper"]);
+      expect(await t.listDirs(`${dir}/b/deeper`)).toEqual(["still"]);
+      expect(await t.list(dir)).toEqual([{ name: "0000000001.seg", size: 20 }]);
+    });
+
+    it("lists the folders that writes created, as a parking area's stream folders", async () => {
+      const dir = folder();
+      await t.write(`${dir}/SincroSede/_ALL/0000000001.seg`, Buffer.from("catalogue"));
+      await t.write(`${dir}/SincroSede/AG02/0000000001.seg`, Buffer.from("for AG02"));
+      await t.write(`${dir}/SincroAg/AG01/SEDE.ack`, Buffer.from("1"));
+      expect(await t.listDirs(dir)).toEqual(["SincroAg", "SincroSede"]);
+      expect(await t.listDirs(`${dir}/SincroSede`)).toEqual(["AG02", "_ALL"]);
+      expect(await t.listDirs(`${dir}/SincroAg`)).toEqual(["AG01"]);
+      expect(await t.listDirs(`${dir}/SincroAg/AG01`)).toEqual([]);
+    });
+
+    it("lists no folders in an empty folder, nor in a missing one at any depth", async () => {
+      const dir = folder();
+      expect(await t.listDirs(dir)).toEqual([]);
+      expect(await t.listDirs(`${dir}/deeper/still`)).toEqual([]);
+      await t.ensureDir(dir);
+      expect(await t.listDirs(dir)).toEqual([]);
+      await t.write(`${dir}/only-a-file`, Buffer.from("f"));
+      expect(await t.listDirs(dir)).toEqual([]);
+    });
+
     it("reads back every byte value unchanged, and a 2 MB file", async () => {
       const dir = folder();
       const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -176,6 +209,7 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       await expect(t.write("a//b", Buffer.from("x"))).rejects.toThrow(/invalid path/);
       await expect(t.list("a b")).rejects.toThrow(/invalid path/);
       await expect(t.delete("/abs")).rejects.toThrow(/invalid path/);
+      await expect(t.listDirs("..")).rejects.toThrow(/invalid path/);
     });
 
     it("queues calls made at the same time", async () => {
@@ -192,6 +226,9 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       await t.close();
       await t.write(`${dir}/after`, Buffer.from("2"));
       expect((await t.list(dir)).map((file) => file.name)).toEqual(["after", "before"]);
+      await t.close();
+      await t.ensureDir(`${dir}/sub`);
+      expect(await t.listDirs(dir)).toEqual(["sub"]);
     });
 
     it("counts commands and bytes", async () => {
@@ -207,6 +244,9 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       expect(afterRead.bytesReceived - afterWrite.bytesReceived).toBe(1000);
       await t.list(dir);
       expect(t.stats().commands).toBeGreaterThan(afterRead.commands);
+      const afterList = t.stats();
+      await t.listDirs(dir);
+      expect(t.stats().commands).toBeGreaterThan(afterList.commands);
     });
 
     it("describes itself, and fails, without showing the password", async () => {
@@ -216,6 +256,8 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       expect(t.describe).not.toContain(secret);
       const error = await t.read("../x").catch((err: unknown) => err);
       expect(String(error)).not.toContain(secret);
+      const listing = await t.listDirs("../x").catch((err: unknown) => err);
+      expect(String(listing)).not.toContain(secret);
     });
   });
 }

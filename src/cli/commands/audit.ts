@@ -1,17 +1,19 @@
 import { renameSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { auditLogFile, auditNodeDatabase, auditParkingArea, type AuditOptions } from "../../audit/auditSources.js";
+import { auditLogFile, auditNodeDatabase, auditParkingArea, discoverStreams, type AuditOptions } from "../../audit/auditSources.js";
 import type { AuditReport } from "../../audit/auditRun.js";
 import { findingSubject } from "../../audit/findings.js";
 import { renderHtml } from "../../audit/htmlReport.js";
-import { discoverStreams, openTarget, parseFtpUrl, type ParkingTarget } from "../../audit/parkingTarget.js";
 import { parseUntil } from "../../audit/untilPoint.js";
 import { RefusedError, UsageError } from "../../errors.js";
+import type { TransportName } from "../../node/config.js";
+import { TRANSPORT_KINDS } from "../../ship/transports.js";
 import { type Io, dbPath, jsonOption, printTable } from "../io.js";
 
-interface AuditOpts {
-  folder?: string;
-  ftp?: string;
+// A parking area is named by its kind of transport: `--folder PATH`, `--ftp URL`, …
+const AREA_FLAGS = TRANSPORT_KINDS.map((kind) => `--${kind.name}`);
+
+interface AuditOpts extends Partial<Record<TransportName, string>> {
   log?: string;
   node?: string;
   agents?: string;
@@ -23,11 +25,11 @@ interface AuditOpts {
 }
 
 export function registerAudit(program: Command, io: Io): void {
-  program
+  const audit = program
     .command("audit")
-    .description("verify every hash chain and sequence of a node (--db), a parking area (--folder, --ftp) or an exported log (--log), and replay it")
-    .option("--folder <path>", "audit the parking area in this folder")
-    .option("--ftp <url>", "audit the parking area at ftp://user@host:port/dir (password: $SINCRO_FTP_PASSWORD)")
+    .description(`verify every hash chain and sequence of a node (--db), a parking area (${AREA_FLAGS.join(", ")}) or an exported log (--log), and replay it`);
+  for (const kind of TRANSPORT_KINDS) audit.option(`--${kind.name} <${kind.location.value}>`, `audit ${kind.location.describe}`);
+  audit
     .option("--log <file>", "audit a log written by `sincro export log`")
     .option("--node <id>", "whose log --log is, for a file without a sincro-log header")
     .option("--agents <codes>", "the agents' folders of a parking area, comma-separated (default: listed from the server)")
@@ -47,19 +49,20 @@ export function registerAudit(program: Command, io: Io): void {
 }
 
 async function runAudit(cmd: Command, io: Io, o: AuditOpts): Promise<AuditReport> {
-  const sources = [o.folder, o.ftp, o.log].filter((s) => s !== undefined);
-  if (sources.length > 1) throw new UsageError("audit: give one of --folder, --ftp or --log (or --db alone)");
+  const areas = TRANSPORT_KINDS.filter((kind) => o[kind.name] !== undefined);
+  if (areas.length + (o.log === undefined ? 0 : 1) > 1) {
+    throw new UsageError(`audit: give one of ${AREA_FLAGS.join(", ")} or --log (or --db alone)`);
+  }
   const skewHours = Number(o.skewHours ?? "24");
   if (!(skewHours > 0)) throw new UsageError(`audit --skew-hours ${o.skewHours}: expected a positive number of hours`);
   const options: AuditOptions = { skewHours, ...(o.until !== undefined && { until: parseUntil(o.until) }), ...(o.specialPrices !== undefined && { specialPricesOf: o.specialPrices }) };
-  if (o.folder !== undefined || o.ftp !== undefined) {
+  const [area] = areas;
+  if (area !== undefined) {
     if (o.until !== undefined || o.specialPrices !== undefined) throw new UsageError("audit: --until and --special-prices replay a log: use them with --db or --log");
-    const target: ParkingTarget = o.folder !== undefined ? { kind: "folder", root: o.folder } : parseFtpUrl(o.ftp as string, io.env.SINCRO_FTP_PASSWORD);
+    const transport = area.location.open(o[area.name] as string, io.env, `audit --${area.name}`);
     const agents = o.agents?.split(",").map((s) => s.trim()).filter((s) => s !== "");
-    const folders = await discoverStreams(target, agents);
-    const transport = openTarget(target);
     try {
-      return await auditParkingArea(transport, folders, options);
+      return await auditParkingArea(transport, await discoverStreams(transport, agents), options);
     } finally {
       await transport.close();
     }

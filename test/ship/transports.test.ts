@@ -1,0 +1,95 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { RefusedError } from "../../src/errors.js";
+import { CONFIG_KEYS, checkConfig, TRANSPORT_NAMES } from "../../src/node/config.js";
+import { transportFromConfig } from "../../src/ship/transportFromConfig.js";
+import { TRANSPORT_KINDS, TRANSPORTS } from "../../src/ship/transports.js";
+
+const configOf = (values: Record<string, string>) => ({ config: (key: string) => values[key] });
+
+function refusal(action: () => unknown): RefusedError {
+  try {
+    action();
+  } catch (err) {
+    if (err instanceof RefusedError) return err;
+    throw err;
+  }
+  throw new Error("not refused");
+}
+
+describe("the registry of transports", () => {
+  it("has one kind per value of the transport key, under its own name, in the order audit offers them", () => {
+    expect(Object.entries(TRANSPORTS).map(([name, kind]) => [name, kind.name])).toEqual([
+      ["folder", "folder"],
+      ["ftp", "ftp"],
+    ]);
+    expect(TRANSPORT_KINDS.map((kind) => kind.name).sort()).toEqual([...TRANSPORT_NAMES].sort());
+    for (const name of TRANSPORT_NAMES) expect(() => checkConfig("transport", name)).not.toThrow();
+    expect(() => checkConfig("transport", "sftp")).toThrow('config transport "sftp" must be "ftp" or "folder"');
+  });
+
+  it("each config key of a transport is declared by that transport, and only by it", () => {
+    const declared = TRANSPORT_KINDS.flatMap((kind) => kind.configKeys.map((key) => [kind.name, key]));
+    const prefixed = Object.keys(CONFIG_KEYS).flatMap((key) => {
+      const owner = TRANSPORT_NAMES.find((name) => key.startsWith(`${name}.`));
+      return owner === undefined ? [] : [[owner, key]];
+    });
+    expect(declared.sort()).toEqual(prefixed.sort());
+  });
+});
+
+describe("transportFromConfig", () => {
+  it("opens the configured kind, without connecting", () => {
+    expect(transportFromConfig(configOf({ transport: "folder", "folder.path": "park" }), {}).describe).toBe(`folder:${resolve("park")}`);
+    const ftp = { transport: "ftp", "ftp.host": "example.org", "ftp.user": "ag01", "ftp.password": "stored-pw" };
+    expect(transportFromConfig(configOf(ftp), {}).describe).toBe("ftp://ag01@example.org:21/");
+    expect(transportFromConfig(configOf({ ...ftp, "ftp.secure": "implicit", "ftp.dir": "/sincro" }), {}).describe).toBe(
+      "ftp://ag01@example.org:990/sincro (implicit TLS)",
+    );
+    expect(transportFromConfig(configOf({ ...ftp, "ftp.secure": "true", "ftp.port": "2121" }), {}).describe).toBe("ftp://ag01@example.org:2121/ (TLS)");
+  });
+
+  it("refuses a missing setting, naming the key and how to set it", () => {
+    const none = refusal(() => transportFromConfig(configOf({}), {}));
+    expect([none.field, none.code, none.message]).toEqual([
+      "transport",
+      "MISSING_CONFIG",
+      'sync: no transport configured; run "sincro config set transport ftp" (or folder) first',
+    ]);
+    expect(refusal(() => transportFromConfig(configOf({ transport: "folder" }), {})).message).toBe(
+      'sync: folder.path is not set; set it with "sincro config set folder.path VALUE"',
+    );
+    const ftp: Record<string, string> = { transport: "ftp" };
+    expect(refusal(() => transportFromConfig(configOf(ftp), {})).field).toBe("ftp.password");
+    expect(refusal(() => transportFromConfig(configOf(ftp), { SINCRO_FTP_PASSWORD: "pw" })).field).toBe("ftp.host");
+    expect(refusal(() => transportFromConfig(configOf({ ...ftp, "ftp.host": "h" }), { SINCRO_FTP_PASSWORD: "pw" })).field).toBe("ftp.user");
+    expect(refusal(() => transportFromConfig(configOf({ transport: "carrier-pigeon" }), {})).message).toBe(
+      'sync: transport "carrier-pigeon" is not one sincro knows; run "sincro config set transport ftp" (or folder)',
+    );
+  });
+});
+
+describe("a parking area named on the command line", () => {
+  const openFtp = (text: string, env: NodeJS.ProcessEnv = {}) => TRANSPORTS.ftp.location.open(text, env, "audit --ftp");
+
+  it("--folder PATH and --ftp URL open the same adapters as the sync", () => {
+    expect(TRANSPORTS.folder.location.open("park", {}, "audit --folder").describe).toBe(`folder:${resolve("park")}`);
+    expect(openFtp("ftp://ag01:url-pw@example.org/sincro").describe).toBe("ftp://ag01@example.org:21/sincro");
+    expect(openFtp("ftps://ag%40x@example.org:2121/?allow-self-signed=true", { SINCRO_FTP_PASSWORD: "pw" }).describe).toBe(
+      "ftp://ag%40x@example.org:2121/ (TLS)",
+    );
+  });
+
+  it("refuses what is not an ftp URL, never showing the password", () => {
+    for (const [text, message] of [
+      ["notaurl", "audit --ftp notaurl: not a URL; expected ftp://user@host:port/dir"],
+      ["ftp://u:secret@h:99999/", "audit --ftp ftp://u:********@h:99999/: not a URL; expected ftp://user@host:port/dir"],
+      ["ftp://u:se/cr@et@h/", "audit --ftp ftp://u:********@h/: not a URL; expected ftp://user@host:port/dir"],
+      ["ftp://u:s:e@c ret@h:1x/", "audit --ftp ftp://u:********@h:1x/: not a URL; expected ftp://user@host:port/dir"],
+      ["http://u:secret@h/", 'audit --ftp: "http:" is not ftp: or ftps:'],
+    ] as const) {
+      const error = refusal(() => openFtp(text));
+      expect([error.field, error.code, error.message]).toEqual(["ftp", "BAD_URL", message]);
+    }
+  });
+});
