@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { SincroNode } from "../dist/node/sincroNode.js";
-import { startEmbeddedFtpServer } from "../dist/ship/embeddedFtpServer.js";
-import { FtpTransport } from "../dist/ship/ftpTransport.js";
+import { startEmbeddedFtpServer } from "../dist/ship/transports/embeddedFtpServer.js";
+import { FtpTransport } from "../dist/ship/transports/ftpTransport.js";
 import { sync } from "../dist/ship/sync.js";
 import { peakRssMb } from "./benchSupport.mjs";
 

@@ -3,7 +3,7 @@ import { SegmentError, TransportError } from "../errors.js";
 import { digestProjections } from "../projections/digest.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE_ROOT, agentToSede, parseFileName, producerOf, sedeToAgent, segmentName, snapshotName } from "../wire/streams.js";
-import { isTempName, type Transport } from "../ship/transport.js";
+import { isTempName, type Transport } from "../ship/transports/transport.js";
 import { AuditRun, type AuditReport } from "./auditRun.js";
 import type { OriginPolicy } from "./chainAudit.js";
 import type { Finding } from "./findings.js";

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { Command } from "../events/commands.js";
 import { SincroNode } from "../node/sincroNode.js";
-import { startEmbeddedFtpServer } from "../ship/embeddedFtpServer.js";
-import { FtpTransport, ftpOptionsFromConfig } from "../ship/ftpTransport.js";
+import { startEmbeddedFtpServer } from "../ship/transports/embeddedFtpServer.js";
+import { FtpTransport, ftpOptionsFromConfig } from "../ship/transports/ftpTransport.js";
 import { sync, type SyncReport } from "../ship/sync.js";
-import { transportFromConfig } from "../ship/transportFromConfig.js";
+import { transportFromConfig } from "../ship/transports/transportFromConfig.js";
 
 /** One rule of DESIGN §3 (or of shipping) and whether it held on every node. */
 export interface DemoCheck {

@@ -2,7 +2,7 @@ import { IntegrityError, SegmentError, SincroError } from "../errors.js";
 import type { OutboxFile } from "../node/outbox.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { SEDE, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
-import { isTempName, type RemoteFile } from "./transport.js";
+import { isTempName, type RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**

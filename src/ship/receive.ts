@@ -1,7 +1,7 @@
 import { IntegrityError, SegmentError } from "../errors.js";
 import { parseFileName, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
-import type { RemoteFile } from "./transport.js";
+import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
 
 /** What the listing of a stream's folder offers a reader at segment `at`. */

@@ -8,7 +8,7 @@ import { checkPublished, continueEarlierPc } from "./reinstall.js";
 import { resendRequested } from "./resend.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
 import { SyncRun, type SyncOptions, type SyncReport } from "./syncRun.js";
-import type { Transport } from "./transport.js";
+import type { Transport } from "./transports/transport.js";
 
 export type { SyncOptions, SyncProgress, SyncReport } from "./syncRun.js";
 export type { AckFile } from "../wire/ackFile.js";

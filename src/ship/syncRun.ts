@@ -3,7 +3,7 @@ import type { SincroNode } from "../node/sincroNode.js";
 import { parseAck, type AckFile } from "../wire/ackFile.js";
 import { CATALOGUE, ackPath, agentToSede, sedeToAgent, type StreamName } from "../wire/streams.js";
 import { Inbox, type StepHook } from "./inbox.js";
-import type { RemoteFile, Transport } from "./transport.js";
+import type { RemoteFile, Transport } from "./transports/transport.js";
 
 export interface SyncOptions {
   /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */

@@ -3,8 +3,8 @@
 // the audit too.
 import { describe, expect, it } from "vitest";
 import { auditParkingArea, discoverStreams } from "../../src/audit/auditSources.js";
-import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
-import { FtpTransport } from "../../src/ship/ftpTransport.js";
+import { startEmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
+import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
 import { ftpOptions, type FtpServerAccess } from "../support/ftpFixture.js";
 import { startVsftpd, testCertificate } from "../support/ftpServers.js";
 import { exec, Network } from "../support/network.js";

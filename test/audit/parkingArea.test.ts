@@ -6,9 +6,9 @@ import { auditParkingArea, discoverStreams } from "../../src/audit/auditSources.
 import type { AuditReport } from "../../src/audit/auditRun.js";
 import type { TransportName } from "../../src/node/config.js";
 import { encodeFile } from "../../src/wire/segmentCodec.js";
-import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
-import { FtpTransport } from "../../src/ship/ftpTransport.js";
-import { TRANSPORTS } from "../../src/ship/transports.js";
+import { startEmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
+import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
+import { TRANSPORTS } from "../../src/ship/transports/registry.js";
 import { exec, folderArea, Network } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
 

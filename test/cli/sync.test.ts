@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
+import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
 import { sincroAsync } from "../support/cli.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

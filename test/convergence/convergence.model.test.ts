@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, it } from "vitest";
-import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
+import { startEmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
 import { FtpCuttingProxy } from "../support/tcpProxy.js";
 import { propertyParams } from "../support/property.js";
 import { tempDir } from "../support/tempDir.js";

@@ -8,7 +8,7 @@
 // connection after N bytes; nothing of the client or the server is replaced.
 import type { FileHandle } from "node:fs/promises";
 import { TransportError } from "../../src/errors.js";
-import { FolderTransport } from "../../src/ship/folderTransport.js";
+import { FolderTransport } from "../../src/ship/transports/folderTransport.js";
 
 export type CutPlan =
   | { direction: "upload"; skip: number; afterBytes: number }

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
-import type { FtpTransportOptions } from "../../src/ship/ftpTransport.js";
-import { FtpTransport } from "../../src/ship/ftpTransport.js";
-import type { TransportFixture } from "../ship/transportContract.js";
+import type { FtpTransportOptions } from "../../src/ship/transports/ftpTransport.js";
+import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
+import type { TransportFixture } from "../ship/transports/transportContract.js";
 
 /** What a test needs to reach a running FTP server, embedded or real. */
 export interface FtpServerAccess {

@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import type { Command } from "../../src/events/commands.js";
 import { SincroNode } from "../../src/node/sincroNode.js";
-import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
-import { FolderTransport } from "../../src/ship/folderTransport.js";
-import { FtpTransport } from "../../src/ship/ftpTransport.js";
+import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
+import { FolderTransport } from "../../src/ship/transports/folderTransport.js";
+import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
 import { sync, type SyncOptions, type SyncReport } from "../../src/ship/sync.js";
-import type { Transport } from "../../src/ship/transport.js";
+import type { Transport } from "../../src/ship/transports/transport.js";
 import { makeNode, steppingClock } from "./nodes.js";
 
 /** A parking area the tests can reach both through a transport and on the local disk. */

@@ -7,7 +7,7 @@ import { renderHtml } from "../../audit/htmlReport.js";
 import { parseUntil } from "../../audit/untilPoint.js";
 import { RefusedError, UsageError } from "../../errors.js";
 import type { TransportName } from "../../node/config.js";
-import { TRANSPORT_KINDS } from "../../ship/transports.js";
+import { TRANSPORT_KINDS } from "../../ship/transports/registry.js";
 import { type Io, dbPath, jsonOption, printTable } from "../io.js";
 
 // A parking area is named by its kind of transport: `--folder PATH`, `--ftp URL`, …

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { SincroError } from "../../errors.js";
-import { checkParkingArea } from "../../ship/parkingCheck.js";
-import { transportFromConfig } from "../../ship/transportFromConfig.js";
+import { checkParkingArea } from "../../ship/transports/parkingCheck.js";
+import { transportFromConfig } from "../../ship/transports/transportFromConfig.js";
 import { type Io, jsonOption, withNode } from "../io.js";
 
 export function registerFtp(program: Command, io: Io): void {

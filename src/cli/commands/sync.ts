@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { SincroNode } from "../../node/sincroNode.js";
 import { sync, type SyncReport } from "../../ship/sync.js";
-import { transportFromConfig } from "../../ship/transportFromConfig.js";
+import { transportFromConfig } from "../../ship/transports/transportFromConfig.js";
 import { dbPath, type Io, jsonOption } from "../io.js";
 import { SincroError } from "../../errors.js";
 

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FolderTransport } from "../../src/ship/folderTransport.js";
-import { checkParkingArea } from "../../src/ship/parkingCheck.js";
+import { FolderTransport } from "../../../src/ship/transports/folderTransport.js";
+import { checkParkingArea } from "../../../src/ship/transports/parkingCheck.js";
 
 describe("checkParkingArea on a folder", () => {
   let root: string;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { TransportError } from "../errors.js";
+import { TransportError } from "../../errors.js";
 import { TEMP_SUFFIX } from "./transport.js";
 
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;

@@ -1,4 +1,4 @@
-import type { TransportName } from "../node/config.js";
+import type { TransportName } from "../../node/config.js";
 import { folderTransportKind } from "./folderTransport.js";
 import { ftpTransportKind } from "./ftpTransport.js";
 import type { TransportKind } from "./transportKind.js";

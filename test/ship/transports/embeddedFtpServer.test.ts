@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
-import { FtpTransport } from "../../src/ship/ftpTransport.js";
-import { ftpOptions } from "../support/ftpFixture.js";
+import { startEmbeddedFtpServer } from "../../../src/ship/transports/embeddedFtpServer.js";
+import { FtpTransport } from "../../../src/ship/transports/ftpTransport.js";
+import { ftpOptions } from "../../support/ftpFixture.js";
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((done) => {

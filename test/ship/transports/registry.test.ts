@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { RefusedError } from "../../src/errors.js";
-import { CONFIG_KEYS, checkConfig, TRANSPORT_NAMES } from "../../src/node/config.js";
-import { transportFromConfig } from "../../src/ship/transportFromConfig.js";
-import { TRANSPORT_KINDS, TRANSPORTS } from "../../src/ship/transports.js";
+import { RefusedError } from "../../../src/errors.js";
+import { CONFIG_KEYS, checkConfig, TRANSPORT_NAMES } from "../../../src/node/config.js";
+import { transportFromConfig } from "../../../src/ship/transports/transportFromConfig.js";
+import { TRANSPORT_KINDS, TRANSPORTS } from "../../../src/ship/transports/registry.js";
 
 const configOf = (values: Record<string, string>) => ({ config: (key: string) => values[key] });
 

@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { Readable, Writable } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
 import { Client, type FileInfo, FTPError } from "basic-ftp";
-import { RefusedError, TransportError } from "../errors.js";
+import { RefusedError, TransportError } from "../../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, Transport, TransportStats } from "./transport.js";
 import { requiredConfig, type ConfigSource, type TransportKind } from "./transportKind.js";

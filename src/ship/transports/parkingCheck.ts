@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { SincroError } from "../errors.js";
+import { SincroError } from "../../errors.js";
 import type { Transport } from "./transport.js";
 
 /** One probe of {@link checkParkingArea}. */

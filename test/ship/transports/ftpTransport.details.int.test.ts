@@ -3,12 +3,12 @@
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { TransportError } from "../../src/errors.js";
-import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
-import { FtpTransport } from "../../src/ship/ftpTransport.js";
-import type { FtpServerAccess } from "../support/ftpFixture.js";
-import { ftpOptions } from "../support/ftpFixture.js";
-import { startPureFtpd, startVsftpd, testCertificate } from "../support/ftpServers.js";
+import { TransportError } from "../../../src/errors.js";
+import { startEmbeddedFtpServer } from "../../../src/ship/transports/embeddedFtpServer.js";
+import { FtpTransport } from "../../../src/ship/transports/ftpTransport.js";
+import type { FtpServerAccess } from "../../support/ftpFixture.js";
+import { ftpOptions } from "../../support/ftpFixture.js";
+import { startPureFtpd, startVsftpd, testCertificate } from "../../support/ftpServers.js";
 
 async function using<S extends FtpServerAccess>(start: Promise<S>, body: (server: S) => Promise<void>): Promise<void> {
   const server = await start;

@@ -1,5 +1,5 @@
-import { RefusedError } from "../errors.js";
-import type { ConfigKey, TransportName } from "../node/config.js";
+import { RefusedError } from "../../errors.js";
+import type { ConfigKey, TransportName } from "../../node/config.js";
 import type { Transport } from "./transport.js";
 
 /** Where a transport reads its settings: a node's configuration (`SincroNode` is one). */

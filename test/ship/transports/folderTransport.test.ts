@@ -2,7 +2,7 @@ import type { FileHandle } from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FolderTransport } from "../../src/ship/folderTransport.js";
+import { FolderTransport } from "../../../src/ship/transports/folderTransport.js";
 import { runTransportContract } from "./transportContract.js";
 
 /** Writes half of the bytes, then fails as a crash or a full disk would. */

@@ -1,6 +1,6 @@
-import { startEmbeddedFtpServer } from "../../src/ship/embeddedFtpServer.js";
-import { ftpFixture } from "../support/ftpFixture.js";
-import { startPureFtpd, startVsftpd } from "../support/ftpServers.js";
+import { startEmbeddedFtpServer } from "../../../src/ship/transports/embeddedFtpServer.js";
+import { ftpFixture } from "../../support/ftpFixture.js";
+import { startPureFtpd, startVsftpd } from "../../support/ftpServers.js";
 import { runTransportContract } from "./transportContract.js";
 
 runTransportContract("ftp over ftp-srv (embedded, plain)", async () => ftpFixture(await startEmbeddedFtpServer()));

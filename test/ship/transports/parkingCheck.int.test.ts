@@ -1,12 +1,12 @@
 import { mkdir, chown, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FtpTransport } from "../../src/ship/ftpTransport.js";
-import { checkParkingArea } from "../../src/ship/parkingCheck.js";
-import type { CheckReport } from "../../src/ship/parkingCheck.js";
-import { ftpOptions } from "../support/ftpFixture.js";
-import type { RunningFtpServer } from "../support/ftpServers.js";
-import { startPureFtpd, startVsftpd } from "../support/ftpServers.js";
+import { FtpTransport } from "../../../src/ship/transports/ftpTransport.js";
+import { checkParkingArea } from "../../../src/ship/transports/parkingCheck.js";
+import type { CheckReport } from "../../../src/ship/transports/parkingCheck.js";
+import { ftpOptions } from "../../support/ftpFixture.js";
+import type { RunningFtpServer } from "../../support/ftpServers.js";
+import { startPureFtpd, startVsftpd } from "../../support/ftpServers.js";
 
 async function withServer(start: Promise<RunningFtpServer>, body: (server: RunningFtpServer) => Promise<void>) {
   const server = await start;

@@ -3,8 +3,8 @@
 // parking area.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Transport } from "../../src/ship/transport.js";
-import { isTempName } from "../../src/ship/transport.js";
+import type { Transport } from "../../../src/ship/transports/transport.js";
+import { isTempName } from "../../../src/ship/transports/transport.js";
 
 export interface TransportFixture {
   transport: Transport;

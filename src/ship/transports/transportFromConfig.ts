@@ -1,8 +1,8 @@
-import { RefusedError } from "../errors.js";
-import { isTransportName, TRANSPORT_NAMES } from "../node/config.js";
+import { RefusedError } from "../../errors.js";
+import { isTransportName, TRANSPORT_NAMES } from "../../node/config.js";
 import type { Transport } from "./transport.js";
 import type { ConfigSource } from "./transportKind.js";
-import { TRANSPORTS } from "./transports.js";
+import { TRANSPORTS } from "./registry.js";
 
 /**
  * The transport a node's configuration describes (`sincro config set transport ftp|folder` and
