@@ -116,7 +116,7 @@ function importRows(node: SincroNode, kind: ImportKind, file: string, fd: number
         summary[recorded === 0 ? "unchanged" : isNew ? "new" : "changed"]++;
       } catch (err) {
         if (!(err instanceof RefusedError)) throw err;
-        problems.add(refusalProblem(err, line));
+        problems.add(refusalProblem(err, line, row, state, ctx));
       }
     },
     problem: (problem) => problems.add(problem),

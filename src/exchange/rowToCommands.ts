@@ -1,6 +1,6 @@
 import { RefusedError } from "../errors.js";
 import type { Command } from "../events/commands.js";
-import { decide } from "../events/decide.js";
+import { decide, MOVES_CUSTOMER, NOT_OWN_CUSTOMER } from "../events/decide.js";
 import type { DecideContext, DomainState, ProductView } from "../events/domainState.js";
 import { DISCOUNT_SEPARATOR, type ImportKind } from "./columns.js";
 import type { CsvRow } from "./csvReader.js";
@@ -79,19 +79,12 @@ function customer(row: CsvRow, state: DomainState, ctx: DecideContext): RowComma
     };
     return { commands: [create], isNew: true };
   }
-  if (agent !== current.agent) {
-    throw new RefusedError(
-      "agent",
-      `customer ${code} belongs to ${current.agent === null ? "no agent" : `agent ${current.agent}`}, the file says ${
-        agent === null ? "none" : agent
-      }: an import does not move a customer to another agent`,
-    );
-  }
   const update: Command = {
     kind: "UpdateCustomer",
     code,
     name: row.name as string,
     list: row.list as string,
+    agent,
     ...(row.vatNumber !== undefined && { vatNumber: row.vatNumber }),
     ...(row.city !== undefined && { city: row.city }),
   };
@@ -101,25 +94,34 @@ function customer(row: CsvRow, state: DomainState, ctx: DecideContext): RowComma
 function specialPrice(row: CsvRow, state: DomainState, ctx: DecideContext): RowCommands {
   const customer = row.customer as string;
   const product = row.product as string;
-  if (ctx.role === "agent") {
-    const owner = state.customer(customer);
-    if (owner && owner.agent !== ctx.node) {
-      throw new RefusedError(
-        "customer",
-        `customer ${customer} is ${owner.agent === null ? "the sede's" : `agent ${owner.agent}'s`}, not this agent's (${ctx.node}); an agent imports special prices for its own customers only`,
-      );
-    }
-  }
   const discounts = row.discounts === undefined || row.discounts === "" ? [] : row.discounts.split(DISCOUNT_SEPARATOR).map((d) => d.trim());
   const cmd: Command = { kind: "SetSpecialPrice", customer, product, price: row.price as string, discounts };
   const current = state.specialPrice(customer, product);
   return upsert(current !== undefined && !current.removed, cmd, state, ctx);
 }
 
-/** A decider's refusal of the row on `line`, as a problem in the file's terms: the column it names, and the reason. */
-export function refusalProblem(err: RefusedError, line: number): ImportProblem {
+/**
+ * A decider's refusal of `row` (on `line`) as a problem in the file's terms: the column it
+ * names, and the reason. The rules are the deciders'; two of their refusals are worded here as
+ * a file's, since a row, not a command, is what the user wrote.
+ */
+export function refusalProblem(err: RefusedError, line: number, row: CsvRow, state: DomainState, ctx: DecideContext): ImportProblem {
   const column = columnOf(err.field);
-  return { line, column, message: detail(err, column) };
+  return { line, column, message: inFileTerms(err, row, state, ctx) ?? detail(err, column) };
+}
+
+function inFileTerms(err: RefusedError, row: CsvRow, state: DomainState, ctx: DecideContext): string | undefined {
+  if (err.code === MOVES_CUSTOMER) {
+    const owner = state.customer(row.code as string)?.agent ?? null;
+    return `customer ${row.code} belongs to ${owner === null ? "no agent" : `agent ${owner}`}, the file says ${
+      row.agent === "" ? "none" : row.agent
+    }: an import does not move a customer to another agent`;
+  }
+  if (err.code === NOT_OWN_CUSTOMER) {
+    const owner = state.customer(row.customer as string)?.agent ?? null;
+    return `customer ${row.customer} is ${owner === null ? "the sede's" : `agent ${owner}'s`}, not this agent's (${ctx.node}); an agent imports special prices for its own customers only`;
+  }
+  return undefined;
 }
 
 const TRUE = new Set(["", "true", "1", "yes", "y", "si", "sì", "s"]);
