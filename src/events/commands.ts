@@ -19,7 +19,20 @@ export type Command =
       vatNumber?: string;
       city?: string;
     }
-  | { kind: "UpdateCustomer"; code: string; name?: string; list?: string; vatNumber?: string; city?: string }
+  | {
+      kind: "UpdateCustomer";
+      code: string;
+      name?: string;
+      list?: string;
+      vatNumber?: string;
+      city?: string;
+      /**
+       * The agent the caller holds the customer to be with (`null`: none), e.g. an imported
+       * row's agent column. An update never moves a customer to another agent, so one that
+       * differs from the customer's is refused rather than ignored; omit it to leave it unsaid.
+       */
+      agent?: string | null;
+    }
   | { kind: "SetSpecialPrice"; customer: string; product: string; price: string; discounts?: string[] }
   | { kind: "RemoveSpecialPrice"; customer: string; product: string }
   | {

@@ -14,6 +14,11 @@ export interface Decision {
   unchanged?: string;
 }
 
+/** Refusal code: a command would move a customer to another agent (field `agent`). */
+export const MOVES_CUSTOMER = "MOVES_CUSTOMER";
+/** Refusal code: an agent would change a special price of a customer that is not its own (field `customer`). */
+export const NOT_OWN_CUSTOMER = "NOT_OWN_CUSTOMER";
+
 const PRODUCT_CODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$/;
 const LIST_CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/;
 const CUSTOMER_CODE = /^[A-Za-z0-9]{1,20}$/;
@@ -43,9 +48,9 @@ export function decide(command: Command, state: DomainState, ctx: DecideContext)
     case "UpdateCustomer":
       return updateCustomer(command, state);
     case "SetSpecialPrice":
-      return setSpecialPrice(command, state);
+      return setSpecialPrice(command, state, ctx);
     case "RemoveSpecialPrice":
-      return removeSpecialPrice(command, state);
+      return removeSpecialPrice(command, state, ctx);
     case "PlaceOrder":
       return placeOrder(command, state, ctx);
     case "AmendOrder":
@@ -244,8 +249,22 @@ function requireCustomer(state: DomainState, code: string, field = "customer"): 
   return customer;
 }
 
+/** Who a customer belongs to, in a sentence: `agent AG01` or `no agent`. */
+function ownerName(agent: string | null): string {
+  return agent === null ? "no agent" : `agent ${agent}`;
+}
+
 function updateCustomer(c: Extract<Command, { kind: "UpdateCustomer" }>, state: DomainState): Decision {
   const current = requireCustomer(state, c.code, "code");
+  // Moving a customer would also move its special prices and its stream (DESIGN §3,
+  // reassignment), which an update does not do: say so rather than drop the agent asked for.
+  if (c.agent !== undefined && c.agent !== current.agent) {
+    throw new RefusedError(
+      "agent",
+      `customer ${current.code} belongs to ${ownerName(current.agent)}, the update says ${c.agent ?? "none"}: an update does not move a customer to another agent`,
+      { code: MOVES_CUSTOMER },
+    );
+  }
   if (c.name === undefined && c.list === undefined && c.vatNumber === undefined && c.city === undefined) {
     throw new RefusedError("fields", "customer update needs at least one of --name, --list, --vat-number, --city", {
       code: "MISSING",
@@ -268,8 +287,22 @@ function updateCustomer(c: Extract<Command, { kind: "UpdateCustomer" }>, state: 
   return { events: [{ type: "CustomerUpdated", data: { ...next, createdBy: current.createdBy } }] };
 }
 
-function setSpecialPrice(c: Extract<Command, { kind: "SetSpecialPrice" }>, state: DomainState): Decision {
-  requireCustomer(state, c.customer);
+/**
+ * An agent changes the special prices of its own customers only (DESIGN §1): those of the
+ * sede's customers and of another agent's are theirs to set. `doing` says what was refused.
+ */
+function requireOwnCustomer(customer: CustomerView, ctx: DecideContext, doing: string): void {
+  if (ctx.role === "agent" && customer.agent !== ctx.node) {
+    throw new RefusedError(
+      "customer",
+      `customer ${customer.code} is ${customer.agent === null ? "the sede's" : `agent ${customer.agent}'s`}, not this agent's (${ctx.node}); an agent ${doing} for its own customers only`,
+      { code: NOT_OWN_CUSTOMER },
+    );
+  }
+}
+
+function setSpecialPrice(c: Extract<Command, { kind: "SetSpecialPrice" }>, state: DomainState, ctx: DecideContext): Decision {
+  requireOwnCustomer(requireCustomer(state, c.customer), ctx, "sets special prices");
   const product = state.product(c.product);
   if (!product) throw new RefusedError("product", `product ${c.product} does not exist`, { code: "UNKNOWN" });
   const price = parseDecimal(c.price, "price", MONEY);
@@ -288,8 +321,8 @@ function setSpecialPrice(c: Extract<Command, { kind: "SetSpecialPrice" }>, state
   };
 }
 
-function removeSpecialPrice(c: Extract<Command, { kind: "RemoveSpecialPrice" }>, state: DomainState): Decision {
-  requireCustomer(state, c.customer);
+function removeSpecialPrice(c: Extract<Command, { kind: "RemoveSpecialPrice" }>, state: DomainState, ctx: DecideContext): Decision {
+  requireOwnCustomer(requireCustomer(state, c.customer), ctx, "removes special prices");
   const current = state.specialPrice(c.customer, c.product);
   if (!current || current.removed) {
     throw new RefusedError("product", `customer ${c.customer} has no special price for product ${c.product}`, { code: "UNKNOWN" });

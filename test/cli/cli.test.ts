@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { eventCount, sincro, sincroOk } from "../support/cli.js";
-import { mkdtempSync } from "node:fs";
+import { makeNode, run, seededSede } from "../support/nodes.js";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 // One sede and one agent, built once through the real binary; each case below runs against them.
@@ -121,5 +122,63 @@ describe("bad input is refused with the field, the reason, a non-zero exit and n
     const again = sincro(["--db", sede, "init", "--role", "sede"]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/a file already exists there/);
+  });
+});
+
+describe("an agent sets special prices for its own customers only", () => {
+  // An agent database holding, besides its own customer 000001, a customer of AG02 (000002, with a
+  // special price) and one of the sede (000003): more than routing sends it, built through the API.
+  const others = join(dir, "others");
+  const held = join(others, "agent.db");
+
+  beforeAll(() => {
+    mkdirSync(others);
+    const sede = seededSede(others);
+    run(
+      sede,
+      { kind: "RegisterAgent", code: "AG02", name: "Luca" },
+      { kind: "AddCustomer", name: "Bar Due", agent: "AG02" },
+      { kind: "AddCustomer", name: "Trattoria" },
+      { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "8" },
+    );
+    const agent = makeNode(others, "agent", { role: "agent", agent: "AG01" });
+    agent.receive([...sede.log.iterate()]);
+    agent.close();
+    sede.close();
+  });
+
+  const cases: Array<[string, string[], RegExp]> = [
+    [
+      "another agent's customer",
+      ["special-price", "set", "--customer", "000002", "--product", "P001", "--price", "7"],
+      /^sincro: customer 000002 is agent AG02's, not this agent's \(AG01\); an agent sets special prices for its own customers only\n$/,
+    ],
+    [
+      "a customer of the sede",
+      ["special-price", "set", "--customer", "000003", "--product", "P001", "--price", "7", "--discount", "5"],
+      /^sincro: customer 000003 is the sede's, not this agent's \(AG01\); an agent sets special prices for its own customers only\n$/,
+    ],
+    [
+      "removing another agent's special price",
+      ["special-price", "remove", "--customer", "000002", "--product", "P001"],
+      /^sincro: customer 000002 is agent AG02's, not this agent's \(AG01\); an agent removes special prices for its own customers only\n$/,
+    ],
+  ];
+
+  it.each(cases)("%s is refused, exit 1, naming the customer and why, nothing written", (_name, args, message) => {
+    const before = eventCount(held);
+    const r = sincro(["--db", held, ...args]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe("");
+    expect(eventCount(held)).toBe(before);
+  });
+
+  it("its own customer's special price is recorded", () => {
+    const before = eventCount(held);
+    expect(ok(["--db", held, "special-price", "set", "--customer", "000001", "--product", "P001", "--price", "7"])).toMatch(
+      /^recorded SpecialPriceSet AG01#1\n$/,
+    );
+    expect(eventCount(held)).toBe(before + 1);
   });
 });

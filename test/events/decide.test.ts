@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Command } from "../../src/events/commands.js";
-import { decide } from "../../src/events/decide.js";
+import { decide, MOVES_CUSTOMER, NOT_OWN_CUSTOMER } from "../../src/events/decide.js";
 import { RefusedError } from "../../src/errors.js";
 import { SincroNode, type InitOptions } from "../../src/node/sincroNode.js";
 import { steppingClock } from "../support/nodes.js";
@@ -139,6 +139,92 @@ describe("customers", () => {
         data: { code: "000001", name: "A", agent: "AG01", list: null, vatNumber: null, city: "Milano", createdBy: "SEDE" },
       },
     ]);
+  });
+});
+
+describe("a customer stays with its agent: an update never moves it", () => {
+  const customers: Command[] = [
+    ...catalogue,
+    { kind: "RegisterAgent", code: "AG02", name: "Luca" },
+    { kind: "AddCustomer", name: "Bar", agent: "AG01" },
+    { kind: "AddCustomer", name: "Trattoria" },
+  ];
+  it("an update naming another agent is refused on the agent field", () => {
+    const e = refusal(given({ role: "sede" }, ...customers), { kind: "UpdateCustomer", code: "000001", name: "Bar", agent: "AG02" });
+    expect([e.field, e.code]).toEqual(["agent", MOVES_CUSTOMER]);
+    expect(e.message).toBe("customer 000001 belongs to agent AG01, the update says AG02: an update does not move a customer to another agent");
+  });
+  it("an update taking the customer from its agent, or giving the sede's one an agent, is refused", () => {
+    const node = given({ role: "sede" }, ...customers);
+    expect(refusal(node, { kind: "UpdateCustomer", code: "000001", city: "Roma", agent: null }).message).toContain(
+      "customer 000001 belongs to agent AG01, the update says none",
+    );
+    expect(refusal(node, { kind: "UpdateCustomer", code: "000002", city: "Roma", agent: "AG01" }).message).toContain(
+      "customer 000002 belongs to no agent, the update says AG01",
+    );
+  });
+  it("on an agent, an update naming another agent is refused too", () => {
+    const agent = given({ role: "agent", agent: "AG01" }, { kind: "AddCustomer", name: "Bar" });
+    expect(refusal(agent, { kind: "UpdateCustomer", code: "AG01000001", name: "Bar", agent: "AG02" }).code).toBe(MOVES_CUSTOMER);
+  });
+  it("an update naming the agent it has changes the rest as usual", () => {
+    const node = given({ role: "sede" }, ...customers);
+    expect(when(node, { kind: "UpdateCustomer", code: "000001", city: "Roma", agent: "AG01" }).events).toEqual([
+      { type: "CustomerUpdated", data: { code: "000001", name: "Bar", agent: "AG01", list: null, vatNumber: null, city: "Roma", createdBy: "SEDE" } },
+    ]);
+    expect(when(node, { kind: "UpdateCustomer", code: "000002", city: "Roma", agent: null }).events[0]).toMatchObject({ data: { agent: null } });
+  });
+});
+
+describe("an agent sets special prices for its own customers only", () => {
+  // AG01 holds, besides its own 000001, a customer of AG02 (000002) and one of the sede (000003),
+  // each with a special price: more than routing sends it, so that the rule is the decider's own.
+  const sede = (): SincroNode =>
+    given(
+      { role: "sede" },
+      ...catalogue,
+      { kind: "RegisterAgent", code: "AG02", name: "Luca" },
+      { kind: "AddCustomer", name: "Bar", agent: "AG01" },
+      { kind: "AddCustomer", name: "Bar Due", agent: "AG02" },
+      { kind: "AddCustomer", name: "Trattoria" },
+      { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "8" },
+      { kind: "SetSpecialPrice", customer: "000003", product: "P001", price: "8" },
+    );
+  const agentHoldingOthers = (): SincroNode => {
+    const agent = given({ role: "agent", agent: "AG01" });
+    agent.receive([...sede().log.iterate()]);
+    return agent;
+  };
+
+  it("another agent's customer is refused on the customer field, naming whose it is", () => {
+    const e = refusal(agentHoldingOthers(), { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "7" });
+    expect([e.field, e.code]).toEqual(["customer", NOT_OWN_CUSTOMER]);
+    expect(e.message).toBe("customer 000002 is agent AG02's, not this agent's (AG01); an agent sets special prices for its own customers only");
+  });
+  it("a customer of the sede is refused", () => {
+    const e = refusal(agentHoldingOthers(), { kind: "SetSpecialPrice", customer: "000003", product: "P001", price: "7" });
+    expect([e.field, e.code]).toEqual(["customer", NOT_OWN_CUSTOMER]);
+    expect(e.message).toContain("customer 000003 is the sede's, not this agent's (AG01)");
+  });
+  it("removing another's special price is refused the same way", () => {
+    const e = refusal(agentHoldingOthers(), { kind: "RemoveSpecialPrice", customer: "000002", product: "P001" });
+    expect([e.field, e.code]).toEqual(["customer", NOT_OWN_CUSTOMER]);
+    expect(e.message).toContain("an agent removes special prices for its own customers only");
+  });
+  it("its own customer's special price is set as usual", () => {
+    const d = when(agentHoldingOthers(), { kind: "SetSpecialPrice", customer: "000001", product: "P001", price: "7" });
+    expect(d.events).toEqual([
+      { type: "SpecialPriceSet", data: { customer: "000001", product: "P001", price: "7.00", discounts: [], supersedes: null } },
+    ]);
+  });
+  it("an unknown customer is still refused as unknown, before whose it is", () => {
+    const e = refusal(agentHoldingOthers(), { kind: "SetSpecialPrice", customer: "X", product: "P001", price: "7" });
+    expect([e.field, e.code]).toEqual(["customer", "UNKNOWN"]);
+  });
+  it("the sede sets and removes special prices for any customer", () => {
+    const node = sede();
+    expect(when(node, { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "7" }).events).toHaveLength(1);
+    expect(when(node, { kind: "RemoveSpecialPrice", customer: "000003", product: "P001" }).events).toHaveLength(1);
   });
 });
 

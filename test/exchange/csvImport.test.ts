@@ -290,6 +290,30 @@ describe("import special prices", () => {
     ]);
   });
 
+  it("the deciders' refusals of another's customer read in the file's terms, whether the row is new or held", () => {
+    const dir = tempDir();
+    const sede = seededSede(dir);
+    run(
+      sede,
+      { kind: "RegisterAgent", code: "AG02", name: "Luca" },
+      { kind: "AddCustomer", name: "Bar Due", agent: "AG02" },
+      { kind: "AddCustomer", name: "Trattoria" },
+      { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "8" },
+    );
+    const agent = makeNode(dir, "agent", { role: "agent", agent: "AG01" });
+    agent.receive([...sede.log.iterate()]);
+    const err = refused(agent, "special-prices", csv(dir, "s.csv", "customer;product;price\n000002;P001;7\n000003;P001;7\n"));
+    expect(err.problems).toEqual([
+      { line: 2, column: "customer", message: "customer 000002 is agent AG02's, not this agent's (AG01); an agent imports special prices for its own customers only" },
+      { line: 3, column: "customer", message: "customer 000003 is the sede's, not this agent's (AG01); an agent imports special prices for its own customers only" },
+    ]);
+    const moved = refused(sede, "customers", csv(dir, "c.csv", "code;name;agent;list\n000002;Bar Due;AG01;\n000003;Trattoria;AG02;\n"));
+    expect(moved.problems).toEqual([
+      { line: 2, column: "agent", message: "customer 000002 belongs to agent AG02, the file says AG01: an import does not move a customer to another agent" },
+      { line: 3, column: "agent", message: "customer 000003 belongs to no agent, the file says AG02: an import does not move a customer to another agent" },
+    ]);
+  });
+
   it("an agent is refused the sede's kinds, naming the role", () => {
     const dir = tempDir();
     const agent = makeNode(dir, "agent", { role: "agent", agent: "AG01" });

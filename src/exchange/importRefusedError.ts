@@ -1,0 +1,53 @@
+import { RefusedError } from "../errors.js";
+import type { ImportKind } from "./columns.js";
+
+/** One refused row or cell: `line` is the file's line number (1 = header), `column` a header name. */
+export interface ImportProblem {
+  line: number;
+  column: string | null;
+  message: string;
+}
+
+/** How many problems an {@link ImportRefusedError} lists; the rest are only counted. */
+export const MAX_LISTED_PROBLEMS = 50;
+
+/**
+ * An import was refused: its message lists the first {@link MAX_LISTED_PROBLEMS} problems
+ * (`import prices line 17, column price: …`), then "… and N more". Nothing was written.
+ */
+export class ImportRefusedError extends RefusedError {
+  readonly problems: ImportProblem[];
+  readonly total: number;
+  constructor(kind: ImportKind, file: string, problems: ImportProblem[], total: number) {
+    const lines = problems.map((p) => formatProblem(kind, p));
+    if (total > problems.length) lines.push(`… and ${total - problems.length} more`);
+    const count = total === 1 ? "1 problem" : `${total} problems`;
+    super("file", `import ${kind} ${file}: ${count}, nothing was imported\n${lines.join("\n")}`, { code: "IMPORT_REFUSED" });
+    this.problems = problems;
+    this.total = total;
+  }
+}
+
+function formatProblem(kind: ImportKind, p: ImportProblem): string {
+  return `import ${kind} line ${p.line}${p.column === null ? "" : `, column ${p.column}`}: ${p.message}`;
+}
+
+/** The problems of one import: every one counted, the first {@link MAX_LISTED_PROBLEMS} kept. */
+export class ImportProblems {
+  private readonly listed: ImportProblem[] = [];
+  private total = 0;
+
+  add(problem: ImportProblem): void {
+    this.total++;
+    if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push(problem);
+  }
+
+  get count(): number {
+    return this.total;
+  }
+
+  /** Throws the {@link ImportRefusedError} that lists them, if there is any. */
+  refuseIfAny(kind: ImportKind, file: string): void {
+    if (this.total > 0) throw new ImportRefusedError(kind, file, this.listed, this.total);
+  }
+}
