@@ -77,6 +77,9 @@ export type DraftEvent = { [K in EventType]: { type: K; data: EventPayloads[K] }
 /** A decoded event: envelope fields the projections need, plus the typed payload. */
 export type DecodedEvent = DraftEvent & { id: string; origin: string; seq: number; hlc: string; at: string };
 
+/** The decoded event of one type. */
+export type EventOf<T extends EventType> = Extract<DecodedEvent, { type: T }>;
+
 export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(SCHEMA_VERSION, type);
 }
