@@ -24,7 +24,7 @@ interface Projections {
 
 type Evolve<T extends EventType> = (p: Projections, e: EventOf<T>) => void;
 
-/** How each event type is projected: the evolve of the entity it changes. */
+/** How each event type is projected: the evolve of the entity it changes (the tables every event type needs: eventSpecs.ts). */
 export const EVOLVE = {
   AgentRegistered: (p, e) => p.agents.agentRegistered(e),
   OrderTypeDefined: (p, e) => p.agents.orderTypeDefined(e),
