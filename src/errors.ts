@@ -55,3 +55,11 @@ export class IntegrityError extends SincroError {
     super(options.code ?? "INTEGRITY", message, { cause: options.cause, exitCode: 1 });
   }
 }
+
+/**
+ * The `default` of a switch over a union: the compiler refuses it while a member is unhandled,
+ * and reaching it at run time is a bug in sincro, not a user's mistake.
+ */
+export function assertNever(value: never, what = "value"): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}

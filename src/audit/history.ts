@@ -1,6 +1,8 @@
 import { RefusedError } from "../errors.js";
-import { decodePayload } from "../events/eventTypes.js";
+import { EVENT_SPECS, EVENT_TYPES, type HistoryEntity, type HistoryKeys } from "../events/eventSpecs.js";
+import { decodePayload, type EventType } from "../events/eventTypes.js";
 import { compareStamps } from "../projections/lastWriterWins.js";
+import { SNAPSHOT_ROW } from "../wire/snapshotRows.js";
 import { hlcWall } from "./untilPoint.js";
 import { NodeDatabase } from "./nodeDatabase.js";
 
@@ -47,7 +49,7 @@ export function history(file: string, target: HistoryTarget): History {
   const entries: HistoryEntry[] = [];
   try {
     for (const e of nodeDb.iterate()) {
-      if (!TYPES[target.kind].has(e.type)) continue;
+      if (!HISTORY_TYPES[target.kind].has(e.type)) continue;
       let data: Record<string, unknown>;
       try {
         data = decodePayload(e.data) as Record<string, unknown>;
@@ -58,7 +60,7 @@ export function history(file: string, target: HistoryTarget): History {
         for (const entry of snapshotEntries(nodeDb, data, target)) entries.push(entry);
         continue;
       }
-      if (!matches(target, data)) continue;
+      if (!matches(target, e.type as EventType, data)) continue;
       entries.push({ ref: `${e.origin}#${e.seq}`, origin: e.origin, seq: e.seq, id: e.id, hlc: e.hlc, hlcTime: wallIso(e.hlc), at: e.at, type: e.type, data });
     }
   } finally {
@@ -72,16 +74,38 @@ export function describeTarget(t: HistoryTarget): string {
   return t.kind === "customer" ? `customer ${t.code}` : t.kind === "special-price" ? `special price ${t.customer}/${t.product}` : `order ${t.type}/${t.number}`;
 }
 
-const TYPES: Record<HistoryTarget["kind"], Set<string>> = {
-  customer: new Set(["CustomerCreated", "CustomerUpdated", "SnapshotApplied"]),
-  "special-price": new Set(["SpecialPriceSet", "SpecialPriceRemoved", "SnapshotApplied"]),
-  order: new Set(["OrderPlaced", "OrderAmended", "OrderCancelled"]),
+/** The event types each target's history reads, from the `history` column of EVENT_SPECS. */
+export const HISTORY_TYPES: Readonly<Record<HistoryEntity, ReadonlySet<string>>> = {
+  customer: typesTouching("customer"),
+  "special-price": typesTouching("special-price"),
+  order: typesTouching("order"),
 };
 
-function matches(t: HistoryTarget, d: Record<string, unknown>): boolean {
-  if (t.kind === "customer") return d.code === t.code;
-  if (t.kind === "special-price") return d.customer === t.customer && d.product === t.product;
-  return d.type === t.type && d.number === t.number;
+/**
+ * The event types that touch `entity`, and those whose snapshot rows may (a snapshot carries
+ * customers and special prices, not orders: see SNAPSHOT_ROW).
+ */
+function typesTouching(entity: HistoryEntity): Set<string> {
+  const own = EVENT_TYPES.filter((t) => {
+    const h = EVENT_SPECS[t].history;
+    return h !== null && h !== "snapshot rows" && h.entity === entity;
+  });
+  const snapshots = own.some((t) => SNAPSHOT_ROW[t] !== null) ? EVENT_TYPES.filter((t) => EVENT_SPECS[t].history === "snapshot rows") : [];
+  return new Set([...own, ...snapshots]);
+}
+
+function targetKey(t: HistoryTarget): HistoryKeys[HistoryEntity] {
+  return t.kind === "customer" ? [t.code] : t.kind === "special-price" ? [t.customer, t.product] : [t.type, t.number];
+}
+
+/** Whether an event of `type` (one of HISTORY_TYPES[t.kind]) with payload `d` has the target's key. */
+function matches(t: HistoryTarget, type: EventType, d: Record<string, unknown>): boolean {
+  const spec = EVENT_SPECS[type].history;
+  if (spec === null || spec === "snapshot rows") return false;
+  // The payload is the log's, read as is: a key field it lacks is undefined and matches nothing.
+  const key = (spec.key as (data: unknown) => readonly unknown[])(d);
+  const want = targetKey(t);
+  return key.length === want.length && key.every((k, i) => k === want[i]);
 }
 
 function snapshotEntries(nodeDb: NodeDatabase, d: Record<string, unknown>, t: HistoryTarget): HistoryEntry[] {

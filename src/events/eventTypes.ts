@@ -48,28 +48,8 @@ export interface OrderLine {
   discounts: string[];
 }
 
+/** Every event type. Each has a row in the tables listed at the top of eventSpecs.ts. */
 export type EventType = keyof EventPayloads;
-
-/** Current schema version of each payload (the envelope's `v`). */
-export const SCHEMA_VERSION: Record<EventType, number> = {
-  AgentRegistered: 1,
-  OrderTypeDefined: 1,
-  ProductSaved: 1,
-  ProductDiscontinued: 1,
-  PriceListSaved: 1,
-  GenericPriceSet: 1,
-  GenericPriceRemoved: 1,
-  CustomerCreated: 1,
-  CustomerUpdated: 1,
-  SpecialPriceSet: 1,
-  SpecialPriceRemoved: 1,
-  OrderPlaced: 1,
-  OrderAmended: 1,
-  OrderCancelled: 1,
-  SnapshotApplied: 1,
-};
-
-export const EVENT_TYPES = Object.keys(SCHEMA_VERSION) as EventType[];
 
 /** An event before the log gives it an envelope: what a decider returns. */
 export type DraftEvent = { [K in EventType]: { type: K; data: EventPayloads[K] } }[EventType];
@@ -77,9 +57,8 @@ export type DraftEvent = { [K in EventType]: { type: K; data: EventPayloads[K] }
 /** A decoded event: envelope fields the projections need, plus the typed payload. */
 export type DecodedEvent = DraftEvent & { id: string; origin: string; seq: number; hlc: string; at: string };
 
-export function isEventType(type: string): type is EventType {
-  return Object.prototype.hasOwnProperty.call(SCHEMA_VERSION, type);
-}
+/** The decoded event of one type. */
+export type EventOf<T extends EventType> = Extract<DecodedEvent, { type: T }>;
 
 /**
  * Serialises a payload with superjson. Plain JSON payloads (strings, finite numbers, booleans,

@@ -1,9 +1,10 @@
 import type Database from "better-sqlite3";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import type { EventEnvelope } from "../events/envelope.js";
-import type { DecodedEvent } from "../events/eventTypes.js";
-import { routeEvent, type RouteLookup } from "./route.js";
+import type { DecodedEvent, EventType } from "../events/eventTypes.js";
+import { AGENT_TO_SEDE_TYPES, SEDE_TO_AGENT_TYPES, routeEvent, type RouteLookup } from "./route.js";
 import { encodeFile, encodeSegment, SNAPSHOT_FORMAT, type SnapshotRow } from "../wire/segmentCodec.js";
+import { inAgentSnapshot } from "../wire/snapshotRows.js";
 import { CATALOGUE, SEDE, sedeToAgent, type StreamName } from "../wire/streams.js";
 
 export interface OutboxFile {
@@ -29,6 +30,15 @@ const LAST_OFFSET = `coalesce(
   (SELECT offset FROM stream_entries WHERE stream = ? ORDER BY offset DESC LIMIT 1),
   (SELECT CAST(substr(text, 1, instr(text, ':') - 1) AS INTEGER) FROM numbering_base WHERE kind = 'segment' AND key = ?),
   0)`;
+
+/** An SQL list of event type names (identifiers of the spec tables, so safe to inline). */
+const sqlTypes = (types: readonly string[]): string => types.map((t) => `'${t}'`).join(", ");
+
+/** The sede's events that may belong in an agent's stream: routed again when the agent is registered. */
+export const BACKFILL_TYPES: readonly EventType[] = SEDE_TO_AGENT_TYPES;
+
+/** What an agent ships to the sede that the agent's snapshot carries: received after it, they make it stale. */
+export const SNAPSHOT_STALE_TYPES: readonly EventType[] = AGENT_TO_SEDE_TYPES.filter(inAgentSnapshot);
 
 /** Most events in one segment: bounds memory when sealing and applying. */
 export const SEGMENT_MAX_EVENTS = 5_000;
@@ -105,7 +115,7 @@ export class Outbox {
     const candidates = this.db
       .prepare(
         `SELECT pos, id, origin, seq, hlc, at, type, v, data, prev, hash FROM events
-         WHERE origin = ? AND type IN ('CustomerCreated', 'SpecialPriceSet', 'SpecialPriceRemoved') ORDER BY pos`,
+         WHERE origin = ? AND type IN (${sqlTypes(BACKFILL_TYPES)}) ORDER BY pos`,
       )
       .all(SEDE) as Array<EventEnvelope & { pos: number }>;
     for (const c of candidates) {
@@ -156,7 +166,7 @@ export class Outbox {
     return (
       this.db
         .prepare(
-          `SELECT 1 FROM events WHERE pos > ? AND origin = ? AND type IN ('CustomerCreated', 'SpecialPriceSet', 'SpecialPriceRemoved') LIMIT 1`,
+          `SELECT 1 FROM events WHERE pos > ? AND origin = ? AND type IN (${sqlTypes(SNAPSHOT_STALE_TYPES)}) LIMIT 1`,
         )
         .get(snap.first, agent) !== undefined
     );

@@ -12,7 +12,8 @@ import type { DecideContext } from "../events/domainState.js";
 import { sealEnvelope, type EventEnvelope } from "../events/envelope.js";
 import { EventLog } from "../events/eventLog.js";
 import { ChainVerifier } from "../events/verifyChain.js";
-import { SCHEMA_VERSION, encodePayload, type DecodedEvent, type DraftEvent } from "../events/eventTypes.js";
+import { SCHEMA_VERSION, type Role } from "../events/eventSpecs.js";
+import { encodePayload, type DecodedEvent, type DraftEvent } from "../events/eventTypes.js";
 import { HLC_ZERO, formatHlc, merge, parseHlc, tick, type Hlc } from "../events/hlc.js";
 import { digestProjections, type TableDigest } from "../projections/digest.js";
 import { Projector } from "../projections/projector.js";
@@ -26,7 +27,7 @@ import { checkConfig } from "./config.js";
 import { WalFlusher } from "./walFlusher.js";
 
 export { SEDE };
-export type Role = "sede" | "agent";
+export type { Role };
 
 /** The end of this node's own chain and its clock: what the next local event follows. */
 interface LocalTip {

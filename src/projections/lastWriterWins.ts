@@ -21,3 +21,8 @@ export function compareStamps(a: Stamp, b: Stamp): number {
 export function lastWriterWins<T extends Stamp>(a: T, b: T): T {
   return compareStamps(a, b) >= 0 ? a : b;
 }
+
+/** Whether a change stamped `incoming` replaces the state stamped `current` (no state yet: it does). */
+export function replaces(incoming: Stamp, current: Stamp | undefined): boolean {
+  return current === undefined || compareStamps(incoming, current) > 0;
+}

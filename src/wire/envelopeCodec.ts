@@ -1,7 +1,8 @@
 import { IntegrityError } from "../errors.js";
 import { hashEnvelope, type EventEnvelope } from "../events/envelope.js";
 import { NODE_ID } from "../events/nodeIds.js";
-import { SCHEMA_VERSION, decodePayload, isEventType, type DecodedEvent } from "../events/eventTypes.js";
+import { SCHEMA_VERSION, isEventType } from "../events/eventSpecs.js";
+import { decodePayload, type DecodedEvent } from "../events/eventTypes.js";
 
 /** Decodes the payload of a stored or received envelope into a typed event for the projections. */
 export function decodeEnvelope(e: EventEnvelope): DecodedEvent {

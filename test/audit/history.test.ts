@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { history } from "../../src/audit/history.js";
+import { HISTORY_TYPES, history } from "../../src/audit/history.js";
 import { tempDir } from "../support/tempDir.js";
 import { knownHistory } from "./timeline.js";
 
@@ -51,5 +51,15 @@ describe("history of one thing", () => {
     ]);
     expect(o.entries[1]?.data).toMatchObject({ lines: [{ product: "P001", qty: "12" }] });
     expect(history(h.net.agent("AG01").db.name, { kind: "order", type: "AG01", number: 1 }).entries.map((e) => e.type)).toEqual(["OrderPlaced"]);
+  });
+});
+
+describe("the event types each history reads (derived from the event specs)", () => {
+  it.each([
+    ["customer", ["CustomerCreated", "CustomerUpdated", "SnapshotApplied"]],
+    ["special-price", ["SnapshotApplied", "SpecialPriceRemoved", "SpecialPriceSet"]],
+    ["order", ["OrderAmended", "OrderCancelled", "OrderPlaced"]],
+  ] as const)("%s: %j", (kind, types) => {
+    expect([...HISTORY_TYPES[kind]].sort()).toEqual(types);
   });
 });
