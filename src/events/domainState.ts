@@ -1,3 +1,5 @@
+import type { CustomerRecord } from "./eventTypes.js";
+
 /**
  * What a decider may read about the current state: a read-only port, implemented over the
  * projections by `ReadModel` (src/projections/readModel.ts). Deciders never write.
@@ -41,15 +43,8 @@ export interface ProductView {
   active: boolean;
 }
 
-export interface CustomerView {
-  code: string;
-  createdBy: string;
-  name: string;
-  agent: string | null;
-  list: string | null;
-  vatNumber: string | null;
-  city: string | null;
-}
+/** A customer as the deciders see it. */
+export type CustomerView = CustomerRecord;
 
 export interface SpecialPriceView {
   customer: string;

@@ -13,7 +13,7 @@ export interface EventPayloads {
   GenericPriceSet: { list: string; product: string; price: string };
   GenericPriceRemoved: { list: string; product: string };
   CustomerCreated: CustomerState;
-  CustomerUpdated: CustomerState & { createdBy: string };
+  CustomerUpdated: CustomerRecord;
   /** `supersedes`: the HLC of the change the editor saw (an HLC names one event: it ends with its origin). */
   SpecialPriceSet: { customer: string; product: string; price: string; discounts: string[]; supersedes: string | null };
   SpecialPriceRemoved: { customer: string; product: string; supersedes: string | null };
@@ -40,6 +40,12 @@ export interface CustomerState {
   vatNumber: string | null;
   city: string | null;
 }
+
+/**
+ * A customer as a node holds it: its state and the node that created it (a code created on two
+ * nodes is two customers, reported as a conflict). `CustomerUpdated` carries it whole.
+ */
+export type CustomerRecord = CustomerState & { createdBy: string };
 
 export interface OrderLine {
   product: string;

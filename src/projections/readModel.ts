@@ -192,15 +192,8 @@ function toCustomer(r: CustomerRow): CustomerView {
   return { code: r.code, createdBy: r.created_by, name: r.name, agent: r.agent, list: r.list, vatNumber: r.vat_number, city: r.city };
 }
 
-export interface CustomerListing {
-  code: string;
-  name: string;
-  agent: string | null;
-  list: string | null;
-  origin: string;
-  vatNumber: string | null;
-  city: string | null;
-}
+/** A customer in `customer list --json` (DESIGN §6 fields): who created it is `origin` there. */
+export type CustomerListing = Omit<CustomerView, "createdBy"> & { origin: string };
 export interface ProductListing {
   code: string;
   description: string;
