@@ -3,9 +3,10 @@ import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import type { DecodedEvent, EventType } from "../events/eventTypes.js";
 import { AGENT_TO_SEDE_TYPES, SEDE_TO_AGENT_TYPES, routeEvent, type RouteLookup } from "./route.js";
-import { encodeFile, encodeSegment, SNAPSHOT_FORMAT, type SnapshotRow } from "../wire/segmentCodec.js";
+import { snapshotState } from "../projections/snapshotState.js";
+import { encodeFile, encodeSegment, SNAPSHOT_FORMAT } from "../wire/segmentCodec.js";
 import { inAgentSnapshot } from "../wire/snapshotRows.js";
-import { CATALOGUE, SEDE, sedeToAgent, type StreamName } from "../wire/streams.js";
+import { SEDE, sedeToAgent, type StreamName } from "../wire/streams.js";
 
 export interface OutboxFile {
   stream: StreamName;
@@ -199,7 +200,8 @@ export class Outbox {
   sealSnapshot(stream: StreamName, now: Date): { number: number; rows: number; size: number } {
     const last = (this.s.lastFile as Database.Statement).get(stream) as { number: number; last: number; sha256: string } | undefined;
     const number = last?.number ?? 0;
-    const count = this.snapshotCount(stream);
+    const state = snapshotState(this.db, stream);
+    const count = state.count();
     const { bytes, sha256 } = encodeFile(
       {
         format: SNAPSHOT_FORMAT,
@@ -211,65 +213,12 @@ export class Outbox {
         producer: this.node,
         created: now.toISOString(),
       },
-      this.snapshotRows(stream),
+      state.rows(),
     );
     // For a snapshot, `first` keeps the log position it saw: later changes are what it lacks.
     const seen = (this.db.prepare(`SELECT coalesce(max(pos), 0) AS p FROM events`).get() as { p: number }).p;
     (this.s.insertFile as Database.Statement).run(stream, "snapshot", number, seen, last?.last ?? 0, sha256, bytes, bytes.length, now.toISOString());
     return { number, rows: count, size: bytes.length };
-  }
-
-  private snapshotCount(stream: StreamName): number {
-    const one = (sql: string, ...params: unknown[]) => (this.db.prepare(sql).get(...params) as { n: number }).n;
-    if (stream === CATALOGUE) {
-      return one(`SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM price_lists) + (SELECT count(*) FROM prices) AS n`);
-    }
-    const agent = stream.slice(stream.indexOf(">") + 1);
-    return one(
-      `SELECT (SELECT count(*) FROM order_types WHERE agent = @agent) + (SELECT count(*) FROM customers WHERE agent = @agent)
-            + (SELECT count(*) FROM special_prices WHERE customer IN (SELECT code FROM customers WHERE agent = @agent)) AS n`,
-      { agent },
-    );
-  }
-
-  /**
-   * The state a snapshot carries. The catalogue: every product, list and price (the sede's
-   * projections are exactly the catalogue stream's state). An agent's stream: the sede's view
-   * of that agent's customers and their special prices, tombstones included — also those the
-   * agent itself sent, so a reinstalled PC gets them back (see README, "Departures").
-   */
-  private *snapshotRows(stream: StreamName): Generator<SnapshotRow> {
-    if (stream === CATALOGUE) {
-      const products = this.db.prepare(`SELECT code, description, unit, vat, active FROM products ORDER BY code`).raw(true);
-      for (const [code, description, unit, vat, active] of products.iterate() as Iterable<[string, string, string, string, number]>) {
-        yield ["P", code, description, unit, vat, active === 1 ? 1 : 0];
-      }
-      const lists = this.db.prepare(`SELECT code, description FROM price_lists ORDER BY code`).raw(true);
-      for (const [code, description] of lists.iterate() as Iterable<[string, string]>) yield ["L", code, description];
-      const prices = this.db.prepare(`SELECT list, product, price FROM prices ORDER BY list, product`).raw(true);
-      for (const [list, product, price] of prices.iterate() as Iterable<[string, string, string]>) yield ["R", list, product, price];
-      return;
-    }
-    const agent = stream.slice(stream.indexOf(">") + 1);
-    const types = this.db.prepare(`SELECT code, description, agent FROM order_types WHERE agent = ? ORDER BY code`).raw(true);
-    for (const [code, description, owner] of types.iterate(agent) as Iterable<[string, string, string | null]>) yield ["O", code, description, owner];
-    const customers = this.db
-      .prepare(`SELECT code, created_by, name, agent, list, vat_number, city FROM customers WHERE agent = ? ORDER BY code, created_by`)
-      .raw(true);
-    for (const c of customers.iterate(agent) as Iterable<[string, string, string, string | null, string | null, string | null, string | null]>) {
-      yield ["C", ...c];
-    }
-    const specials = this.db
-      .prepare(
-        `SELECT customer, product, price, discounts, removed, hlc, origin FROM special_prices
-         WHERE customer IN (SELECT code FROM customers WHERE agent = ?) ORDER BY customer, product`,
-      )
-      .raw(true);
-    for (const [customer, product, price, discounts, removed, hlc, origin] of specials.iterate(agent) as Iterable<
-      [string, string, string | null, string, number, string, string]
-    >) {
-      yield ["S", customer, product, removed === 1 ? null : price, removed === 1 ? [] : (JSON.parse(discounts) as string[]), hlc, origin];
-    }
   }
 
   files(stream?: StreamName): OutboxFile[] {
