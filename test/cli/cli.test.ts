@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { eventCount, sincro, sincroOk } from "../support/cli.js";
-import { makeNode, run, seededSede } from "../support/nodes.js";
+import { agentHoldingOthersCustomers } from "../support/nodes.js";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 
@@ -133,16 +133,7 @@ describe("an agent sets special prices for its own customers only", () => {
 
   beforeAll(() => {
     mkdirSync(others);
-    const sede = seededSede(others);
-    run(
-      sede,
-      { kind: "RegisterAgent", code: "AG02", name: "Luca" },
-      { kind: "AddCustomer", name: "Bar Due", agent: "AG02" },
-      { kind: "AddCustomer", name: "Trattoria" },
-      { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "8" },
-    );
-    const agent = makeNode(others, "agent", { role: "agent", agent: "AG01" });
-    agent.receive([...sede.log.iterate()]);
+    const { sede, agent } = agentHoldingOthersCustomers(others);
     agent.close();
     sede.close();
   });

@@ -5,7 +5,7 @@ import { RefusedError } from "../../src/errors.js";
 import { importCsv, ImportRefusedError, type ImportOptions } from "../../src/exchange/csvImport.js";
 import type { ImportKind } from "../../src/exchange/columns.js";
 import type { SincroNode } from "../../src/node/sincroNode.js";
-import { makeNode, run, seededSede } from "../support/nodes.js";
+import { agentHoldingOthersCustomers, makeNode, run, seededSede } from "../support/nodes.js";
 import { tempDir } from "../support/tempDir.js";
 
 function csv(dir: string, name: string, content: string | Buffer): string {
@@ -292,16 +292,7 @@ describe("import special prices", () => {
 
   it("the deciders' refusals of another's customer read in the file's terms, whether the row is new or held", () => {
     const dir = tempDir();
-    const sede = seededSede(dir);
-    run(
-      sede,
-      { kind: "RegisterAgent", code: "AG02", name: "Luca" },
-      { kind: "AddCustomer", name: "Bar Due", agent: "AG02" },
-      { kind: "AddCustomer", name: "Trattoria" },
-      { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "8" },
-    );
-    const agent = makeNode(dir, "agent", { role: "agent", agent: "AG01" });
-    agent.receive([...sede.log.iterate()]);
+    const { sede, agent } = agentHoldingOthersCustomers(dir);
     const err = refused(agent, "special-prices", csv(dir, "s.csv", "customer;product;price\n000002;P001;7\n000003;P001;7\n"));
     expect(err.problems).toEqual([
       { line: 2, column: "customer", message: "customer 000002 is agent AG02's, not this agent's (AG01); an agent imports special prices for its own customers only" },

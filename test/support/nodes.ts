@@ -36,3 +36,22 @@ export function seededSede(dir: string, now?: () => number): SincroNode {
   );
   return sede;
 }
+
+/**
+ * The seeded sede plus agent AG02 with customer 000002 (a special price on P001) and a sede
+ * customer 000003; and agent AG01's node holding the whole sede log — more than routing sends
+ * it, so that an agent's commands can be tried on customers that are not its own.
+ */
+export function agentHoldingOthersCustomers(dir: string): { sede: SincroNode; agent: SincroNode } {
+  const sede = seededSede(dir);
+  run(
+    sede,
+    { kind: "RegisterAgent", code: "AG02", name: "Luca" },
+    { kind: "AddCustomer", name: "Bar Due", agent: "AG02" },
+    { kind: "AddCustomer", name: "Trattoria" },
+    { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "8" },
+  );
+  const agent = makeNode(dir, "agent", { role: "agent", agent: "AG01" });
+  agent.receive([...sede.log.iterate()]);
+  return { sede, agent };
+}
