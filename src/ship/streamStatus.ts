@@ -22,7 +22,7 @@ export function streamStatus(node: SincroNode): StreamStatus[] {
   const produced = node.role === "sede" ? [CATALOGUE, ...agents.map(sedeToAgent)] : [agentToSede(node.id)];
   const out: StreamStatus[] = produced.map((stream) => {
     const files = node.outbox.files(stream).filter((f) => f.kind === "segment");
-    const notUploaded = files.filter((f) => f.uploaded === null).reduce((n, f) => n + f.last - f.first + 1, 0);
+    const notUploaded = files.filter((f) => f.uploaded === null && f.pruned === null).reduce((n, f) => n + f.last - f.first + 1, 0);
     const readers = stream === CATALOGUE ? agents : [stream.startsWith(SEDE) ? stream.slice(stream.indexOf(">") + 1) : SEDE];
     const acks = readers.map((r) => node.outbox.readerAck(stream, r));
     const minAck = acks.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...acks);
