@@ -6,7 +6,7 @@ import { CATALOGUE, SEDE, agentToSede, inboundStreams, sedeToAgent, type StreamN
 export interface StreamStatus {
   stream: StreamName;
   direction: "out" | "in";
-  /** out: events recorded but not yet on the server (unsealed or not uploaded). */
+  /** out: events recorded but not yet on the server (unsealed, or sealed and waiting for upload; not those a first snapshot made unnecessary). */
   pending: number;
   /** out: segments on the server that some reader has not acknowledged yet. */
   unacked: number;
