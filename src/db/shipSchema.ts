@@ -1,5 +1,13 @@
 /** Shipping state in the node's database (DESIGN §4): routing, sealed files, cursors. */
 export const SHIP_DDL = `
+-- The sync running on this node, if any (one row at most): its process and a token of its own.
+CREATE TABLE IF NOT EXISTS sync_lock (
+  one     INTEGER PRIMARY KEY CHECK (one = 1),
+  pid     INTEGER NOT NULL,
+  token   TEXT NOT NULL,
+  since   TEXT NOT NULL
+) STRICT;
+
 -- Each shipped event's gapless offset in its stream, assigned in the transaction that appends it.
 CREATE TABLE IF NOT EXISTS stream_entries (
   stream TEXT NOT NULL,

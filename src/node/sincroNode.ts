@@ -1,4 +1,4 @@
-import { randomFillSync } from "node:crypto";
+import { randomBytes, randomFillSync } from "node:crypto";
 import { existsSync, openSync, readSync, closeSync } from "node:fs";
 import Database from "better-sqlite3";
 import { incrementBase32, monotonicFactory } from "ulid";
@@ -347,6 +347,30 @@ export class SincroNode {
     return { ...note, continuesAfter: row.value };
   }
 
+  /**
+   * Claims this node for one sync: refused ({@link SincroError} `SYNC_RUNNING`, exit 1) while
+   * another sync holds it, in this process or another live one. A claim left by a process that
+   * died (killed, crashed) is taken over. Returns the release, to call when the sync ends.
+   */
+  claimSync(): () => void {
+    const token = randomBytes(8).toString("hex");
+    const since = new Date(this.now());
+    this.batch(() => {
+      const held = this.db.prepare(`SELECT pid, since FROM sync_lock WHERE one = 1`).get() as { pid: number; since: string } | undefined;
+      if (held && processAlive(held.pid)) {
+        const at = new Date(held.since);
+        const hhmm = `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+        throw new SincroError("SYNC_RUNNING", `sync: another sync is running on this node since ${hhmm} (process ${held.pid}); wait for it to end`, { exitCode: 1 });
+      }
+      this.db
+        .prepare(`INSERT INTO sync_lock (one, pid, token, since) VALUES (1, ?, ?, ?) ON CONFLICT (one) DO UPDATE SET pid = excluded.pid, token = excluded.token, since = excluded.since`)
+        .run(process.pid, token, since.toISOString());
+    });
+    return () => {
+      if (this.db.open) this.db.prepare(`DELETE FROM sync_lock WHERE token = ?`).run(token);
+    };
+  }
+
   /** Milliseconds since the epoch, from the node's injected clock. */
   nowMs(): number {
     return this.now();
@@ -490,6 +514,17 @@ export class SincroNode {
 
   digests(): TableDigest[] {
     return digestProjections(this.db);
+  }
+}
+
+/** Whether a process with this id is running (signal 0 only checks). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

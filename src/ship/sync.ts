@@ -20,7 +20,16 @@ export type { AckFile } from "../wire/ackFile.js";
  * the next sync completes the work and every event is applied exactly once.
  */
 export async function sync(node: SincroNode, transport: Transport, options: SyncOptions = {}): Promise<SyncReport> {
-  const run = new SyncRun(node, transport, options);
+  const release = node.claimSync();
+  try {
+    return await syncSteps(new SyncRun(node, transport, options));
+  } finally {
+    release();
+  }
+}
+
+async function syncSteps(run: SyncRun): Promise<SyncReport> {
+  const { node, transport } = run;
   const commandsBefore = transport.stats().commands;
   const conflictsBefore = node.read.listConflicts().length;
   const inbound = inboundStreams(node.id, run.agents);
