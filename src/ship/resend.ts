@@ -15,8 +15,11 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       if (!requested) continue;
       const file = requestedFile(requested, stream);
       const parsed = parseFileName(file);
-      // A file no longer on the server was pruned as superseded: the reader moves on without it.
-      if (!parsed || !(await run.list(streamFolder(stream))).some((f) => f.name === file)) continue;
+      if (!parsed) continue;
+      // A file this node pruned as superseded (or one no longer on the server) is not sent again:
+      // the reader moves on from the newer snapshot, even if an old copy reappears on the server.
+      const sealed = run.node.outbox.files(stream).find((f) => f.kind === parsed.kind && f.number === parsed.number);
+      if (sealed?.pruned != null || !(await run.list(streamFolder(stream))).some((f) => f.name === file)) continue;
       const bytes = run.node.outbox.bytes(stream, parsed.kind, parsed.number);
       if (!bytes) {
         run.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);

@@ -1,5 +1,6 @@
 // Counterexamples found by the convergence model (convergence.model.test.ts), kept as plain
 // replays of their command sequences, plus the smallest direct form of each bug.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SyncStep } from "../../src/ship/inbox.js";
@@ -112,5 +113,37 @@ describe("regressions found by the convergence model", () => {
       new CutSync("AG02", { direction: "download", skip: 1, afterBytes: 1, mode: "error" }),
       new UpdateCustomer("SEDE", 0),
     ]);
+  });
+
+  // Seed 884945667 of a 1500-run long run (shrunk to: AG01.addCustomer · damage AG01's snapshot
+  // 1 · sync AG01 · sync SEDE, cut · … ; the shrunk path did not replay, so this is the direct
+  // form). AG01 blocks on its damaged snapshot 1 and asks for it again, and sends a customer. The
+  // sede's next sync uploads snapshot 1 again, receives the customer, seals a fresh snapshot of
+  // AG01's stream and prunes snapshot 1, dropping its bytes. Then snapshot 1 is back on the
+  // server (a restore, a lagging mirror): the sede took AG01's old request as one it could not
+  // serve, and warned at every sync until AG01 synced again.
+  it("a resend request for a file the producer has since superseded and pruned is left alone, even if the file is back", async () => {
+    const dir = tempDir();
+    const net = new Network(dir, folderArea(join(dir, "park")), ["AG01"]);
+    exec(net.sede, { kind: "RegisterAgent", code: "AG01", name: "Mario" }, { kind: "AddProduct", code: "P001", description: "Olio" });
+    exec(net.sede, { kind: "AddCustomer", name: "Bar", agent: "AG01" });
+    await net.sync(net.sede);
+    const snap1 = net.file("SincroSede", "AG01", "0000000001.snap");
+    const good = readFileSync(snap1);
+    writeFileSync(snap1, good.subarray(0, 10));
+    const ag = net.agent("AG01");
+    exec(ag, { kind: "AddCustomer", name: "Pub" });
+    expect((await net.sync(ag)).errors).toHaveLength(1);
+    const repaired = await net.sync(net.sede);
+    expect(repaired.warnings).toEqual(["SincroSede/AG01/0000000001.snap: uploaded again from the sealed copy, as AG01 found it damaged"]);
+    expect(existsSync(snap1)).toBe(false); // superseded by the refreshed snapshot and pruned
+    writeFileSync(snap1, good);
+    const quiet = await net.sync(net.sede);
+    expect(quiet.warnings).toEqual([]);
+    expect(quiet.sent.bytes).toBe(0);
+    const caughtUp = await net.sync(ag);
+    expect(caughtUp.errors).toEqual([]);
+    expect(ag.read.listCustomers().map((c) => c.code).sort()).toEqual(["000001", "AG01000001"]);
+    expect((await net.sync(net.sede)).warnings).toEqual([]);
   });
 });
