@@ -1,11 +1,11 @@
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SegmentError } from "../../src/errors.js";
 import { sealEnvelope, type EventEnvelope } from "../../src/events/envelope.js";
 import { encodePayload } from "../../src/events/eventTypes.js";
 import { encodeAck, encodeResendRequest, parseAck, requestedFile, type AckFile } from "../../src/wire/ackFile.js";
-import { decodeSegment, decodeSnapshot, encodeFile, encodeSegment, SNAPSHOT_FORMAT, type SnapshotRow } from "../../src/wire/segmentCodec.js";
+import { decodeSegment, decodeSnapshot, encodeFile, encodeSegment, MAX_DECOMPRESSED_BYTES, SNAPSHOT_FORMAT, type SnapshotRow } from "../../src/wire/segmentCodec.js";
 import { ackPath, parseFileName, resendPath, segmentName, snapshotName, streamFolder } from "../../src/wire/streams.js";
 import { propertyParams } from "../support/property.js";
 
@@ -75,6 +75,14 @@ describe("segment codec", () => {
     expect(() => decodeSegment(bytes, "SincroSede/_ALL/0000000008.seg", { stream: "SEDE>*", number: 8 })).toThrow(
       "header says segment 7, the name says 8",
     );
+  });
+
+  it("refuses a gzip bomb unread: decompressing stops at the limit, the error names the file", () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_DECOMPRESSED_BYTES + 1, "a"), { level: 9 });
+    expect(bomb.length).toBeLessThan(200_000);
+    const attempt = () => decodeSegment(bomb, "SincroSede/_ALL/0000000007.seg", { stream: "SEDE>*", number: 7 });
+    expect(attempt).toThrow(SegmentError);
+    expect(attempt).toThrow("read SincroSede/_ALL/0000000007.seg: decompresses to more than 128 MB, the most a segment or snapshot may hold (refused unread)");
   });
 
   it("refuses any truncation of the file", () => {
