@@ -49,8 +49,6 @@ const NOTHING_HELD: HeldChains = { head: () => undefined, get: () => undefined }
  */
 export class ChainVerifier {
   private readonly heads = new Map<string, { seq: number; hash: string }>();
-  /** Events accepted by this verifier, when nothing else holds them (a bare list): seq → hash per origin. */
-  private readonly seen = new Map<string, Map<number, string>>();
 
   constructor(
     private readonly held: HeldChains = NOTHING_HELD,
@@ -66,16 +64,11 @@ export class ChainVerifier {
     return head;
   }
 
-  private lookup(origin: string, seq: number): Pick<Link, "hash"> | undefined {
-    const mine = this.seen.get(origin)?.get(seq);
-    return mine !== undefined ? { hash: mine } : this.held.get(origin, seq);
-  }
-
   check(e: Link): ChainCheck {
     const head = this.head(e.origin);
     const violation = (kind: ViolationKind, detail: string): ChainCheck => ({ kind: "violation", violation: { kind, origin: e.origin, seq: e.seq, detail } });
     // Only a number at or below the newest held can already be here.
-    const held = e.seq <= head.seq ? this.lookup(e.origin, e.seq) : undefined;
+    const held = e.seq <= head.seq ? this.held.get(e.origin, e.seq) : undefined;
     if (held) {
       return chainRules.sameSeq(e, held) === "duplicate"
         ? { kind: "duplicate" }
@@ -85,7 +78,7 @@ export class ChainVerifier {
     if (this.complete && e.seq > head.seq + 1) {
       return violation("missing", `seq ${head.seq + 1}${e.seq - 1 > head.seq + 1 ? `…${e.seq - 1}` : ""} missing before it`);
     }
-    const previous = e.seq === head.seq + 1 ? head : this.lookup(e.origin, e.seq - 1);
+    const previous = e.seq === head.seq + 1 ? head : this.held.get(e.origin, e.seq - 1);
     if (chainRules.chainsTo(e, previous) === false) {
       return violation("broken-chain", `prev does not match the hash of ${e.origin}#${e.seq - 1}: an event was altered, replaced or inserted`);
     }
@@ -97,15 +90,10 @@ export class ChainVerifier {
     return this.head(origin).seq + 1;
   }
 
-  /** Records that `e` (checked `new`) is now held. */
-  accept(e: Link, remember = false): void {
+  /** Records that `e` (checked `new`) is now the newest of its origin if it is past the head (the holder keeps the event itself). */
+  accept(e: Link): void {
     const head = this.head(e.origin);
     if (e.seq > head.seq) this.heads.set(e.origin, { seq: e.seq, hash: e.hash });
-    if (remember) {
-      let seen = this.seen.get(e.origin);
-      if (!seen) this.seen.set(e.origin, (seen = new Map()));
-      seen.set(e.seq, e.hash);
-    }
   }
 }
 
@@ -115,7 +103,22 @@ export class ChainVerifier {
  * Any single altered, dropped or inserted event yields at least one violation.
  */
 export function verifyChain(events: Iterable<EventEnvelope>): Violation[] {
-  const verifier = new ChainVerifier(NOTHING_HELD, true);
+  // The list itself holds the events accepted so far: seq → hash per origin.
+  const held = new Map<string, Map<number, string>>();
+  const holder: HeldChains = {
+    head: () => undefined,
+    get: (origin, seq) => {
+      const hash = held.get(origin)?.get(seq);
+      return hash === undefined ? undefined : { hash };
+    },
+  };
+  const verifier = new ChainVerifier(holder, true);
+  const accept = (e: EventEnvelope) => {
+    let seqs = held.get(e.origin);
+    if (!seqs) held.set(e.origin, (seqs = new Map()));
+    seqs.set(e.seq, e.hash);
+    verifier.accept(e);
+  };
   const violations: Violation[] = [];
   for (const e of events) {
     if (hashEnvelope(e) !== e.hash) violations.push({ kind: "altered", origin: e.origin, seq: e.seq, detail: "its hash does not match its content" });
@@ -123,10 +126,10 @@ export function verifyChain(events: Iterable<EventEnvelope>): Violation[] {
     if (check.kind === "violation") {
       violations.push(check.violation);
       // A gap is reported once; the chain goes on from the event after it.
-      if (check.violation.kind === "missing") verifier.accept(e, true);
+      if (check.violation.kind === "missing") accept(e);
     } else if (check.kind === "duplicate") {
       violations.push({ kind: "duplicated", origin: e.origin, seq: e.seq, detail: `seq ${e.seq} appears twice` });
-    } else verifier.accept(e, true);
+    } else accept(e);
   }
   return violations;
 }
