@@ -79,4 +79,36 @@ CREATE TABLE IF NOT EXISTS reader_acks (
   at      TEXT NOT NULL,
   PRIMARY KEY (stream, reader)
 ) STRICT, WITHOUT ROWID;
+
+-- This node's own keys (DESIGN §7): Ed25519 to sign what it writes, X25519 to open what is
+-- written for it; base64 of the raw 32-byte keys. The file is owner-only (0600).
+CREATE TABLE IF NOT EXISTS node_keys (
+  one          INTEGER PRIMARY KEY CHECK (one = 1),
+  sign_public  TEXT NOT NULL,
+  sign_private TEXT NOT NULL,
+  box_public   TEXT NOT NULL,
+  box_private  TEXT NOT NULL,
+  created      TEXT NOT NULL
+) STRICT;
+
+-- The public keys this node trusts for other nodes: at an agent, the sede's (from enrollment);
+-- at the sede, every agent's it enrolled. One active (or retiring) row per node at most;
+-- re-enrolling revokes the previous keys. Retiring an agent marks its keys 'retiring': the next
+-- sync still receives what it had parked, then they are 'retired' for good.
+CREATE TABLE IF NOT EXISTS peer_keys (
+  node        TEXT NOT NULL,
+  sign_public TEXT NOT NULL,
+  box_public  TEXT NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('active', 'retiring', 'revoked', 'retired')),
+  since       TEXT NOT NULL,
+  until       TEXT,
+  PRIMARY KEY (node, sign_public)
+) STRICT, WITHOUT ROWID;
+
+-- At the sede: the readers each produced folder's files were last encrypted for (a digest of
+-- their keys), so a change of readers (enrollment, retirement) re-encrypts what is on the server.
+CREATE TABLE IF NOT EXISTS folder_readers (
+  folder  TEXT PRIMARY KEY,
+  digest  TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
 `;

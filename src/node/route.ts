@@ -91,3 +91,13 @@ export const SEDE_TO_AGENT_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) 
 
 /** The event types an agent ships to the sede. */
 export const AGENT_TO_SEDE_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => ROUTES[t].agent === "sede");
+
+/**
+ * Whether a node of `role` ships events of `type` at all (DESIGN §7, "Authority"): a received
+ * event of a type its origin's role never ships is refused with the file that holds it.
+ */
+export function mayShip(type: string, role: Role): boolean {
+  const routes = (ROUTES as Record<string, Record<Role, string | null>>)[type];
+  const route = routes?.[role];
+  return route !== undefined && route !== null && route !== "local";
+}

@@ -1,5 +1,5 @@
 import { randomBytes, randomFillSync } from "node:crypto";
-import { existsSync, openSync, readSync, closeSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { incrementBase32, monotonicFactory } from "ulid";
 import { DB_SCHEMA_VERSION, LOG_DDL, PROJECTION_DDL, receivedIdIndex } from "../db/schema.js";
@@ -25,6 +25,9 @@ import { SHIP_DDL } from "../db/shipSchema.js";
 import { agentToSede } from "../wire/streams.js";
 import { checkConfig } from "./config.js";
 import { WalFlusher } from "./walFlusher.js";
+import { Keyring } from "./keyring.js";
+import { ENROLLMENT_FORMAT, type Enrollment } from "./enrollment.js";
+import { generateKeys, publicKeys } from "../wire/keys.js";
 
 export { SEDE };
 export type { Role };
@@ -61,6 +64,11 @@ export interface InitOptions extends NodeEnv {
   customerDigits?: number;
   /** The order type this node numbers its orders in. Defaults: sede `SEDE`, agent its code. */
   orderType?: string;
+  /**
+   * An agent PC's enrollment from the sede (its code, numbering, parking area and keys): the
+   * agent's settings come from it, and the options above must not contradict it.
+   */
+  enrollment?: Enrollment;
 }
 
 /**
@@ -121,6 +129,8 @@ export class SincroNode {
   readonly role: Role;
   private readonly projector: Projector;
   readonly outbox: Outbox;
+  /** This node's keys and the keys it trusts for the others (DESIGN §7). */
+  readonly keyring: Keyring;
   private readonly now: () => number;
   private readonly ulid: (now: number) => string;
   private readonly configGet: Database.Statement;
@@ -146,6 +156,7 @@ export class SincroNode {
     this.read = new ReadModel(db, this.id);
     this.projector = new Projector(db, (sha) => this.loadSnapshot(sha));
     this.outbox = new Outbox(db, this.id);
+    this.keyring = new Keyring(db);
     this.settings = {
       node: this.id,
       role: this.role,
@@ -156,7 +167,8 @@ export class SincroNode {
   }
 
   /** Creates a new node database at `file` (refused if one exists there). */
-  static init(file: string, options: InitOptions): SincroNode {
+  static init(file: string, given: InitOptions): SincroNode {
+    const options = withEnrollment(given);
     if (options.role !== "sede" && options.role !== "agent") {
       throw new RefusedError("role", `role "${String(options.role)}" must be "sede" or "agent"`);
     }
@@ -185,6 +197,10 @@ export class SincroNode {
     if (existsSync(file)) {
       throw new RefusedError("db", `init ${file}: a file already exists there; choose another --db or remove it`, { code: "EXISTS" });
     }
+    if (file !== ":memory:") {
+      // Owner-only from the first byte: the file will hold private keys and the parking password.
+      closeSync(openSync(file, "wx", 0o600));
+    }
     const db = tune(openSqlite(file, true));
     try {
       db.transaction(() => {
@@ -199,6 +215,20 @@ export class SincroNode {
         put.run("customer.prefix", prefix);
         put.run("customer.digits", String(digits));
         put.run("order.type", orderType);
+        const keyring = new Keyring(db);
+        const at = new Date((options.now ?? Date.now)()).toISOString();
+        const enrollment = options.enrollment;
+        if (enrollment) {
+          keyring.setOwn(enrollment.keys, at);
+          keyring.vouch(SEDE, enrollment.sede, at);
+          for (const k of enrollment.previous ?? []) keyring.remember(enrollment.agent, k, at);
+          for (const [key, value] of Object.entries(enrollment.parking)) {
+            checkConfig(key, value);
+            put.run(key, value);
+          }
+        } else if (options.role === "sede") {
+          keyring.setOwn(generateKeys(), at);
+        }
       })();
     } catch (err) {
       db.close();
@@ -234,7 +264,68 @@ export class SincroNode {
     }
     // Tables added by later versions of the same schema are created here (all IF NOT EXISTS).
     tune(db).exec(SHIP_DDL);
-    return new SincroNode(db, env);
+    ownerOnly(file);
+    const node = new SincroNode(db, env);
+    // A sede created by an earlier sincro gets its keys on first open (README, "Moving to signed files").
+    if (node.role === "sede") node.keyring.ensureOwn(new Date(node.now()).toISOString());
+    return node;
+  }
+
+  /**
+   * At the sede: new keys for agent `code` (registered, not retired), trusted from now on in
+   * place of any earlier ones, and the enrollment that carries them to the agent's PC.
+   * `parking` is the parking area's configuration as the agent should get it.
+   */
+  enroll(code: string, parking: Record<string, string>): Enrollment {
+    if (this.role !== "sede") throw new RefusedError("role", "agent enroll: only the sede enrolls agents", { code: "NOT_SEDE" });
+    const agent = this.read.agents().find((a) => a.code === code);
+    if (!agent) throw new RefusedError("agent", `agent enroll ${code}: no agent ${code}; register it first with "sincro agent add ${code} --name NAME"`, { code: "UNKNOWN_AGENT" });
+    if (this.keyring.isRetiring(code)) throw new RefusedError("agent", `agent enroll ${code}: agent ${code} was retired; a retired code is not enrolled again (register a new code)`, { code: "RETIRED" });
+    const sede = this.keyring.own();
+    if (!sede) throw new IntegrityError("agent enroll: the sede has no keys");
+    const keys = generateKeys();
+    const at = new Date(this.now()).toISOString();
+    const previous = this.keyring.signers(code);
+    this.keyring.vouch(code, publicKeys(keys), at);
+    return {
+      format: ENROLLMENT_FORMAT,
+      agent: code,
+      name: agent.name,
+      orderType: agent.orderType,
+      customerPrefix: agent.customerPrefix,
+      customerDigits: 6,
+      parking,
+      sede: publicKeys(sede),
+      keys,
+      previous,
+      issued: at,
+    };
+  }
+
+  /** At the sede: agent `code` is retired; its keys are no longer trusted, nothing is written for it. */
+  retire(code: string): void {
+    if (this.role !== "sede") throw new RefusedError("role", "agent retire: only the sede retires agents", { code: "NOT_SEDE" });
+    if (!this.read.agents().some((a) => a.code === code)) throw new RefusedError("agent", `agent retire ${code}: no agent ${code}`, { code: "UNKNOWN_AGENT" });
+    this.keyring.retire(code, new Date(this.now()).toISOString());
+  }
+
+  /**
+   * On an agent PC set up before enrollment existed (or re-enrolled on the same database): takes
+   * the keys and the office's keys from `enrollment`, which must be for this agent code.
+   */
+  adoptEnrollment(enrollment: Enrollment): void {
+    if (this.role !== "agent" || enrollment.agent !== this.id) {
+      throw new RefusedError("enroll", `init --enroll: this file enrolls ${enrollment.agent}, but this database is ${this.role === "sede" ? "the sede" : `agent ${this.id}`}`, {
+        code: "WRONG_NODE",
+      });
+    }
+    const at = new Date(this.now()).toISOString();
+    this.batch(() => {
+      this.keyring.setOwn(enrollment.keys, at);
+      this.keyring.vouch(SEDE, enrollment.sede, at);
+      for (const k of enrollment.previous ?? []) this.keyring.remember(this.id, k, at);
+      for (const [key, value] of Object.entries(enrollment.parking)) this.setConfig(key, value);
+    });
   }
 
   close(): void {
@@ -531,6 +622,35 @@ function processAlive(pid: number): boolean {
 function describe(e: unknown): string {
   const r = (typeof e === "object" && e !== null ? e : {}) as Record<string, unknown>;
   return `${String(r.origin ?? "?")}#${String(r.seq ?? "?")}`;
+}
+
+/** The options of an agent's init, completed from its enrollment (which must agree with them). */
+function withEnrollment(options: InitOptions): InitOptions {
+  const e = options.enrollment;
+  if (!e) return options;
+  if (options.role !== "agent") throw new RefusedError("enroll", "an enrollment file sets up an agent PC, not the sede");
+  const clash = (field: string, given: unknown, theirs: unknown) => {
+    if (given !== undefined && given !== theirs) {
+      throw new RefusedError(field, `--${field} ${String(given)} contradicts the enrollment file (${String(theirs)}); leave it out, the office sets it`);
+    }
+  };
+  clash("agent", options.agent, e.agent);
+  clash("customer-prefix", options.customerPrefix, e.customerPrefix);
+  clash("customer-digits", options.customerDigits, e.customerDigits);
+  clash("order-type", options.orderType, e.orderType);
+  return { ...options, agent: e.agent, customerPrefix: e.customerPrefix, customerDigits: e.customerDigits, orderType: e.orderType };
+}
+
+/** Database and key files are the owner's only (DESIGN §7); an older, wider file is narrowed. */
+function ownerOnly(file: string): void {
+  if (file === ":memory:") return;
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // not there, or not ours to change: SQLite creates -wal and -shm with the database's mode
+    }
+  }
 }
 
 function openSqlite(file: string, create: boolean): Database.Database {

@@ -31,7 +31,7 @@ export async function acknowledge(run: SyncRun, inbound: readonly StreamName[]):
       if (top !== undefined) ack.lastCustomer = top;
     }
     run.hook("ack-write", { stream, file: ackPath(stream, node.id) });
-    await run.transport.write(ackPath(stream, node.id), encodeAck(ack));
+    await run.put(ackPath(stream, node.id), encodeAck(ack));
     run.inbox.markAcked(stream, c.segment);
   }
 }

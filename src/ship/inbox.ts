@@ -2,7 +2,9 @@ import type Database from "better-sqlite3";
 import { SegmentError } from "../errors.js";
 import type { ReceiveResult, SincroNode } from "../node/sincroNode.js";
 import { decodeSegment, decodeSnapshot, type SnapshotRow } from "../wire/segmentCodec.js";
-import { CATALOGUE, type StreamName } from "../wire/streams.js";
+import { CATALOGUE, SEDE, producerOf, type StreamName } from "../wire/streams.js";
+import { mayShip } from "../node/route.js";
+import type { EventEnvelope } from "../events/envelope.js";
 
 /**
  * The named steps of a sync, in order. A {@link StepHook} is called at each; a hook that throws
@@ -87,6 +89,7 @@ export class Inbox {
    */
   applySegment(stream: StreamName, number: number, file: string, bytes: Buffer, hook: StepHook = noHook): ReceiveResult & { events: number } {
     const { header, events, sha256 } = decodeSegment(bytes, file, { stream, number });
+    checkAuthority(stream, file, header.producer, events);
     return this.node.batch(() => {
       const cursor = this.cursor(stream);
       const at = cursor && cursor.segment >= 0 ? cursor : { segment: 0, offset: 0, sha256: "" };
@@ -136,6 +139,30 @@ export class Inbox {
       return { rows: header.count, applied: true };
     });
   }
+}
+
+/**
+ * A stream's segments speak for its producer only (DESIGN §7): every event's origin is the
+ * producer, and of a type that role ships. Otherwise the whole file is refused, naming the line.
+ */
+function checkAuthority(stream: StreamName, file: string, producer: string, events: readonly EventEnvelope[]): void {
+  const writer = producerOf(stream);
+  if (producer !== writer) {
+    throw new SegmentError(file, `read ${file}: header names producer ${JSON.stringify(producer).slice(0, 40)}, but only ${writer} writes ${stream}`, { code: "NOT_AUTHORIZED" });
+  }
+  const role = writer === SEDE ? "sede" : "agent";
+  events.forEach((e, i) => {
+    if (e.origin !== writer) {
+      throw new SegmentError(file, `read ${file}: event line ${i + 2} claims origin ${JSON.stringify(e.origin).slice(0, 40)}, but ${stream} carries only ${writer}'s own events`, {
+        code: "NOT_AUTHORIZED",
+      });
+    }
+    if (!mayShip(e.type, role)) {
+      throw new SegmentError(file, `read ${file}: event line ${i + 2} is a ${JSON.stringify(e.type).slice(0, 40)}, which the ${role === "sede" ? "sede" : "an agent"} never sends`, {
+        code: "NOT_AUTHORIZED",
+      });
+    }
+  });
 }
 
 /** The highest HLC among a snapshot's special-price rows (the only rows that carry one). */

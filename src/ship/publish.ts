@@ -56,12 +56,19 @@ async function publishFile(run: SyncRun, stream: StreamName, f: OutboxFile, pres
   if (present) {
     // Already there: a retry after a crash between rename and bookkeeping, a copy damaged
     // on the server (replaced below by our sealed bytes), or a fork: another PC's valid file.
-    const remote = await run.fetch(path, present);
-    if (remote.equals(bytes)) {
+    let remote: Buffer | undefined;
+    try {
+      remote = await run.fetch(path, present);
+    } catch (err) {
+      // Damaged, or not signed with this node's current key (e.g. left by a PC whose keys the
+      // office revoked): replaced below by our sealed bytes.
+      if (!(err instanceof SegmentError)) throw err;
+    }
+    if (remote?.equals(bytes)) {
       outbox.markUploaded(stream, f.kind, f.number, run.now());
       return;
     }
-    if (isValidFile(stream, f.kind, f.number, path, remote)) {
+    if (remote && isValidFile(stream, f.kind, f.number, path, remote)) {
       throw new SincroError(
         "FORK",
         `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
@@ -74,10 +81,10 @@ async function publishFile(run: SyncRun, stream: StreamName, f: OutboxFile, pres
   }
   run.options.progress?.({ phase: "upload", file: path, bytes: bytes.length });
   run.hook("upload", { stream, file: path });
-  await run.transport.write(path, bytes);
+  const sent = await run.put(path, bytes);
   run.hook("rename", { stream, file: path });
   outbox.markUploaded(stream, f.kind, f.number, run.now());
-  run.report.sent.bytes += bytes.length;
+  run.report.sent.bytes += sent;
   if (f.kind === "segment") {
     run.report.sent.segments++;
     run.report.sent.events += f.last - f.first + 1;

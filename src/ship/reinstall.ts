@@ -5,7 +5,7 @@ import type { NumberingBase } from "../node/sincroNode.js";
 import type { AckFile } from "../wire/ackFile.js";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
-import { SEDE, agentToSede, parseFileName, sedeToAgent, streamFolder } from "../wire/streams.js";
+import { SEDE, ackPath, agentToSede, parseFileName, sedeToAgent, streamFolder } from "../wire/streams.js";
 import type { SyncRun } from "./syncRun.js";
 
 /** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
@@ -75,6 +75,25 @@ export function numberingBase(ev: EarlierPcEvidence): { base: NumberingBase; for
 }
 
 /**
+ * A PC enrolled (or re-enrolled) since the office last synced cannot read the office's files yet:
+ * they are encrypted for the keys the office knew then. It stops with what to do, writing nothing.
+ */
+async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
+  try {
+    await run.readIfListed(ack);
+  } catch (err) {
+    if (err instanceof SegmentError && err.code === "NOT_FOR_US") {
+      throw new SincroError(
+        "WAIT_FOR_OFFICE",
+        `sync: the office has not synced since this PC was enrolled, so its files are not yet readable with this PC's keys (${ack}). Ask the office to run "sincro sync", then sync again; nothing was changed here`,
+        { exitCode: 1 },
+      );
+    }
+    throw err;
+  }
+}
+
+/**
  * On an agent's first sync, whatever the parking area shows of an earlier PC with the same
  * agent code — the sede's ack of the agent's stream, and the agent's own segments still on
  * the server — sets where this PC's numbering continues, so nothing is reused that the sede
@@ -85,6 +104,7 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
   const { node } = run;
   if (run.inbox.cursor(sedeToAgent(node.id))) return;
   const own = agentToSede(node.id);
+  await officeHasRewritten(run, ackPath(own, SEDE));
   const ack = await run.readAck(own, SEDE);
   const ownFolder = streamFolder(own);
   const listed = (await run.list(ownFolder))
@@ -102,13 +122,17 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
   for (const { f, parsed } of listed) {
     const path = `${ownFolder}/${f.name}`;
     const number = parsed?.number ?? 0;
-    const bytes = await run.fetch(path, f);
     try {
-      leftovers.push(decodeSegment(bytes, path, { stream: own, number }));
+      leftovers.push(decodeSegment(await run.fetch(path, f), path, { stream: own, number }));
     } catch (err) {
       // A damaged copy of a segment this PC sealed itself (its first sync stopped after
       // publishing): nothing to learn from it, and publishing uploads it again from the sealed bytes.
       if (err instanceof SegmentError && mine.has(number)) continue;
+      // Signed with keys the office has since revoked (the PC this one replaces): the office
+      // will not accept it, so it takes no numbers; publishing replaces it.
+      // Sealed by the PC this one replaces (for its keys, not ours) after the office's last sync
+      // with its keys: the office no longer accepts it either.
+      if (err instanceof SegmentError && (err.code === "WRONG_KEY" || err.code === "NOT_FOR_US")) continue;
       throw err;
     }
   }
@@ -120,7 +144,7 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
     throw new SincroError(
       "FORK",
       `sync: agent code ${node.id} was already in use on another PC (the office holds its events up to #${base.seq}), and this PC has recorded ${recorded.seq} event(s) before its first sync, whose numbers collide with those. ` +
-        `If this PC replaces the old one, create a fresh database with "sincro init --role agent --agent ${node.id}" and sync before entering anything; if the old PC is still in use, give this one another agent code.`,
+        `If this PC replaces the old one, create a fresh database with "sincro init --enroll FILE" (a new enrollment file from the office) and sync before entering anything; if the old PC is still in use, give this one another agent code.`,
       { exitCode: 1 },
     );
   }

@@ -11,7 +11,7 @@ export async function resendRequested(run: SyncRun): Promise<void> {
   for (const stream of run.producedStreams()) {
     for (const reader of readersOf(stream, run.agents)) {
       const path = resendPath(stream, reader);
-      const requested = await run.readIfListed(path);
+      const requested = await run.readSmallFile(path, "resend request");
       if (!requested) continue;
       const file = requestedFile(requested, stream);
       const parsed = parseFileName(file);
@@ -25,8 +25,7 @@ export async function resendRequested(run: SyncRun): Promise<void> {
         run.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
         continue;
       }
-      await run.transport.write(`${streamFolder(stream)}/${file}`, bytes);
-      run.report.sent.bytes += bytes.length;
+      run.report.sent.bytes += await run.put(`${streamFolder(stream)}/${file}`, bytes);
       run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it damaged`);
     }
   }
@@ -35,5 +34,5 @@ export async function resendRequested(run: SyncRun): Promise<void> {
 /** Reader side: asks the producer of `stream` to upload `name` again (it failed verification here). */
 export async function requestResend(run: SyncRun, stream: StreamName, name: string, reason: string): Promise<void> {
   const request = { format: RESEND_FORMAT, stream, reader: run.node.id, file: name, reason, at: run.now().toISOString() } as const;
-  await run.transport.write(resendPath(stream, run.node.id), encodeResendRequest(request));
+  await run.put(resendPath(stream, run.node.id), encodeResendRequest(request));
 }

@@ -6,6 +6,7 @@ import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
 import { resendRequested } from "./resend.js";
+import { rewriteForNewReaders } from "./rewrite.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
 import { SyncRun, type SyncOptions, type SyncReport } from "./syncRun.js";
 import type { Transport } from "./transports/transport.js";
@@ -40,8 +41,11 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   }
   seal(run);
   await resendRequested(run);
+  await rewriteForNewReaders(run, inbound);
   await publish(run);
   for (const stream of inbound) await receive(run, stream);
+  // What retiring agents had parked is received now; from here on nothing they sign is accepted.
+  if (node.role === "sede") node.keyring.finishRetirements();
   if (node.role === "sede" && refreshAgentSnapshots(run)) await publish(run);
   await acknowledge(run, inbound);
   await prune(run);

@@ -4,6 +4,7 @@ import { parseAck, type AckFile } from "../wire/ackFile.js";
 import { CATALOGUE, ackPath, agentToSede, sedeToAgent, type StreamName } from "../wire/streams.js";
 import { Inbox, type StepHook } from "./inbox.js";
 import type { RemoteFile, Transport } from "./transports/transport.js";
+import { ParkingTrust } from "./parkingTrust.js";
 
 export interface SyncOptions {
   /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */
@@ -44,12 +45,14 @@ const DAY_MS = 86_400_000;
  */
 export class SyncRun {
   readonly report: SyncReport;
-  /** The sede's agents (empty at an agent). */
+  /** The sede's agents, but the retired ones (empty at an agent). */
   readonly agents: string[];
   readonly snapshotEvery: number;
   readonly retentionMs: number;
   readonly hook: StepHook;
   readonly inbox: Inbox;
+  /** Signs and encrypts what this node writes, verifies and decrypts what it reads. */
+  readonly trust: ParkingTrust;
   private readonly listings = new Map<string, RemoteFile[]>();
 
   constructor(
@@ -57,11 +60,13 @@ export class SyncRun {
     readonly transport: Transport,
     readonly options: SyncOptions,
   ) {
-    this.agents = node.role === "sede" ? node.read.agents().map((a) => a.code) : [];
+    // A retired agent is neither read nor written for; one retiring is read one last time.
+    this.agents = node.role === "sede" ? node.read.agents().map((a) => a.code).filter((a) => !node.keyring.isRetired(a)) : [];
     this.snapshotEvery = options.snapshotEvery ?? 10_000;
     this.retentionMs = (options.retentionDays ?? 14) * DAY_MS;
     this.hook = options.hook ?? (() => {});
     this.inbox = new Inbox(node);
+    this.trust = new ParkingTrust(node);
     this.report = {
       node: node.id,
       sent: { events: 0, segments: 0, snapshots: 0, bytes: 0 },
@@ -98,7 +103,11 @@ export class SyncRun {
     return this.listings.get(folder);
   }
 
-  /** Downloads a listed file whole; a short read is a transport error (sync again), a vanished file a segment error. */
+  /**
+   * Downloads a listed file whole and opens it (signature of its folder's writer, then
+   * decryption): a short read is a transport error (sync again); a vanished, forged or damaged
+   * file a segment error naming it.
+   */
   async fetch(path: string, file: RemoteFile): Promise<Buffer> {
     this.options.progress?.({ phase: "download", file: path, bytes: file.size });
     const bytes = await this.transport.read(path);
@@ -110,7 +119,14 @@ export class SyncRun {
         code: "SHORT_READ",
       });
     }
-    return bytes;
+    return this.trust.open(path, bytes);
+  }
+
+  /** Writes `plain` at `path`, signed by this node and encrypted for the folder's readers. */
+  async put(path: string, plain: Buffer): Promise<number> {
+    const sealed = this.trust.seal(path, plain);
+    await this.transport.write(path, sealed);
+    return sealed.length;
   }
 
   /** A small file of the parking area, read only if its folder's (cached) listing shows it. */
@@ -118,13 +134,25 @@ export class SyncRun {
     const folder = path.slice(0, path.lastIndexOf("/"));
     const name = path.slice(path.lastIndexOf("/") + 1);
     if (!(await this.list(folder)).some((f) => f.name === name)) return null;
-    return this.transport.read(path);
+    const bytes = await this.transport.read(path);
+    return bytes && this.trust.open(path, bytes);
+  }
+
+  /** Like {@link readIfListed}, but a file that fails verification is reported as a warning and read as absent. */
+  async readSmallFile(path: string, what: string): Promise<Buffer | null> {
+    try {
+      return await this.readIfListed(path);
+    } catch (err) {
+      if (!(err instanceof SegmentError)) throw err;
+      this.report.warnings.push(`${err.message}; ${what} ignored`);
+      return null;
+    }
   }
 
   /** The ack file `reader` wrote for `stream`, if the folder listing shows one and it is valid. */
   async readAck(stream: StreamName, reader: string): Promise<AckFile | undefined> {
     const path = ackPath(stream, reader);
-    const bytes = await this.readIfListed(path);
+    const bytes = await this.readSmallFile(path, "ack");
     if (!bytes) return undefined;
     const ack = parseAck(bytes, stream);
     if (!ack) this.report.warnings.push(`${path}: not a valid ack file; ignored (nothing is pruned for it)`);

@@ -108,7 +108,7 @@ describe("a damaged file its producer counts as uploaded", () => {
     writeFileSync(file, Buffer.concat([good.subarray(0, 30), Buffer.from([(good[30] as number) ^ 0xff]), good.subarray(31)]));
     const blocked = await net.sync(net.sede);
     expect(blocked.errors.join("\n")).toContain("SincroAg/AG01/0000000001.seg");
-    expect(readFileSync(join(net.area.root, "SincroSede", "AG01", "AG01.resend"), "utf8")).toContain('"file":"0000000001.seg"');
+    expect(net.opened(ag, "SincroSede/AG01/AG01.resend").toString("utf8")).toContain('"file":"0000000001.seg"');
     const resent = await net.sync(ag);
     expect(resent.warnings.join("\n")).toContain("SincroAg/AG01/0000000001.seg: uploaded again from the sealed copy, as SEDE found it damaged");
     expect(readFileSync(file).equals(good)).toBe(true);

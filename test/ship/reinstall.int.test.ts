@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/events/verifyChain.js";
 import type { SincroNode } from "../../src/node/sincroNode.js";
 import { exec, Network, officeWithAgentAG01 } from "../support/network.js";
-import { makeNode } from "../support/nodes.js";
+import { cloneKeys, enroll, makeNode } from "../support/nodes.js";
 import { sincro } from "../support/cli.js";
 import { tempDir } from "../support/tempDir.js";
 
@@ -16,10 +16,22 @@ async function officeWithAgent() {
   return net;
 }
 
+/** A new PC for agent `code`, enrolled by the office (new keys; the old PC's are being replaced). */
 function newPc(net: Network, code = "AG01"): SincroNode {
   const dir = join(net.dir, `pc-${Math.random().toString(36).slice(2)}`);
   mkdirSync(dir);
-  return makeNode(dir, code, { role: "agent", agent: code }, net.clock.now);
+  const pc = makeNode(dir, code, { role: "agent", agent: code }, net.clock.now);
+  enroll(net.sede, pc);
+  return pc;
+}
+
+/** A second PC set up with a copy of `original`'s keys: to the office, the same agent. */
+function twinPc(net: Network, original: SincroNode): SincroNode {
+  const dir = join(net.dir, `pc-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir);
+  const pc = makeNode(dir, original.id, { role: "agent", agent: original.id }, net.clock.now);
+  cloneKeys(original, pc);
+  return pc;
 }
 
 describe("a reinstalled agent PC", () => {
@@ -41,6 +53,7 @@ describe("a reinstalled agent PC", () => {
 
     await net.sync(net.sede); // the office syncs as usual; the old PC is gone
     const pc = newPc(net);
+    await net.sync(net.sede); // after enrolling the new PC, as README says
     const first = await net.sync(pc);
     expect(first.warnings.join("\n")).toMatch(/used by an earlier PC: the office had received its events up to #\d+/);
     // What the old PC had sent came back with the sede's snapshot: its customers are here again.
@@ -68,7 +81,7 @@ describe("a reinstalled agent PC", () => {
     expect(r.stdout).toMatch(/this PC replaced an earlier one with agent code AG01 .*the office had received its events up to #\d+; numbering continues after #\d+/);
   });
 
-  it("continues after the old PC's segments still on the server, which reach the sede later", async () => {
+  it("continues after the old PC's last segments, which the office receives at its first sync after enrolling the new PC", async () => {
     const net = await officeWithAgent();
     const old = net.agent("AG01");
     const [c1] = exec(old, { kind: "AddCustomer", name: "Pub", list: "BASE" });
@@ -80,8 +93,15 @@ describe("a reinstalled agent PC", () => {
     await net.sync(old); // uploaded; the sede has not synced since
     old.close();
     const pc = newPc(net);
+    // Before the office syncs, the new PC cannot read what the office parked for AG01 yet.
+    const count = pc.log.count();
+    await expect(net.sync(pc)).rejects.toThrow(/the office has not synced since this PC was enrolled.* Ask the office to run "sincro sync", then sync again/);
+    expect(pc.log.count()).toBe(count);
+    // The office's sync still accepts the old PC's keys for what it had parked, then revokes them.
+    await net.sync(net.sede);
+    expect(net.sede.read.listOrders().filter((x) => x.origin === "AG01")).toHaveLength(2);
     const first = await net.sync(pc);
-    expect(first.warnings.join("\n")).toMatch(/and 1 more segment\(s\) are still on the server for it/);
+    expect(first.warnings.join("\n")).toMatch(/used by an earlier PC: the office had received its events up to #\d+/);
     const [c3] = exec(pc, { kind: "AddCustomer", name: "Gelateria", list: "BASE" });
     const [o3] = exec(pc, { kind: "PlaceOrder", customer: c3 as string, lines: [{ product: "P001", qty: "3" }] });
     expect([c3, o3]).toEqual(["AG01000003", "AG01/3"]);
@@ -102,6 +122,7 @@ describe("a reinstalled agent PC", () => {
     await net.sync(old);
     await net.sync(net.sede);
     const pc = newPc(net);
+    await net.sync(net.sede);
     exec(pc, { kind: "AddCustomer", name: "Entered too early" });
     const before = pc.log.count();
     await expect(net.sync(pc)).rejects.toThrow(/already in use on another PC .* create a fresh database .* and sync before entering anything/);
@@ -117,8 +138,8 @@ describe("two live PCs with one agent code", () => {
     await net.sync(old);
     await net.sync(net.sede);
     await net.sync(old);
-    // A second PC is set up with the same code while the first stays in use.
-    const twin = newPc(net);
+    // A second PC is set up with the same code and a copy of its keys while the first stays in use.
+    const twin = twinPc(net, old);
     await net.sync(twin);
     exec(twin, { kind: "AddCustomer", name: "Twin's customer", list: "BASE" });
     exec(old, { kind: "AddCustomer", name: "Old PC's customer", list: "BASE" });
@@ -141,7 +162,7 @@ describe("two live PCs with one agent code", () => {
     await net.sync(net.sede);
     await net.sync(old); // prunes segment 1 after the ack
     // A twin bootstraps, sends segment 2; the sede applies it and the twin prunes it.
-    const twin = newPc(net);
+    const twin = twinPc(net, old);
     await net.sync(twin);
     exec(twin, { kind: "AddCustomer", name: "Twin's customer", list: "BASE" });
     await net.sync(twin);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { SincroNode } from "../../src/node/sincroNode.js";
 import { embeddedFtpArea, exec, folderArea, Network, type ParkingArea } from "../support/network.js";
-import { makeNode } from "../support/nodes.js";
+import { cloneKeys, enroll, makeNode } from "../support/nodes.js";
 import { tempDir } from "../support/tempDir.js";
 
 // Each rule of DESIGN §3, on real nodes (SQLite files) syncing through a folder and through a
@@ -126,6 +126,7 @@ describe.each(areas)("sync through %s", (_name, makeArea) => {
     const pcDir = join(net.dir, "pc");
     mkdirSync(pcDir);
     const pc = makeNode(pcDir, "AG01", { role: "agent", agent: "AG01", orderType: "ZZ" }, net.clock.now);
+    enroll(net.sede, pc);
     await net.sync(net.sede);
     await net.sync(pc);
     const [cust] = exec(pc, { kind: "AddCustomer", name: "Pub", list: "BASE" });
@@ -248,8 +249,10 @@ describe.each(areas)("sync through %s", (_name, makeArea) => {
     await net.round();
     const twinDir = join(net.dir, "twin");
     mkdirSync(twinDir);
-    const twin = new Network(twinDir, net.area, ["AG01"]).agent("AG01");
     const ag = net.agent("AG01");
+    // A copy of AG01's keys on a second PC: to the office, the same agent.
+    const twin = makeNode(twinDir, "AG01", { role: "agent", agent: "AG01" }, net.clock.now);
+    cloneKeys(ag, twin);
     exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
     await net.sync(ag);
     await net.sync(net.sede);

@@ -6,7 +6,9 @@ import { FolderTransport } from "../../src/ship/transports/folderTransport.js";
 import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
 import { sync, type SyncOptions, type SyncReport } from "../../src/ship/sync.js";
 import type { Transport } from "../../src/ship/transports/transport.js";
-import { makeNode, steppingClock } from "./nodes.js";
+import { ParkingTrust } from "../../src/ship/parkingTrust.js";
+import { readFileSync } from "node:fs";
+import { enroll, makeNode, steppingClock } from "./nodes.js";
 
 /** A parking area the tests can reach both through a transport and on the local disk. */
 export interface ParkingArea {
@@ -44,7 +46,11 @@ export class Network {
     agentCodes: string[] = [],
   ) {
     this.sede = makeNode(dir, "sede", { role: "sede" }, this.clock.now);
-    for (const code of agentCodes) this.agents.set(code, makeNode(dir, code, { role: "agent", agent: code }, this.clock.now));
+    for (const code of agentCodes) {
+      const agent = makeNode(dir, code, { role: "agent", agent: code }, this.clock.now);
+      enroll(this.sede, agent);
+      this.agents.set(code, agent);
+    }
   }
 
   /** Drops a node's process state and reopens its database from the file, as after a crash. */
@@ -81,6 +87,11 @@ export class Network {
 
   file(...parts: string[]): string {
     return join(this.area.root, ...parts);
+  }
+
+  /** The content of a parked file (path relative to the parking area) as `reader` opens it: signature checked, decrypted. */
+  opened(reader: SincroNode, path: string): Buffer {
+    return new ParkingTrust(reader).open(path, readFileSync(join(this.area.root, path)));
   }
 }
 

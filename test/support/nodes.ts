@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Command } from "../../src/events/commands.js";
 import { SincroNode, type InitOptions } from "../../src/node/sincroNode.js";
+import { generateKeys, publicKeys } from "../../src/wire/keys.js";
 
 /** A clock that starts at `start` and moves 1 ms per reading, so runs are reproducible. */
 export function steppingClock(start = Date.UTC(2026, 2, 2, 9, 0, 0)): { now: () => number; set(t: number): void } {
@@ -16,6 +17,27 @@ export function steppingClock(start = Date.UTC(2026, 2, 2, 9, 0, 0)): { now: () 
 /** A node on a real SQLite file in `dir`, with a deterministic clock. */
 export function makeNode(dir: string, name: string, options: Omit<InitOptions, "now">, now = steppingClock().now): SincroNode {
   return SincroNode.init(join(dir, `${name}.db`), { ...options, now });
+}
+
+/**
+ * Enrolls `agent` at `sede` as `sincro agent enroll` + `init --enroll` do, on nodes the test
+ * built itself: new keys for the agent, trusted by the sede (revoking earlier ones for that
+ * code), and the sede's keys trusted by the agent.
+ */
+export function enroll(sede: SincroNode, agent: SincroNode): void {
+  const keys = generateKeys();
+  const at = new Date(Date.UTC(2026, 2, 2)).toISOString();
+  for (const k of sede.keyring.signers(agent.id)) agent.keyring.remember(agent.id, k, at);
+  agent.keyring.setOwn(keys, at);
+  agent.keyring.vouch("SEDE", publicKeys(sede.keyring.own()!), at);
+  sede.keyring.vouch(agent.id, publicKeys(keys), at);
+}
+
+/** A second PC holding a copy of `original`'s keys (a cloned disk): the office sees one agent. */
+export function cloneKeys(original: SincroNode, copy: SincroNode): void {
+  const at = new Date(Date.UTC(2026, 2, 2)).toISOString();
+  copy.keyring.setOwn(original.keyring.own()!, at);
+  copy.keyring.vouch("SEDE", publicKeys(original.keyring.current("SEDE")!), at);
 }
 
 export function run(node: SincroNode, ...commands: Command[]): void {

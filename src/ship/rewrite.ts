@@ -1,0 +1,33 @@
+import { ackPath, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
+import type { SyncRun } from "./syncRun.js";
+
+/**
+ * When the readers of a folder this node writes change — an agent enrolled, re-enrolled or
+ * retired, or a node that wrote plain files before it had keys — every file of it still on the
+ * server is written again from the sealed copy, encrypted for the readers it has now, and the
+ * acks there are written again at the end of the sync. So a new agent reads the catalogue
+ * already parked, and a retired one cannot read what follows.
+ */
+export async function rewriteForNewReaders(run: SyncRun, inbound: readonly StreamName[]): Promise<void> {
+  const { node } = run;
+  const get = node.db.prepare(`SELECT digest FROM folder_readers WHERE folder = ?`);
+  const set = node.db.prepare(`INSERT INTO folder_readers (folder, digest) VALUES (?, ?) ON CONFLICT (folder) DO UPDATE SET digest = excluded.digest`);
+  for (const stream of run.producedStreams()) {
+    const folder = streamFolder(stream);
+    const digest = run.trust.readersDigest(folder);
+    const stored = (get.get(folder) as { digest: string } | undefined)?.digest;
+    if (stored === digest) continue;
+    const sealed = node.outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null);
+    if (sealed.length > 0) {
+      const present = new Set((await run.list(folder)).map((f) => f.name));
+      for (const f of sealed) {
+        const name = f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number);
+        if (!present.has(name)) continue;
+        const bytes = node.outbox.bytes(stream, f.kind, f.number);
+        if (bytes) run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);
+      }
+    }
+    for (const read of inbound) if (ackPath(read, node.id).startsWith(`${folder}/`)) run.inbox.markAcked(read, -1);
+    set.run(folder, digest);
+  }
+}
