@@ -4,6 +4,7 @@ import { digestProjections } from "../projections/digest.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE_ROOT, agentToSede, parseFileName, producerOf, sedeToAgent, segmentName, snapshotName } from "../wire/streams.js";
 import { isTempName, type Transport } from "../ship/transports/transport.js";
+import { isBox } from "../wire/box.js";
 import { AuditRun, type AuditReport } from "./auditRun.js";
 import type { OriginPolicy } from "./chainAudit.js";
 import type { Finding } from "./findings.js";
@@ -18,6 +19,11 @@ export interface AuditOptions {
   specialPricesOf?: string;
   /** Clock-skew threshold, hours (default 24, as in DESIGN §2). */
   skewHours?: number;
+  /**
+   * Parking areas: opens a signed (and encrypted) file with a node's keys — the sede's opens
+   * every folder. Without it, signed files are reported as unverifiable.
+   */
+  open?: (path: string, bytes: Buffer) => Buffer;
 }
 
 function nodePolicy(node: string, base: { seq: number; hash: string } | null | undefined): (origin: string) => OriginPolicy {
@@ -161,6 +167,24 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
     where,
   });
   const note = (f: Omit<Finding, "severity">, severity: Finding["severity"] = "violation") => run.note({ severity, ...f });
+  // A file's content: its signature checked and decrypted with the auditor's keys; null when it
+  // cannot be checked here (reported) or is gone.
+  const readOpened = async (file: string): Promise<Buffer | null> => {
+    const bytes = await transport.read(file);
+    if (bytes === null) return null;
+    if (!options.open) {
+      // Without keys only files of an older, unsigned sincro can be checked.
+      if (!isBox(bytes)) return bytes;
+      note({ kind: "unverifiable", file, detail: `${basename(file)}: signed and encrypted; audit with the sede's database (--db) to open it` }, "info");
+      return null;
+    }
+    try {
+      return options.open(file, bytes);
+    } catch (err) {
+      note(classify(err, file));
+      return null;
+    }
+  };
   let index = 0;
   const streams: NonNullable<AuditReport["parking"]>["streams"] = [];
   for (const { folder, stream } of folders) {
@@ -180,8 +204,11 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
     const snaps = new Map<number, { segmentSha256: string; offset: number } | null>();
     for (const n of snapshots) {
       const file = `${folder}/${snapshotName(n)}`;
-      const bytes = await transport.read(file);
-      if (bytes === null) continue;
+      const bytes = await readOpened(file);
+      if (bytes === null) {
+        snaps.set(n, null);
+        continue;
+      }
       try {
         const snap = decodeSnapshot(bytes, file, { stream, number: n });
         for (const row of snap.rows()) if (!Array.isArray(row)) throw new SegmentError(file, `read ${file}: a row is not a JSON array`, { code: "BAD_ROW" });
@@ -198,9 +225,9 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
     const present = new Set(segments);
     for (const n of segments) {
       const file = `${folder}/${segmentName(n)}`;
-      const bytes = await transport.read(file);
+      const bytes = await readOpened(file);
       if (bytes === null) {
-        note({ kind: "unverifiable", file, detail: "listed, but gone when read (pruned meanwhile?)" }, "info");
+        done.set(n, null);
         continue;
       }
       let decoded: ReturnType<typeof decodeSegment>;
@@ -272,6 +299,8 @@ function classify(err: unknown, file: string): Omit<Finding, "severity"> {
   const kind: Finding["kind"] =
     err.code === "BAD_EVENT" && /hash does not match/.test(err.message)
       ? "altered"
+      : err.code === "WRONG_SIGNER" || err.code === "WRONG_KEY" || err.code === "BAD_SIGNATURE" || err.code === "NOT_SIGNED"
+        ? "forged"
       : err.code === "BAD_EVENT" || err.code === "BAD_HEADER" || err.code === "BAD_ROW"
         ? "malformed"
         : "corrupt";

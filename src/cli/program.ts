@@ -11,6 +11,7 @@ import { registerImport } from "./commands/import.js";
 import { registerFtp } from "./commands/ftp.js";
 import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
+import { registerKey } from "./commands/key.js";
 import { registerLog } from "./commands/log.js";
 import { registerOrder } from "./commands/order.js";
 import { registerRebuild } from "./commands/rebuild.js";
@@ -30,6 +31,7 @@ export function buildProgram(io: Io): Command {
     registerInit,
     registerConfig,
     registerAgent,
+    registerKey,
     registerCatalogue,
     registerCustomer,
     registerSpecialPrice,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -8,6 +8,12 @@ import { startEmbeddedFtpServer } from "../ship/transports/embeddedFtpServer.js"
 import { FtpTransport, ftpOptionsFromConfig } from "../ship/transports/ftpTransport.js";
 import { sync, type SyncReport } from "../ship/sync.js";
 import { transportFromConfig } from "../ship/transports/transportFromConfig.js";
+import { decodeEnrollmentFile, encodeEnrollmentFile, generatePassphrase } from "../node/enrollment.js";
+import { sealBox } from "../wire/box.js";
+import { generateKeys } from "../wire/keys.js";
+import { encodeSegment } from "../wire/segmentCodec.js";
+import { sealEnvelope } from "../events/envelope.js";
+import { Inbox } from "../ship/inbox.js";
 
 /** One rule of DESIGN §3 (or of shipping) and whether it held on every node. */
 export interface DemoCheck {
@@ -58,7 +64,19 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
       return node;
     };
     const sede = configure(SincroNode.init(join(dir, "sede.db"), { role: "sede" }));
-    const agents = new Map(AGENTS.map((a) => [a, configure(SincroNode.init(join(dir, `${a}.db`), { role: "agent", agent: a }))]));
+    for (const a of AGENTS) sede.execute({ kind: "RegisterAgent", code: a, name: `Agente ${a}` });
+    // Each agent's PC is set up from its enrollment file, as "agent enroll" and "init --enroll" do.
+    const agents = new Map(
+      AGENTS.map((a) => {
+        const passphrase = generatePassphrase();
+        const file = encodeEnrollmentFile(sede.enroll(a, { ...sede.configEntries().reduce((m, e) => (e.key.startsWith("ftp.") || e.key === "transport" ? { ...m, [e.key]: e.value } : m), {}), "ftp.password": server.password }), passphrase);
+        const enrollment = decodeEnrollmentFile(file, passphrase, `${a}.enroll`);
+        const node = SincroNode.init(join(dir, `${a}.db`), { role: "agent", enrollment });
+        nodes.push(node);
+        return [a, node] as const;
+      }),
+    );
+    say(`enrolled ${AGENTS.join(", ")}: each PC set up from its own passphrase-protected file, with its own keys`);
     const ag = (code: (typeof AGENTS)[number]) => agents.get(code) as SincroNode;
     const env = { ...process.env, SINCRO_FTP_PASSWORD: server.password };
     const syncNode = async (node: SincroNode, label = ""): Promise<SyncReport> => {
@@ -82,7 +100,6 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     const exec = (node: SincroNode, ...commands: Command[]) => commands.map((c) => node.execute(c).decision.assigned ?? "");
 
     say("morning at the office: agents, catalogue, price lists, customers");
-    for (const a of AGENTS) exec(sede, { kind: "RegisterAgent", code: a, name: `Agente ${a}` });
     const products = Array.from({ length: 40 }, (_, i) => `P${String(i + 1).padStart(3, "0")}`);
     sede.batch(() => {
       products.forEach((p, i) => {
@@ -203,6 +220,41 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
       return JSON.stringify(r.before) === JSON.stringify(r.after);
     });
     check("rebuilding from the log reproduces every node's projections", rebuilt, `${nodes.length} nodes`);
+    const parked = readdirSync(server.root, { recursive: true })
+      .map((f) => join(server.root, String(f)))
+      .filter((f) => statSync(f).isFile());
+    const secrets = ["Bar di AG01", "Hotel di AG02", "Cliente diretto", "Articolo 1", "3.50"];
+    const leaks = parked.flatMap((f) => secrets.filter((t) => readFileSync(f).includes(Buffer.from(t, "utf8"))).map((t) => `${t} in ${f}`));
+    check(
+      "nothing readable on the server: every parked file is encrypted for its readers",
+      leaks.length === 0 && parked.length > 0,
+      leaks.length === 0 ? `${parked.length} parked file(s) searched for customer names, products and prices: no hit` : leaks.slice(0, 3).join("; "),
+    );
+
+    say("someone with the FTP password forges a catalogue segment, as the office would write it:");
+    const forger = generateKeys();
+    const catalogue = new Inbox(ag("AG01")).cursor("SEDE>*");
+    const next = (catalogue?.segment ?? 0) + 1;
+    const forgedName = `SincroSede/_ALL/${String(next).padStart(10, "0")}.seg`;
+    const forgedEvent = sealEnvelope({
+      id: "01JZZZZZZZZZZZZZZZZZZZZZZZ", origin: "SEDE", seq: 99_999, hlc: "9999999999999-00000-SEDE", at: new Date().toISOString(),
+      type: "GenericPriceSet", v: 1, data: JSON.stringify({ json: { list: "BASE", product: "P001", price: "0.01" } }), prev: "",
+    });
+    const forgedSegment = encodeSegment(
+      { stream: "SEDE>*", segment: next, first: (catalogue?.offset ?? 0) + 1, last: (catalogue?.offset ?? 0) + 1, producer: "SEDE", created: new Date().toISOString(), prev: catalogue?.sha256 ?? "" },
+      [forgedEvent],
+    ).bytes;
+    writeFileSync(join(server.root, forgedName), sealBox(forgedName, forgedSegment, "SEDE", forger, []));
+    const priceBefore = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
+    const attacked = await syncNode(ag("AG01"), " (forged file present)");
+    const refusedForged = attacked.errors.some((e) => e.includes(forgedName));
+    say(`  ${attacked.errors[0] ?? "no error reported"}`);
+    const priceAfter = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
+    check(
+      "a forged file is refused, naming it, and changes nothing",
+      refusedForged && priceAfter === priceBefore,
+      refusedForged ? `refused ${forgedName}; price of P001 still ${priceAfter}` : "the forged file was not refused",
+    );
     const segmentsLeft = readdirSync(join(server.root, "SincroAg"), { recursive: true }).filter((f) => String(f).endsWith(".seg"));
     check("agents' segments are pruned from the server once the office acknowledged them", segmentsLeft.length === 0, `${segmentsLeft.length} agent segment(s) left on the server`);
     return checks;

@@ -25,7 +25,6 @@ export interface Enrollment {
 }
 
 export const ENROLLMENT_FORMAT = "sincro-enrollment/1";
-const MAGIC = `${ENROLLMENT_FORMAT}\n`;
 /** scrypt cost: about 0.1 s and 32 MiB here, once per enrollment. */
 const KDF = { N: 1 << 15, r: 8, p: 1 } as const;
 
@@ -41,26 +40,32 @@ export function generatePassphrase(): string {
   return chars.match(/.{4}/g)!.join("-");
 }
 
-/** The enrollment file's bytes: `enrollment` encrypted with a key derived from `passphrase`. */
-export function encodeEnrollmentFile(enrollment: Enrollment, passphrase: string): Buffer {
+/**
+ * A passphrase-protected file (enrollment, key backup; docs/FORMATS.md): a first line naming
+ * its format, a JSON line with the scrypt parameters, salt and nonce, and the AES-256-GCM
+ * ciphertext of the JSON content in base64. The file says nothing without the passphrase.
+ */
+export function sealWithPassphrase(format: string, content: object, passphrase: string): Buffer {
   const salt = randomBytes(16);
   const nonce = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", derive(passphrase, salt), nonce);
-  const header = { kdf: "scrypt", ...KDF, salt: salt.toString("base64"), nonce: nonce.toString("base64") };
-  const headerLine = JSON.stringify(header);
-  cipher.setAAD(Buffer.from(headerLine, "utf8"));
-  const sealed = Buffer.concat([cipher.update(JSON.stringify(enrollment), "utf8"), cipher.final(), cipher.getAuthTag()]);
-  return Buffer.from(`${MAGIC}${headerLine}\n${sealed.toString("base64")}\n`, "utf8");
+  const headerLine = JSON.stringify({ kdf: "scrypt", ...KDF, salt: salt.toString("base64"), nonce: nonce.toString("base64") });
+  cipher.setAAD(Buffer.from(`${format}\n${headerLine}`, "utf8"));
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(content), "utf8"), cipher.final(), cipher.getAuthTag()]);
+  return Buffer.from(`${format}\n${headerLine}\n${sealed.toString("base64")}\n`, "utf8");
 }
 
-/** Opens an enrollment file; a wrong passphrase or an altered file is refused, naming the file. */
-export function decodeEnrollmentFile(bytes: Buffer, passphrase: string, file: string): Enrollment {
-  const refuse = (why: string, code = "BAD_ENROLLMENT"): never => {
-    throw new RefusedError("enroll", `init --enroll ${file}: ${why}`, { code });
+/**
+ * Opens a file written by {@link sealWithPassphrase}; refuses (naming `field`, the file and
+ * why) one of another format, a wrong passphrase or an altered file.
+ */
+export function openWithPassphrase(format: string, bytes: Buffer, passphrase: string, field: string, what: string): unknown {
+  const refuse = (why: string, code = "BAD_FILE"): never => {
+    throw new RefusedError(field, `${what}: ${why}`, { code });
   };
   const text = bytes.toString("utf8");
-  if (!text.startsWith(MAGIC)) refuse("not a sincro enrollment file (ask the office for the file written by 'sincro agent enroll')");
-  const [headerLine, body] = text.slice(MAGIC.length).split("\n");
+  if (!text.startsWith(`${format}\n`)) refuse(`not a ${format} file`);
+  const [headerLine, body] = text.slice(format.length + 1).split("\n");
   let header: { kdf?: string; N?: number; r?: number; p?: number; salt?: string; nonce?: string };
   try {
     header = JSON.parse(headerLine ?? "") as typeof header;
@@ -71,18 +76,40 @@ export function decodeEnrollmentFile(bytes: Buffer, passphrase: string, file: st
     refuse("the file is damaged or from another version of sincro");
   }
   const sealed = Buffer.from(body as string, "base64");
-  let plain: string;
   try {
     const decipher = createDecipheriv("aes-256-gcm", derive(passphrase, Buffer.from(header.salt as string, "base64")), Buffer.from(header.nonce as string, "base64"));
-    decipher.setAAD(Buffer.from(headerLine as string, "utf8"));
+    decipher.setAAD(Buffer.from(`${format}\n${headerLine as string}`, "utf8"));
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    plain = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString("utf8");
+    return JSON.parse(Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString("utf8")) as unknown;
   } catch {
-    return refuse("wrong passphrase, or the file was altered (check the passphrase the office gave you)", "BAD_PASSPHRASE");
+    return refuse("wrong passphrase, or the file was altered (check the passphrase you were given)", "BAD_PASSPHRASE");
   }
-  const e = JSON.parse(plain) as Enrollment;
+}
+
+/** The enrollment file's bytes: `enrollment` encrypted with a key derived from `passphrase`. */
+export function encodeEnrollmentFile(enrollment: Enrollment, passphrase: string): Buffer {
+  return sealWithPassphrase(ENROLLMENT_FORMAT, enrollment, passphrase);
+}
+
+/** Opens an enrollment file; a wrong passphrase or an altered file is refused, naming the file. */
+export function decodeEnrollmentFile(bytes: Buffer, passphrase: string, file: string): Enrollment {
+  const what = `init --enroll ${file}`;
+  if (!bytes.toString("utf8").startsWith(`${ENROLLMENT_FORMAT}\n`)) {
+    throw new RefusedError("enroll", `${what}: not a sincro enrollment file (ask the office for the file written by "sincro agent enroll")`, { code: "BAD_FILE" });
+  }
+  const e = openWithPassphrase(ENROLLMENT_FORMAT, bytes, passphrase, "enroll", what) as Enrollment;
   if (e.format !== ENROLLMENT_FORMAT || typeof e.agent !== "string" || !NODE_ID.test(e.agent) || !e.keys || !e.sede) {
-    refuse("the file does not hold a complete enrollment");
+    throw new RefusedError("enroll", `${what}: the file does not hold a complete enrollment`, { code: "BAD_FILE" });
   }
   return e;
+}
+
+export const KEY_BACKUP_FORMAT = "sincro-key-backup/1";
+
+/** The sede's keys, as `sincro key backup` saves them. */
+export interface KeyBackup {
+  format: typeof KEY_BACKUP_FORMAT;
+  node: string;
+  keys: KeyPairs;
+  saved: string;
 }

@@ -27,7 +27,7 @@ import { checkConfig } from "./config.js";
 import { WalFlusher } from "./walFlusher.js";
 import { Keyring } from "./keyring.js";
 import { ENROLLMENT_FORMAT, type Enrollment } from "./enrollment.js";
-import { generateKeys, publicKeys } from "../wire/keys.js";
+import { generateKeys, publicKeys, type KeyPairs } from "../wire/keys.js";
 
 export { SEDE };
 export type { Role };
@@ -69,6 +69,8 @@ export interface InitOptions extends NodeEnv {
    * agent's settings come from it, and the options above must not contradict it.
    */
   enrollment?: Enrollment;
+  /** The sede's keys restored from a backup (a replaced office PC); new keys otherwise. */
+  keys?: KeyPairs;
 }
 
 /**
@@ -227,7 +229,7 @@ export class SincroNode {
             put.run(key, value);
           }
         } else if (options.role === "sede") {
-          keyring.setOwn(generateKeys(), at);
+          keyring.setOwn(options.keys ?? generateKeys(), at);
         }
       })();
     } catch (err) {

@@ -40,7 +40,7 @@ export function generateKeys(): KeyPairs {
   };
 }
 
-export function publicKeys(keys: KeyPairs): PublicKeys {
+export function publicKeys(keys: PublicKeys): PublicKeys {
   return { signPublic: keys.signPublic, boxPublic: keys.boxPublic };
 }
 

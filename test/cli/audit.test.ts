@@ -63,9 +63,14 @@ describe("sincro audit / history / export log (the real binary)", () => {
     const h = await knownHistory(dir);
     const db = h.net.sede.db.name;
     h.net.sede.close();
-    const park = sincro(["audit", "--folder", join(dir, "park")]);
+    const park = sincro(["audit", "--folder", join(dir, "park"), "--db", db]);
+    expect(park.stderr).toBe("");
     expect(park.status).toBe(0);
     expect(park.stdout).toContain("SEDE>AG01");
+    // Without the sede's keys the signed, encrypted files cannot be opened: said, not a violation.
+    const blind = sincro(["audit", "--folder", join(dir, "park")]);
+    expect(blind.stdout).toContain("signed and encrypted; audit with the sede's database (--db) to open it");
+    expect(blind.status).toBe(0);
     const hist = sincro(["history", "special-price", h.customer, "P001", "--db", db]);
     expect(hist.status).toBe(0);
     expect(hist.stdout).toContain(`history of special price ${h.customer}/P001 in SEDE's log: 3 change(s)`);

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { eventCount, sincro, sincroOk } from "../support/cli.js";
+import { enrollAgent, eventCount, sincro, sincroOk } from "../support/cli.js";
 import { agentHoldingOthersCustomers } from "../support/nodes.js";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 // One sede and one agent, built once through the real binary; each case below runs against them.
@@ -14,8 +14,8 @@ const ok = sincroOk;
 
 beforeAll(() => {
   ok(["--db", sede, "init", "--role", "sede"]);
-  ok(["--db", agent, "init", "--role", "agent", "--agent", "AG01"]);
   ok(["--db", sede, "agent", "add", "AG01", "--name", "Mario Rossi"]);
+  enrollAgent(sede, agent, "AG01");
   ok(["--db", sede, "product", "add", "P001", "--description", "Olio 1 l", "--vat", "4"]);
   ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "8,90"]);
 });
@@ -115,10 +115,14 @@ describe("bad input is refused with the field, the reason, a non-zero exit and n
     expect(bad.stderr).toMatch(/not a sincro node database/);
   });
 
-  it("init with a bad agent code and init over an existing node", () => {
-    const r = sincro(["--db", join(dir, "x.db"), "init", "--role", "agent", "--agent", "ag-1"]);
+  it("init of an agent without enrollment, and init over an existing node", () => {
+    const r = sincro(["--db", join(dir, "x.db"), "init", "--role", "agent", "--agent", "AG07"]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/agent code "ag-1" must be 1 to 8 capital letters or digits/);
+    expect(r.stderr).toContain('ask the office to run "sincro agent enroll AG07 --out FILE" and to give you the file and its passphrase, then run "sincro init --enroll FILE"');
+    expect(existsSync(join(dir, "x.db"))).toBe(false);
+    const bad = sincro(["--db", sede, "agent", "add", "ag-1", "--name", "x"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/code "ag-1" is not valid: 1 to 8/);
     const again = sincro(["--db", sede, "init", "--role", "sede"]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/a file already exists there/);

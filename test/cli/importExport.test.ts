@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { eventCount, sincro, sincroOk } from "../support/cli.js";
+import { enrollAgent, eventCount, sincro, sincroOk } from "../support/cli.js";
 import { tempDir } from "../support/tempDir.js";
 
 const ok = sincroOk;
@@ -76,7 +76,7 @@ describe("sincro import / export", () => {
   it("an agent is refused the sede's kinds, and special prices for customers it does not hold", () => {
     const { dir, sede, file } = setup();
     const agent = join(dir, "agent.db");
-    ok(["--db", agent, "init", "--role", "agent", "--agent", "AG01"]);
+    enrollAgent(sede, agent, "AG01");
     const before = eventCount(agent);
     const r = sincro(["--db", agent, "import", "products", file("p.csv", PRODUCTS)]);
     expect(r.status).toBe(1);

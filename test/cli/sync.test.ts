@@ -20,16 +20,15 @@ async function ok(args: string[], env: Record<string, string> = {}): Promise<str
 
 beforeAll(async () => {
   server = await startEmbeddedFtpServer();
-  for (const [db, init] of [
-    [sede, ["init", "--role", "sede"]],
-    [agent, ["init", "--role", "agent", "--agent", "AG01"]],
-  ] as const) {
-    await ok(["--db", db, ...init]);
-    for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/" })) {
-      await ok(["--db", db, "config", "set", k, v]);
-    }
+  await ok(["--db", sede, "init", "--role", "sede"]);
+  for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/" })) {
+    await ok(["--db", sede, "config", "set", k, v]);
   }
   await ok(["--db", sede, "agent", "add", "AG01", "--name", "Mario"]);
+  // The agent's PC gets the parking area's settings, password included, from its enrollment file.
+  const file = join(dir, "AG01.enroll");
+  await ok(["--db", sede, "agent", "enroll", "AG01", "--out", file], { SINCRO_PASSPHRASE: "una frase" });
+  await ok(["--db", agent, "init", "--enroll", file], { SINCRO_PASSPHRASE: "una frase", SINCRO_FTP_PASSWORD: "" });
   await ok(["--db", sede, "product", "add", "P001", "--description", "Olio"]);
   await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "8.90"]);
 });

@@ -13,7 +13,7 @@ import type { StepHook, SyncStep } from "../../src/ship/inbox.js";
 import { sync, type SyncReport } from "../../src/ship/sync.js";
 import type { Transport } from "../../src/ship/transports/transport.js";
 import { CuttingFolderTransport, type CutPlan } from "../support/faultyTransport.js";
-import { makeNode } from "../support/nodes.js";
+import { enroll, makeNode } from "../support/nodes.js";
 import type { FtpCuttingProxy } from "../support/tcpProxy.js";
 
 export const AGENTS = ["AG01", "AG02", "AG03"] as const;
@@ -95,7 +95,11 @@ export class World {
     this.parkRoot = this.ftp ? join(this.ftp.serverRoot, name) : join(this.dir, "park");
     mkdirSync(this.parkRoot, { recursive: true });
     this.nodes.set("SEDE", makeNode(this.dir, "SEDE", { role: "sede" }, this.clockOf("SEDE")));
-    for (const a of AGENTS) this.nodes.set(a, makeNode(this.dir, a, { role: "agent", agent: a }, this.clockOf(a)));
+    for (const a of AGENTS) {
+      const agent = makeNode(this.dir, a, { role: "agent", agent: a }, this.clockOf(a));
+      enroll(this.node("SEDE"), agent);
+      this.nodes.set(a, agent);
+    }
   }
 
   /** A node's clock: the shared time moving 1 ms per reading, plus the node's own offset. */

@@ -49,3 +49,18 @@ export function sincroOk(args: string[]): string {
 export function eventCount(db: string): number {
   return (JSON.parse(sincroOk(["--db", db, "log", "--json"])) as unknown[]).length;
 }
+
+/**
+ * Sets up agent `code`'s PC at `agentDb` as the office would: `agent enroll` at the sede (the
+ * agent must be registered there), then `init --enroll` with the same passphrase.
+ */
+export function enrollAgent(sedeDb: string, agentDb: string, code: string, env: Record<string, string> = {}): void {
+  const file = `${agentDb}.enroll`;
+  const withPass = { SINCRO_PASSPHRASE: "prova-passphrase-1", ...env };
+  const out = sincro(["--db", sedeDb, "agent", "enroll", code, "--out", file], withPass);
+  expect(out.stderr).toBe("");
+  expect(out.status).toBe(0);
+  const init = sincro(["--db", agentDb, "init", "--enroll", file], withPass);
+  expect(init.stderr).toBe("");
+  expect(init.status).toBe(0);
+}

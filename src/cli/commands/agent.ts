@@ -1,4 +1,9 @@
+import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import type { Command } from "commander";
+import { RefusedError } from "../../errors.js";
+import { encodeEnrollmentFile, generatePassphrase } from "../../node/enrollment.js";
+import { TRANSPORT_NAMES } from "../../node/config.js";
+import type { SincroNode } from "../../node/sincroNode.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 import { record } from "./record.js";
 
@@ -16,6 +21,41 @@ export function registerAgent(program: Command, io: Io): void {
       record(this, io, { kind: "RegisterAgent", code, name: o.name, ...(o.orderType !== undefined && { orderType: o.orderType }), ...(o.customerPrefix !== undefined && { customerPrefix: o.customerPrefix }) });
     });
   agent
+    .command("enroll")
+    .description("sede: write the file that sets up agent CODE's PC (new keys; a PC enrolled before with this code is shut out)")
+    .argument("<code>", "a registered agent code")
+    .requiredOption("--out <file>", "the enrollment file to write (give it to the agent; the passphrase separately)")
+    .action(function (this: Command, code: string) {
+      const out = (this.opts() as { out: string }).out;
+      if (existsSync(out)) throw new RefusedError("out", `agent enroll: ${out} already exists; choose another --out or remove it`, { code: "EXISTS" });
+      const given = io.env.SINCRO_PASSPHRASE;
+      const passphrase = given !== undefined && given !== "" ? given : generatePassphrase();
+      const { bytes, before } = withNode(this, io, (node) => {
+        const before = node.keyring.signers(code).length > 0;
+        const enrollment = node.enroll(code, parkingSettings(node, io));
+        return { bytes: encodeEnrollmentFile(enrollment, passphrase), before };
+      });
+      // Owner-only: the file carries the agent's private keys and the parking area's password.
+      const fd = openSync(out, "wx", 0o600);
+      try {
+        writeSync(fd, bytes);
+      } finally {
+        closeSync(fd);
+      }
+      io.out(`enrolled agent ${code}: wrote ${out}`);
+      if (given === undefined || given === "") io.out(`passphrase: ${passphrase}  (tell it to the agent separately, e.g. by phone; it is not stored anywhere)`);
+      if (before) io.out(`the keys of the PC enrolled before as ${code} are revoked after the office's next sync, which still receives what that PC had parked`);
+      io.out(`run "sincro sync" now, so that the new PC can read what the office parked for it; then, on the agent's PC: sincro init --enroll ${out}`);
+    });
+  agent
+    .command("retire")
+    .description("sede: retire agent CODE; the next sync receives what it had parked, then nothing it sends is accepted and nothing new is readable with its keys")
+    .argument("<code>", "a registered agent code")
+    .action(function (this: Command, code: string) {
+      withNode(this, io, (node) => node.retire(code));
+      io.out(`agent ${code} retired: the next sync receives what it had parked; from then on its files are refused and nothing new is written for it`);
+    });
+  agent
     .command("list")
     .addOption(jsonOption())
     .action(function (this: Command) {
@@ -23,4 +63,15 @@ export function registerAgent(program: Command, io: Io): void {
       if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify(rows));
       else printTable(io, rows as unknown as Array<Record<string, unknown>>);
     });
+}
+
+/** The parking-area settings an agent PC gets: the transport and its keys, password included. */
+function parkingSettings(node: SincroNode, io: Io): Record<string, string> {
+  const settings: Record<string, string> = {};
+  const prefixes = TRANSPORT_NAMES.map((n) => `${n}.`);
+  for (const { key, value } of node.configEntries()) {
+    if (key === "transport" || prefixes.some((p) => key.startsWith(p))) settings[key] = value;
+  }
+  if (io.env.SINCRO_FTP_PASSWORD) settings["ftp.password"] = io.env.SINCRO_FTP_PASSWORD;
+  return settings;
 }

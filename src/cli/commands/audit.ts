@@ -9,6 +9,8 @@ import { RefusedError, UsageError } from "../../errors.js";
 import type { TransportName } from "../../node/config.js";
 import { TRANSPORT_KINDS } from "../../ship/transports/registry.js";
 import { type Io, dbPath, jsonOption, printTable } from "../io.js";
+import { SincroNode } from "../../node/sincroNode.js";
+import { ParkingTrust } from "../../ship/parkingTrust.js";
 
 // A parking area is named by its kind of transport: `--folder PATH`, `--ftp URL`, …
 const AREA_FLAGS = TRANSPORT_KINDS.map((kind) => `--${kind.name}`);
@@ -48,6 +50,13 @@ export function registerAudit(program: Command, io: Io): void {
     });
 }
 
+/** The node database named by --db or SINCRO_DB, if one is named. */
+function explicitDb(cmd: Command, io: Io): string | undefined {
+  const opts = cmd.optsWithGlobals() as { db?: string };
+  const named = opts.db ?? io.env.SINCRO_DB;
+  return named === undefined || named === "" ? undefined : named;
+}
+
 async function runAudit(cmd: Command, io: Io, o: AuditOpts): Promise<AuditReport> {
   const areas = TRANSPORT_KINDS.filter((kind) => o[kind.name] !== undefined);
   if (areas.length + (o.log === undefined ? 0 : 1) > 1) {
@@ -61,9 +70,14 @@ async function runAudit(cmd: Command, io: Io, o: AuditOpts): Promise<AuditReport
     if (o.until !== undefined || o.specialPrices !== undefined) throw new UsageError("audit: --until and --special-prices replay a log: use them with --db or --log");
     const transport = area.location.open(o[area.name] as string, io.env, `audit --${area.name}`);
     const agents = o.agents?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    // The keys of the node named by --db (or SINCRO_DB) open the signed, encrypted files: the sede's open every folder.
+    const keysFrom = explicitDb(cmd, io);
+    const node = keysFrom === undefined ? undefined : SincroNode.open(keysFrom);
     try {
-      return await auditParkingArea(transport, await discoverStreams(transport, agents), options);
+      const trust = node && new ParkingTrust(node);
+      return await auditParkingArea(transport, await discoverStreams(transport, agents), { ...options, ...(trust && { open: (path: string, bytes: Buffer) => trust.open(path, bytes) }) });
     } finally {
+      node?.close();
       await transport.close();
     }
   }
