@@ -163,15 +163,15 @@ function importRows(
 
 /** The row's numeric cells as plain decimals ({@link NumberReader}); each discount of a `10+5` cell on its own. */
 function readNumbers(kind: ImportKind, row: CsvRow, line: number, numbers: NumberReader): void {
+  const cells: Array<[column: string, texts: string[]]> = [];
   for (const column of IMPORT_COLUMNS[kind].numeric) {
     const cell = row[column];
     if (cell === undefined || cell === "") continue;
-    row[column] =
-      column === "discounts"
-        ? cell
-            .split(DISCOUNT_SEPARATOR)
-            .map((d) => numbers.read(d.trim(), line, column))
-            .join(DISCOUNT_SEPARATOR)
-        : numbers.read(cell, line, column);
+    cells.push([column, column === "discounts" ? cell.split(DISCOUNT_SEPARATOR).map((d) => d.trim()) : [cell]]);
   }
+  numbers.look(
+    cells.flatMap(([, texts]) => texts),
+    line,
+  );
+  for (const [column, texts] of cells) row[column] = texts.map((t) => numbers.read(t, line, column)).join(DISCOUNT_SEPARATOR);
 }

@@ -29,7 +29,8 @@ interface Provisional {
  *   `1.234,56`, `1.234.567`, `1,234.56`, `1,234,567`;
  * - `1.234` and `1,234` (one separator, three digits after it) are ambiguous. They are read
  *   with the file's decimal mark, the one its first unambiguous number used (`8,90` → comma,
- *   so `1.234` is 1234); before the file has shown one, the separator is read as the decimal
+ *   so `1.234` is 1234; a row's own numbers count, see {@link NumberReader.look}); before
+ *   the file has shown one, the separator is read as the decimal
  *   mark (`1.234` is 1.234), and if a later number shows the other mark, those earlier values
  *   are refused as ambiguous, naming their line.
  *
@@ -42,6 +43,21 @@ export class NumberReader {
   private moreProvisional: Record<Mark, number> = { ",": 0, ".": 0 };
 
   constructor(private readonly problem: (problem: ImportProblem) => void, private readonly unlisted: (count: number) => void) {}
+
+  /**
+   * Learns the file's decimal mark from the numbers of one row before any is {@link read}, so
+   * that `1.100;12,5` reads 1100: the mark a row shows applies to the whole row.
+   */
+  look(texts: readonly string[], line: number): void {
+    for (const text of texts) {
+      if (this.mark !== undefined) return;
+      if (AMBIGUOUS.test(text)) continue;
+      const one = ONE_SEPARATOR.exec(text);
+      if (one) this.learn(one[1] as Mark, line, text);
+      else if (ITALIAN_GROUPED.test(text)) this.learn(",", line, text);
+      else if (ENGLISH_GROUPED.test(text)) this.learn(".", line, text);
+    }
+  }
 
   /** The plain decimal for `text`, a cell of `column` on `line`. */
   read(text: string, line: number, column: string): string {

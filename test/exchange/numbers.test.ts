@@ -89,4 +89,12 @@ describe("NumberReader: numbers as the ERP writes them", () => {
     expect(problems[49]?.line).toBe(51);
     expect(unlisted()).toBe(30);
   });
+
+  it("a row's own numbers show the mark before any of them is read: 1.100 with a discount of 12,5 is 1100", () => {
+    const { numbers, problems } = reader();
+    numbers.look(["1.100", "12,5", "5"], 2);
+    expect(numbers.read("1.100", 2, "price")).toBe("1100");
+    expect(numbers.read("12,5", 2, "discounts")).toBe("12.5");
+    expect(problems).toEqual([]);
+  });
 });
