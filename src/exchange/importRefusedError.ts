@@ -54,7 +54,8 @@ export class ImportProblems {
     this.total++;
     if (this.listed.length >= MAX_LISTED_PROBLEMS) return;
     const header = problem.column === null ? undefined : this.headers.get(problem.column);
-    this.listed.push(header === undefined || header === problem.column ? problem : { ...problem, header });
+    const { line, column, message } = problem;
+    this.listed.push(header === undefined || header === column ? problem : { line, column, header, message });
   }
 
   /** Problems counted but not listed (beyond what their source kept). */
