@@ -10,9 +10,29 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * Writes lines to `stream` until its reader goes away (`sincro product list | head -1`): then
+ * the rest is dropped quietly, with no EPIPE trace, and the command goes on to its normal end
+ * and exit code (a listing's is 0), so nothing it was writing is left half-done.
+ */
+function lineWriter(stream: NodeJS.WriteStream): (line: string) => void {
+  let closed = false;
+  let watching = false;
+  return (line) => {
+    if (!watching) {
+      watching = true;
+      stream.on("error", (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EPIPE") throw err;
+        closed = true;
+      });
+    }
+    if (!closed) stream.write(`${line}\n`);
+  };
+}
+
 export const processIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: lineWriter(process.stdout),
+  err: lineWriter(process.stderr),
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
 };

@@ -1,7 +1,8 @@
 /**
  * The CSV files exchanged with the sede's ERP (DESIGN §6): column names are the `list --json`
- * field names. Import reads the required columns (and the optional ones when the header names
- * them) and ignores any other; export writes the required columns, then the extras.
+ * field names (import also reads their Italian and English synonyms, `headers.ts`). Import
+ * reads the required columns (and the optional ones when the header names them) and ignores
+ * any other; export writes the required columns, then the extras.
  */
 
 /** What `sincro import` reads. */
@@ -22,6 +23,8 @@ export interface ImportColumns {
   nonEmpty: readonly string[];
   /** Columns that identify a row: a second row with the same values is a duplicate. */
   key: readonly string[];
+  /** Columns holding numbers as the ERP writes them (`1.234,56`); discounts are several, `+` separated. */
+  numeric: readonly string[];
   /** Only the sede imports this kind. */
   sedeOnly: boolean;
 }
@@ -32,6 +35,7 @@ export const IMPORT_COLUMNS: Record<ImportKind, ImportColumns> = {
     optional: ["active"],
     nonEmpty: ["code", "description", "unit", "vat"],
     key: ["code"],
+    numeric: ["vat"],
     sedeOnly: true,
   },
   prices: {
@@ -39,6 +43,7 @@ export const IMPORT_COLUMNS: Record<ImportKind, ImportColumns> = {
     optional: [],
     nonEmpty: ["list", "product", "price"],
     key: ["list", "product"],
+    numeric: ["price"],
     sedeOnly: true,
   },
   customers: {
@@ -46,6 +51,7 @@ export const IMPORT_COLUMNS: Record<ImportKind, ImportColumns> = {
     optional: ["vatNumber", "city"],
     nonEmpty: ["code", "name"],
     key: ["code"],
+    numeric: [],
     sedeOnly: true,
   },
   "special-prices": {
@@ -53,6 +59,7 @@ export const IMPORT_COLUMNS: Record<ImportKind, ImportColumns> = {
     optional: ["discounts"],
     nonEmpty: ["customer", "product", "price"],
     key: ["customer", "product"],
+    numeric: ["price", "discounts"],
     sedeOnly: false,
   },
 };
@@ -64,6 +71,15 @@ export const EXPORT_COLUMNS: Record<ExportKind, readonly string[]> = {
   customers: ["code", "name", "agent", "list", "vatNumber", "city", "origin"],
   "special-prices": ["customer", "product", "price", "discounts", "origin"],
   orders: ["type", "number", "date", "customer", "agent", "product", "qty", "price", "origin", "line", "discounts", "status"],
+};
+
+/** The columns of each export that hold decimals (written with a comma by `--decimal-comma`). */
+export const EXPORT_DECIMALS: Record<ExportKind, readonly string[]> = {
+  products: ["vat"],
+  prices: ["price"],
+  customers: [],
+  "special-prices": ["price", "discounts"],
+  orders: ["qty", "price", "discounts"],
 };
 
 /** Cascading discounts in one cell: `10+5`. */

@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { RefusedError } from "../errors.js";
 import type { SincroNode } from "../node/sincroNode.js";
-import { DISCOUNT_SEPARATOR, EXPORT_COLUMNS, type ExportKind } from "./columns.js";
+import { DISCOUNT_SEPARATOR, EXPORT_COLUMNS, EXPORT_DECIMALS, type ExportKind } from "./columns.js";
 
 /** What an export wrote. */
 export interface ExportSummary {
@@ -13,6 +13,18 @@ export interface ExportSummary {
 }
 
 type Cell = string | number | null | undefined;
+
+/** The separators an export writes between fields. */
+export const EXPORT_SEPARATORS = [";", ",", "\t"] as const;
+export type ExportSeparator = (typeof EXPORT_SEPARATORS)[number];
+
+/** How an export writes its CSV, so that the ERP reads it back. */
+export interface ExportOptions {
+  /** Between fields; default `;`. A field holding it is quoted. */
+  separator?: ExportSeparator;
+  /** Decimals with a comma (`8,90`), as an Italian ERP writes them; default a point (`8.90`). */
+  decimalComma?: boolean;
+}
 
 /** One query per kind, a row per CSV line in the order of {@link EXPORT_COLUMNS}. */
 const QUERIES: Record<ExportKind, { sql: string; row: (r: Cell[]) => Cell[] }> = {
@@ -43,13 +55,24 @@ const QUERIES: Record<ExportKind, { sql: string; row: (r: Cell[]) => Cell[] }> =
 const ROWS_PER_WRITE = 2000;
 
 /**
- * Writes the node's `kind` as CSV to `file`: header row, `;` separator, decimal point, UTF-8,
- * the columns of {@link EXPORT_COLUMNS} (what `importCsv` reads back). Rows are streamed from
+ * Writes the node's `kind` as CSV to `file`: header row, `;` separator, decimal point, UTF-8
+ * (or the separator and decimal comma of `options`), the columns of {@link EXPORT_COLUMNS}
+ * (what `importCsv` reads back). Rows are streamed from
  * one query, so a single consistent snapshot, never all in memory. The file appears whole or
  * not at all: it is written under a temporary name beside `file` and renamed into place.
  */
-export function exportCsv(node: SincroNode, kind: ExportKind, file: string): ExportSummary {
+export function exportCsv(node: SincroNode, kind: ExportKind, file: string, options: ExportOptions = {}): ExportSummary {
   const query = QUERIES[kind];
+  const delimiter = options.separator ?? ";";
+  const decimals = options.decimalComma ? EXPORT_DECIMALS[kind].map((c) => EXPORT_COLUMNS[kind].indexOf(c)) : [];
+  const row = (r: Cell[]): Cell[] => {
+    const cells = query.row(r);
+    for (const i of decimals) {
+      const v = cells[i];
+      if (v !== null && v !== undefined) cells[i] = String(v).replaceAll(".", ",");
+    }
+    return cells;
+  };
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   let fd: number;
   try {
@@ -60,11 +83,11 @@ export function exportCsv(node: SincroNode, kind: ExportKind, file: string): Exp
   let rows = 0;
   let done = false;
   try {
-    const write = (records: Cell[][]) => writeSync(fd, stringify(records, { delimiter: ";", cast: { number: String } }));
+    const write = (records: Cell[][]) => writeSync(fd, stringify(records, { delimiter, cast: { number: String } }));
     write([[...EXPORT_COLUMNS[kind]]]);
     let batch: Cell[][] = [];
     for (const r of node.db.prepare(query.sql).raw().iterate() as Iterable<Cell[]>) {
-      batch.push(query.row(r));
+      batch.push(row(r));
       if (batch.length === ROWS_PER_WRITE) {
         write(batch);
         rows += batch.length;

@@ -1,9 +1,11 @@
 import { fstatSync, readSync } from "node:fs";
 import { Parser } from "csv-parse";
 import { IMPORT_COLUMNS, type ImportColumns, type ImportKind } from "./columns.js";
+import { type Encoding, toUtf8 } from "./encoding.js";
+import { type ColumnMap, fieldOfHeader, HEADER_SYNONYMS, type ImportField, normalizeHeader } from "./headers.js";
 import type { ImportProblem } from "./importRefusedError.js";
 
-/** One data row: its cells by column name, trimmed; an optional column is absent when the header does not name it. */
+/** One data row: its cells by field name, trimmed; an optional field is absent when the header does not name it. */
 export type CsvRow = Record<string, string | undefined>;
 
 export interface ImportProgress {
@@ -22,6 +24,16 @@ export interface CsvSink {
   problem(problem: ImportProblem): void;
   /** After each chunk of the file, and once at the end. */
   progress?(progress: ImportProgress): void;
+  /** Once the header is read: each field read → the file's name for its column. */
+  header?(headers: ReadonlyMap<string, string>): void;
+}
+
+/** How to read the file. */
+export interface CsvReadOptions {
+  /** The file's encoding (default UTF-8); Windows-1252 is transcoded chunk by chunk. */
+  encoding?: Encoding;
+  /** `--map`: file columns read as these fields, before the synonyms are looked at. */
+  map?: ColumnMap;
 }
 
 /** What a whole file held. */
@@ -38,9 +50,10 @@ export function rowKey(values: readonly string[]): string {
 }
 
 /**
- * Reads the CSV file open at `fd` as a file of `kind`: `;` or `,` separated (detected from the
- * header), UTF-8 with or without BOM, a header row naming the kind's columns in any order and
- * case. Each data row that has the header's shape, valid UTF-8, its non-empty cells filled and
+ * Reads the CSV file open at `fd` as a file of `kind`: `;`, `,` or tab separated (detected from
+ * the header), UTF-8 with or without BOM or Windows-1252 (`options.encoding`), a header row
+ * naming the kind's fields in any order, by their names or synonyms ({@link HEADER_SYNONYMS})
+ * or through `options.map`; two columns naming one field are refused. Each data row that has the header's shape, valid UTF-8, its non-empty cells filled and
  * a key not seen before goes to `sink.row`, with the line of the file it starts on (line breaks
  * inside quotes counted); every other row is a `sink.problem` with its line and column, and
  * reading goes on. A missing column, broken quoting or an empty file is one problem that stops
@@ -50,8 +63,8 @@ export function rowKey(values: readonly string[]): string {
  * transaction, which must not span an `await`, so chunks are read with `readSync` and fed to
  * csv-parse's stream parser, which parses each chunk as it is written.
  */
-export function readCsv(fd: number, kind: ImportKind, sink: CsvSink): CsvRead {
-  const reader = new CsvReader(kind, IMPORT_COLUMNS[kind], sink);
+export function readCsv(fd: number, kind: ImportKind, sink: CsvSink, options: CsvReadOptions = {}): CsvRead {
+  const reader = new CsvReader(kind, IMPORT_COLUMNS[kind], sink, options.encoding ?? "utf8", options.map ?? []);
   try {
     reader.read(fd);
   } catch (err) {
@@ -80,6 +93,8 @@ class CsvReader {
     private readonly kind: ImportKind,
     private readonly spec: ImportColumns,
     private readonly sink: CsvSink,
+    private readonly encoding: Encoding,
+    private readonly map: ColumnMap,
   ) {}
 
   read(fd: number): void {
@@ -137,7 +152,7 @@ class CsvReader {
   }
 
   private feed(parser: Parser, data: Buffer): void {
-    parser.write(data);
+    parser.write(toUtf8(data, this.encoding));
     this.drain(parser);
   }
 
@@ -163,28 +178,59 @@ class CsvReader {
 
   private header(fields: string[], line: number): void {
     const names = fields.map((f) => f.trim());
-    const index = new Map<string, number>();
+    const shown = names.join(this.delimiter === "\t" ? ";" : this.delimiter);
+    // Columns of each field: those --map names first; a field mapped so takes no synonym.
+    const byField = new Map<string, number[]>();
+    const take = (field: string, i: number) => byField.set(field, [...(byField.get(field) ?? []), i]);
+    const mapped = new Set<number>();
+    for (const [column, field] of this.map) {
+      const i = names.findIndex((n) => normalizeHeader(n) === normalizeHeader(column));
+      if (i < 0) this.fatal(line, field, `--map ${column}=${field}: the header has no column "${column}"; it names ${shown}`);
+      mapped.add(i);
+      take(field, i);
+    }
+    const chosen = new Set(byField.keys());
     names.forEach((name, i) => {
-      const lower = name.toLowerCase();
-      if (!index.has(lower)) index.set(lower, i);
+      const field = mapped.has(i) ? undefined : fieldOfHeader(this.kind, name);
+      if (field !== undefined && !chosen.has(field)) take(field, i);
     });
-    const missing = this.spec.required.filter((c) => !index.has(c.toLowerCase()));
+    let ambiguous = false;
+    for (const [field, columns] of byField) {
+      if (columns.length < 2) continue;
+      const quoted = columns.map((i) => `"${names[i]}"`);
+      const first = names[columns[0] as number] as string;
+      this.problem(
+        line,
+        field,
+        quoted.length === 2
+          ? `columns ${quoted[0]} and ${quoted[1]} are both read as ${field}; keep one, or choose one with --map "${first}=${field}"`
+          : `columns ${quoted.join(", ")} are all read as ${field}; keep one, or choose one with --map "${first}=${field}"`,
+      );
+      ambiguous = true;
+    }
+    if (ambiguous) throw new StopReading();
+    const missing = this.spec.required.filter((c) => !byField.has(c));
     if (missing.length > 0) {
       const cols = missing.map((c) => `"${c}"`).join(", ");
+      const synonyms = missing.map((c) => `${c}: ${HEADER_SYNONYMS[c as ImportField].join(", ")}`).join("; ");
       this.fatal(
         line,
         missing[0] as string,
         `missing column${missing.length > 1 ? "s" : ""} ${cols}: a ${this.kind} file needs a header row naming ${this.spec.required.join(
-          this.delimiter,
-        )} (separated by ; or ,); this one names ${names.join(this.delimiter)}`,
+          ";",
+        )} (separated by ; , or tab); this one names ${shown}. Names read for them (any case, accents optional): ${synonyms}; or name a column with --map COLUMN=FIELD`,
       );
     }
     this.columns = [];
+    const headers = new Map<string, string>();
     for (const c of [...this.spec.required, ...this.spec.optional]) {
-      const i = index.get(c.toLowerCase());
-      if (i !== undefined) this.columns.push([c, i]);
+      const i = byField.get(c)?.[0];
+      if (i === undefined) continue;
+      this.columns.push([c, i]);
+      headers.set(c, names[i] as string);
     }
     this.width = fields.length;
+    this.sink.header?.(headers);
   }
 
   /** The row's cells by column, or undefined (and a problem reported) when it cannot be read. */
@@ -201,7 +247,13 @@ class CsvReader {
     for (const [name, i] of this.columns as Array<[string, number]>) {
       const value = (fields[i] as string).trim();
       if (value.includes("\uFFFD")) {
-        this.problem(line, name, "is not valid UTF-8 text; save the file as UTF-8");
+        this.problem(
+          line,
+          name,
+          this.encoding === "utf8"
+            ? "is not valid UTF-8 text; save the file as UTF-8, or read it with --encoding windows-1252"
+            : "holds a byte that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90 or 0x9D); save the file as UTF-8",
+        );
         return undefined;
       }
       row[name] = value;
@@ -235,20 +287,23 @@ class CsvReader {
   }
 }
 
-/** `;` or `,`, whichever the header line (outside quotes) uses more; `;` when neither. */
+/** `;`, `,` or tab, whichever the header line (outside quotes) uses most; `;` on a tie or when none. */
 function detectDelimiter(start: Buffer): string {
   let semicolons = 0;
   let commas = 0;
+  let tabs = 0;
   let quoted = false;
   for (const byte of start) {
     if (byte === 0x22) quoted = !quoted;
     else if (quoted) continue;
     else if (byte === 0x0a || byte === 0x0d) {
-      if (semicolons + commas > 0) break;
+      if (semicolons + commas + tabs > 0) break;
     }
     else if (byte === 0x3b) semicolons++;
     else if (byte === 0x2c) commas++;
+    else if (byte === 0x09) tabs++;
   }
+  if (tabs > semicolons && tabs > commas) return "\t";
   return commas > semicolons ? "," : ";";
 }
 

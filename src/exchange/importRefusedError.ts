@@ -1,10 +1,15 @@
 import { RefusedError } from "../errors.js";
 import type { ImportKind } from "./columns.js";
 
-/** One refused row or cell: `line` is the file's line number (1 = header), `column` a header name. */
+/**
+ * One refused row or cell: `line` is the file's line number (1 = header), `column` the field
+ * sincro reads (`price`), and `header` the file's own name for that column when it differs
+ * (`Prezzo`, read through a synonym or `--map`).
+ */
 export interface ImportProblem {
   line: number;
   column: string | null;
+  header?: string;
   message: string;
 }
 
@@ -29,17 +34,33 @@ export class ImportRefusedError extends RefusedError {
 }
 
 function formatProblem(kind: ImportKind, p: ImportProblem): string {
-  return `import ${kind} line ${p.line}${p.column === null ? "" : `, column ${p.column}`}: ${p.message}`;
+  if (p.column === null) return `import ${kind} line ${p.line}: ${p.message}`;
+  if (p.header === undefined) return `import ${kind} line ${p.line}, column ${p.column}: ${p.message}`;
+  return `import ${kind} line ${p.line}, column ${p.column} ("${p.header}"): ${p.message}`;
 }
 
 /** The problems of one import: every one counted, the first {@link MAX_LISTED_PROBLEMS} kept. */
 export class ImportProblems {
   private readonly listed: ImportProblem[] = [];
   private total = 0;
+  private headers: ReadonlyMap<string, string> = new Map();
+
+  /** The file's header name of each field read (see {@link ImportProblem.header}). */
+  setHeaders(headers: ReadonlyMap<string, string>): void {
+    this.headers = headers;
+  }
 
   add(problem: ImportProblem): void {
     this.total++;
-    if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push(problem);
+    if (this.listed.length >= MAX_LISTED_PROBLEMS) return;
+    const header = problem.column === null ? undefined : this.headers.get(problem.column);
+    const { line, column, message } = problem;
+    this.listed.push(header === undefined || header === column ? problem : { line, column, header, message });
+  }
+
+  /** Problems counted but not listed (beyond what their source kept). */
+  addUnlisted(count: number): void {
+    this.total += count;
   }
 
   get count(): number {

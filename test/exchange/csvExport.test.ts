@@ -60,4 +60,60 @@ describe("export", () => {
     const strip = (rows: Array<{ hlc: string }>) => rows.map(({ hlc: _hlc, ...rest }) => rest);
     expect(strip(fresh.read.listSpecialPrices())).toEqual(strip(sede.read.listSpecialPrices()));
   });
+
+  it("--decimal-comma and --separator write what an Italian ERP reads", () => {
+    const dir = tempDir();
+    const sede = seededSede(dir);
+    run(
+      sede,
+      { kind: "AddProduct", code: "P003", description: "Sale, fino", vat: "10,5" },
+      { kind: "SetSpecialPrice", customer: "000001", product: "P001", price: "8,1", discounts: ["12.5", "5"] },
+      { kind: "PlaceOrder", customer: "000001", agent: "AG01", date: "2026-03-02", lines: [{ product: "P002", qty: "2,5", price: "1.10" }] },
+    );
+    const read = (kind: Parameters<typeof exportCsv>[1], options: Parameters<typeof exportCsv>[3]) => {
+      const file = join(dir, `${kind}.csv`);
+      exportCsv(sede, kind, file, options);
+      return readFileSync(file, "utf8");
+    };
+    expect(read("products", { decimalComma: true })).toBe("code;description;unit;vat;active\nP001;Olio 1 l;PZ;4;true\nP002;Pasta 500 g;PZ;4;true\nP003;Sale, fino;PZ;10,5;true\n");
+    expect(read("prices", { decimalComma: true, separator: "," })).toBe('list,product,price\nBASE,P001,"8,90"\nBASE,P002,"1,20"\n');
+    expect(read("special-prices", { decimalComma: true, separator: "\t" })).toBe("customer\tproduct\tprice\tdiscounts\torigin\n000001\tP001\t8,10\t12,5+5\tSEDE\n");
+    expect(read("orders", { decimalComma: true })).toBe(
+      "type;number;date;customer;agent;product;qty;price;origin;line;discounts;status\nSEDE;1;2026-03-02;000001;AG01;P002;2,5;1,10;SEDE;1;;placed\n",
+    );
+    expect(read("customers", { separator: "," })).toBe("code,name,agent,list,vatNumber,city,origin\n000001,Bar Centrale,AG01,BASE,,,SEDE\n");
+  });
+
+  it.each([
+    [";", true],
+    [",", true],
+    ["\t", true],
+    [",", false],
+    ["\t", false],
+  ] as const)("round trip with separator %j and decimal comma %s gives the same listings", (separator, decimalComma) => {
+    const dir = tempDir();
+    const sede = seededSede(dir);
+    run(
+      sede,
+      { kind: "AddProduct", code: "P003", description: "Sale, fino; 1 kg", unit: "KG", vat: "10,5" },
+      { kind: "SetGenericPrice", list: "VIP", product: "P003", price: "1234.5" },
+      { kind: "SetGenericPrice", list: "VIP", product: "P001", price: "1.234" },
+      { kind: "SetGenericPrice", list: "VIP", product: "P002", price: "0.4999" },
+      { kind: "AddCustomer", name: "Trattoria, Da Gino", list: "VIP", city: "Forlì", vatNumber: "IT0123" },
+      { kind: "SetSpecialPrice", customer: "000002", product: "P003", price: "1250", discounts: ["2.5", "10"] },
+    );
+    const fresh = makeNode(dir, "fresh", { role: "sede" });
+    run(fresh, { kind: "RegisterAgent", code: "AG01", name: "Mario Rossi" });
+    for (const kind of ["products", "prices", "customers", "special-prices"] as const) {
+      const file = join(dir, `${kind}.csv`);
+      exportCsv(sede, kind, file, { separator, decimalComma });
+      importCsv(fresh, kind, file);
+    }
+    expect(fresh.read.listProducts()).toEqual(sede.read.listProducts());
+    expect(fresh.read.listPrices()).toEqual(sede.read.listPrices());
+    expect(fresh.read.genericPrice("VIP", "P001")).toBe("1.234");
+    expect(fresh.read.listCustomers()).toEqual(sede.read.listCustomers());
+    const strip = (rows: Array<{ hlc: string }>) => rows.map(({ hlc: _hlc, ...rest }) => rest);
+    expect(strip(fresh.read.listSpecialPrices())).toEqual(strip(sede.read.listSpecialPrices()));
+  });
 });

@@ -188,12 +188,14 @@ describe("refused files: every problem with its line and column, nothing written
     expect(err.message.trimEnd().endsWith("… and 20 more")).toBe(true);
   });
 
-  it("invalid UTF-8 (a Windows-1252 file) is refused, naming the cell", () => {
+  it("invalid UTF-8 read as UTF-8 (--encoding utf8) is refused, naming the cell", () => {
     const dir = tempDir();
     const node = makeNode(dir, "sede", { role: "sede" });
     const latin1 = Buffer.concat([Buffer.from("code;description;unit;vat\nP1;Caff"), Buffer.from([0xe8]), Buffer.from(";PZ;22\n")]);
-    const err = refused(node, "products", csv(dir, "p.csv", latin1));
-    expect(err.problems).toEqual([{ line: 2, column: "description", message: expect.stringContaining("not valid UTF-8") }]);
+    const err = refused(node, "products", csv(dir, "p.csv", latin1), { encoding: "utf8" });
+    expect(err.problems).toEqual([
+      { line: 2, column: "description", message: "is not valid UTF-8 text; save the file as UTF-8, or read it with --encoding windows-1252" },
+    ]);
   });
 
   it("a missing file, and an empty one", () => {

@@ -1,9 +1,9 @@
 import cliProgress from "cli-progress";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
 import { IMPORT_KINDS, type ImportKind } from "../../exchange/columns.js";
-import { importCsv, type ImportProgress, type ImportSummary } from "../../exchange/csvImport.js";
-import { type Io, jsonOption, withNode } from "../io.js";
+import { ENCODINGS, type Encoding, importCsv, type ImportProgress, type ImportSummary } from "../../exchange/csvImport.js";
+import { collect, type Io, jsonOption, withNode } from "../io.js";
 
 const PLAIN_PROGRESS_EVERY_MS = 5000;
 
@@ -14,22 +14,26 @@ export function registerImport(program: Command, io: Io): void {
       `import a CSV file from the ERP (${IMPORT_KINDS.join(", ")}); only what changed is recorded, all or nothing (sede; an agent imports special-prices for its own customers)`,
     )
     .argument("<kind>", IMPORT_KINDS.join(" | "))
-    .argument("<file>", "CSV with a header row, ; or , separated, UTF-8")
+    .argument("<file>", "CSV with a header row (Italian or English names), ; , or tab separated, UTF-8 or Windows-1252")
     .option("--dry-run", "report what would change, write nothing")
     .option("--remove-missing", "discontinue products, remove prices / special prices that the file does not list")
+    .option("--map <column=field>", "read the file's COLUMN as FIELD (repeatable), e.g. --map \"Cod. Art.=code\"", collect)
+    .addOption(new Option("--encoding <encoding>", "the file's encoding (default: UTF-8 if the file is valid UTF-8, else Windows-1252)").choices(ENCODINGS))
     .addOption(jsonOption())
     .action(function (this: Command, kind: string, file: string) {
       if (!(IMPORT_KINDS as readonly string[]).includes(kind)) {
         throw new UsageError(`import ${kind}: unknown kind; known kinds: ${IMPORT_KINDS.join(", ")}`);
       }
-      const o = this.opts() as { dryRun?: boolean; removeMissing?: boolean; json?: boolean };
+      const o = this.opts() as { dryRun?: boolean; removeMissing?: boolean; json?: boolean; map?: string[]; encoding?: Encoding };
       const summary = withNode(this, io, (node) => {
-        const progress = progressReporter(io, kind as ImportKind);
+        const progress = progressReporter(io, kind as ImportKind, o.json === true);
         try {
           return importCsv(node, kind as ImportKind, file, {
             dryRun: o.dryRun === true,
             removeMissing: o.removeMissing === true,
             onProgress: progress.update,
+            ...(o.map !== undefined && { map: o.map }),
+            ...(o.encoding !== undefined && { encoding: o.encoding }),
           });
         } finally {
           progress.stop();
@@ -42,13 +46,22 @@ export function registerImport(program: Command, io: Io): void {
 
 function describeSummary(s: ImportSummary): string {
   const counts = `${s.rows} rows: ${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged, ${s.removed} removed`;
+  if (s.encoding === "windows-1252") {
+    return s.dryRun
+      ? `import ${s.kind} ${s.file} (read as Windows-1252; dry run, nothing written): ${counts}; would record ${s.events} events`
+      : `import ${s.kind} ${s.file} (read as Windows-1252): ${counts}; recorded ${s.events} events`;
+  }
   return s.dryRun
     ? `import ${s.kind} ${s.file} (dry run, nothing written): ${counts}; would record ${s.events} events`
     : `import ${s.kind} ${s.file}: ${counts}; recorded ${s.events} events`;
 }
 
-/** A bar on a terminal's stderr; otherwise a plain line every few seconds, so short imports print nothing. */
-function progressReporter(io: Io, kind: ImportKind): { update: (p: ImportProgress) => void; stop: () => void } {
+/**
+ * A bar on a terminal's stderr; otherwise a plain line every few seconds, so short imports
+ * print nothing; with `--json` none, so that stderr holds at most the one JSON error.
+ */
+function progressReporter(io: Io, kind: ImportKind, json: boolean): { update: (p: ImportProgress) => void; stop: () => void } {
+  if (json) return { update: () => undefined, stop: () => undefined };
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       { stream: process.stderr, format: `import ${kind} [{bar}] {percentage}% | {rows} rows`, clearOnComplete: true, hideCursor: true },
