@@ -29,6 +29,7 @@ export class FtpCuttingProxy {
   private readonly sockets = new Set<Socket>();
   private readonly dataServers = new Set<Server>();
   private plan: (CutPlan & { fired: boolean }) | undefined;
+  private accepted = 0;
   /** Data connections cut so far, per direction. */
   readonly cuts = { upload: 0, download: 0 };
 
@@ -55,6 +56,11 @@ export class FtpCuttingProxy {
     const fired = this.plan?.fired ?? false;
     this.plan = undefined;
     return fired;
+  }
+
+  /** Connections accepted so far (client side). */
+  get connections(): number {
+    return this.accepted;
   }
 
   async stop(): Promise<void> {
@@ -122,6 +128,7 @@ export class FtpCuttingProxy {
 
   // Connects a (paused) client to `serverPort` and passes bytes both ways, cutting as planned.
   private forward(client: Socket, serverPort: number): void {
+    this.accepted++;
     this.track(client);
     const upstream = this.track(connect(serverPort, this.target.host));
     upstream.once("connect", () => client.resume());

@@ -65,8 +65,8 @@ interface HostKeyRefusal {
  * `posix-rename@openssh.com`, which replaces an existing file in one step (a plain SFTP rename
  * refuses an existing target). A server without that extension cannot hold a parking area.
  *
- * `stats().commands` counts SFTP requests: `list` and `listDirs` 3 (OPENDIR, READDIR until the
- * end, CLOSE; one READDIR more per ~100 entries), `read` 4 (OPEN, FSTAT, READ, CLOSE; one READ
+ * `stats().commands` counts SFTP requests: `list` and `listDirs` 4 (OPENDIR, READDIR, READDIR that
+ * answers "end", CLOSE; one READDIR more per ~100 entries), `read` 4 (OPEN, FSTAT, READ, CLOSE; one READ
  * more per chunk), `write` 5 (OPEN, WRITE, fsync, CLOSE, posix-rename; one WRITE more per chunk),
  * `delete` 1, `ensureDir` 1 when the folder exists.
  */
@@ -265,14 +265,19 @@ export class SftpTransport implements Transport {
     return all;
   }
 
-  // Creates the folder `names` names and any missing parent; an existing folder is fine.
+  // Creates the folder `names` names and any missing parent, up to the parking area's root and
+  // beyond; an existing folder is fine.
   private async makeFolder(sftp: SFTPWrapper, names: readonly string[]): Promise<void> {
-    const remote = this.remote(names);
+    await this.makeRemoteFolder(sftp, this.remote(names));
+  }
+
+  private async makeRemoteFolder(sftp: SFTPWrapper, remote: string): Promise<void> {
     const kind = await this.kindOf(sftp, remote);
     if (kind === "folder") return;
     if (kind === "file") throw new Hinted(`${remote} is a file`, "a file is in the way where a folder is expected");
-    if (names.length === 0) throw new Hinted(`${remote} does not exist`, "the parking area's root folder does not exist on the server");
-    await this.makeFolder(sftp, names.slice(0, -1));
+    const parent = posix.dirname(remote);
+    if (parent === remote) throw new Hinted(`${remote} does not exist`, "the login folder does not exist on the server");
+    await this.makeRemoteFolder(sftp, parent);
     try {
       await this.request((done) => sftp.mkdir(remote, done));
     } catch (err) {
@@ -480,7 +485,6 @@ function withHint(err: unknown, hint: string | undefined): unknown {
 function writeHint(err: unknown): string | undefined {
   const status = statusOf(err);
   if (status === PERMISSION_DENIED) return "the SFTP user needs permission to create files in this folder";
-  if (status === NO_SUCH_FILE) return "the parking area's root folder does not exist on the server";
   return undefined;
 }
 
