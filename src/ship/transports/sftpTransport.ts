@@ -223,9 +223,13 @@ export class SftpTransport implements Transport {
       await this.request((done) => sftp.ext_openssh_rename(tempPath, finalPath, done));
     } catch (err) {
       if (err instanceof Unsupported || statusOf(err) === OP_UNSUPPORTED) {
-        throw withHint(
-          err,
-          "the server does not offer the posix-rename@openssh.com extension, which sincro needs to replace a file in one step; use an OpenSSH server (its internal-sftp or sftp-server offers it)",
+        throw Object.assign(
+          new Hinted(
+            (err as Error).message,
+            "the server does not offer the posix-rename@openssh.com extension, which sincro needs to replace a file in one step; " +
+              "OpenSSH offers it unless its internal-sftp or sftp-server is told not to (-P posix-rename)",
+          ),
+          statusOf(err) === undefined ? {} : { code: statusOf(err) },
         );
       }
       if (statusOf(err) === PERMISSION_DENIED) {
