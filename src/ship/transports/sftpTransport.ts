@@ -627,7 +627,8 @@ export function parseSftpUrl(text: string, env: NodeJS.ProcessEnv, option: strin
   if (options.password === undefined && options.privateKey === undefined) {
     throw new RefusedError("sftp", `${option}: no way to log in; set SINCRO_SFTP_KEY to a private key file, or SINCRO_SFTP_PASSWORD`, { code: "MISSING_CONFIG" });
   }
-  const hostKey = url.searchParams.get("host-key");
+  // Base64 holds `+`, which a query string reads as a space when it is not written %2B.
+  const hostKey = url.searchParams.get("host-key")?.replaceAll(" ", "+") ?? null;
   if (hostKey !== null) {
     if (!HOST_KEY_FINGERPRINT.test(hostKey)) {
       throw new RefusedError("sftp", `${option}: host-key "${hostKey}" is not a fingerprint like SHA256:… as ssh-keygen -lf prints it`, { code: "BAD_URL" });

@@ -137,6 +137,8 @@ describe("the sftp transport's settings", () => {
     expect(open(`sftp://ag01@example.org/srv/sincro?host-key=${fingerprint}`).describe).toBe("sftp://ag01@example.org:22/srv/sincro");
     expect(open("sftp://ag01@example.org:2222/~/parking").describe).toBe("sftp://ag01@example.org:2222/~/parking");
     expect(open("sftp://ag01:url-pw@example.org", {}).describe).toBe("sftp://ag01@example.org:22/~");
+    // A fingerprint pasted as it is: its `+` is not read as a space.
+    expect(() => open("sftp://ag01@example.org/?host-key=SHA256:qPQMihTsFdn9JNKoj8zGGIvrlOmxm1R+xWGf/zc07QM")).not.toThrow();
     for (const [text, message] of [
       ["sftp://u:secret@h:99999/", "audit --sftp sftp://u:********@h:99999/: not a URL; expected sftp://user@host:port/dir"],
       ["ftp://u@h/", 'audit --sftp: "ftp:" is not sftp:'],
