@@ -388,6 +388,8 @@ export class SftpTransport implements Transport {
     };
     if (password !== undefined) config.password = password;
     if (privateKey !== undefined) config.privateKey = privateKey;
+    // The key first: a password is only sent when the key is refused.
+    config.authHandler = [...(privateKey !== undefined ? ["publickey" as const] : []), ...(password !== undefined ? ["password" as const] : [])];
 
     const client = new Client();
     // Errors after the handshake reach the calls in progress (their requests fail); this listener

@@ -111,6 +111,15 @@ describe.sequential("SftpTransport details", () => {
       }
     }));
 
+  it("with both a key and a password, logs in with the key and never sends the password", () =>
+    using(startSshd(), async (server) => {
+      const transport = new SftpTransport(sftpOptions(server, "key", { password: "wrong-but-never-sent" }));
+      expect(await transport.list("")).toEqual([]);
+      await transport.close();
+      expect(server.log()).toMatch(/Accepted publickey for sincrosftp/);
+      expect(server.log()).not.toMatch(/password/);
+    }));
+
   it("connects again on the next call after the connection was cut in the middle of a download", () =>
     using(startSshd(), async (server) => {
       const big = Buffer.alloc(1024 * 1024, 7);
