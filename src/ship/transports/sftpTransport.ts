@@ -35,7 +35,7 @@ export interface SftpTransportOptions {
   privateKey?: string | Buffer;
   /**
    * Root of the parking area on the server: absolute (`/srv/sincro`), or relative to the login
-   * folder (default `""`, the login folder itself).
+   * folder (`sincro` or `~/sincro`; default `""`, the login folder itself).
    */
   dir?: string;
   /**
@@ -540,10 +540,12 @@ async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<unk
   if (rejected !== undefined) throw rejected.reason;
 }
 
-// `/a/b/` → `/a/b`; `a//b/` → `a/b`; `/` and `""` stay.
+// `/a/b/` → `/a/b`; `a//b/` → `a/b`; `~/a` → `a` (SFTP paths are relative to the login folder
+// already; servers do not expand `~`); `/` and `""` stay.
 function remoteFolder(path: string): string {
-  if (path === "" || path === ".") return "";
-  const normal = posix.normalize(path);
+  const relative = path === "~" ? "" : path.startsWith("~/") ? path.slice(2) : path;
+  if (relative === "" || relative === ".") return "";
+  const normal = posix.normalize(relative);
   return normal.length > 1 && normal.endsWith("/") ? normal.slice(0, -1) : normal;
 }
 

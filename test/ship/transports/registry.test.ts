@@ -115,6 +115,7 @@ describe("the sftp transport's settings", () => {
       "sftp://ag01@example.org:2222/srv/sincro",
     );
     expect(transportFromConfig(configOf({ ...sftp, "sftp.dir": "parking" }), {}).describe).toBe("sftp://ag01@example.org:22/~/parking");
+    expect(transportFromConfig(configOf({ ...sftp, "sftp.dir": "~/parking/" }), {}).describe).toBe("sftp://ag01@example.org:22/~/parking");
   });
 
   it("refuses a missing host, user or way to log in, and an unusable key file, naming the key", () => {
