@@ -43,6 +43,8 @@ export interface RunningSshServer {
   root: string;
   /** What sshd wrote so far (`-e`: its log on stderr), for failing tests. */
   log(): string;
+  /** The PIDs of the processes serving the open connections (to freeze a session in a test). */
+  sessionProcesses(): Promise<number[]>;
   /** Kills the server and its sessions by PID, waits for it to exit, removes its folders. */
   stop(): Promise<void>;
 }
@@ -164,6 +166,7 @@ export async function startSshd(options: SshServerOptions = {}): Promise<Running
     hostKey,
     root,
     log: () => output,
+    sessionProcesses: async () => (child.pid === undefined ? [] : descendantsOf(child.pid)),
     stop,
   };
 }
@@ -184,6 +187,13 @@ async function childrenOf(pid: number): Promise<number[]> {
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
     if (ppid === pid) found.push(Number(entry));
   }
+  return found;
+}
+
+// Children, grandchildren …: a session is a privileged monitor and its unprivileged child.
+async function descendantsOf(pid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const child of await childrenOf(pid)) found.push(child, ...(await descendantsOf(child)));
   return found;
 }
 

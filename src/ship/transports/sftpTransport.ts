@@ -307,15 +307,27 @@ export class SftpTransport implements Transport {
     else await closing.catch(() => undefined);
   }
 
-  // One SFTP request: counted, and failed at once when the session is gone.
+  // One SFTP request: counted, failed at once when the session is gone, and given up (with the
+  // session) when no answer comes within the time limit: ssh2 keeps a request sent on a channel
+  // that is closing without ever answering it.
   private request<T = void>(send: (done: (err?: Error | null, value?: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      // ssh2 would queue a request on a closed channel and never answer it.
-      if (this.session === undefined) return reject(new Error("Not connected: the connection was closed"));
+      const session = this.session;
+      if (session === undefined) return reject(new Error("Not connected: the connection was closed"));
       this.counters.commands++;
+      const limit = this.options.timeoutMs;
+      const watchdog = setTimeout(() => {
+        reject(new Error(`no answer to an SFTP request within ${Math.round(limit / 1000)} s`));
+        if (this.session === session) this.drop(true);
+      }, limit);
       try {
-        send((err, value) => (err ? reject(err) : resolve(value as T)));
+        send((err, value) => {
+          clearTimeout(watchdog);
+          if (err) reject(err);
+          else resolve(value as T);
+        });
       } catch (err) {
+        clearTimeout(watchdog);
         // ssh2 throws at once for an extension the server did not announce.
         reject(err instanceof Error && /does not support this extended request/.test(err.message) ? new Unsupported(err.message) : err);
       }
@@ -555,6 +567,7 @@ function networkHint(detail: string, timeoutMs: number): string | undefined {
   if (detail.includes("ECONNRESET") || detail.includes("No response from server") || detail.includes("Not connected")) {
     return "the connection was cut; the next call connects again";
   }
+  if (detail.includes("no answer to an SFTP request")) return "the server stopped answering; the next call connects again";
   if (/timed? ?out|ETIMEDOUT/i.test(detail)) return `no answer within ${Math.round(timeoutMs / 1000)} s: a firewall may block the connection`;
   return undefined;
 }

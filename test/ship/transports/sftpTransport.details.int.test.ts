@@ -142,6 +142,30 @@ describe.sequential("SftpTransport details", () => {
       }
     }));
 
+  it("gives up on a server that stops answering, and connects again on the next call", () =>
+    using(startSshd(), async (server) => {
+      const transport = new SftpTransport(sftpOptions(server, "key", { timeoutMs: 1500 }));
+      await transport.write("a/x", Buffer.from("1"));
+      // The processes serving this connection stop, as a hung server would; the listener still answers.
+      const frozen = await server.sessionProcesses();
+      expect(frozen.length).toBeGreaterThan(0);
+      for (const pid of frozen) process.kill(pid, "SIGSTOP");
+      try {
+        const error = await failure(transport.read("a/x"));
+        expect(error.message).toMatch(/^download a\/x on sftp:\/\/sincrosftp@127\.0\.0\.1:\d+\/~: no answer to an SFTP request within 2 s \(the server stopped answering; the next call connects again\)$/);
+        expect((await transport.read("a/x"))?.toString()).toBe("1");
+        await transport.close();
+      } finally {
+        for (const pid of frozen) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+        }
+      }
+    }));
+
   it("keeps the parking area in a subfolder, given absolute or relative to the login folder", () =>
     using(startSshd(), async (server) => {
       // The test server's users log in to /park inside their chroot, which is server.root.
