@@ -74,7 +74,7 @@ export class SftpTransport implements Transport {
   readonly describe: string;
   private readonly options: SftpTransportOptions & { port: number; dir: string; timeoutMs: number };
   private readonly counters: TransportStats = { commands: 0, bytesSent: 0, bytesReceived: 0 };
-  private session: { client: InstanceType<typeof Client>; sftp: SFTPWrapper; chunk: number } | undefined;
+  private session: Session | undefined;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(options: SftpTransportOptions) {
@@ -307,31 +307,53 @@ export class SftpTransport implements Transport {
     else await closing.catch(() => undefined);
   }
 
-  // One SFTP request: counted, failed at once when the session is gone, and given up (with the
-  // session) when no answer comes within the time limit: ssh2 keeps a request sent on a channel
-  // that is closing without ever answering it.
+  // One SFTP request: counted, and failed at once when the session is gone. When the server has
+  // answered none of the requests in flight for the time limit, they all fail and the session is
+  // dropped (ssh2 keeps a request sent on a closing channel without ever answering it). Silence is
+  // what counts, not a request's age: on a slow line the last of a window of WRITEs waits long.
   private request<T = void>(send: (done: (err?: Error | null, value?: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const session = this.session;
       if (session === undefined) return reject(new Error("Not connected: the connection was closed"));
       this.counters.commands++;
-      const limit = this.options.timeoutMs;
-      const watchdog = setTimeout(() => {
-        reject(new Error(`no answer to an SFTP request within ${Math.round(limit / 1000)} s`));
-        if (this.session === session) this.drop(true);
-      }, limit);
+      if (session.waiting.size === 0) session.heard = Date.now();
+      const fail = (err: unknown) => {
+        session.waiting.delete(fail);
+        reject(err);
+      };
+      session.waiting.add(fail);
+      this.watch(session);
       try {
         send((err, value) => {
-          clearTimeout(watchdog);
+          session.heard = Date.now();
+          session.waiting.delete(fail);
           if (err) reject(err);
           else resolve(value as T);
         });
       } catch (err) {
-        clearTimeout(watchdog);
         // ssh2 throws at once for an extension the server did not announce.
-        reject(err instanceof Error && /does not support this extended request/.test(err.message) ? new Unsupported(err.message) : err);
+        fail(err instanceof Error && /does not support this extended request/.test(err.message) ? new Unsupported(err.message) : err);
       }
     });
+  }
+
+  // Checks now and then, while requests are in flight, that the server still answers.
+  private watch(session: Session): void {
+    if (session.watchdog !== undefined) return;
+    const limit = this.options.timeoutMs;
+    session.watchdog = setInterval(() => {
+      if (session.waiting.size === 0) {
+        clearInterval(session.watchdog);
+        session.watchdog = undefined;
+      } else if (Date.now() - session.heard >= limit) {
+        clearInterval(session.watchdog);
+        session.watchdog = undefined;
+        const error = new Error(`no answer to an SFTP request within ${Math.round(limit / 1000)} s`);
+        for (const fail of [...session.waiting]) fail(error);
+        if (this.session === session) this.drop(true);
+      }
+    }, Math.max(100, Math.floor(limit / 10)));
+    session.watchdog.unref();
   }
 
   private remote(names: readonly string[]): string {
@@ -374,6 +396,7 @@ export class SftpTransport implements Transport {
   private drop(broken = false): void {
     const session = this.session;
     this.session = undefined;
+    if (session?.watchdog !== undefined) clearInterval(session.watchdog);
     if (broken) session?.client.destroy();
     else session?.client.end();
   }
@@ -439,7 +462,7 @@ export class SftpTransport implements Transport {
     const limits = sftp as unknown as { _maxReadLen?: unknown; _maxWriteLen?: unknown };
     const announced = Math.min(Number(limits._maxReadLen), Number(limits._maxWriteLen));
     const chunk = Number.isFinite(announced) && announced >= SMALL_CHUNK ? Math.min(announced, LARGE_CHUNK) : SMALL_CHUNK;
-    const session = { client, sftp, chunk };
+    const session: Session = { client, sftp, chunk, waiting: new Set(), heard: Date.now(), watchdog: undefined };
     const forget = () => {
       if (this.session === session) this.session = undefined;
     };
@@ -478,6 +501,19 @@ export class SftpTransport implements Transport {
     if (code !== undefined) options.code = code;
     return new TransportError(message, options);
   }
+}
+
+// One SSH connection and its SFTP channel, with the requests waiting for an answer.
+interface Session {
+  client: InstanceType<typeof Client>;
+  sftp: SFTPWrapper;
+  /** Bytes per READ or WRITE. */
+  chunk: number;
+  /** How to fail each request in flight. */
+  waiting: Set<(err: unknown) => void>;
+  /** When the server last answered (or when the first request in flight was sent). */
+  heard: number;
+  watchdog: NodeJS.Timeout | undefined;
 }
 
 // An error whose cause is known in plain words.
