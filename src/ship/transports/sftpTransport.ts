@@ -47,7 +47,7 @@ export interface SftpTransportOptions {
   timeoutMs?: number;
 }
 
-/** Why the last connection attempt refused the server's host key. */
+// Why the last connection attempt refused the server's host key.
 interface HostKeyRefusal {
   presented: string;
   keyType: string;
@@ -507,12 +507,9 @@ export class SftpTransport implements Transport {
 interface Session {
   client: InstanceType<typeof Client>;
   sftp: SFTPWrapper;
-  /** Bytes per READ or WRITE. */
-  chunk: number;
-  /** How to fail each request in flight. */
-  waiting: Set<(err: unknown) => void>;
-  /** When the server last answered (or when the first request in flight was sent). */
-  heard: number;
+  chunk: number; // bytes per READ or WRITE
+  waiting: Set<(err: unknown) => void>; // how to fail each request in flight
+  heard: number; // when the server last answered, or the first request in flight was sent
   watchdog: NodeJS.Timeout | undefined;
 }
 
@@ -548,8 +545,8 @@ function statusOf(err: unknown): number | undefined {
   return undefined;
 }
 
-/** The fingerprint `ssh-keygen -lf` prints for a public key blob: `SHA256:` and unpadded base64. */
-export function fingerprintOf(key: Buffer): string {
+// The fingerprint `ssh-keygen -lf` prints for a public key blob: `SHA256:` and unpadded base64.
+function fingerprintOf(key: Buffer): string {
   return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
 }
 
