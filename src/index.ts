@@ -15,6 +15,8 @@ export type { Transport, RemoteFile, TransportStats } from "./ship/transports/tr
 export { FolderTransport } from "./ship/transports/folderTransport.js";
 export { FtpTransport } from "./ship/transports/ftpTransport.js";
 export type { FtpTransportOptions } from "./ship/transports/ftpTransport.js";
+export { SftpTransport } from "./ship/transports/sftpTransport.js";
+export type { SftpTransportOptions } from "./ship/transports/sftpTransport.js";
 export { transportFromConfig } from "./ship/transports/transportFromConfig.js";
 export { checkParkingArea } from "./ship/transports/parkingCheck.js";
 export { startEmbeddedFtpServer } from "./ship/transports/embeddedFtpServer.js";

@@ -22,7 +22,7 @@ import { registerSync } from "./commands/sync.js";
 /** The `sincro` command line (DESIGN §6). */
 export function buildProgram(io: Io): Command {
   const program = new Command("sincro")
-    .description("sync a sede and its field agents through an FTP parking area")
+    .description("sync a sede and its field agents through a parking area (FTP, SFTP or a shared folder)")
     .option("--db <file>", "the node's database (default: $SINCRO_DB, else ./sincro.db)")
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })

@@ -8,6 +8,11 @@ interface KeySpec {
 }
 
 const nonEmpty = (v: string) => (v.trim() === "" ? "must not be empty" : undefined);
+const portNumber = (v: string) =>
+  /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : "must be a port number from 1 to 65535";
+
+/** An SSH host key fingerprint as `ssh-keygen -lf` prints it: `SHA256:` and 43 base64 characters. */
+export const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 
 /**
  * The values of the `transport` key. Each has one entry in the registry of transports
@@ -15,7 +20,7 @@ const nonEmpty = (v: string) => (v.trim() === "" ? "must not be empty" : undefin
  * its name; they are declared here because the node checks them on `config set`, and the node
  * layer cannot import the transports.
  */
-export const TRANSPORT_NAMES = ["ftp", "folder"] as const;
+export const TRANSPORT_NAMES = ["ftp", "sftp", "folder"] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
 export const isTransportName = (v: string): v is TransportName => (TRANSPORT_NAMES as readonly string[]).includes(v);
@@ -26,10 +31,7 @@ export const CONFIG_KEYS = {
     check: (v) => (isTransportName(v) ? undefined : `must be ${TRANSPORT_NAMES.map((n) => `"${n}"`).join(" or ")}`),
   },
   "ftp.host": { describe: "FTP server host name or address", check: nonEmpty },
-  "ftp.port": {
-    describe: "FTP control port (default 21)",
-    check: (v) => (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : "must be a port number from 1 to 65535"),
-  },
+  "ftp.port": { describe: "FTP control port (default 21)", check: portNumber },
   "ftp.user": { describe: "FTP user name", check: nonEmpty },
   "ftp.password": { describe: "FTP password (SINCRO_FTP_PASSWORD overrides it; never printed)", check: () => undefined, secret: true },
   "ftp.dir": { describe: "folder on the FTP server that holds SincroAg and SincroSede", check: () => undefined },
@@ -40,6 +42,22 @@ export const CONFIG_KEYS = {
   "ftp.allow-self-signed": {
     describe: "accept a self-signed FTPS certificate (true/false)",
     check: (v) => (v === "true" || v === "false" ? undefined : 'must be "true" or "false"'),
+  },
+  "sftp.host": { describe: "SFTP (SSH) server host name or address", check: nonEmpty },
+  "sftp.port": { describe: "SSH port (default 22)", check: portNumber },
+  "sftp.user": { describe: "SFTP user name", check: nonEmpty },
+  "sftp.dir": {
+    describe: "folder on the SFTP server that holds SincroAg and SincroSede: absolute, or relative to the login folder (default: the login folder)",
+    check: () => undefined,
+  },
+  "sftp.key": { describe: "private key file (without passphrase) for SFTP login", check: nonEmpty },
+  "sftp.password": { describe: "SFTP password (SINCRO_SFTP_PASSWORD overrides it; never printed)", check: () => undefined, secret: true },
+  "sftp.host-key": {
+    describe: "the SFTP server's host key fingerprint, SHA256:… as ssh-keygen -lf prints it (required; sync prints it when missing)",
+    check: (v) =>
+      HOST_KEY_FINGERPRINT.test(v)
+        ? undefined
+        : "is not a host key fingerprint: expected SHA256: and 43 base64 characters, as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it on the server",
   },
   "folder.path": { describe: "local or network folder used as parking area", check: nonEmpty },
   "skew.hours": {

@@ -266,7 +266,8 @@ function greets(port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once("error", fail);
@@ -311,7 +312,8 @@ async function lookUpUser(): Promise<{ uid: number; gid: number; home: string } 
   return { uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] };
 }
 
-async function retryOnLock<T>(action: () => Promise<T>): Promise<T> {
+/** Runs `action` again while another process holds /etc/passwd's lock (useradd, chpasswd). */
+export async function retryOnLock<T>(action: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await action();
@@ -375,7 +377,8 @@ export function testCertificate(): Promise<TestCertificate> {
   return certificate;
 }
 
-function runWithInput(command: string, args: string[], input: string): Promise<{ stdout: string }> {
+/** Runs `command` with `input` on its stdin. */
+export function runWithInput(command: string, args: string[], input: string): Promise<{ stdout: string }> {
   return new Promise((done, fail) => {
     const child = execFile(command, args, (err, stdout, stderr) => {
       if (err) fail(new Error(`${command} failed: ${stderr.trim() || err.message}`));

@@ -6,6 +6,9 @@
 // one-shot data listener of the proxy, which connects on to the port the server announced. A
 // cut sends TCP RST both ways (never a clean FIN, which a server would take for the end of an
 // upload): the partial bytes before it reach the other side, the transfer fails on both.
+//
+// With `protocol: "tcp"` (SSH/SFTP: one connection carries everything) each client connection is
+// forwarded as it is, and a cut counts the bytes of the whole connection in its direction.
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 
 export type CutDirection = "upload" | "download";
@@ -26,14 +29,18 @@ export class FtpCuttingProxy {
   private readonly sockets = new Set<Socket>();
   private readonly dataServers = new Set<Server>();
   private plan: (CutPlan & { fired: boolean }) | undefined;
+  private accepted = 0;
   /** Data connections cut so far, per direction. */
   readonly cuts = { upload: 0, download: 0 };
 
   private constructor(private readonly target: { host: string; port: number }) {}
 
-  static async start(target: { host: string; port: number }): Promise<FtpCuttingProxy> {
+  static async start(target: { host: string; port: number }, options: { protocol?: "ftp" | "tcp" } = {}): Promise<FtpCuttingProxy> {
     const proxy = new FtpCuttingProxy(target);
-    proxy.control = createServer((client) => proxy.onControl(client));
+    proxy.control =
+      options.protocol === "tcp"
+        ? createServer({ pauseOnConnect: true }, (client) => proxy.forward(client, target.port))
+        : createServer((client) => proxy.onControl(client));
     await new Promise<void>((done) => proxy.control.listen(0, proxy.host, done));
     proxy.port = (proxy.control.address() as AddressInfo).port;
     return proxy;
@@ -49,6 +56,11 @@ export class FtpCuttingProxy {
     const fired = this.plan?.fired ?? false;
     this.plan = undefined;
     return fired;
+  }
+
+  /** Connections accepted so far (client side). */
+  get connections(): number {
+    return this.accepted;
   }
 
   async stop(): Promise<void> {
@@ -107,14 +119,20 @@ export class FtpCuttingProxy {
     const listener = createServer({ pauseOnConnect: true }, (client) => {
       listener.close();
       this.dataServers.delete(listener);
-      this.track(client);
-      const upstream = this.track(connect(serverPort, this.target.host));
-      upstream.once("connect", () => client.resume());
-      this.wire(client, upstream);
+      this.forward(client, serverPort);
     });
     this.dataServers.add(listener);
     await new Promise<void>((done) => listener.listen(0, this.host, done));
     return (listener.address() as AddressInfo).port;
+  }
+
+  // Connects a (paused) client to `serverPort` and passes bytes both ways, cutting as planned.
+  private forward(client: Socket, serverPort: number): void {
+    this.accepted++;
+    this.track(client);
+    const upstream = this.track(connect(serverPort, this.target.host));
+    upstream.once("connect", () => client.resume());
+    this.wire(client, upstream);
   }
 
   private wire(client: Socket, upstream: Socket): void {

@@ -45,7 +45,54 @@ export async function checkParkingArea(transport: Transport): Promise<CheckRepor
   return { target: transport.describe, ok: steps.every((step) => step.status === "ok"), steps };
 }
 
+/** How the permissions of a kind of parking area are called, for the explanations. */
+interface Wording {
+  /** Who needs the permission: `the FTP user`. */
+  user: string;
+  /** Why a listing may fail besides permissions. */
+  listing: string;
+  /** What writing a file takes. */
+  upload: string;
+  /** What reading a file back takes. */
+  download: string;
+  /** What replacing a file takes. */
+  replace: string;
+}
+
+// The kind is read from `Transport.describe` (`ftp://…`, `sftp://…`, `folder:…`).
+function wordingOf(transport: Transport): Wording {
+  if (transport.describe.startsWith("sftp:")) {
+    return {
+      user: "the SFTP user",
+      listing: "",
+      upload: "upload, and rename of its own files with posix-rename@openssh.com",
+      download: "read permission",
+      replace: "the server must allow posix-rename@openssh.com, which replaces an existing file in one step",
+    };
+  }
+  if (transport.describe.startsWith("ftp:")) {
+    return {
+      user: "the FTP user",
+      listing: ", or the server's passive data connections are blocked",
+      upload: "upload, and rename of its own files",
+      download: "read (download) permission, and transfers must be binary",
+      replace: "overwrite; on proftpd `AllowOverwrite on`",
+    };
+  }
+  return {
+    user: "the user running sincro",
+    listing: "",
+    upload: "create, write and rename files",
+    download: "read permission",
+    replace: "rename onto an existing name",
+  };
+}
+
+// The SFTP adapter names the extension when the server lacks or refuses it.
+const isPosixRenameMissing = (err: unknown) => /posix-rename@openssh\.com/.test(messageOf(err));
+
 async function checkArea(transport: Transport, area: string, steps: CheckStep[]): Promise<void> {
+  const words = wordingOf(transport);
   const token = randomBytes(4).toString("hex");
   const probe = `${area}/${PROBE_PREFIX}${token}.probe`;
   // Bytes that an ASCII-mode transfer or a text filter would change.
@@ -67,19 +114,22 @@ async function checkArea(transport: Transport, area: string, steps: CheckStep[])
   try {
     if (
       !(await attempt(steps, names[0], () => transport.ensureDir(area), (err) =>
-        `cannot create folder ${area}: the FTP user needs permission to create folders in the parking area (or create ${area} by hand). ${messageOf(err)}`,
+        `cannot create folder ${area}: ${words.user} needs permission to create folders in the parking area (or create ${area} by hand). ${messageOf(err)}`,
       ))
     ) {
       return skipRest(1, [...names]);
     }
 
     await attempt(steps, names[1], () => transport.list(area), (err) =>
-      `cannot list ${area}: the FTP user needs permission to list folders, or the server's passive data connections are blocked. ${messageOf(err)}`,
+      `cannot list ${area}: ${words.user} needs permission to list folders${words.listing}. ${messageOf(err)}`,
     );
 
     if (
       !(await attempt(steps, names[2], () => transport.write(probe, first), (err) =>
-        `cannot create files in ${area}: the FTP user needs write permission there (upload, and rename of its own files). ${messageOf(err)}`,
+        isPosixRenameMissing(err)
+          ? `cannot put an uploaded file in place in ${area}: the server refuses or lacks posix-rename@openssh.com, the one-step rename sincro needs ` +
+            `(OpenSSH offers it; do not deny it with \`-P posix-rename\` on internal-sftp). ${messageOf(err)}`
+          : `cannot create files in ${area}: ${words.user} needs write permission there (${words.upload}). ${messageOf(err)}`,
       ))
     ) {
       return skipRest(3, [...names]);
@@ -96,7 +146,7 @@ async function checkArea(transport: Transport, area: string, steps: CheckStep[])
       if (back === null) throw new CheckFailure("the server says the file does not exist");
       if (!back.equals(first)) throw new CheckFailure(`got ${back.length} bytes that differ from the ${first.length} uploaded`);
     }, (err) =>
-      `cannot read back what was uploaded to ${area}: the FTP user needs read (download) permission, and transfers must be binary. ${messageOf(err)}`,
+      `cannot read back what was uploaded to ${area}: ${words.user} needs ${words.download}. ${messageOf(err)}`,
     );
 
     await attempt(steps, names[5], async () => {
@@ -104,7 +154,7 @@ async function checkArea(transport: Transport, area: string, steps: CheckStep[])
       const back = await transport.read(probe);
       if (back === null || !back.equals(second)) throw new CheckFailure("the file still holds its first version after the replacement");
     }, (err) =>
-      `cannot replace an existing file in ${area}: the FTP user needs permission to rename a file onto an existing name (overwrite; on proftpd \`AllowOverwrite on\`). ${messageOf(err)}`,
+      `cannot replace an existing file in ${area}: ${words.user} needs permission to rename a file onto an existing name (${words.replace}). ${messageOf(err)}`,
     );
 
     await attempt(steps, names[6], async () => {
@@ -112,7 +162,7 @@ async function checkArea(transport: Transport, area: string, steps: CheckStep[])
       const still = (await transport.list(area)).some((file) => `${area}/${file.name}` === probe);
       if (still) throw new CheckFailure("the file is still listed after the delete");
     }, (err) =>
-      `cannot delete files in ${area}: the FTP user needs delete permission, without it the parking area is never cleaned up. ${messageOf(err)}`,
+      `cannot delete files in ${area}: ${words.user} needs delete permission, without it the parking area is never cleaned up. ${messageOf(err)}`,
     );
   } finally {
     await cleanUp(transport, area, token, steps);

@@ -5,9 +5,9 @@ import type { ConfigSource } from "./transportKind.js";
 import { TRANSPORTS } from "./registry.js";
 
 /**
- * The transport a node's configuration describes (`sincro config set transport ftp|folder` and
- * that transport's keys, see {@link TRANSPORTS}). `SINCRO_FTP_PASSWORD` overrides the stored
- * FTP password.
+ * The transport a node's configuration describes (`sincro config set transport ftp|sftp|folder` and
+ * that transport's keys, see {@link TRANSPORTS}). `SINCRO_FTP_PASSWORD` and `SINCRO_SFTP_PASSWORD`
+ * override the stored FTP and SFTP passwords.
  */
 export function transportFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv = process.env): Transport {
   const name = node.config("transport");
