@@ -35,6 +35,8 @@ export interface S3TransportOptions {
   timeoutMs?: number;
   /** Attempts per request, the SDK retrying network failures and 5xx replies. Default 3. */
   maxAttempts?: number;
+  /** Keys asked for per page of a listing (`MaxKeys`). Default 1000, the most S3 gives. */
+  listPageSize?: number;
 }
 
 /**
@@ -193,6 +195,7 @@ export class S3Transport implements Transport {
               Bucket: this.options.bucket,
               Prefix: folder,
               Delimiter: "/",
+              MaxKeys: this.options.listPageSize ?? 1000,
               ...(token !== undefined && { ContinuationToken: token }),
             }),
           ),
