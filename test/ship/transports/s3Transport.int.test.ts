@@ -1,12 +1,17 @@
 // The S3 transport on a real S3 endpoint: Debian's Ceph radosgw, one node started for this whole
 // file (test/support/cephS3.ts). The shared contract suite, what only S3 has (pages, markers,
 // errors), `parking check`, and the s3rver negative control (a fake S3 that ignores If-None-Match).
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { afterAll, beforeAll, expect } from "vitest";
+import S3rver from "s3rver";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TransportError } from "../../../src/errors.js";
+import { checkParkingArea } from "../../../src/ship/transports/parkingCheck.js";
 import { S3Transport, type S3TransportOptions } from "../../../src/ship/transports/s3Transport.js";
 import { startCeph, type RunningCeph } from "../../support/cephS3.js";
 import { UploadCuttingProxy } from "../../support/tcpProxy.js";
+import { tempDir } from "../../support/tempDir.js";
 import { runTransportContract } from "./transportContract.js";
 
 let ceph: RunningCeph;
@@ -62,3 +67,124 @@ function s3Fixture(bucket: string, extra: Partial<S3TransportOptions> = {}) {
 runTransportContract("s3 over Ceph radosgw", async () => s3Fixture(await ceph.createBucket()), { writeNew: true });
 runTransportContract("s3 over Ceph radosgw, under a key prefix, two keys to a page", async () =>
   s3Fixture(await ceph.createBucket(), { prefix: "/offices/milano/", listPageSize: 2 }), { writeNew: true });
+
+describe("S3 transport on radosgw", () => {
+  it("keeps the parking area's layout as keys under the prefix, as another S3 client sees them", async () => {
+    const bucket = await ceph.createBucket();
+    const t = new S3Transport(options(bucket, { prefix: "sincro" }));
+    await t.write("SincroAg/AG01/0000000001.seg", Buffer.from("segment one"));
+    await t.ensureDir("SincroSede/_ALL");
+    await t.close();
+    // curl signs with SigV4 on its own: the keys and bytes are what an operator would see.
+    const object = curlS3(`/${bucket}/sincro/SincroAg/AG01/0000000001.seg`);
+    expect(object.toString()).toBe("segment one");
+    const listing = curlS3(`/${bucket}?list-type=2&prefix=sincro%2F`).toString();
+    expect([...listing.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1])).toEqual([
+      "sincro/SincroAg/AG01/0000000001.seg",
+      "sincro/SincroSede/_ALL/",
+    ]);
+  });
+
+  it("counts one request per call, one per page of a listing", async () => {
+    const bucket = await ceph.createBucket();
+    const t = new S3Transport(options(bucket, { listPageSize: 2 }));
+    for (const n of [1, 2, 3, 4, 5]) await t.write(`d/${n}.seg`, Buffer.alloc(n));
+    expect(t.stats()).toEqual({ commands: 5, bytesSent: 15, bytesReceived: 0 });
+    expect((await t.list("d")).map((f) => f.size)).toEqual([1, 2, 3, 4, 5]);
+    expect(t.stats().commands).toBe(8);
+    expect(await t.writeNew("d/1.seg", Buffer.from("x"))).toBe("exists");
+    expect(await t.read("d/5.seg")).toHaveLength(5);
+    await t.delete("d/5.seg");
+    expect(t.stats()).toEqual({ commands: 11, bytesSent: 15, bytesReceived: 5 });
+    await t.close();
+  });
+
+  it("names the setting to fix when the keys, the bucket or the endpoint are wrong, never showing the secret", async () => {
+    const bucket = await ceph.createBucket();
+    const wrongSecret = "not-the-secret-Zq9";
+    const cases: Array<[Partial<S3TransportOptions>, RegExp, string | undefined]> = [
+      [{ secretAccessKey: wrongSecret }, /list SincroAg on s3:\/\/.*: the server replied 403 SignatureDoesNotMatch.*check s3\.secret-key \(or AWS_SECRET_ACCESS_KEY\)/, "TRANSPORT_LOGIN"],
+      [{ accessKeyId: "NOSUCHKEY0000000000" }, /403 InvalidAccessKeyId.*check s3\.access-key/, "TRANSPORT_LOGIN"],
+      [{ bucket: "no-such-bucket-here" }, /404 NoSuchBucket.*bucket "no-such-bucket-here" does not exist: create it, or check s3\.bucket/, "TRANSPORT"],
+      [{ endpoint: "http://127.0.0.1:1", maxAttempts: 1 }, /ECONNREFUSED.*is the S3 service running\? check s3\.endpoint/, "TRANSPORT"],
+    ];
+    for (const [change, message, code] of cases) {
+      const t = new S3Transport(options(bucket, change));
+      const error = await t.list("SincroAg").catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(TransportError);
+      expect((error as TransportError).message).toMatch(message);
+      expect((error as TransportError).code).toBe(code);
+      for (const secret of [ceph.secretAccessKey, wrongSecret]) {
+        expect((error as TransportError).message).not.toContain(secret);
+        expect(t.describe).not.toContain(secret);
+      }
+      await t.close();
+    }
+    // A missing object in a missing bucket is not "no such file": the bucket is the problem.
+    await expect(new S3Transport(options("no-such-bucket-here")).read("SincroAg/x")).rejects.toThrow(/NoSuchBucket/);
+  });
+});
+
+describe("parking check on S3", () => {
+  it("passes on radosgw, which refuses a second create of one name (If-None-Match)", async () => {
+    const bucket = await ceph.createBucket();
+    const t = new S3Transport(options(bucket));
+    const report = await checkParkingArea(t);
+    expect(report.steps.filter((s) => s.status !== "ok")).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.steps.map((s) => s.step)).toContain("refuse a second create of one name in SincroAg");
+    // The probes are gone; the folder markers stay.
+    const after = new S3Transport(options(bucket));
+    expect(await after.list("SincroAg")).toEqual([]);
+    expect(await after.listDirs("")).toEqual(["SincroAg", "SincroSede"]);
+    await after.close();
+  });
+
+  it("refuses s3rver, a fake S3 that lets a second PUT with If-None-Match overwrite", async () => {
+    const directory = tempDir("sincro-s3rver-");
+    const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: "parking" }] });
+    const { port } = await server.run();
+    try {
+      const t = new S3Transport({
+        endpoint: `http://127.0.0.1:${port}`,
+        bucket: "parking",
+        accessKeyId: "S3RVER",
+        secretAccessKey: "S3RVER",
+        maxAttempts: 1,
+      });
+      // The negative control: s3rver really does overwrite.
+      expect(await t.writeNew("probe", Buffer.from("first"))).toBe("created");
+      expect(await t.writeNew("probe", Buffer.from("second"))).toBe("created");
+      expect((await t.read("probe"))?.toString()).toBe("second");
+      await t.delete("probe");
+
+      const report = await checkParkingArea(t);
+      expect(report.ok).toBe(false);
+      const failed = report.steps.filter((s) => s.status === "failed");
+      expect(failed.map((s) => s.step)).toEqual([
+        "refuse a second create of one name in SincroAg",
+        "refuse a second create of one name in SincroSede",
+      ]);
+      expect(failed[0]?.detail).toMatch(
+        /^this S3 store does not honour conditional writes \(If-None-Match\): a second create of the same name replaced the first; sincro cannot detect two PCs with one agent code on it/,
+      );
+      // Everything else works on s3rver: only the missing guarantee fails the check.
+      expect(report.steps.filter((s) => s.status === "ok")).toHaveLength(report.steps.length - 2);
+      expect((await t.list("SincroAg")).map((f) => f.name)).toEqual([]);
+      await t.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+// GET with curl's own SigV4 signing (the payload header radosgw wants from curl 7.88).
+function curlS3(pathAndQuery: string): Buffer {
+  return execFileSync("curl", [
+    "-sS", "--fail",
+    "--aws-sigv4", `aws:amz:${ceph.region}:s3`,
+    "--user", `${ceph.accessKeyId}:${ceph.secretAccessKey}`,
+    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+    `${ceph.endpoint}${pathAndQuery}`,
+  ]);
+}
