@@ -2,14 +2,16 @@
 // file (test/support/cephS3.ts). The shared contract suite, what only S3 has (pages, markers,
 // errors), `parking check`, and the s3rver negative control (a fake S3 that ignores If-None-Match).
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TransportError } from "../../../src/errors.js";
 import { checkParkingArea } from "../../../src/ship/transports/parkingCheck.js";
+import { agentToSede } from "../../../src/wire/streams.js";
 import { S3Transport, type S3TransportOptions } from "../../../src/ship/transports/s3Transport.js";
 import { startCeph, type RunningCeph } from "../../support/cephS3.js";
+import { exec, Network, type ParkingArea } from "../../support/network.js";
 import { UploadCuttingProxy } from "../../support/tcpProxy.js";
 import { tempDir } from "../../support/tempDir.js";
 import { runTransportContract } from "./transportContract.js";
@@ -187,4 +189,134 @@ function curlS3(pathAndQuery: string): Buffer {
     "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
     `${ceph.endpoint}${pathAndQuery}`,
   ]);
+}
+
+describe("sync over S3 (radosgw)", () => {
+  async function s3Network(dir: string, agents: string[]): Promise<Network> {
+    const bucket = await ceph.createBucket("sync");
+    const area: ParkingArea = { name: "s3 (radosgw)", root: "", open: () => new S3Transport(options(bucket, { prefix: "sincro" })), stop: async () => {} };
+    const net = new Network(dir, area, agents);
+    for (const a of agents) exec(net.sede, { kind: "RegisterAgent", code: a, name: `Agent ${a}` });
+    exec(
+      net.sede,
+      { kind: "AddProduct", code: "P001", description: "Olio 1 l", vat: "4" },
+      { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+    );
+    return net;
+  }
+
+  it("carries the catalogue to the agents and their customers and orders to the sede", async () => {
+    const net = await s3Network(tempDir(), ["AG01", "AG02"]);
+    await net.round();
+    const [bar] = exec(net.agent("AG01"), { kind: "AddCustomer", name: "Bar", list: "BASE" });
+    exec(net.agent("AG01"), { kind: "PlaceOrder", customer: bar as string, lines: [{ product: "P001", qty: "3" }] });
+    exec(net.agent("AG02"), { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.10" });
+    const sent = await net.sync(net.agent("AG01"));
+    expect(sent.sent.segments).toBe(1);
+    expect(sent.sent.events).toBe(2);
+    await net.round();
+
+    expect(net.sede.read.listCustomers().map((c) => [c.name, c.origin])).toEqual(
+      expect.arrayContaining([["Bar", "AG01"], ["Pub", "AG02"]]),
+    );
+    // Priced at the agent with what it knew when it took the order.
+    expect(net.sede.read.listOrders().map((o) => [o.origin, o.lines])).toEqual([["AG01", [{ product: "P001", qty: "3", price: "8.90", discounts: [] }]]]);
+    for (const code of ["AG01", "AG02"]) expect(net.agent(code).read.listPrices()).toEqual(net.sede.read.listPrices());
+    const t = net.area.open();
+    expect(await t.listDirs("")).toEqual(["SincroAg", "SincroSede"]);
+    expect(await t.listDirs("SincroAg")).toEqual(["AG01", "AG02"]);
+    // The agent's segments are gone once the sede acked them (pruned with DeleteObject); its acks stay.
+    expect((await t.list("SincroAg/AG01")).map((f) => f.name)).toEqual(["AG01.ack", "_ALL.ack"]);
+    await t.close();
+  });
+
+  it("stops the second of two PCs with one agent code even when it listed the name as free: the store refuses its create (If-None-Match)", async () => {
+    const dir = tempDir();
+    const net = await s3Network(dir, ["AG01"]);
+    await net.sync(net.sede);
+    const ag = net.agent("AG01");
+    mkdirSync(join(dir, "twin"));
+    const twin = new Network(join(dir, "twin"), net.area, ["AG01"]).agent("AG01");
+    await net.sync(ag);
+    await net.sync(twin);
+    const stream = agentToSede("AG01");
+
+    // The twin seals its segment and stops before uploading it.
+    exec(twin, { kind: "AddCustomer", name: "Twin pub", list: "BASE" });
+    await expect(net.sync(twin, { hook: (step) => { if (step === "upload") throw new Error("stopped before upload"); } })).rejects.toThrow(
+      "stopped before upload",
+    );
+    const sealed = twin.outbox.files(stream).filter((f) => f.kind === "segment" && f.uploaded === null);
+    expect(sealed.map((f) => f.number)).toEqual([1]);
+    const twinBytes = twin.outbox.bytes(stream, "segment", 1) as Buffer;
+
+    // The first PC lists SincroAg/AG01 (empty), and just before its upload the twin's segment
+    // lands under the same name, put there by another client (curl).
+    exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    const path = "SincroAg/AG01/0000000001.seg";
+    let raced = 0;
+    const race = (step: string, where: { file?: string }) => {
+      if (step === "upload" && where.file === path) {
+        raced++;
+        curlPut(net.area, path, twinBytes);
+      }
+    };
+    await expect(net.sync(ag, { hook: race })).rejects.toThrow(
+      /publish SincroAg\/AG01\/0000000001\.seg: the server already holds a different segment under this name\. Two PCs are publishing as agent AG01/,
+    );
+    expect(raced).toBe(1);
+    // The store kept the twin's segment, and the first PC did not count its own as published.
+    const t = net.area.open();
+    expect((await t.read(path))?.equals(twinBytes)).toBe(true);
+    await t.close();
+    expect(ag.outbox.files(stream).find((f) => f.number === 1)?.uploaded).toBeNull();
+
+    // The twin's retry finds its own bytes there: success, not a fork.
+    const retry = await net.sync(twin);
+    expect(twin.outbox.files(stream).find((f) => f.number === 1)?.uploaded).not.toBeNull();
+    expect(retry.sent.segments).toBe(0);
+    await net.sync(net.sede);
+    expect(net.sede.read.listCustomers().map((c) => c.name)).toContain("Twin pub");
+    expect(net.sede.read.listCustomers().map((c) => c.name)).not.toContain("Pub");
+  });
+
+  it("takes its own bytes already under a name it listed as free for published (a create whose reply was lost)", async () => {
+    const net = await s3Network(tempDir(), ["AG01"]);
+    await net.round();
+    const ag = net.agent("AG01");
+    exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    const stream = agentToSede("AG01");
+    const path = "SincroAg/AG01/0000000001.seg";
+    // Between the listing and the create, the same bytes land there, as when an earlier PUT
+    // succeeded but its reply never came back.
+    const report = await net.sync(ag, {
+      hook: (step, where) => {
+        if (step === "upload" && where.file === path) curlPut(net.area, path, ag.outbox.bytes(stream, "segment", 1) as Buffer);
+      },
+    });
+    expect(report.warnings).toEqual([]);
+    expect(report.sent.segments).toBe(0);
+    expect(ag.outbox.files(stream).find((f) => f.number === 1)?.uploaded).not.toBeNull();
+    await net.sync(net.sede);
+    expect(net.sede.read.listCustomers().map((c) => c.name)).toContain("Pub");
+  });
+});
+
+// PUT with curl's own SigV4 signing, as another PC's client would.
+function curlPut(area: ParkingArea, path: string, bytes: Buffer): void {
+  const t = area.open() as S3Transport;
+  const bucket = /^s3:\/\/([^/]+)\/(.*?) at /.exec(t.describe);
+  if (bucket === null) throw new Error(`cannot read the bucket from ${t.describe}`);
+  execFileSync(
+    "curl",
+    [
+      "-sS", "--fail", "-X", "PUT", "--data-binary", "@-",
+      "--aws-sigv4", `aws:amz:${ceph.region}:s3`,
+      "--user", `${ceph.accessKeyId}:${ceph.secretAccessKey}`,
+      "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+      `${ceph.endpoint}/${bucket[1]}/${bucket[2]}${path}`,
+    ],
+    { input: bytes },
+  );
 }
