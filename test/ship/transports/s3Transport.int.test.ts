@@ -11,6 +11,7 @@ import { checkParkingArea } from "../../../src/ship/transports/parkingCheck.js";
 import { agentToSede } from "../../../src/wire/streams.js";
 import { S3Transport, type S3TransportOptions } from "../../../src/ship/transports/s3Transport.js";
 import { startCeph, type RunningCeph } from "../../support/cephS3.js";
+import { sincroAsync } from "../../support/cli.js";
 import { exec, Network, type ParkingArea } from "../../support/network.js";
 import { UploadCuttingProxy } from "../../support/tcpProxy.js";
 import { tempDir } from "../../support/tempDir.js";
@@ -320,3 +321,53 @@ function curlPut(area: ParkingArea, path: string, bytes: Buffer): void {
     { input: bytes },
   );
 }
+
+describe("the command line on S3", () => {
+  it("config set s3.*, config show without the secret, parking check, sync and audit --s3", async () => {
+    const dir = tempDir();
+    const bucket = await ceph.createBucket("cli");
+    const sede = join(dir, "sede.db");
+    // Not inherited from this process (cephS3.ts sets it): the CLI must keep the SDK quiet itself.
+    const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "" };
+    const run = (args: string[]) => sincroAsync(["--db", sede, ...args], quiet);
+    expect((await run(["init", "--role", "sede"])).status).toBe(0);
+    for (const [key, value] of [
+      ["transport", "s3"],
+      ["s3.endpoint", ceph.endpoint],
+      ["s3.bucket", bucket],
+      ["s3.prefix", "sincro"],
+      ["s3.access-key", ceph.accessKeyId],
+      ["s3.secret-key", ceph.secretAccessKey],
+    ]) {
+      const set = await run(["config", "set", key as string, value as string]);
+      expect([set.status, set.stderr]).toEqual([0, ""]);
+    }
+    const show = await run(["config", "show"]);
+    expect(show.stdout).toContain(bucket);
+    expect(show.stdout + show.stderr).not.toContain(ceph.secretAccessKey);
+
+    const check = await run(["parking", "check"]);
+    expect([check.status, check.stderr]).toEqual([0, ""]);
+    expect(check.stdout).toContain(`checking s3://${bucket}/sincro/ at ${ceph.endpoint}`);
+    expect(check.stdout).toMatch(/ok +refuse a second create of one name in SincroSede/);
+    expect(check.stdout).toContain("the parking area is ready for sincro");
+    expect(check.stdout).not.toContain(ceph.secretAccessKey);
+
+    expect((await run(["agent", "add", "AG01", "--name", "Mario"])).status).toBe(0);
+    const sync = await run(["sync"]);
+    expect([sync.status, sync.stderr]).toEqual([0, ""]);
+    const audit = await sincroAsync(["audit", "--s3", `s3://${bucket}/sincro?endpoint=${ceph.endpoint}`], {
+      AWS_ACCESS_KEY_ID: ceph.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: ceph.secretAccessKey,
+      ...quiet,
+    });
+    expect([audit.status, audit.stderr]).toEqual([0, ""]);
+
+    // A wrong secret fails with exit 3, naming the setting, not the secret.
+    expect((await run(["config", "set", "s3.secret-key", "wrong-secret-K2"])).status).toBe(0);
+    const denied = await run(["sync"]);
+    expect(denied.status).toBe(3);
+    expect(denied.stderr).toMatch(/SignatureDoesNotMatch.*check s3\.secret-key/);
+    expect(denied.stderr + denied.stdout).not.toContain("wrong-secret-K2");
+  });
+});
