@@ -85,8 +85,8 @@ async function publishFile(run: SyncRun, stream: StreamName, f: OutboxFile, pres
 }
 
 /**
- * Decides about a file found under the name `f` is published as: the same bytes are a published
- * file (marked uploaded: `same`); another valid file is a fork (throws); anything else is a
+ * Decides about a file found under the name `f` is published as: the same bytes are our file,
+ * published (marked uploaded: `same`); another valid file is a fork (throws); anything else is a
  * damaged copy to replace (`damaged`, with a warning).
  */
 function settleExisting(run: SyncRun, stream: StreamName, f: OutboxFile, path: string, bytes: Buffer, remote: Buffer): "same" | "damaged" {
