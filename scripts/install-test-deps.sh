@@ -14,3 +14,5 @@ fi
 bash "$here/install-ftp-servers.sh" || exit 1
 bash "$here/install-ssh-server.sh" || exit 1
 bash "$here/install-chromium.sh" || exit 1
+# Ceph (mon, osd, radosgw) for the S3 transport's tests.
+bash "$here/install-ceph.sh" || exit 1

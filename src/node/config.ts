@@ -20,7 +20,7 @@ export const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
  * its name; they are declared here because the node checks them on `config set`, and the node
  * layer cannot import the transports.
  */
-export const TRANSPORT_NAMES = ["ftp", "sftp", "folder"] as const;
+export const TRANSPORT_NAMES = ["ftp", "sftp", "folder", "s3"] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
 export const isTransportName = (v: string): v is TransportName => (TRANSPORT_NAMES as readonly string[]).includes(v);
@@ -60,11 +60,47 @@ export const CONFIG_KEYS = {
         : "is not a host key fingerprint: expected SHA256: and 43 base64 characters, as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it on the server",
   },
   "folder.path": { describe: "local or network folder used as parking area", check: nonEmpty },
+  "s3.endpoint": {
+    describe: "URL of the S3 service, e.g. http://127.0.0.1:7480 for a Ceph radosgw (AWS_ENDPOINT_URL if unset; none for AWS)",
+    check: checkHttpUrl,
+  },
+  "s3.region": { describe: "S3 region (AWS_REGION if unset; default us-east-1)", check: nonEmpty },
+  "s3.bucket": { describe: "S3 bucket that holds the parking area", check: (v) => checkBucketName(v) },
+  "s3.prefix": { describe: "key prefix in the bucket that holds SincroAg and SincroSede (default: the bucket's root)", check: checkKeyPrefix },
+  "s3.access-key": { describe: "S3 access key id (AWS_ACCESS_KEY_ID if unset)", check: nonEmpty },
+  "s3.secret-key": { describe: "S3 secret access key (AWS_SECRET_ACCESS_KEY if unset; never printed)", check: nonEmpty, secret: true },
   "skew.hours": {
     describe: "report received clocks this many hours ahead of ours (default 24)",
     check: (v) => (/^\d{1,4}$/.test(v) ? undefined : "must be a whole number of hours"),
   },
 } satisfies Record<string, KeySpec>;
+
+/** Why `name` is not an S3 bucket name, or undefined when it is one. */
+export function checkBucketName(name: string): string | undefined {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)
+    ? undefined
+    : "is not a bucket name: 3 to 63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit";
+}
+
+function checkHttpUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be a URL such as http://host:port";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must start with http:// or https://";
+  if (url.username !== "" || url.password !== "") return "must not hold a user or password (set s3.access-key and s3.secret-key)";
+  return undefined;
+}
+
+function checkKeyPrefix(value: string): string | undefined {
+  const names = value.replace(/^\/+|\/+$/g, "");
+  if (names === "") return undefined;
+  return names.split("/").every((name) => /^[A-Za-z0-9._-]+$/.test(name) && name !== "." && name !== "..")
+    ? undefined
+    : 'must be names of [A-Za-z0-9._-] separated by "/", without "." or ".."';
+}
 
 /** A key `sincro config set` accepts. */
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -1,4 +1,4 @@
-import { IntegrityError, SegmentError, SincroError } from "../errors.js";
+import { IntegrityError, SegmentError, SincroError, TransportError } from "../errors.js";
 import type { OutboxFile } from "../node/outbox.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { SEDE, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
@@ -23,9 +23,10 @@ export function planUpload(files: readonly OutboxFile[]): { skip: OutboxFile[]; 
 
 /**
  * Uploads what each produced stream has sealed and not yet published: under a temporary name,
- * then renamed (the transport's `write`). A final name that already holds the same bytes is
- * success (a retry); a damaged copy is replaced from the sealed bytes; another valid file under
- * that name is a fork, and the sync stops.
+ * then renamed (the transport's `write`), or, where the transport has `writeNew`, created only if
+ * the name is free, so that the store itself refuses a second writer of one name. A final name
+ * that already holds the same bytes is success (a retry); a damaged copy is replaced from the
+ * sealed bytes; another valid file under that name is a fork, and the sync stops.
  */
 export async function publish(run: SyncRun): Promise<void> {
   const { outbox } = run.node;
@@ -53,35 +54,32 @@ async function publishFile(run: SyncRun, stream: StreamName, f: OutboxFile, pres
   const path = `${streamFolder(stream)}/${fileName(f)}`;
   const bytes = outbox.bytes(stream, f.kind, f.number);
   if (!bytes) throw new IntegrityError(`publish ${path}: the sealed bytes are missing from the database`);
-  if (present) {
-    // Already there: a retry after a crash between rename and bookkeeping, a copy damaged
-    // on the server (replaced below by our sealed bytes), or a fork: another PC's valid file.
-    let remote: Buffer | undefined;
-    try {
-      remote = await run.fetch(path, present);
-    } catch (err) {
-      // Damaged, or not signed with this node's current key (e.g. left by a PC whose keys the
-      // office revoked): replaced below by our sealed bytes.
-      if (!(err instanceof SegmentError)) throw err;
-    }
-    if (remote?.equals(bytes)) {
-      outbox.markUploaded(stream, f.kind, f.number, run.now());
-      return;
-    }
-    if (remote && isValidFile(stream, f.kind, f.number, path, remote)) {
-      throw new SincroError(
-        "FORK",
-        `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
-          stream.startsWith(SEDE) ? "the sede" : `agent ${run.node.id}`
-        }: stop syncing on one of them and reinstall it from the office (see README, "A second PC with the same agent code")`,
-        { exitCode: 1 },
-      );
-    }
-    run.report.warnings.push(`${path} was damaged on the server; uploaded it again from this node's sealed copy`);
-  }
+  // Already there: a retry after a crash between rename and bookkeeping, a copy damaged on the
+  // server (replaced below by our sealed bytes), or a fork: another PC's valid file.
+  if (present && settleExisting(run, stream, f, path, bytes, await openedOrDamaged(run, path, () => run.fetch(path, present))) === "same") return;
   run.options.progress?.({ phase: "upload", file: path, bytes: bytes.length });
   run.hook("upload", { stream, file: path });
-  const sent = await run.put(path, bytes);
+  let sent: number;
+  if (!present && run.transport.writeNew) {
+    // The listing said the name was free; the store checks it again as it creates the file, so
+    // another PC publishing the same name since then is caught here, not overwritten.
+    const created = await run.putNew(path, bytes);
+    sent = created.bytes;
+    if (created.result === "exists") {
+      const remote = await openedOrDamaged(run, path, async () => {
+        const raw = await run.transport.read(path);
+        if (raw === null) {
+          throw new TransportError(`publish ${path}: the server said the file exists, then that it does not; sync again`, { code: "VANISHED" });
+        }
+        run.report.received.bytes += raw.length;
+        return run.trust.open(path, raw);
+      });
+      if (settleExisting(run, stream, f, path, bytes, remote) === "same") return;
+      sent = await run.put(path, bytes);
+    }
+  } else {
+    sent = await run.put(path, bytes);
+  }
   run.hook("rename", { stream, file: path });
   outbox.markUploaded(stream, f.kind, f.number, run.now());
   run.report.sent.bytes += sent;
@@ -89,6 +87,42 @@ async function publishFile(run: SyncRun, stream: StreamName, f: OutboxFile, pres
     run.report.sent.segments++;
     run.report.sent.events += f.last - f.first + 1;
   } else run.report.sent.snapshots++;
+}
+
+/**
+ * Decides about a file found under the name `f` is published as: the same bytes are our file,
+ * published (marked uploaded: `same`); another valid file is a fork (throws); anything else is a
+ * damaged copy to replace (`damaged`, with a warning).
+ */
+function settleExisting(run: SyncRun, stream: StreamName, f: OutboxFile, path: string, bytes: Buffer, remote: Buffer | undefined): "same" | "damaged" {
+  if (remote?.equals(bytes)) {
+    run.node.outbox.markUploaded(stream, f.kind, f.number, run.now());
+    return "same";
+  }
+  if (remote && isValidFile(stream, f.kind, f.number, path, remote)) {
+    throw new SincroError(
+      "FORK",
+      `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
+        stream.startsWith(SEDE) ? "the sede" : `agent ${run.node.id}`
+      }: stop syncing on one of them and reinstall it from the office (see README, "A second PC with the same agent code")`,
+      { exitCode: 1 },
+    );
+  }
+  run.report.warnings.push(`${path} was damaged on the server; uploaded it again from this node's sealed copy`);
+  return "damaged";
+}
+
+/**
+ * The content of a file already under our name, or undefined when it does not open: damaged, or
+ * not signed with this node's current key (e.g. left by a PC whose keys the office revoked).
+ */
+async function openedOrDamaged(run: SyncRun, path: string, read: () => Promise<Buffer>): Promise<Buffer | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof SegmentError) return undefined;
+    throw err;
+  }
 }
 
 /** Whether `bytes` is a complete, verified file of `stream` under that number (whoever wrote it). */

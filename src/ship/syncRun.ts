@@ -122,6 +122,18 @@ export class SyncRun {
     return this.trust.open(path, bytes);
   }
 
+  /**
+   * Creates `path` with `plain` (sealed as by {@link put}) only if the name is free, on a
+   * transport that can ask the store to check (see `Transport.writeNew`).
+   */
+  async putNew(path: string, plain: Buffer): Promise<{ result: "created" | "exists"; bytes: number }> {
+    const sealed = this.trust.seal(path, plain);
+    const writeNew = this.transport.writeNew;
+    if (!writeNew) throw new Error("putNew: this transport cannot create a file only if absent");
+    const result = await writeNew.call(this.transport, path, sealed);
+    return { result, bytes: result === "created" ? sealed.length : 0 };
+  }
+
   /** Writes `plain` at `path`, signed by this node and encrypted for the folder's readers. */
   async put(path: string, plain: Buffer): Promise<number> {
     const sealed = this.trust.seal(path, plain);

@@ -188,3 +188,85 @@ export class FtpCuttingProxy {
     });
   }
 }
+
+/**
+ * A plain TCP proxy on 127.0.0.1 for a protocol with one connection per exchange (HTTP): while
+ * armed, a client connection is reset both ways (RST, never a clean FIN) once it has forwarded
+ * `afterBytes` bytes to the server, as a line cut in the middle of an upload.
+ */
+export class UploadCuttingProxy {
+  readonly host = "127.0.0.1";
+  port = 0;
+  /** Connections cut so far. */
+  cuts = 0;
+  private server!: Server;
+  private readonly sockets = new Set<Socket>();
+  private afterBytes: number | undefined;
+
+  private constructor(private readonly target: { host: string; port: number }) {}
+
+  static async start(target: { host: string; port: number }): Promise<UploadCuttingProxy> {
+    const proxy = new UploadCuttingProxy(target);
+    proxy.server = createServer({ pauseOnConnect: true }, (client) => proxy.onConnection(client));
+    await new Promise<void>((done) => proxy.server.listen(0, proxy.host, done));
+    proxy.port = (proxy.server.address() as AddressInfo).port;
+    return proxy;
+  }
+
+  /** Cuts every later connection after `afterBytes` bytes from the client; `undefined` disarms. */
+  cutAfter(afterBytes: number | undefined): void {
+    this.afterBytes = afterBytes;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((done) => this.server.close(() => done()));
+  }
+
+  private track(s: Socket): Socket {
+    this.sockets.add(s);
+    s.on("close", () => this.sockets.delete(s));
+    s.on("error", () => undefined);
+    return s;
+  }
+
+  private onConnection(client: Socket): void {
+    this.track(client);
+    const upstream = this.track(connect(this.target.port, this.target.host));
+    upstream.once("connect", () => client.resume());
+    const limit = this.afterBytes;
+    let forwarded = 0;
+    let cut = false;
+    client.on("data", (chunk: Buffer) => {
+      if (cut) return;
+      if (limit !== undefined && forwarded + chunk.length > limit) {
+        const keep = Math.max(0, limit - forwarded);
+        if (keep > 0) upstream.write(chunk.subarray(0, keep));
+        cut = true;
+        this.cuts++;
+        // As in FtpCuttingProxy: a reset right after a write would go out as a plain FIN.
+        setTimeout(() => {
+          for (const s of [client, upstream]) if (!s.destroyed) s.resetAndDestroy();
+        }, 5);
+        return;
+      }
+      forwarded += chunk.length;
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk: Buffer) => {
+      if (!cut) client.write(chunk);
+    });
+    client.on("end", () => {
+      if (!cut) upstream.end();
+    });
+    upstream.on("end", () => {
+      if (!cut) client.end();
+    });
+    client.on("close", () => {
+      if (!cut) upstream.destroy();
+    });
+    upstream.on("close", () => {
+      if (!cut) client.destroy();
+    });
+  }
+}

@@ -26,7 +26,10 @@ const PROBE_PREFIX = "sincro-check-";
 /**
  * Tries, in each top folder of the parking area (`SincroAg`, `SincroSede`, DESIGN §4.1), every
  * operation sincro needs: create the folder, list it, upload a file, see it listed with its size,
- * read it back byte for byte, replace it by writing onto its name, delete it. Each step is
+ * read it back byte for byte, replace it by writing onto its name, delete it; and, where the
+ * transport creates files only if absent (`writeNew`), that the store really refuses a second
+ * create of one name: a store that overwrites instead cannot show two PCs publishing as one
+ * agent, and fails the check. Each step is
  * reported with a plain explanation of the permission that is missing when it fails. The probe
  * files (`sincro-check-*`) are removed at the end, also after a failure when the server allows it.
  * Never throws for a failing server; only programming errors escape.
@@ -164,10 +167,33 @@ async function checkArea(transport: Transport, area: string, steps: CheckStep[])
     }, (err) =>
       `cannot delete files in ${area}: ${words.user} needs delete permission, without it the parking area is never cleaned up. ${messageOf(err)}`,
     );
+
+    if (transport.writeNew) await checkCreateOnce(transport, area, `${probe}.once`, first, second, steps);
   } finally {
     await cleanUp(transport, area, token, steps);
   }
 }
+
+// Creates a probe only if absent, twice: the second create must be refused and change nothing.
+async function checkCreateOnce(transport: Transport, area: string, probe: string, first: Buffer, second: Buffer, steps: CheckStep[]): Promise<void> {
+  const writeNew = transport.writeNew?.bind(transport);
+  if (writeNew === undefined) return;
+  await attempt(steps, `refuse a second create of one name in ${area}`, async () => {
+    if ((await writeNew(probe, first)) !== "created") throw new CheckFailure("a new name was reported as already taken");
+    const again = await writeNew(probe, second);
+    const back = await transport.read(probe);
+    if (again !== "exists" || back === null || !back.equals(first)) throw new NotHonoured();
+    await transport.delete(probe);
+  }, (err) =>
+    err instanceof NotHonoured
+      ? `this ${storeName(transport)} does not honour conditional writes (${conditionName(transport)}): a second create of the same name replaced the first; sincro cannot detect two PCs with one agent code on it, so it must not be used as the parking area`
+      : `cannot create a file only if absent in ${area}. ${messageOf(err)}`,
+  );
+}
+
+const isS3 = (transport: Transport) => transport.describe.startsWith("s3://");
+const storeName = (transport: Transport) => (isS3(transport) ? "S3 store" : "parking area");
+const conditionName = (transport: Transport) => (isS3(transport) ? "If-None-Match" : "create only if absent");
 
 // Removes this run's probe and any temporary upload it left behind.
 async function cleanUp(transport: Transport, area: string, token: string, steps: CheckStep[]): Promise<void> {
@@ -214,6 +240,9 @@ async function attempt(
 
 // A probe saw the server misbehave (as opposed to a transport error).
 class CheckFailure extends Error {}
+
+// The store overwrote a name it was asked to create only if absent.
+class NotHonoured extends CheckFailure {}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -12,9 +12,16 @@
  * - `listDirs(dir)` returns the names of the folders directly in `dir` (not deeper ones, not
  *   files), sorted by name (byte order); a missing folder lists as `[]`, like an empty one.
  * - `read(path)` returns the whole content, or `null` when the file does not exist.
- * - `write(path, bytes)` uploads under a temporary name in the same folder and renames it into
- *   place, so a reader never sees a half-written file under the final name. A file already
- *   under that name is replaced. Missing parent folders are created.
+ * - `write(path, bytes)` makes the file appear whole or not at all, so a reader never sees a
+ *   half-written file under the final name: FTP and folder upload under a temporary name in the
+ *   same folder and rename it into place; on S3 a PUT is atomic by itself. A file already under
+ *   that name is replaced. Missing parent folders are created.
+ * - `writeNew(path, bytes)`, optional, is the same but only when no file has that name: it
+ *   returns `"created"`, or `"exists"` and leaves the file there untouched. The store decides,
+ *   atomically, so of two writers racing for one name exactly one gets `"created"` (S3: a PUT
+ *   with `If-None-Match: *`). A transport without an atomic way to do this leaves it out; the
+ *   engine then lists before it writes. `sincro parking check` refuses a store that claims it
+ *   and overwrites anyway.
  * - `delete(path)` removes the file; deleting a missing file is not an error (idempotent).
  * - `ensureDir(dir)` creates the folder and its parents; existing folders are fine.
  * - `close()` releases the connection; the transport may reconnect on the next call.
@@ -27,6 +34,12 @@ export interface Transport {
   listDirs(dir: string): Promise<string[]>;
   read(path: string): Promise<Buffer | null>;
   write(path: string, bytes: Buffer): Promise<void>;
+  /**
+   * Creates `path` only if no file has that name, as one atomic step of the store: `"exists"`
+   * leaves the present file untouched. Optional: present only where the store can refuse the
+   * second writer itself (see the contract above).
+   */
+  writeNew?(path: string, bytes: Buffer): Promise<"created" | "exists">;
   delete(path: string): Promise<void>;
   ensureDir(dir: string): Promise<void>;
   close(): Promise<void>;
@@ -40,7 +53,7 @@ export interface RemoteFile {
 }
 
 export interface TransportStats {
-  /** Requests sent to the server after login (FTP commands; for `folder`, file system calls). */
+  /** Requests sent to the server after login (FTP commands; S3 HTTP requests; for `folder`, file system calls). */
   commands: number;
   bytesSent: number;
   bytesReceived: number;

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RefusedError } from "../../../src/errors.js";
-import { CONFIG_KEYS, checkConfig, TRANSPORT_NAMES } from "../../../src/node/config.js";
+import { CONFIG_KEYS, checkConfig, isSecretKey, TRANSPORT_NAMES } from "../../../src/node/config.js";
 import { transportFromConfig } from "../../../src/ship/transports/transportFromConfig.js";
 import { TRANSPORT_KINDS, TRANSPORTS } from "../../../src/ship/transports/registry.js";
 
@@ -23,10 +23,11 @@ describe("the registry of transports", () => {
       ["folder", "folder"],
       ["ftp", "ftp"],
       ["sftp", "sftp"],
+      ["s3", "s3"],
     ]);
     expect(TRANSPORT_KINDS.map((kind) => kind.name).sort()).toEqual([...TRANSPORT_NAMES].sort());
     for (const name of TRANSPORT_NAMES) expect(() => checkConfig("transport", name)).not.toThrow();
-    expect(() => checkConfig("transport", "s3")).toThrow('config transport "s3" must be "ftp" or "sftp" or "folder"');
+    expect(() => checkConfig("transport", "webdav")).toThrow('config transport "webdav" must be "ftp" or "sftp" or "folder" or "s3"');
   });
 
   it("each config key of a transport is declared by that transport, and only by it", () => {
@@ -55,7 +56,7 @@ describe("transportFromConfig", () => {
     expect([none.field, none.code, none.message]).toEqual([
       "transport",
       "MISSING_CONFIG",
-      'sync: no transport configured; run "sincro config set transport ftp" (or sftp or folder) first',
+      'sync: no transport configured; run "sincro config set transport ftp" (or sftp or folder or s3) first',
     ]);
     expect(refusal(() => transportFromConfig(configOf({ transport: "folder" }), {})).message).toBe(
       'sync: folder.path is not set; set it with "sincro config set folder.path VALUE"',
@@ -65,7 +66,7 @@ describe("transportFromConfig", () => {
     expect(refusal(() => transportFromConfig(configOf(ftp), { SINCRO_FTP_PASSWORD: "pw" })).field).toBe("ftp.host");
     expect(refusal(() => transportFromConfig(configOf({ ...ftp, "ftp.host": "h" }), { SINCRO_FTP_PASSWORD: "pw" })).field).toBe("ftp.user");
     expect(refusal(() => transportFromConfig(configOf({ transport: "carrier-pigeon" }), {})).message).toBe(
-      'sync: transport "carrier-pigeon" is not one sincro knows; run "sincro config set transport ftp" (or sftp or folder)',
+      'sync: transport "carrier-pigeon" is not one sincro knows; run "sincro config set transport ftp" (or sftp or folder or s3)',
     );
   });
 });
@@ -150,5 +151,79 @@ describe("the sftp transport's settings", () => {
       expect([error.field, error.message]).toEqual(["sftp", message]);
     }
     expect(refusal(() => open("sftp://u@h/", {})).message).toBe("audit --sftp: no way to log in; set SINCRO_SFTP_KEY to a private key file, or SINCRO_SFTP_PASSWORD");
+  });
+});
+
+describe("the s3 transport's settings", () => {
+  const s3 = { transport: "s3", "s3.bucket": "parking", "s3.access-key": "AKSTORED", "s3.secret-key": "stored-secret-Q7" };
+
+  it("opens from the s3.* keys, each falling back to its AWS variable, without connecting or showing the secret", () => {
+    const stored = transportFromConfig(configOf({ ...s3, "s3.endpoint": "http://127.0.0.1:7480", "s3.prefix": "/sincro/" }), {});
+    expect(stored.describe).toBe("s3://parking/sincro/ at http://127.0.0.1:7480");
+    expect(typeof stored.writeNew).toBe("function");
+    const fromEnv = transportFromConfig(configOf({ transport: "s3", "s3.bucket": "parking" }), {
+      AWS_ACCESS_KEY_ID: "AKENV",
+      AWS_SECRET_ACCESS_KEY: "env-secret-Q8",
+      AWS_ENDPOINT_URL: "https://s3.example.org",
+    });
+    expect(fromEnv.describe).toBe("s3://parking/ at https://s3.example.org");
+    for (const t of [stored, fromEnv]) expect(t.describe).not.toMatch(/secret/);
+    expect(transportFromConfig(configOf(s3), {}).describe).toBe("s3://parking/");
+  });
+
+  it("refuses a missing bucket or key, naming the key and the variable", () => {
+    const missing = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}) => {
+      const error = refusal(() => transportFromConfig(configOf(values), env));
+      return [error.field, error.code, error.message];
+    };
+    expect(missing({ transport: "s3" })).toEqual(["s3.bucket", "MISSING_CONFIG", 'sync: s3.bucket is not set; set it with "sincro config set s3.bucket VALUE"']);
+    expect(missing({ transport: "s3", "s3.bucket": "parking" })).toEqual([
+      "s3.access-key",
+      "MISSING_CONFIG",
+      'sync: s3.access-key is not set; set it with "sincro config set s3.access-key VALUE" or AWS_ACCESS_KEY_ID',
+    ]);
+    expect(missing({ transport: "s3", "s3.bucket": "parking" }, { AWS_ACCESS_KEY_ID: "AK" })[0]).toBe("s3.secret-key");
+  });
+
+  it("checks each key on config set; the secret key is secret", () => {
+    for (const [key, value, problem] of [
+      ["s3.bucket", "Parking_Area", "is not a bucket name"],
+      ["s3.bucket", "ab", "is not a bucket name"],
+      ["s3.endpoint", "ftp://127.0.0.1:7480", "must start with http:// or https://"],
+      ["s3.endpoint", "127.0.0.1:7480", "must be a URL such as http://host:port"],
+      ["s3.endpoint", "not a url", "must be a URL such as http://host:port"],
+      ["s3.endpoint", "http://ak:sk@127.0.0.1:7480", "must not hold a user or password"],
+      ["s3.prefix", "a/../b", 'must be names of [A-Za-z0-9._-] separated by "/"'],
+      ["s3.prefix", "with space", 'must be names of [A-Za-z0-9._-] separated by "/"'],
+      ["s3.region", " ", "must not be empty"],
+    ] as const) {
+      const error = refusal(() => checkConfig(key, value));
+      expect(error.field).toBe(key);
+      expect(error.message).toContain(problem);
+    }
+    for (const [key, value] of [["s3.bucket", "sincro.parking-1"], ["s3.endpoint", "https://s3.eu-south-1.amazonaws.com"], ["s3.prefix", "/offices/milano/"], ["s3.prefix", ""]] as const) {
+      expect(() => checkConfig(key, value)).not.toThrow();
+    }
+    expect(isSecretKey("s3.secret-key")).toBe(true);
+    expect(isSecretKey("s3.access-key")).toBe(false);
+  });
+
+  it("audit --s3 opens s3://bucket/prefix?endpoint=URL&region=R with the keys from the AWS variables", () => {
+    const env = { AWS_ACCESS_KEY_ID: "AK", AWS_SECRET_ACCESS_KEY: "env-secret-Q8" };
+    const open = (text: string, e: NodeJS.ProcessEnv = env) => TRANSPORTS.s3.location.open(text, e, "audit --s3");
+    expect(open("s3://parking/sincro?endpoint=http://127.0.0.1:7480&region=eu-south-1").describe).toBe("s3://parking/sincro/ at http://127.0.0.1:7480");
+    expect(open("s3://parking").describe).toBe("s3://parking/");
+    for (const [text, e, message] of [
+      ["parking/sincro", env, "audit --s3 parking/sincro: not a URL; expected s3://bucket/prefix?endpoint=URL"],
+      ["http://parking/", env, 'audit --s3: "http:" is not s3:'],
+      ["s3://AK:sk@parking/", env, "audit --s3: put no keys in the URL; give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"],
+      ["s3://Bad_Bucket/", env, 'audit --s3: bucket "Bad_Bucket" is not a bucket name'],
+      ["s3://parking/a%20b", env, 'audit --s3: prefix "/a b" must be names of [A-Za-z0-9._-] separated by "/"'],
+      ["s3://parking/", {}, "audit --s3: AWS_ACCESS_KEY_ID is not set; the S3 keys come from the AWS variables"],
+    ] as const) {
+      const error = refusal(() => open(text, e));
+      expect(error.field).toBe("s3");
+      expect(error.message).toContain(message);
+    }
   });
 });

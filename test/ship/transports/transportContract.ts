@@ -20,7 +20,15 @@ export interface TransportFixture {
   teardown(): Promise<void>;
 }
 
-export function runTransportContract(name: string, setup: () => Promise<TransportFixture>): void {
+export interface ContractOptions {
+  /**
+   * Whether the adapter has the optional `writeNew` (create only if absent). The suite checks
+   * the adapter has it exactly when this says so, and then checks what it promises.
+   */
+  writeNew?: boolean;
+}
+
+export function runTransportContract(name: string, setup: () => Promise<TransportFixture>, options: ContractOptions = {}): void {
   describe(`Transport contract: ${name}`, { timeout: 30_000 }, () => {
     let fixture: TransportFixture;
     let t: Transport;
@@ -248,6 +256,52 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       await t.listDirs(dir);
       expect(t.stats().commands).toBeGreaterThan(afterList.commands);
     });
+
+    it(options.writeNew === true ? "creates a name only once with writeNew" : "has no writeNew (it cannot refuse a second writer itself)", async () => {
+      if (options.writeNew !== true) {
+        expect(t.writeNew).toBeUndefined();
+        return;
+      }
+      const writeNew = t.writeNew?.bind(t);
+      if (writeNew === undefined) throw new Error("the adapter has no writeNew");
+      const dir = folder();
+      const first = Buffer.from("the first writer's segment");
+      expect(await writeNew(`${dir}/SincroAg/AG01/0000000001.seg`, first)).toBe("created");
+      expect(await writeNew(`${dir}/SincroAg/AG01/0000000001.seg`, Buffer.from("another PC's segment, longer"))).toBe("exists");
+      expect(await writeNew(`${dir}/SincroAg/AG01/0000000001.seg`, first)).toBe("exists");
+      expect((await t.read(`${dir}/SincroAg/AG01/0000000001.seg`))?.equals(first)).toBe(true);
+      expect(await t.list(`${dir}/SincroAg/AG01`)).toEqual([{ name: "0000000001.seg", size: first.length }]);
+      // An empty file is a file: the name is taken.
+      expect(await writeNew(`${dir}/empty`, Buffer.alloc(0))).toBe("created");
+      expect(await writeNew(`${dir}/empty`, Buffer.from("x"))).toBe("exists");
+      expect((await t.read(`${dir}/empty`))?.length).toBe(0);
+      // A deleted name is free again.
+      await t.delete(`${dir}/empty`);
+      expect(await writeNew(`${dir}/empty`, Buffer.from("y"))).toBe("created");
+    });
+
+    if (options.writeNew === true) {
+      it("of writers racing with writeNew for the same names, exactly one wins each name", async () => {
+        const dir = folder();
+        const others = [fixture.openAnother(), fixture.openAnother(), fixture.openAnother()];
+        try {
+          const writers = [t, ...others];
+          const names = Array.from({ length: 8 }, (_, i) => `${dir}/${String(i + 1).padStart(10, "0")}.seg`);
+          const outcomes = await Promise.all(
+            writers.flatMap((writer, w) => names.map(async (path) => ({ path, w, outcome: await writer.writeNew?.(path, Buffer.from(`writer ${w}`)) }))),
+          );
+          for (const path of names) {
+            const winners = outcomes.filter((o) => o.path === path && o.outcome === "created");
+            expect(winners).toHaveLength(1);
+            expect(outcomes.filter((o) => o.path === path && o.outcome === "exists")).toHaveLength(writers.length - 1);
+            // The file holds the winner's bytes: no later writer replaced them.
+            expect((await t.read(path))?.toString()).toBe(`writer ${winners[0]?.w}`);
+          }
+        } finally {
+          for (const other of others) await other.close();
+        }
+      });
+    }
 
     it("describes itself, and fails, without showing the password", async () => {
       expect(t.describe.length).toBeGreaterThan(0);
