@@ -23,12 +23,18 @@ async function ok(args: string[], env: Record<string, string> = {}): Promise<str
 beforeAll(async () => {
   server = await startSshd();
   await ok(["--db", sede, "init", "--role", "sede"]);
-  await ok(["--db", agent, "init", "--role", "agent", "--agent", "AG01"]);
   const common = { transport: "sftp", "sftp.host": server.host, "sftp.port": String(server.port), "sftp.user": server.user };
   // The sede logs in with a key file; the agent with a password kept in its configuration.
   for (const [k, v] of Object.entries({ ...common, "sftp.key": server.privateKeyFile })) await ok(["--db", sede, "config", "set", k, v]);
-  for (const [k, v] of Object.entries({ ...common, "sftp.password": server.password })) await ok(["--db", agent, "config", "set", k, v]);
   await ok(["--db", sede, "agent", "add", "AG01", "--name", "Mario"]);
+  const file = join(dir, "AG01.enroll");
+  await ok(["--db", sede, "agent", "enroll", "AG01", "--out", file], { SINCRO_PASSPHRASE: "frase di prova" });
+  await ok(["--db", agent, "init", "--enroll", file], { SINCRO_PASSPHRASE: "frase di prova" });
+  // The enrollment carried the server, not the office's key file (a path on the office's PC).
+  const carried = await ok(["--db", agent, "config", "show"]);
+  expect(carried).toContain(`sftp.host`);
+  expect(carried).not.toContain("sftp.key");
+  await ok(["--db", agent, "config", "set", "sftp.password", server.password]);
   await ok(["--db", sede, "product", "add", "P001", "--description", "Olio"]);
 });
 

@@ -4,6 +4,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { auditParkingArea, discoverStreams } from "../../src/audit/auditSources.js";
+import { ParkingTrust } from "../../src/ship/parkingTrust.js";
 import { sync } from "../../src/ship/sync.js";
 import { TRANSPORTS } from "../../src/ship/transports/registry.js";
 import { SftpTransport } from "../../src/ship/transports/sftpTransport.js";
@@ -53,7 +54,8 @@ describe("sync over SFTP (OpenSSH sshd)", () => {
       const url = `sftp://${server.user}@${server.host}:${server.port}/~?host-key=${encodeURIComponent(server.hostKey)}`;
       const transport = TRANSPORTS.sftp.location.open(url, { SINCRO_SFTP_KEY: server.privateKeyFile }, "audit --sftp");
       try {
-        const report = await auditParkingArea(transport, await discoverStreams(transport), {});
+        const trust = new ParkingTrust(net.sede);
+        const report = await auditParkingArea(transport, await discoverStreams(transport), { open: (p, b) => trust.open(p, b) });
         expect(report.findings.filter((f) => f.severity === "violation")).toEqual([]);
         expect(report.parking?.streams.map((s) => s.stream)).toEqual(["SEDE>AG01", "SEDE>*", "AG01>SEDE"]);
         expect(report.parking?.streams.find((s) => s.stream === "AG01>SEDE")?.events).toBeGreaterThanOrEqual(2);

@@ -70,8 +70,11 @@ function parkingSettings(node: SincroNode, io: Io): Record<string, string> {
   const settings: Record<string, string> = {};
   const prefixes = TRANSPORT_NAMES.map((n) => `${n}.`);
   for (const { key, value } of node.configEntries()) {
+    // sftp.key names a key file on the office's PC: the agent logs in with its own (or a password).
+    if (key === "sftp.key") continue;
     if (key === "transport" || prefixes.some((p) => key.startsWith(p))) settings[key] = value;
   }
   if (io.env.SINCRO_FTP_PASSWORD) settings["ftp.password"] = io.env.SINCRO_FTP_PASSWORD;
+  if (io.env.SINCRO_SFTP_PASSWORD) settings["sftp.password"] = io.env.SINCRO_SFTP_PASSWORD;
   return settings;
 }

@@ -13,6 +13,8 @@ import { S3Transport, type S3TransportOptions } from "../../../src/ship/transpor
 import { startCeph, type RunningCeph } from "../../support/cephS3.js";
 import { sincroAsync } from "../../support/cli.js";
 import { exec, Network, type ParkingArea } from "../../support/network.js";
+import { cloneKeys, makeNode } from "../../support/nodes.js";
+import { ParkingTrust } from "../../../src/ship/parkingTrust.js";
 import { UploadCuttingProxy } from "../../support/tcpProxy.js";
 import { tempDir } from "../../support/tempDir.js";
 import { runTransportContract } from "./transportContract.js";
@@ -238,7 +240,9 @@ describe("sync over S3 (radosgw)", () => {
     await net.sync(net.sede);
     const ag = net.agent("AG01");
     mkdirSync(join(dir, "twin"));
-    const twin = new Network(join(dir, "twin"), net.area, ["AG01"]).agent("AG01");
+    // A second PC with a copy of AG01's keys: to the office, the same agent.
+    const twin = makeNode(join(dir, "twin"), "AG01", { role: "agent", agent: "AG01" }, net.clock.now);
+    cloneKeys(ag, twin);
     await net.sync(ag);
     await net.sync(twin);
     const stream = agentToSede("AG01");
@@ -250,12 +254,13 @@ describe("sync over S3 (radosgw)", () => {
     );
     const sealed = twin.outbox.files(stream).filter((f) => f.kind === "segment" && f.uploaded === null);
     expect(sealed.map((f) => f.number)).toEqual([1]);
-    const twinBytes = twin.outbox.bytes(stream, "segment", 1) as Buffer;
+    const path = "SincroAg/AG01/0000000001.seg";
+    // What the twin uploads: its sealed segment, signed (and encrypted) as its sync would.
+    const twinBytes = new ParkingTrust(twin).seal(path, twin.outbox.bytes(stream, "segment", 1) as Buffer);
 
     // The first PC lists SincroAg/AG01 (empty), and just before its upload the twin's segment
     // lands under the same name, put there by another client (curl).
     exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" });
-    const path = "SincroAg/AG01/0000000001.seg";
     let raced = 0;
     const race = (step: string, where: { file?: string }) => {
       if (step === "upload" && where.file === path) {
@@ -293,7 +298,7 @@ describe("sync over S3 (radosgw)", () => {
     // succeeded but its reply never came back.
     const report = await net.sync(ag, {
       hook: (step, where) => {
-        if (step === "upload" && where.file === path) curlPut(net.area, path, ag.outbox.bytes(stream, "segment", 1) as Buffer);
+        if (step === "upload" && where.file === path) curlPut(net.area, path, new ParkingTrust(ag).seal(path, ag.outbox.bytes(stream, "segment", 1) as Buffer));
       },
     });
     expect(report.warnings).toEqual([]);
@@ -356,7 +361,8 @@ describe("the command line on S3", () => {
     expect((await run(["agent", "add", "AG01", "--name", "Mario"])).status).toBe(0);
     const sync = await run(["sync"]);
     expect([sync.status, sync.stderr]).toEqual([0, ""]);
-    const audit = await sincroAsync(["audit", "--s3", `s3://${bucket}/sincro?endpoint=${ceph.endpoint}`], {
+    // Audited with the sede's keys, which open every file.
+    const audit = await sincroAsync(["audit", "--s3", `s3://${bucket}/sincro?endpoint=${ceph.endpoint}`, "--db", sede], {
       AWS_ACCESS_KEY_ID: ceph.accessKeyId,
       AWS_SECRET_ACCESS_KEY: ceph.secretAccessKey,
       ...quiet,
