@@ -104,6 +104,9 @@ async function applySegment(run: SyncRun, stream: StreamName, number: number, fi
   for (const s of result.skewed) {
     warnings.push(`clock skew: ${s.origin}#${s.seq} is ${(s.aheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (check the clock of ${s.origin})`);
   }
+  for (const q of result.quarantined) {
+    warnings.push(`quarantined ${q.origin}#${q.seq} (${q.type}) from ${path}: ${q.reason}; kept in the log, not applied (see "sincro status")`);
+  }
 }
 
 async function applySnapshot(run: SyncRun, stream: StreamName, number: number, file: RemoteFile): Promise<void> {

@@ -17,6 +17,7 @@ export function registerStatus(program: Command, io: Io): void {
         events: node.log.origins(),
         tables: node.digests().map(({ table, rows }) => ({ table, rows })),
         conflicts: node.read.listConflicts(),
+        quarantined: node.log.quarantined(),
       }));
       if ((this.opts() as { json?: boolean }).json) {
         io.out(JSON.stringify(report));
@@ -53,6 +54,11 @@ export function registerStatus(program: Command, io: Io): void {
         );
       }
       if (report.clockSkew.length > 0) io.out("");
+      if (report.quarantined.length > 0) {
+        io.out(`quarantined: ${report.quarantined.length} received event(s) kept in the log but not applied (the domain refuses them):`);
+        for (const q of report.quarantined) io.out(`  ${q.origin}#${q.seq} ${q.type}: ${q.reason}`);
+        io.out("");
+      }
       io.out("events by origin:");
       printTable(io, report.events);
       io.out("");
