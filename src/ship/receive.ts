@@ -1,5 +1,5 @@
 import { IntegrityError, SegmentError } from "../errors.js";
-import { parseFileName, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
+import { parseFileName, producerOf, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
 import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
@@ -72,9 +72,13 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
         at = step.number;
       } else {
         if (step.kind === "wait") {
-          run.report.warnings.push(
-            `${stream}: waiting for segment ${step.missing} (${segmentName(step.missing)} is not on the server yet; ${step.later} later ones are)`,
-          );
+          // The producer uploads in order, so a gap with later segments present means the file
+          // was deleted on the server: ask for it again from the producer's sealed copy.
+          const missing = segmentName(step.missing);
+          const reason = `${streamFolder(stream)}/${missing} is missing while ${step.later} later segment(s) are on the server (deleted there?)`;
+          run.report.warnings.push(`${stream}: waiting for segment ${step.missing}: ${reason}; asked ${producerOf(stream)} to upload it again`);
+          run.inbox.block(stream, reason);
+          await requestResend(run, stream, missing, reason);
         }
         break;
       }

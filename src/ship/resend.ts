@@ -16,17 +16,19 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       const file = requestedFile(requested, stream);
       const parsed = parseFileName(file);
       if (!parsed) continue;
-      // A file this node pruned as superseded (or one no longer on the server) is not sent again:
+      // A file this node pruned (acknowledged, or superseded by a snapshot) is not sent again:
       // the reader moves on from the newer snapshot, even if an old copy reappears on the server.
+      // One it published and still holds is, also when it has gone missing from the server.
       const sealed = run.node.outbox.files(stream).find((f) => f.kind === parsed.kind && f.number === parsed.number);
-      if (sealed?.pruned != null || !(await run.list(streamFolder(stream))).some((f) => f.name === file)) continue;
+      if (!sealed || sealed.pruned != null || sealed.uploaded == null) continue;
+      const present = (await run.list(streamFolder(stream))).some((f) => f.name === file);
       const bytes = run.node.outbox.bytes(stream, parsed.kind, parsed.number);
       if (!bytes) {
         run.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
         continue;
       }
       run.report.sent.bytes += await run.put(`${streamFolder(stream)}/${file}`, bytes);
-      run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it damaged`);
+      run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it ${present ? "damaged" : "missing"}`);
     }
   }
 }
