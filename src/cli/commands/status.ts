@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { clockSkewByOrigin, streamStatus } from "../../ship/streamStatus.js";
+import { headSeen } from "../../ship/officeHead.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 
 export function registerStatus(program: Command, io: Io): void {
@@ -18,12 +19,16 @@ export function registerStatus(program: Command, io: Io): void {
         tables: node.digests().map(({ table, rows }) => ({ table, rows })),
         conflicts: node.read.listConflicts(),
         quarantined: node.log.quarantined(),
+        officeHead: node.role === "agent" ? (headSeen({ node }) ?? null) : undefined,
       }));
       if ((this.opts() as { json?: boolean }).json) {
         io.out(JSON.stringify(report));
         return;
       }
       io.out(`node ${report.node} (${report.role})`);
+      if (report.role === "agent") {
+        io.out(report.officeHead ? `last news from the office: ${report.officeHead.at} (its signed head number ${report.officeHead.number})` : "no news from the office yet");
+      }
       io.out("");
       io.out("streams:");
       printTable(
