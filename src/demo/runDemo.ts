@@ -57,7 +57,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
   try {
     say(`embedded FTP server on ${server.url} (folder ${server.root})`);
     const configure = (node: SincroNode) => {
-      for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/" })) {
+      for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/", "ftp.secure": "false" })) {
         node.setConfig(k, v);
       }
       nodes.push(node);

@@ -36,8 +36,12 @@ export const CONFIG_KEYS = {
   "ftp.password": { describe: "FTP password (SINCRO_FTP_PASSWORD overrides it; never printed)", check: () => undefined, secret: true },
   "ftp.dir": { describe: "folder on the FTP server that holds SincroAg and SincroSede", check: () => undefined },
   "ftp.secure": {
-    describe: "false, true (explicit FTPS) or implicit",
+    describe: "true (explicit FTPS, the default), implicit, or false (plain FTP: the password travels unencrypted)",
     check: (v) => (["false", "true", "implicit"].includes(v) ? undefined : 'must be "false", "true" or "implicit"'),
+  },
+  "ftp.tls-fingerprint": {
+    describe: "the FTPS server certificate's SHA-256 fingerprint (AA:BB:…); pinned by parking check at the office, carried by enrollment",
+    check: (v) => (/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/.test(v) ? undefined : "is not a SHA-256 fingerprint: 32 pairs of hex digits separated by ':'"),
   },
   "ftp.allow-self-signed": {
     describe: "accept a self-signed FTPS certificate (true/false)",

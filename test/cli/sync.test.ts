@@ -21,7 +21,7 @@ async function ok(args: string[], env: Record<string, string> = {}): Promise<str
 beforeAll(async () => {
   server = await startEmbeddedFtpServer();
   await ok(["--db", sede, "init", "--role", "sede"]);
-  for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/" })) {
+  for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/", "ftp.secure": "false" })) {
     await ok(["--db", sede, "config", "set", k, v]);
   }
   await ok(["--db", sede, "agent", "add", "AG01", "--name", "Mario"]);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { SincroError } from "../../errors.js";
 import { checkParkingArea } from "../../ship/transports/parkingCheck.js";
 import { transportFromConfig } from "../../ship/transports/transportFromConfig.js";
+import { FtpTransport, ftpOptionsFromConfig } from "../../ship/transports/ftpTransport.js";
 import { type Io, jsonOption, withNode } from "../io.js";
 
 /** `sincro parking check`, and its older name `sincro ftp check`: the configured transport's parking area. */
@@ -17,13 +18,29 @@ export function registerFtp(program: Command, io: Io): void {
       .description("create SincroAg and SincroSede, and test list, upload, read, rename and delete there")
       .addOption(jsonOption())
       .action(async function (this: Command) {
-        const transport = withNode(this, io, (node) => transportFromConfig(node, io.env));
+        const { transport, pinning } = withNode(this, io, (node) => {
+          // At the office, FTPS not yet pinned: the check learns the certificate the server
+          // presents, shows it and pins it; enrollment then carries the pin to the agents.
+          const pinning =
+            node.role === "sede" && node.config("transport") === "ftp" && node.config("ftp.secure") !== "false" && node.config("ftp.tls-fingerprint") === undefined;
+          return {
+            transport: pinning ? new FtpTransport({ ...ftpOptionsFromConfig(node, io.env), allowSelfSigned: true }) : transportFromConfig(node, io.env),
+            pinning,
+          };
+        });
         const report = await checkParkingArea(transport);
-        if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify(report));
+        const presented = transport instanceof FtpTransport ? transport.presented : undefined;
+        const pinned = report.ok && pinning && presented !== undefined ? presented : undefined;
+        if (pinned !== undefined) withNode(this, io, (node) => node.setConfig("ftp.tls-fingerprint", pinned));
+        if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify({ ...report, ...(pinned !== undefined && { pinned }) }));
         else {
           io.out(`checking ${report.target}`);
           for (const s of report.steps) io.out(`  ${s.status === "ok" ? "ok     " : s.status === "failed" ? "FAILED " : "skipped"} ${s.step}${s.detail ? `: ${s.detail}` : ""}`);
           io.out(report.ok ? "the parking area is ready for sincro" : "the parking area is NOT usable as it is (see above)");
+          if (pinned !== undefined) {
+            io.out(`pinned the FTPS certificate the server presented: SHA-256 ${pinned} (compare it with the one your provider gives; agents enrolled from now on get it)`);
+          }
+          if (transport.warning) io.out(`warning: ${transport.warning}`);
         }
         if (!report.ok) throw new SincroError("CHECK_FAILED", `${group} check: some permissions are missing`, { exitCode: 3 });
       });

@@ -29,6 +29,7 @@ export function registerSync(program: Command, io: Io): void {
           },
         });
         bar?.stop();
+        if (transport.warning) report.warnings.unshift(transport.warning);
         if (json) io.out(JSON.stringify(report));
         else printReport(io, report);
         if (report.errors.length > 0) {

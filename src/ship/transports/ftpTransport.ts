@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { Readable, Writable } from "node:stream";
-import type { ConnectionOptions } from "node:tls";
+import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { Client, type FileInfo, FTPError } from "basic-ftp";
 import { RefusedError, TransportError } from "../../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
@@ -21,8 +21,16 @@ export interface FtpTransportOptions {
    * relative one (default `""`, the login folder) is resolved with one `PWD` the first time.
    */
   dir?: string;
-  /** `false` plain FTP (default), `true` explicit FTPS (`AUTH TLS`), `"implicit"` implicit FTPS. */
+  /**
+   * `false` plain FTP (the default of this class; the `ftp.secure` setting defaults to `true`),
+   * `true` explicit FTPS (`AUTH TLS`), `"implicit"` implicit FTPS.
+   */
   secure?: boolean | "implicit";
+  /**
+   * The server certificate's SHA-256 fingerprint (`AA:BB:…`, as Node and openssl print it): with
+   * it, only that certificate is accepted, whoever signed it, and nothing is sent before the check.
+   */
+  fingerprint?: string;
   /**
    * Accept any certificate, e.g. a self-signed one. This also accepts an impostor's
    * certificate: prefer `ca` where the server's certificate can be copied.
@@ -51,7 +59,11 @@ export interface FtpTransportOptions {
  */
 export class FtpTransport implements Transport {
   readonly describe: string;
-  private readonly options: Required<Omit<FtpTransportOptions, "ca">> & { ca: string | Buffer | undefined };
+  private readonly options: Required<Omit<FtpTransportOptions, "ca" | "fingerprint">> & { ca: string | Buffer | undefined; fingerprint: string | undefined };
+  /** Set for plain FTP: what `sync` warns about. */
+  readonly warning: string | undefined;
+  /** The SHA-256 fingerprint of the certificate the server presented (FTPS, once connected). */
+  presented: string | undefined;
   private readonly counters: TransportStats = { commands: 0, bytesSent: 0, bytesReceived: 0 };
   private client: Client | undefined;
   // Absolute server path of the parking area's root, known after the first login.
@@ -69,8 +81,11 @@ export class FtpTransport implements Transport {
       secure,
       allowSelfSigned: options.allowSelfSigned ?? false,
       ca: options.ca,
+      fingerprint: options.fingerprint,
       timeoutMs: options.timeoutMs ?? 30_000,
     };
+    this.warning =
+      secure === false ? `plain FTP to ${options.host}: the password and the files travel unencrypted on the network (ftp.secure false)` : undefined;
     const dir = this.options.dir;
     const tls = secure === true ? " (TLS)" : secure === "implicit" ? " (implicit TLS)" : "";
     this.describe =
@@ -267,15 +282,39 @@ export class FtpTransport implements Transport {
       if (loggedIn) this.counters.commands++;
       sendOnControl(command);
     };
-    const tlsOptions: ConnectionOptions = { host, rejectUnauthorized: !this.options.allowSelfSigned };
+    const pinned = this.options.fingerprint;
+    // A pinned certificate is checked below by its fingerprint, whoever signed it.
+    const tlsOptions: ConnectionOptions = { host, rejectUnauthorized: pinned === undefined && !this.options.allowSelfSigned };
     if (this.options.ca !== undefined) tlsOptions.ca = this.options.ca;
     try {
       try {
         if (secure === "implicit") await client.connectImplicitTLS(host, port, tlsOptions);
         else await client.connect(host, port);
-        if (secure === true) await client.useTLS(tlsOptions);
       } catch (err) {
         throw this.failure("connect to", this.describe, err, undefined, "TRANSPORT_CONNECT");
+      }
+      if (secure === true) {
+        try {
+          await client.useTLS(tlsOptions);
+        } catch (err) {
+          if (err instanceof FTPError) {
+            throw new TransportError(
+              `connect to ${this.describe}: the server does not offer FTPS (it answered AUTH TLS with ${err.code}); to use plain FTP anyway, where the password travels unencrypted, run "sincro config set ftp.secure false"`,
+              { cause: err, reply: err.code, code: "TRANSPORT_NO_TLS" },
+            );
+          }
+          throw this.failure("connect to", this.describe, err, undefined, "TRANSPORT_CONNECT");
+        }
+      }
+      if (secure !== false) this.presented = (client.ftp.socket as TLSSocket).getPeerCertificate?.().fingerprint256;
+      if (secure !== false && pinned !== undefined) {
+        const presented = this.presented;
+        if (presented?.toUpperCase() !== pinned.toUpperCase()) {
+          throw new TransportError(
+            `connect to ${this.describe}: the server's certificate changed: it presents SHA-256 ${presented ?? "none"}, but ftp.tls-fingerprint pins ${pinned}; refusing to send the password (if the provider renewed it, check the new one with the provider and run "sincro config set ftp.tls-fingerprint NEW")`,
+            { code: "TRANSPORT_CERTIFICATE" },
+          );
+        }
       }
       try {
         await client.login(user, password);
@@ -364,7 +403,7 @@ export class FtpTransport implements Transport {
  */
 export const ftpTransportKind: TransportKind<"ftp"> = {
   name: "ftp",
-  configKeys: ["ftp.host", "ftp.port", "ftp.user", "ftp.password", "ftp.dir", "ftp.secure", "ftp.allow-self-signed"],
+  configKeys: ["ftp.host", "ftp.port", "ftp.user", "ftp.password", "ftp.dir", "ftp.secure", "ftp.allow-self-signed", "ftp.tls-fingerprint"],
   fromConfig: (node, env) => new FtpTransport(ftpOptionsFromConfig(node, env)),
   location: {
     value: "url",
@@ -391,10 +430,13 @@ export function ftpOptionsFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv)
     user: requiredConfig(node, "ftp.user"),
     password,
     dir: node.config("ftp.dir") ?? "",
-    secure: secure === "implicit" ? "implicit" : secure === "true",
+    // FTPS unless plain FTP is asked for by name (DESIGN §7).
+    secure: secure === "implicit" ? "implicit" : secure !== "false",
     allowSelfSigned: node.config("ftp.allow-self-signed") === "true",
+    ...(node.config("ftp.tls-fingerprint") !== undefined && { fingerprint: node.config("ftp.tls-fingerprint") as string }),
   };
 }
+
 
 /**
  * The options `ftp://user@host:port/dir` (or `ftps://` for explicit TLS, `?allow-self-signed=true`)
@@ -448,7 +490,7 @@ function networkHint(detail: string, timeoutMs: number): string | undefined {
   if (detail.includes("ECONNREFUSED")) return "nothing answers at that address and port: is the FTP server running?";
   if (detail.includes("ENOTFOUND") || detail.includes("EAI_AGAIN")) return "the host name cannot be resolved";
   if (/certificate|self[- ]signed|CERT_|altnames/i.test(detail)) {
-    return "the server's TLS certificate is not trusted: give its certificate as `ca`, or allow self-signed certificates";
+    return 'the server\'s TLS certificate is not trusted: run "sincro parking check" at the office, which shows the certificate and pins it (ftp.tls-fingerprint), or give it as `ca`';
   }
   if (detail.includes("passive mode") || detail.includes("data socket")) {
     return "the data connection failed: a firewall may block the server's passive ports";

@@ -43,6 +43,8 @@ export interface Transport {
   delete(path: string): Promise<void>;
   ensureDir(dir: string): Promise<void>;
   close(): Promise<void>;
+  /** A risk of this connection the user must hear about at every sync (e.g. plain FTP), if any. */
+  readonly warning?: string | undefined;
   /** Counters since the transport was created: protocol commands sent after login, bytes moved. */
   stats(): TransportStats;
 }

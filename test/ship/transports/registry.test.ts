@@ -44,7 +44,9 @@ describe("transportFromConfig", () => {
   it("opens the configured kind, without connecting", () => {
     expect(transportFromConfig(configOf({ transport: "folder", "folder.path": "park" }), {}).describe).toBe(`folder:${resolve("park")}`);
     const ftp = { transport: "ftp", "ftp.host": "example.org", "ftp.user": "ag01", "ftp.password": "stored-pw" };
-    expect(transportFromConfig(configOf(ftp), {}).describe).toBe("ftp://ag01@example.org:21/");
+    // FTPS unless ftp.secure is false (DESIGN §7).
+    expect(transportFromConfig(configOf(ftp), {}).describe).toBe("ftp://ag01@example.org:21/ (TLS)");
+    expect(transportFromConfig(configOf({ ...ftp, "ftp.secure": "false" }), {}).describe).toBe("ftp://ag01@example.org:21/");
     expect(transportFromConfig(configOf({ ...ftp, "ftp.secure": "implicit", "ftp.dir": "/sincro" }), {}).describe).toBe(
       "ftp://ag01@example.org:990/sincro (implicit TLS)",
     );
