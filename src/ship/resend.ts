@@ -1,5 +1,7 @@
 import { encodeResendRequest, requestedFile, RESEND_FORMAT } from "../wire/ackFile.js";
 import { parseFileName, readersOf, resendPath, streamFolder, type StreamName } from "../wire/streams.js";
+import { SegmentError } from "../errors.js";
+import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
@@ -19,7 +21,14 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       // A file this node pruned as superseded (or one no longer on the server) is not sent again:
       // the reader moves on from the newer snapshot, even if an old copy reappears on the server.
       const sealed = run.node.outbox.files(stream).find((f) => f.kind === parsed.kind && f.number === parsed.number);
-      if (sealed?.pruned != null || !(await run.list(streamFolder(stream))).some((f) => f.name === file)) continue;
+      const listed = (await run.list(streamFolder(stream))).find((f) => f.name === file);
+      if (sealed?.pruned != null || !listed) continue;
+      // Sealed, not yet published: this sync's publish puts it there (and replaces what is in the way).
+      if (sealed && sealed.uploaded === null) continue;
+      if (!sealed) {
+        await removeForged(run, `${streamFolder(stream)}/${file}`, listed, reader);
+        continue;
+      }
       const bytes = run.node.outbox.bytes(stream, parsed.kind, parsed.number);
       if (!bytes) {
         run.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
@@ -28,6 +37,22 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       run.report.sent.bytes += await run.put(`${streamFolder(stream)}/${file}`, bytes);
       run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it damaged`);
     }
+  }
+}
+
+/**
+ * A reader found a file in a folder only this node writes, under a name this node never sealed
+ * (e.g. a forged `9999999999.snap`). If it does not open as this node's own file, someone else
+ * put it there: it is deleted, so it no longer stands in the readers' way (DESIGN §7).
+ */
+async function removeForged(run: SyncRun, path: string, listed: RemoteFile, reader: string): Promise<void> {
+  try {
+    await run.fetch(path, listed);
+    return; // signed by this node (an earlier database of it): not ours to judge here
+  } catch (err) {
+    if (!(err instanceof SegmentError)) throw err;
+    await run.transport.delete(path);
+    run.report.warnings.push(`${path}: deleted, as ${reader} found it does not verify and this node never wrote it (${err.message})`);
   }
 }
 
