@@ -14,8 +14,9 @@ import { exec, folderArea, Network, type ParkingArea } from "../support/network.
 
 /**
  * The attack suite's office: a sede with agents AG01 and AG02 (both enrolled), products P001 and
- * P002 on list BASE, customer 000001 of AG01 and 000002 of AG02, after one full round, so every
- * stream has files on the server and every cursor is past segment 1.
+ * P002 on list BASE, customer 000001 of AG01 and 000002 of AG02 created at the sede, and one
+ * customer each agent created (AG01000001, AG02000001), after full rounds: every stream has
+ * carried something and every reader's cursor is past it.
  */
 export async function office(dir: string, area: ParkingArea = folderArea(join(dir, "park"))): Promise<Network> {
   const net = new Network(dir, area, ["AG01", "AG02"]);
@@ -30,6 +31,9 @@ export async function office(dir: string, area: ParkingArea = folderArea(join(di
     { kind: "AddCustomer", name: "Bar Centrale", agent: "AG01", list: "BASE", vatNumber: "IT01234567890", city: "Torino" },
     { kind: "AddCustomer", name: "Bar Due", agent: "AG02", list: "BASE" },
   );
+  await net.round();
+  exec(net.agent("AG01"), { kind: "AddCustomer", name: "Pizzeria Napoli", list: "BASE", vatNumber: "IT09876543210", city: "Asti" });
+  exec(net.agent("AG02"), { kind: "AddCustomer", name: "Trattoria Lupo", list: "BASE" });
   await net.round();
   await net.round();
   return net;
