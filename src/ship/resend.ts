@@ -5,9 +5,9 @@ import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
- * Producer side: a reader whose stream stopped on a damaged file asks for it again (a `.resend`
- * file beside its ack, in a folder this node lists anyway): upload that file again from the
- * sealed bytes.
+ * Producer side: a reader whose stream stopped on a damaged or missing file asks for it again (a
+ * `.resend` file beside its ack, in a folder this node lists anyway): upload that file again from
+ * the sealed bytes.
  */
 export async function resendRequested(run: SyncRun): Promise<void> {
   for (const stream of run.producedStreams()) {
@@ -18,15 +18,15 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       const file = requestedFile(requested, stream);
       const parsed = parseFileName(file);
       if (!parsed) continue;
-      // A file this node pruned as superseded (or one no longer on the server) is not sent again:
-      // the reader moves on from the newer snapshot, even if an old copy reappears on the server.
+      // A file this node pruned as superseded is not sent again: the reader moves on from the
+      // newer snapshot, even if an old copy reappears on the server.
       const sealed = run.node.outbox.files(stream).find((f) => f.kind === parsed.kind && f.number === parsed.number);
       const listed = (await run.list(streamFolder(stream))).find((f) => f.name === file);
-      if (sealed?.pruned != null || !listed) continue;
+      if (sealed?.pruned != null) continue;
       // Sealed, not yet published: this sync's publish puts it there (and replaces what is in the way).
       if (sealed && sealed.uploaded === null) continue;
       if (!sealed) {
-        await removeForged(run, `${streamFolder(stream)}/${file}`, listed, reader);
+        if (listed) await removeForged(run, `${streamFolder(stream)}/${file}`, listed, reader);
         continue;
       }
       const bytes = run.node.outbox.bytes(stream, parsed.kind, parsed.number);
@@ -35,7 +35,8 @@ export async function resendRequested(run: SyncRun): Promise<void> {
         continue;
       }
       run.report.sent.bytes += await run.put(`${streamFolder(stream)}/${file}`, bytes);
-      run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it damaged`);
+      // Published and not pruned, yet gone from the server (DESIGN §7: "also when it has gone missing"): uploaded again too.
+      run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it ${listed ? "damaged" : "missing"}`);
     }
   }
 }
