@@ -102,8 +102,13 @@ export class AuditRun {
     this.extra.push(f);
   }
 
-  add(e: EventEnvelope, index: number): void {
+  /** Adds the next event of the log; `quarantined` says why the node kept it unapplied (it is then not replayed). */
+  add(e: EventEnvelope, index: number, quarantined?: string): void {
     const arrival = this.chain.add(e, index);
+    if (quarantined !== undefined) {
+      this.extra.push({ severity: "warning", kind: "quarantined", origin: e.origin, seq: e.seq, where: this.options.where(index), detail: `quarantined by the node: ${quarantined}` });
+      return;
+    }
     const day = dayOf(e);
     let perOrigin = this.days.get(day);
     if (!perOrigin) {

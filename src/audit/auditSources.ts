@@ -44,7 +44,8 @@ export function auditNodeDatabase(file: string, options: AuditOptions = {}): Aud
       where: (i) => `pos ${i}`,
       replay: { loadSnapshot: nodeDb.loadSnapshot, snapshotsAvailable: true },
     });
-    for (const e of nodeDb.iterate()) run.add(e, e.pos);
+    const quarantined = nodeDb.quarantined();
+    for (const e of nodeDb.iterate()) run.add(e, e.pos, quarantined.get(e.pos));
     for (const { id, refs } of nodeDb.repeatedIds()) {
       run.note({ severity: "violation", kind: "repeated-id", origin: refs[1]?.split("#")[0], detail: `the id ${id} is carried by ${refs.length} events: ${refs.join(", ")}` });
     }

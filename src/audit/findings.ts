@@ -14,6 +14,7 @@ export type Severity = "violation" | "warning" | "info";
  * - `broken-chain`: `prev` is not the hash of the event (or segment) before.
  * - `malformed`: a line or file that is not an envelope (or segment) at all.
  * - `corrupt`: a file that does not gunzip, has no trailer, or whose trailer hash differs.
+ * - `quarantined`: a received event the node kept but does not apply (a warning).
  * - `forged`: a parking-area file not signed by its folder's writer with a key trusted for it.
  * - `projection-differs`: the node's table differs from a replay of its log.
  * - `not-held`, `starts-later`, `unverifiable`, `not-replayed`: information.
@@ -30,6 +31,7 @@ export type FindingKind =
   | "malformed"
   | "corrupt"
   | "forged"
+  | "quarantined"
   | "projection-differs"
   | "not-held"
   | "starts-later"

@@ -56,6 +56,14 @@ export class NodeDatabase {
     for (const r of rows) yield { pos: r[0], id: r[1], origin: r[2], seq: r[3], hlc: r[4], at: r[5], type: r[6], v: r[7], data: r[8], prev: r[9], hash: r[10] };
   }
 
+  /** The events the node quarantined (DESIGN §7), by position, with why; empty for a node from before quarantine. */
+  quarantined(): Map<number, string> {
+    const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'quarantined'`).get();
+    if (!exists) return new Map();
+    const rows = this.db.prepare(`SELECT pos, reason FROM quarantined`).all() as Array<{ pos: number; reason: string }>;
+    return new Map(rows.map((r) => [r.pos, r.reason]));
+  }
+
   /**
    * Ids carried by more than one event, each with the events that carry it (origin#seq, in log
    * order). The log indexes only received ids, so this is where a received copy of one of the

@@ -35,6 +35,15 @@ BEGIN
   SELECT RAISE(ABORT, 'the event log is append-only: DELETE from events is refused');
 END;
 
+-- Received events the domain refuses (DESIGN §7, "Quarantine"): kept in the log, so their
+-- origin's hash chain goes on, but never projected and never part of the clock. Rows are only
+-- added, as events are.
+CREATE TABLE IF NOT EXISTS quarantined (
+  pos    INTEGER PRIMARY KEY,          -- the event's position in events
+  reason TEXT NOT NULL,
+  at     TEXT NOT NULL
+) STRICT;
+
 `;
 
 /**

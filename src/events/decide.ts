@@ -4,6 +4,7 @@ import { MONEY, PERCENT, QUANTITY, VAT_RATE, parseDecimal } from "./decimal.js";
 import type { CustomerView, DecideContext, DomainState } from "./domainState.js";
 import type { CustomerState, DraftEvent, OrderLine } from "./eventTypes.js";
 import { NODE_ID } from "./nodeIds.js";
+import { CUSTOMER_CODE, DATE, LIST_CODE, PRODUCT_CODE } from "./payloadCheck.js";
 
 /** What a command decided: the events to record, and what to print (a code or a number). */
 export interface Decision {
@@ -19,10 +20,6 @@ export const MOVES_CUSTOMER = "MOVES_CUSTOMER";
 /** Refusal code: an agent would change a special price of a customer that is not its own (field `customer`). */
 export const NOT_OWN_CUSTOMER = "NOT_OWN_CUSTOMER";
 
-const PRODUCT_CODE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$/;
-const LIST_CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$/;
-const CUSTOMER_CODE = /^[A-Za-z0-9]{1,20}$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
  * Turns a command into events against the current state, or throws a {@link RefusedError}

@@ -11,6 +11,7 @@ export class EventLog {
   private readonly bySeqStmt: Database.Statement;
   private readonly localHeadStmt: Database.Statement;
   private readonly maxHlcStmt: Database.Statement;
+  private readonly quarantineStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
@@ -19,9 +20,12 @@ export class EventLog {
     this.headStmt = db.prepare(`SELECT seq, hash FROM events WHERE origin = ? ORDER BY seq DESC LIMIT 1`);
     this.bySeqStmt = db.prepare(`SELECT ${COLUMNS} FROM events WHERE origin = ? AND seq = ?`);
     this.localHeadStmt = db
-      .prepare(`SELECT pos, seq, hash, id, (SELECT max(hlc) FROM events WHERE pos >= e.pos) FROM events e WHERE origin = ? ORDER BY seq DESC LIMIT 1`)
+      .prepare(
+        `SELECT pos, seq, hash, id, (SELECT max(hlc) FROM events WHERE pos >= e.pos AND pos NOT IN (SELECT pos FROM quarantined)) FROM events e WHERE origin = ? ORDER BY seq DESC LIMIT 1`,
+      )
       .raw(true);
-    this.maxHlcStmt = db.prepare(`SELECT max(hlc) FROM events`).pluck(true);
+    this.maxHlcStmt = db.prepare(`SELECT max(hlc) FROM events WHERE pos NOT IN (SELECT pos FROM quarantined)`).pluck(true);
+    this.quarantineStmt = db.prepare(`INSERT INTO quarantined (pos, reason, at) VALUES (?, ?, ?)`);
   }
 
   /** The last event recorded for `origin`, or undefined when the log has none. */
@@ -31,7 +35,7 @@ export class EventLog {
 
   /**
    * The node's own last event (its seq, hash and id) and the highest HLC recorded at or after
-   * it, which is the node's hybrid clock as the log implies it (local HLCs only grow, and each
+   * it (quarantined events aside), which is the node's hybrid clock as the log implies it (local HLCs only grow, and each
    * exceeds all it followed): derived, not stored, so no extra row is written per event.
    * Undefined when the node has recorded nothing.
    */
@@ -40,7 +44,19 @@ export class EventLog {
     return row && { seq: row[1], hash: row[2], id: row[3], clock: row[4] };
   }
 
-  /** The highest HLC in the log: the clock of a node that has recorded nothing of its own yet. */
+  /** Marks the event at `pos` as quarantined: kept, never projected, not part of the clock. */
+  quarantine(pos: number, reason: string, at: string): void {
+    this.quarantineStmt.run(pos, reason, at);
+  }
+
+  /** The quarantined events, in log order, with why. */
+  quarantined(): Array<{ origin: string; seq: number; type: string; hlc: string; reason: string; at: string }> {
+    return this.db
+      .prepare(`SELECT e.origin, e.seq, e.type, e.hlc, q.reason, q.at FROM quarantined q JOIN events e ON e.pos = q.pos ORDER BY q.pos`)
+      .all() as Array<{ origin: string; seq: number; type: string; hlc: string; reason: string; at: string }>;
+  }
+
+  /** The highest HLC in the log (quarantined events aside): the clock of a node that has recorded nothing of its own yet. */
   maxHlc(): string | undefined {
     return (this.maxHlcStmt.get() as string | null) ?? undefined;
   }

@@ -69,6 +69,10 @@ export const CONFIG_KEYS = {
   "s3.prefix": { describe: "key prefix in the bucket that holds SincroAg and SincroSede (default: the bucket's root)", check: checkKeyPrefix },
   "s3.access-key": { describe: "S3 access key id (AWS_ACCESS_KEY_ID if unset)", check: nonEmpty },
   "s3.secret-key": { describe: "S3 secret access key (AWS_SECRET_ACCESS_KEY if unset; never printed)", check: nonEmpty, secret: true },
+  "head.max-age-days": {
+    describe: "an agent warns when the office's signed head is older than this many days (default 3)",
+    check: (v) => (/^\d{1,3}$/.test(v) && Number(v) >= 1 ? undefined : "must be a whole number of days, at least 1"),
+  },
   "skew.hours": {
     describe: "report received clocks this many hours ahead of ours (default 24)",
     check: (v) => (/^\d{1,4}$/.test(v) ? undefined : "must be a whole number of hours"),

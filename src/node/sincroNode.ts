@@ -25,6 +25,7 @@ import { SHIP_DDL } from "../db/shipSchema.js";
 import { agentToSede } from "../wire/streams.js";
 import { checkConfig } from "./config.js";
 import { WalFlusher } from "./walFlusher.js";
+import { payloadProblem } from "../events/payloadCheck.js";
 import { Keyring } from "./keyring.js";
 import { ENROLLMENT_FORMAT, type Enrollment } from "./enrollment.js";
 import { generateKeys, publicKeys, type KeyPairs } from "../wire/keys.js";
@@ -101,7 +102,15 @@ export interface ReceiveResult {
   duplicates: number;
   /** Events whose HLC was more than the skew threshold ahead of the local clock. */
   skewed: Array<{ origin: string; seq: number; aheadMs: number }>;
+  /** Events kept in the log but quarantined: the domain refuses them (DESIGN §7). */
+  quarantined: Array<{ origin: string; seq: number; type: string; reason: string }>;
 }
+
+/**
+ * How far ahead of the receiver's clock a received event's HLC may be before it is quarantined
+ * instead of applied: a poisoned clock reading must not become every later event's floor.
+ */
+export const HLC_HORIZON_MS = 7 * 86_400_000;
 
 /**
  * ulid's default random source asks the OS once per character (16 calls per new millisecond);
@@ -265,7 +274,8 @@ export class SincroNode {
       throw new RefusedError("db", `open ${file}: not a sincro node database`, { code: "NOT_A_NODE", cause: err });
     }
     // Tables added by later versions of the same schema are created here (all IF NOT EXISTS).
-    tune(db).exec(SHIP_DDL);
+    tune(db).exec(LOG_DDL);
+    db.exec(SHIP_DDL);
     ownerOnly(file);
     const node = new SincroNode(db, env);
     // A sede created by an earlier sincro gets its keys on first open (README, "Moving to signed files").
@@ -540,7 +550,7 @@ export class SincroNode {
     const source = options.source ?? "received events";
     const full = options.chain === "full";
     const run = (): ReceiveResult => {
-      const result: ReceiveResult = { applied: 0, duplicates: 0, skewed: [] };
+      const result: ReceiveResult = { applied: 0, duplicates: 0, skewed: [], quarantined: [] };
       const chain = new ChainVerifier(this.log, full);
       const now = this.now();
       const skewMs = Number(this.config("skew.hours") ?? "24") * 3_600_000;
@@ -567,19 +577,27 @@ export class SincroNode {
         const remote = parseHlc(e.hlc);
         if (!remote || remote.origin !== e.origin) fail(e, "BAD_EVENT", `has a malformed hlc "${e.hlc}"`);
         const wall = (remote as Hlc).wall;
-        // The clock merge is implicit: the log's highest HLC is the clock (see EventLog.localHead).
-        if (wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: wall - now });
-        const decoded = decodeEnvelope(e);
+        const { decoded, reason } = domainCheck(e, wall - now);
+        let pos: number;
         try {
-          this.log.append(e);
+          pos = this.log.append(e);
         } catch (cause) {
           throw new IntegrityError(`receive ${source}: event ${e.origin}#${e.seq} reuses the id ${e.id} of another event`, {
             code: "DUPLICATE_ID",
             cause,
           });
         }
-        this.projector.apply(decoded);
         chain.accept(e);
+        if (reason !== undefined || decoded === undefined) {
+          // Kept, so its origin's chain goes on; never projected, never part of the clock.
+          const why = reason ?? "unreadable";
+          this.log.quarantine(pos, why, new Date(now).toISOString());
+          result.quarantined.push({ origin: e.origin, seq: e.seq, type: e.type, reason: why });
+          continue;
+        }
+        // The clock merge is implicit: the log's highest HLC is the clock (see EventLog.localHead).
+        if (wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: wall - now });
+        this.projector.apply(decoded);
         result.applied++;
       }
       return result;
@@ -608,6 +626,25 @@ export class SincroNode {
   digests(): TableDigest[] {
     return digestProjections(this.db);
   }
+}
+
+/**
+ * Whether the domain can hold a received event (DESIGN §7, "Quarantine"): a readable payload of
+ * the right shape, and a clock reading not beyond {@link HLC_HORIZON_MS} ahead of ours.
+ */
+function domainCheck(e: EventEnvelope, aheadMs: number): { decoded?: DecodedEvent; reason?: string } {
+  let decoded: DecodedEvent;
+  try {
+    decoded = decodeEnvelope(e);
+  } catch {
+    return { reason: "its payload is not readable" };
+  }
+  const problem = payloadProblem(e.type, decoded.data);
+  if (problem) return { reason: `its payload is not valid: ${problem}` };
+  if (aheadMs > HLC_HORIZON_MS) {
+    return { reason: `its clock reading ${e.hlc.slice(0, 40)} is ${Math.round(aheadMs / 86_400_000)} days ahead of this PC's clock (more than ${HLC_HORIZON_MS / 86_400_000})` };
+  }
+  return { decoded };
 }
 
 /** Whether a process with this id is running (signal 0 only checks). */

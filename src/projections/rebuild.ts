@@ -15,7 +15,8 @@ export function rebuildProjections(db: Database.Database, loadSnapshot: Snapshot
     for (const table of PROJECTION_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
     db.exec(PROJECTION_DDL);
     const projector = new Projector(db, loadSnapshot);
-    const events = db.prepare(`SELECT id, origin, seq, hlc, at, type, v, data, prev, hash FROM events ORDER BY pos`);
+    // Quarantined events stay in the log but are never projected (DESIGN §7).
+    const events = db.prepare(`SELECT id, origin, seq, hlc, at, type, v, data, prev, hash FROM events WHERE pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos`);
     db.unsafeMode(true);
     try {
       for (const e of events.iterate() as IterableIterator<EventEnvelope>) {

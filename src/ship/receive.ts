@@ -1,5 +1,5 @@
 import { IntegrityError, SegmentError } from "../errors.js";
-import { parseFileName, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
+import { parseFileName, producerOf, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
 import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
@@ -72,9 +72,13 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
         at = step.number;
       } else {
         if (step.kind === "wait") {
-          run.report.warnings.push(
-            `${stream}: waiting for segment ${step.missing} (${segmentName(step.missing)} is not on the server yet; ${step.later} later ones are)`,
-          );
+          // The producer uploads in order, so a gap with later segments present means the file
+          // was deleted on the server: ask for it again from the producer's sealed copy.
+          const missing = segmentName(step.missing);
+          const reason = `${streamFolder(stream)}/${missing} is missing while ${step.later} later segment(s) are on the server (deleted there?)`;
+          run.report.warnings.push(`${stream}: waiting for segment ${step.missing}: ${reason}; asked ${producerOf(stream)} to upload it again`);
+          run.inbox.block(stream, reason);
+          await requestResend(run, stream, missing, reason);
         }
         break;
       }
@@ -103,6 +107,9 @@ async function applySegment(run: SyncRun, stream: StreamName, number: number, fi
   received.duplicates += result.duplicates;
   for (const s of result.skewed) {
     warnings.push(`clock skew: ${s.origin}#${s.seq} is ${(s.aheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (check the clock of ${s.origin})`);
+  }
+  for (const q of result.quarantined) {
+    warnings.push(`quarantined ${q.origin}#${q.seq} (${q.type}) from ${path}: ${q.reason}; kept in the log, not applied (see "sincro status")`);
   }
 }
 

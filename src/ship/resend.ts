@@ -18,25 +18,26 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       const file = requestedFile(requested, stream);
       const parsed = parseFileName(file);
       if (!parsed) continue;
-      // A file this node pruned as superseded is not sent again: the reader moves on from the
-      // newer snapshot, even if an old copy reappears on the server.
+      // A file this node pruned (acknowledged, or superseded by a snapshot) is not sent again:
+      // the reader moves on from the newer snapshot, even if an old copy reappears on the server.
+      // One it published and still holds is, also when it has gone missing from the server.
       const sealed = run.node.outbox.files(stream).find((f) => f.kind === parsed.kind && f.number === parsed.number);
       const listed = (await run.list(streamFolder(stream))).find((f) => f.name === file);
-      if (sealed?.pruned != null) continue;
-      // Sealed, not yet published: this sync's publish puts it there (and replaces what is in the way).
-      if (sealed && sealed.uploaded === null) continue;
       if (!sealed) {
+        // Never written by this node, yet in its folder: forged, unless it opens as ours.
         if (listed) await removeForged(run, `${streamFolder(stream)}/${file}`, listed, reader);
         continue;
       }
+      // Sealed, not yet published: this sync's publish puts it there (and replaces what is in the way).
+      if (sealed.pruned != null || sealed.uploaded == null) continue;
+      const present = listed !== undefined;
       const bytes = run.node.outbox.bytes(stream, parsed.kind, parsed.number);
       if (!bytes) {
         run.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
         continue;
       }
       run.report.sent.bytes += await run.put(`${streamFolder(stream)}/${file}`, bytes);
-      // Published and not pruned, yet gone from the server (DESIGN §7: "also when it has gone missing"): uploaded again too.
-      run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it ${listed ? "damaged" : "missing"}`);
+      run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it ${present ? "damaged" : "missing"}`);
     }
   }
 }

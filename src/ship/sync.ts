@@ -7,6 +7,7 @@ import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
 import { resendRequested } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
+import { checkHead, publishHead } from "./officeHead.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
 import { SyncRun, type SyncOptions, type SyncReport } from "./syncRun.js";
 import type { Transport } from "./transports/transport.js";
@@ -49,6 +50,8 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   if (node.role === "sede" && refreshAgentSnapshots(run)) await publish(run);
   await acknowledge(run, inbound);
   await prune(run);
+  if (node.role === "sede") await publishHead(run);
+  else await checkHead(run);
   run.report.conflicts = node.read.listConflicts().length - conflictsBefore;
   run.report.commands = transport.stats().commands - commandsBefore;
   return run.report;

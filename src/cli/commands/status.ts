@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { clockSkewByOrigin, streamStatus } from "../../ship/streamStatus.js";
+import { headSeen } from "../../ship/officeHead.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 
 export function registerStatus(program: Command, io: Io): void {
@@ -17,12 +18,17 @@ export function registerStatus(program: Command, io: Io): void {
         events: node.log.origins(),
         tables: node.digests().map(({ table, rows }) => ({ table, rows })),
         conflicts: node.read.listConflicts(),
+        quarantined: node.log.quarantined(),
+        officeHead: node.role === "agent" ? (headSeen({ node }) ?? null) : undefined,
       }));
       if ((this.opts() as { json?: boolean }).json) {
         io.out(JSON.stringify(report));
         return;
       }
       io.out(`node ${report.node} (${report.role})`);
+      if (report.role === "agent") {
+        io.out(report.officeHead ? `last news from the office: ${report.officeHead.at} (its signed head number ${report.officeHead.number})` : "no news from the office yet");
+      }
       io.out("");
       io.out("streams:");
       printTable(
@@ -53,6 +59,11 @@ export function registerStatus(program: Command, io: Io): void {
         );
       }
       if (report.clockSkew.length > 0) io.out("");
+      if (report.quarantined.length > 0) {
+        io.out(`quarantined: ${report.quarantined.length} received event(s) kept in the log but not applied (the domain refuses them):`);
+        for (const q of report.quarantined) io.out(`  ${q.origin}#${q.seq} ${q.type}: ${q.reason}`);
+        io.out("");
+      }
       io.out("events by origin:");
       printTable(io, report.events);
       io.out("");

@@ -1,0 +1,114 @@
+import { SegmentError } from "../errors.js";
+import { CATALOGUE, SEDE_ROOT, ALL_FOLDER, segmentName, sedeToAgent, streamFolder, type StreamName } from "../wire/streams.js";
+import { requestResend } from "./resend.js";
+import type { SyncRun } from "./syncRun.js";
+
+/**
+ * The office's signed head (DESIGN §7, "Freshness"; docs/FORMATS.md): written by the sede at
+ * every sync, read by every agent. It says when the office last synced and the last segment it
+ * published per stream, so an agent notices a parking area that holds back or rolls back the
+ * office's files, and an office that has gone quiet.
+ */
+export const HEAD_PATH = `${SEDE_ROOT}/${ALL_FOLDER}/office.head`;
+export const HEAD_FORMAT = "sincro-head/1";
+
+export interface OfficeHead {
+  format: typeof HEAD_FORMAT;
+  /** Grows by one at every sede sync: a head with a lower number is an old one put back. */
+  number: number;
+  at: string;
+  /** The last segment published per stream. */
+  streams: Record<StreamName, number>;
+}
+
+/** Days without a newer head before an agent warns (config `head.max-age-days`). */
+export const DEFAULT_HEAD_MAX_AGE_DAYS = 3;
+
+/** Sede: writes a new head for this sync. */
+export async function publishHead(run: SyncRun): Promise<void> {
+  const { node } = run;
+  const streams: Record<StreamName, number> = {};
+  for (const stream of run.producedStreams()) {
+    const uploaded = node.outbox.files(stream).filter((f) => f.kind === "segment" && f.uploaded !== null);
+    streams[stream] = uploaded.reduce((max, f) => Math.max(max, f.number), 0);
+  }
+  const number = Number(node.config("head.number") ?? "0") + 1;
+  const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams };
+  await run.put(HEAD_PATH, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));
+  node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('head.number', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(number));
+}
+
+/** What an agent last learned from the office's head. */
+export interface HeadSeen {
+  number: number;
+  at: string;
+}
+
+export function headSeen(run: Pick<SyncRun, "node">): HeadSeen | undefined {
+  const text = run.node.config("head.seen");
+  return text === undefined ? undefined : (JSON.parse(text) as HeadSeen);
+}
+
+/**
+ * Agent: reads the office's head. A newer one is remembered; an older one than already seen is
+ * a rollback (warned, ignored); a stream the head says has more than the server shows is warned;
+ * and no newer head for longer than the configured days is warned ("no news from the office").
+ */
+export async function checkHead(run: SyncRun): Promise<void> {
+  const { node, report } = run;
+  const seen = headSeen(run);
+  let bytes: Buffer | null = null;
+  try {
+    bytes = await run.readIfListed(HEAD_PATH);
+  } catch (err) {
+    if (!(err instanceof SegmentError)) throw err;
+    report.warnings.push(`${err.message}; the office's head is ignored`);
+  }
+  let current = seen;
+  if (bytes) {
+    const head = parseHead(bytes);
+    if (!head) report.warnings.push(`${HEAD_PATH}: not a valid office head; ignored`);
+    else if (seen && head.number < seen.number) {
+      report.warnings.push(
+        `${HEAD_PATH}: the office's head on the server (number ${head.number}, ${head.at}) is older than one already seen here (number ${seen.number}, ${seen.at}): an old file was put back; ignored`,
+      );
+    } else {
+      current = { number: head.number, at: head.at };
+      if (!seen || head.number > seen.number) {
+        node.db
+          .prepare(`INSERT INTO node_config (key, value) VALUES ('head.seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+          .run(JSON.stringify(current));
+      }
+      for (const stream of [CATALOGUE, sedeToAgent(node.id)]) {
+        const published = head.streams[stream] ?? 0;
+        const cursor = run.inbox.cursor(stream);
+        const applied = cursor?.segment ?? 0;
+        if (published <= applied || cursor?.blocked != null) continue;
+        // Everything listed was applied above, so the next one is not on the server: deleted
+        // or held back. Ask the office to upload it again from its sealed copy.
+        const missing = segmentName(applied + 1);
+        const reason = `${streamFolder(stream)}/${missing} is missing: the office's head says it published up to segment ${published} (${head.at})`;
+        report.warnings.push(`${stream}: ${reason}; asked the office to upload it again`);
+        run.inbox.block(stream, reason);
+        await requestResend(run, stream, missing, reason);
+      }
+    }
+  }
+  const maxAgeDays = Number(node.config("head.max-age-days") ?? DEFAULT_HEAD_MAX_AGE_DAYS);
+  if (current && run.now().getTime() - Date.parse(current.at) > maxAgeDays * 86_400_000) {
+    report.warnings.push(
+      `no news from the office since ${current.at}: it has not synced since, or its files are being held back (warned after ${maxAgeDays} days; config head.max-age-days)`,
+    );
+  }
+}
+
+function parseHead(bytes: Buffer): OfficeHead | undefined {
+  try {
+    const h = JSON.parse(bytes.toString("utf8")) as Partial<OfficeHead>;
+    if (h.format !== HEAD_FORMAT || !Number.isSafeInteger(h.number) || typeof h.at !== "string" || Number.isNaN(Date.parse(h.at))) return undefined;
+    if (typeof h.streams !== "object" || h.streams === null) return undefined;
+    return h as OfficeHead;
+  } catch {
+    return undefined;
+  }
+}
