@@ -1,11 +1,13 @@
 import { encodeResendRequest, requestedFile, RESEND_FORMAT } from "../wire/ackFile.js";
 import { parseFileName, readersOf, resendPath, streamFolder, type StreamName } from "../wire/streams.js";
+import { SegmentError } from "../errors.js";
+import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
- * Producer side: a reader whose stream stopped on a damaged file asks for it again (a `.resend`
- * file beside its ack, in a folder this node lists anyway): upload that file again from the
- * sealed bytes.
+ * Producer side: a reader whose stream stopped on a damaged or missing file asks for it again (a
+ * `.resend` file beside its ack, in a folder this node lists anyway): upload that file again from
+ * the sealed bytes.
  */
 export async function resendRequested(run: SyncRun): Promise<void> {
   for (const stream of run.producedStreams()) {
@@ -20,8 +22,15 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       // the reader moves on from the newer snapshot, even if an old copy reappears on the server.
       // One it published and still holds is, also when it has gone missing from the server.
       const sealed = run.node.outbox.files(stream).find((f) => f.kind === parsed.kind && f.number === parsed.number);
-      if (!sealed || sealed.pruned != null || sealed.uploaded == null) continue;
-      const present = (await run.list(streamFolder(stream))).some((f) => f.name === file);
+      const listed = (await run.list(streamFolder(stream))).find((f) => f.name === file);
+      if (!sealed) {
+        // Never written by this node, yet in its folder: forged, unless it opens as ours.
+        if (listed) await removeForged(run, `${streamFolder(stream)}/${file}`, listed, reader);
+        continue;
+      }
+      // Sealed, not yet published: this sync's publish puts it there (and replaces what is in the way).
+      if (sealed.pruned != null || sealed.uploaded == null) continue;
+      const present = listed !== undefined;
       const bytes = run.node.outbox.bytes(stream, parsed.kind, parsed.number);
       if (!bytes) {
         run.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
@@ -30,6 +39,22 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       run.report.sent.bytes += await run.put(`${streamFolder(stream)}/${file}`, bytes);
       run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it ${present ? "damaged" : "missing"}`);
     }
+  }
+}
+
+/**
+ * A reader found a file in a folder only this node writes, under a name this node never sealed
+ * (e.g. a forged `9999999999.snap`). If it does not open as this node's own file, someone else
+ * put it there: it is deleted, so it no longer stands in the readers' way (DESIGN §7).
+ */
+async function removeForged(run: SyncRun, path: string, listed: RemoteFile, reader: string): Promise<void> {
+  try {
+    await run.fetch(path, listed);
+    return; // signed by this node (an earlier database of it): not ours to judge here
+  } catch (err) {
+    if (!(err instanceof SegmentError)) throw err;
+    await run.transport.delete(path);
+    run.report.warnings.push(`${path}: deleted, as ${reader} found it does not verify and this node never wrote it (${err.message})`);
   }
 }
 

@@ -61,6 +61,12 @@ interface Trailer {
  */
 export const MAX_DECOMPRESSED_BYTES = 128 * 1048576;
 
+/**
+ * The longest line a segment or snapshot may hold, in characters: far above the longest real
+ * line (an order of a thousand lines is about 150 KB), so one event cannot carry megabytes.
+ */
+export const MAX_LINE_CHARS = 1048576;
+
 /** Text is compressed in gzip members of about this many characters (a multi-member gzip file). */
 const MEMBER_CHARS = 4 << 20;
 
@@ -131,6 +137,15 @@ function decodeFile(bytes: Buffer, file: string): DecodedFile {
     throw new SegmentError(file, `read ${file}: not a complete gzip file (truncated or corrupt)`, { cause, code: "CORRUPT" });
   }
   if (!text.endsWith("\n")) throw new SegmentError(file, `read ${file}: truncated (no final line)`, { code: "TRUNCATED" });
+  for (let i = 0, n = 1; i < text.length; n++) {
+    const end = text.indexOf("\n", i);
+    if (end - i > MAX_LINE_CHARS) {
+      throw new SegmentError(file, `read ${file}: line ${n} is ${end - i} characters long, more than the ${MAX_LINE_CHARS} a line may hold (refused unread)`, {
+        code: "LINE_TOO_LONG",
+      });
+    }
+    i = end + 1;
+  }
   const trailerStart = text.lastIndexOf("\n", text.length - 2) + 1;
   let trailer: Partial<Trailer> | undefined;
   try {
