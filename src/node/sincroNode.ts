@@ -577,7 +577,9 @@ export class SincroNode {
         const remote = parseHlc(e.hlc);
         if (!remote || remote.origin !== e.origin) fail(e, "BAD_EVENT", `has a malformed hlc "${e.hlc}"`);
         const wall = (remote as Hlc).wall;
-        const { decoded, reason } = domainCheck(e, wall - now);
+        const checked = domainCheck(e, wall - now);
+        const decoded = checked.decoded;
+        const reason = checked.reason ?? (decoded && this.authorityProblem(decoded));
         let pos: number;
         try {
           pos = this.log.append(e);
@@ -603,6 +605,31 @@ export class SincroNode {
       return result;
     };
     return this.write(run);
+  }
+
+  /**
+   * Why an agent's received event speaks for someone else (DESIGN §7, "Authority": its
+   * customers, its orders, special prices of its own customers), or undefined. Judged against
+   * this node's state when it arrives; the verdict is recorded, so a replay gives the same.
+   */
+  private authorityProblem(e: DecodedEvent): string | undefined {
+    if (e.origin === SEDE) return undefined;
+    switch (e.type) {
+      case "CustomerCreated":
+        return e.data.agent === e.origin ? undefined : `a customer ${e.origin} creates must be its own, not ${e.data.agent ?? "the sede's"}`;
+      case "OrderPlaced": {
+        if (e.data.agent !== e.origin) return `an order ${e.origin} places must be in its own name, not ${e.data.agent ?? "the sede's"}`;
+        const owner = this.read.orderType(e.data.type)?.agent;
+        return owner !== undefined && owner !== null && owner !== e.origin ? `order type ${e.data.type} belongs to agent ${owner}` : undefined;
+      }
+      case "SpecialPriceSet":
+      case "SpecialPriceRemoved": {
+        const agent = this.read.customer(e.data.customer)?.agent;
+        return agent === e.origin ? undefined : `customer ${e.data.customer} is not ${e.origin}'s (${agent === undefined ? "unknown here" : `it belongs to ${agent ?? "the sede"}`})`;
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** Drops and replays the projections; returns the digests before and after. */

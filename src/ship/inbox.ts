@@ -158,7 +158,7 @@ function checkAuthority(stream: StreamName, file: string, producer: string, even
       });
     }
     if (!mayShip(e.type, role)) {
-      throw new SegmentError(file, `read ${file}: event line ${i + 2} is a ${JSON.stringify(e.type).slice(0, 40)}, which the ${role === "sede" ? "sede" : "an agent"} never sends`, {
+      throw new SegmentError(file, `read ${file}: event line ${i + 2} is a ${JSON.stringify(e.type).slice(0, 40)}, which ${role === "sede" ? "the sede" : "an agent"} never sends`, {
         code: "NOT_AUTHORIZED",
       });
     }

@@ -5,6 +5,7 @@ import { CATALOGUE, ackPath, agentToSede, sedeToAgent, type StreamName } from ".
 import { Inbox, type StepHook } from "./inbox.js";
 import type { RemoteFile, Transport } from "./transports/transport.js";
 import { ParkingTrust } from "./parkingTrust.js";
+import { MAX_FILE_BYTES } from "../wire/segmentCodec.js";
 
 export interface SyncOptions {
   /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */
@@ -109,6 +110,11 @@ export class SyncRun {
    * file a segment error naming it.
    */
   async fetch(path: string, file: RemoteFile): Promise<Buffer> {
+    if (file.size > MAX_FILE_BYTES) {
+      throw new SegmentError(path, `read ${path}: ${file.size} bytes on the server, more than the ${MAX_FILE_BYTES / 1048576} MB a parked file may have (refused without downloading it)`, {
+        code: "TOO_LARGE",
+      });
+    }
     this.options.progress?.({ phase: "download", file: path, bytes: file.size });
     const bytes = await this.transport.read(path);
     if (!bytes) throw new SegmentError(path, `read ${path}: listed but gone before it could be read`, { code: "VANISHED" });

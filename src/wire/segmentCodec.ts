@@ -54,12 +54,15 @@ interface Trailer {
   sha256: string;
 }
 
+/** The most bytes a parked file may have on the server: a larger one is refused without being downloaded. */
+export const MAX_FILE_BYTES = 64 * 1048576;
+
 /**
  * The most a segment or snapshot may decompress to. Whatever arrives from the parking area, zlib
  * stops there, so a small gzip bomb cannot take the memory of the node. Far above the largest
  * snapshot benchmarked (100,000 products and 300,000 prices, 1.4 MB compressed).
  */
-export const MAX_DECOMPRESSED_BYTES = 128 * 1048576;
+export const MAX_DECOMPRESSED_BYTES = 64 * 1048576;
 
 /**
  * The longest line a segment or snapshot may hold, in characters: far above the longest real

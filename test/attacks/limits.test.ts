@@ -55,11 +55,22 @@ describe("hostile sizes, validly signed by enrolled AG02 (a child process syncs 
     const path = parkAsAg02(net, inner);
     const before = holdings(net.sede);
     const r = syncSedeInChild(net);
-    expect(r.errors).toEqual([`AG02>SEDE stopped: read ${path}: decompresses to more than 128 MB, the most a segment or snapshot may hold (refused unread)`]);
+    expect(r.errors).toEqual([`AG02>SEDE stopped: read ${path}: decompresses to more than 64 MB, the most a segment or snapshot may hold (refused unread)`]);
     expect(r.maxRssMb).toBeLessThan(300);
     expect(r.hwmMb).toBeLessThan(300);
     expect(holdings(net.sede)).toEqual(before);
     await otherStreamsStillSync(net, { ag02: true });
+  });
+
+  it("a bomb just under the limit (about 65 KB that decompresses to 63 MiB) is refused in bounded memory", async () => {
+    const net = await office(tempDir());
+    const path = parkAsAg02(net, bomb(63));
+    const before = holdings(net.sede);
+    const r = syncSedeInChild(net);
+    expect(r.errors).toEqual([`AG02>SEDE stopped: read ${path}: truncated (no final line)`]);
+    expect(r.maxRssMb).toBeLessThan(300);
+    expect(r.hwmMb).toBeLessThan(300);
+    expect(holdings(net.sede)).toEqual(before);
   });
 
   it("a segment with one 50 MB line (an event with a 50 MB customer name, hashes right) is refused naming the file and the line", async () => {

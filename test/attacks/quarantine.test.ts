@@ -77,4 +77,26 @@ describe("validly signed events the domain refuses are quarantined", () => {
     const event = await shipAsAg02(net, "CustomerCreated", { code: "x/../y z", name: "Percorso", agent: "AG02", list: "BASE", vatNumber: null, city: null });
     await quarantined(net, event, () => expect(net.sede.read.listCustomers().map((c) => c.code)).not.toContain("x/../y z"));
   });
+
+  it("an order AG02 records in AG01's order type and name: kept, not projected, nothing blocked", async () => {
+    const net = await office(tempDir());
+    const event = await shipAsAg02(net, "OrderPlaced", {
+      type: "AG01",
+      number: 1,
+      year: 2026,
+      date: "2026-03-02",
+      customer: "000001",
+      agent: "AG01",
+      lines: [{ product: "P001", qty: "100", price: "0.01", discounts: [] }],
+    });
+    await quarantined(net, event, () => expect(net.sede.read.listOrders()).toEqual([]));
+  });
+
+  it("a special price AG02 sets for AG01's customer: kept, not applied, nothing blocked", async () => {
+    const net = await office(tempDir());
+    const before = net.sede.read.listSpecialPrices();
+    const event = await shipAsAg02(net, "SpecialPriceSet", { customer: "000001", product: "P001", price: "0.01", discounts: [], supersedes: null });
+    await quarantined(net, event, () => expect(net.sede.read.listSpecialPrices()).toEqual(before));
+    expect(net.sede.log.quarantined().at(-1)?.reason).toBe("customer 000001 is not AG02's (it belongs to AG01)");
+  });
 });

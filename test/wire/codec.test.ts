@@ -82,7 +82,7 @@ describe("segment codec", () => {
     expect(bomb.length).toBeLessThan(200_000);
     const attempt = () => decodeSegment(bomb, "SincroSede/_ALL/0000000007.seg", { stream: "SEDE>*", number: 7 });
     expect(attempt).toThrow(SegmentError);
-    expect(attempt).toThrow("read SincroSede/_ALL/0000000007.seg: decompresses to more than 128 MB, the most a segment or snapshot may hold (refused unread)");
+    expect(attempt).toThrow("read SincroSede/_ALL/0000000007.seg: decompresses to more than 64 MB, the most a segment or snapshot may hold (refused unread)");
   });
 
   it("refuses any truncation of the file", () => {
