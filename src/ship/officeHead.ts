@@ -38,10 +38,11 @@ export async function publishHead(run: SyncRun): Promise<void> {
   node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('head.number', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(number));
 }
 
-/** What an agent last learned from the office's head. */
+/** What an agent last learned from the office's head: its number and time, and when this PC first saw it (this PC's clock). */
 export interface HeadSeen {
   number: number;
   at: string;
+  seenAt: string;
 }
 
 export function headSeen(run: Pick<SyncRun, "node">): HeadSeen | undefined {
@@ -73,8 +74,8 @@ export async function checkHead(run: SyncRun): Promise<void> {
         `${HEAD_PATH}: the office's head on the server (number ${head.number}, ${head.at}) is older than one already seen here (number ${seen.number}, ${seen.at}): an old file was put back; ignored`,
       );
     } else {
-      current = { number: head.number, at: head.at };
       if (!seen || head.number > seen.number) {
+        current = { number: head.number, at: head.at, seenAt: run.now().toISOString() };
         node.db
           .prepare(`INSERT INTO node_config (key, value) VALUES ('head.seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
           .run(JSON.stringify(current));
@@ -94,10 +95,11 @@ export async function checkHead(run: SyncRun): Promise<void> {
       }
     }
   }
+  // Measured on this PC's clock from when it first saw the newest head: the office's clock may be off.
   const maxAgeDays = Number(node.config("head.max-age-days") ?? DEFAULT_HEAD_MAX_AGE_DAYS);
-  if (current && run.now().getTime() - Date.parse(current.at) > maxAgeDays * 86_400_000) {
+  if (current && run.now().getTime() - Date.parse(current.seenAt) > maxAgeDays * 86_400_000) {
     report.warnings.push(
-      `no news from the office since ${current.at}: it has not synced since, or its files are being held back (warned after ${maxAgeDays} days; config head.max-age-days)`,
+      `no news from the office since ${current.seenAt} (its last head was written at ${current.at}): it has not synced since, or its files are being held back (warned after ${maxAgeDays} days; config head.max-age-days)`,
     );
   }
 }

@@ -30,7 +30,7 @@ describe("the office's signed head", () => {
     expect((await net.sync(ag)).warnings).toEqual([]);
     net.clock.set(Date.UTC(2026, 2, 2, 9, 0, 0) + 4 * DAY);
     const late = await net.sync(ag);
-    expect(late.warnings.join("\n")).toMatch(/^no news from the office since 2026-03-02T09:\d\d:\d\d\.\d+Z: it has not synced since, or its files are being held back/m);
+    expect(late.warnings.join("\n")).toMatch(/^no news from the office since 2026-03-02T09:\d\d:\d\d\.\d+Z \(its last head was written at 2026-03-02T09:\d\d:\d\d\.\d+Z\): it has not synced since, or its files are being held back/m);
     await net.sync(net.sede);
     expect((await net.sync(ag)).warnings).toEqual([]);
   });

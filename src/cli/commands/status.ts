@@ -27,7 +27,7 @@ export function registerStatus(program: Command, io: Io): void {
       }
       io.out(`node ${report.node} (${report.role})`);
       if (report.role === "agent") {
-        io.out(report.officeHead ? `last news from the office: ${report.officeHead.at} (its signed head number ${report.officeHead.number})` : "no news from the office yet");
+        io.out(report.officeHead ? `last news from the office: ${report.officeHead.seenAt} (its signed head number ${report.officeHead.number}, written at ${report.officeHead.at})` : "no news from the office yet");
       }
       io.out("");
       io.out("streams:");
