@@ -367,10 +367,14 @@ export class SincroNode {
   }
 
   context(now = this.now()): DecideContext {
-    // One context per UTC day: only `today` changes, and deciders never write to it.
-    const day = Math.floor(now / 86_400_000);
+    // One context per local day (the PC's time zone: an order entered at 00:30 in Italy is dated
+    // that day, not the day before in UTC): only `today` changes, and deciders never write to it.
+    const local = new Date(now);
+    const offsetMs = local.getTimezoneOffset() * 60_000;
+    const day = Math.floor((now - offsetMs) / 86_400_000);
     if (this.contextOfDay?.day !== day) {
-      this.contextOfDay = { day, context: Object.freeze({ ...this.settings, today: new Date(now).toISOString().slice(0, 10) }) };
+      const today = `${local.getFullYear()}-${String(local.getMonth() + 1).padStart(2, "0")}-${String(local.getDate()).padStart(2, "0")}`;
+      this.contextOfDay = { day, context: Object.freeze({ ...this.settings, today }) };
     }
     return this.contextOfDay.context;
   }
