@@ -8,6 +8,7 @@ import { startEmbeddedFtpServer } from "../ship/transports/embeddedFtpServer.js"
 import { FtpTransport, ftpOptionsFromConfig } from "../ship/transports/ftpTransport.js";
 import { sync, type SyncReport } from "../ship/sync.js";
 import { transportFromConfig } from "../ship/transports/transportFromConfig.js";
+import { checkParkingArea } from "../ship/transports/parkingCheck.js";
 import { decodeEnrollmentFile, encodeEnrollmentFile, generatePassphrase } from "../node/enrollment.js";
 import { sealBox } from "../wire/box.js";
 import { generateKeys } from "../wire/keys.js";
@@ -99,6 +100,16 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     };
     const exec = (node: SincroNode, ...commands: Command[]) => commands.map((c) => node.execute(c).decision.assigned ?? "");
 
+    {
+      // What the office does once when it sets up the parking area: creates SincroAg and SincroSede there.
+      const transport = transportFromConfig(sede, env);
+      try {
+        const checked = await checkParkingArea(transport);
+        say(`parking check at the office: ${checked.ok ? "the parking area is ready" : "NOT usable"} (${checked.target})`);
+      } finally {
+        await transport.close();
+      }
+    }
     say("morning at the office: agents, catalogue, price lists, customers");
     const products = Array.from({ length: 40 }, (_, i) => `P${String(i + 1).padStart(3, "0")}`);
     sede.batch(() => {

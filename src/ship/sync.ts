@@ -1,5 +1,6 @@
 import type { SincroNode } from "../node/sincroNode.js";
-import { inboundStreams, streamFolder } from "../wire/streams.js";
+import { AG_ROOT, SEDE_ROOT, inboundStreams, streamFolder } from "../wire/streams.js";
+import { RefusedError } from "../errors.js";
 import { acknowledge } from "./acknowledge.js";
 import { prune } from "./prune.js";
 import { publish } from "./publish.js";
@@ -33,6 +34,7 @@ export async function sync(node: SincroNode, transport: Transport, options: Sync
 async function syncSteps(run: SyncRun): Promise<SyncReport> {
   const { node, transport } = run;
   const commandsBefore = transport.stats().commands;
+  await checkRoots(run);
   const conflictsBefore = node.read.listConflicts().length;
   const inbound = inboundStreams(node.id, run.agents);
   for (const stream of inbound) await run.list(streamFolder(stream));
@@ -55,4 +57,24 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   run.report.conflicts = node.read.listConflicts().length - conflictsBefore;
   run.report.commands = transport.stats().commands - commandsBefore;
   return run.report;
+}
+
+/**
+ * Sync never creates the parking area's root folders (DESIGN §8): a mistyped folder must not
+ * receive orders that no one will ever read. The first sync of a node through a parking area
+ * checks that SincroAg and SincroSede are there (one listing), and remembers it for that area.
+ */
+async function checkRoots(run: SyncRun): Promise<void> {
+  const { node, transport } = run;
+  if (node.config("parking.verified") === transport.describe) return;
+  const folders = await transport.listDirs("");
+  const missing = [AG_ROOT, SEDE_ROOT].filter((f) => !folders.includes(f));
+  if (missing.length > 0) {
+    throw new RefusedError(
+      "parking",
+      `sync: ${transport.describe} has no ${missing.join(" and no ")} folder, so it is not a parking area: check the folder setting (ftp.dir, sftp.dir, s3.prefix or folder.path); at the office, "sincro parking check" creates them`,
+      { code: "NO_PARKING_AREA" },
+    );
+  }
+  node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('parking.verified', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(transport.describe);
 }

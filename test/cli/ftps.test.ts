@@ -73,6 +73,7 @@ describe("FTPS by default", () => {
     expect(refused.status).toBe(3);
     expect(refused.stderr).toMatch(/the server does not offer FTPS \(it answered AUTH TLS with \d+\); to use plain FTP anyway, where the password travels unencrypted, run "sincro config set ftp.secure false"/);
     await ok(["--db", sede, "config", "set", "ftp.secure", "false"]);
+    expect(await ok(["--db", sede, "parking", "check"])).toContain("warning: plain FTP");
     const synced = await ok(["--db", sede, "sync"]);
     expect(synced).toContain(`warning: plain FTP to ${plain.host}: the password and the files travel unencrypted on the network (ftp.secure false)`);
   });

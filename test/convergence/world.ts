@@ -93,7 +93,8 @@ export class World {
     const name = `run-${relative(join(this.dir, ".."), this.dir).replace(/[^A-Za-z0-9_-]/g, "")}`;
     this.ftpDir = `/${name}`;
     this.parkRoot = this.ftp ? join(this.ftp.serverRoot, name) : join(this.dir, "park");
-    mkdirSync(this.parkRoot, { recursive: true });
+    // The parking area as "sincro parking check" leaves it: sync never creates its root folders.
+    for (const root of ["SincroAg", "SincroSede"]) mkdirSync(join(this.parkRoot, root), { recursive: true });
     this.nodes.set("SEDE", makeNode(this.dir, "SEDE", { role: "sede" }, this.clockOf("SEDE")));
     for (const a of AGENTS) {
       const agent = makeNode(this.dir, a, { role: "agent", agent: a }, this.clockOf(a));

@@ -7,7 +7,7 @@ import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
 import { sync, type SyncOptions, type SyncReport } from "../../src/ship/sync.js";
 import type { Transport } from "../../src/ship/transports/transport.js";
 import { ParkingTrust } from "../../src/ship/parkingTrust.js";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { enroll, makeNode, steppingClock } from "./nodes.js";
 
 /** A parking area the tests can reach both through a transport and on the local disk. */
@@ -20,7 +20,9 @@ export interface ParkingArea {
   stop(): Promise<void>;
 }
 
+/** A parking area in a local folder, with its two root folders made (as "sincro parking check" leaves it). */
 export function folderArea(root: string): ParkingArea {
+  for (const folder of ["SincroAg", "SincroSede"]) mkdirSync(join(root, folder), { recursive: true });
   return { name: "folder", root, open: () => new FolderTransport(root), stop: async () => {} };
 }
 
@@ -69,9 +71,17 @@ export class Network {
     return a;
   }
 
+  private rootsMade = false;
+
   async sync(node: SincroNode, options?: SyncOptions): Promise<SyncReport> {
     const transport = this.area.open();
     try {
+      if (!this.rootsMade) {
+        // What "sincro parking check" does at the office before the first sync.
+        await transport.ensureDir("SincroAg");
+        await transport.ensureDir("SincroSede");
+        this.rootsMade = true;
+      }
       return await sync(node, transport, options);
     } finally {
       await transport.close();
