@@ -112,6 +112,17 @@ function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: Do
       });
     }
   }
+  // An agent numbers AGENT_DIGITS digits after its prefix; no code of its series may be one the
+  // sede's own series can produce (DESIGN §3: codes never collide by construction).
+  const sede = { prefix: ctx.customerPrefix, digits: ctx.customerDigits };
+  const clash = seriesOverlap({ prefix, digits: AGENT_DIGITS }, sede);
+  if (clash !== undefined) {
+    throw new RefusedError(
+      "customer-prefix",
+      `customer code prefix ${prefix} would give agent ${code} codes like ${clash}, which the sede's own series (${sede.prefix}${"N".repeat(sede.digits)}) also produces; pick a prefix with letters, or of another length`,
+      { code: "OVERLAP" },
+    );
+  }
   const events: DraftEvent[] = [
     { type: "AgentRegistered", data: { code, name, orderType, customerPrefix: prefix } },
   ];
@@ -185,6 +196,20 @@ function removeGenericPrice(c: Extract<Command, { kind: "RemoveGenericPrice" }>,
 }
 
 /** The customer code series of a node: `prefix` followed by exactly `digits` digits. */
+/** Digits an agent's customer codes have after its prefix. */
+export const AGENT_DIGITS = 6;
+
+/**
+ * A code both series `prefix` + `digits` digits can produce, or undefined when they share none.
+ * Pure: equal lengths, and the longer prefix is the shorter one followed by digits only.
+ */
+export function seriesOverlap(a: { prefix: string; digits: number }, b: { prefix: string; digits: number }): string | undefined {
+  if (a.prefix.length + a.digits !== b.prefix.length + b.digits) return undefined;
+  const [short, long] = a.prefix.length <= b.prefix.length ? [a, b] : [b, a];
+  if (!long.prefix.startsWith(short.prefix) || !/^\d*$/.test(long.prefix.slice(short.prefix.length))) return undefined;
+  return `${long.prefix}${"0".repeat(long.digits - 1)}1`;
+}
+
 export function inSeries(code: string, prefix: string, digits: number): boolean {
   return code.length === prefix.length + digits && code.startsWith(prefix) && /^\d+$/.test(code.slice(prefix.length));
 }

@@ -50,6 +50,20 @@ describe("agents", () => {
   it("refuses a malformed agent code", () => {
     expect(refusal(given({ role: "sede" }), { kind: "RegisterAgent", code: "ag-1", name: "x" }).field).toBe("code");
   });
+  it("refuses a customer series that can produce codes of the sede's series, saying which", () => {
+    // The sede numbers 7 digits; prefix 0 + 6 digits would give 0000001, one of the sede's codes.
+    const e = refusal(given({ role: "sede", customerDigits: 7 }), { kind: "RegisterAgent", code: "AG04", name: "x", customerPrefix: "0" });
+    expect([e.field, e.code, e.message]).toEqual([
+      "customer-prefix",
+      "OVERLAP",
+      "customer code prefix 0 would give agent AG04 codes like 0000001, which the sede's own series (NNNNNNN) also produces; pick a prefix with letters, or of another length",
+    ]);
+    // The default sede series (6 digits) and prefix 0 (7 characters) never meet; nor do letters.
+    expect(when(given({ role: "sede" }), { kind: "RegisterAgent", code: "AG04", name: "x", customerPrefix: "0" }).events[0]?.type).toBe("AgentRegistered");
+    expect(when(given({ role: "sede", customerPrefix: "S", customerDigits: 7 }), { kind: "RegisterAgent", code: "AG05", name: "x", customerPrefix: "T1" }).events[0]?.type).toBe("AgentRegistered");
+    // S1 + 6 digits is S + 7 digits: refused.
+    expect(refusal(given({ role: "sede", customerPrefix: "S", customerDigits: 7 }), { kind: "RegisterAgent", code: "AG05", name: "x", customerPrefix: "S1" }).code).toBe("OVERLAP");
+  });
   it("only the sede registers agents", () => {
     const e = refusal(given({ role: "agent", agent: "AG01" }), { kind: "RegisterAgent", code: "AG02", name: "x" });
     expect(e.field).toBe("role");
