@@ -38,6 +38,15 @@ END;
 -- Received events the domain refuses (DESIGN §7, "Quarantine"): kept in the log, so their
 -- origin's hash chain goes on, but never projected and never part of the clock. Rows are only
 -- added, as events are.
+-- At the sede: agents' orders an agent changed (amended or cancelled) after the sede had received
+-- them, decided when the change arrives (a change in the same segment as the order is not one),
+-- so the office knows to fix its ERP. Rows are only added.
+CREATE TABLE IF NOT EXISTS orders_changed_after_receipt (
+  order_id TEXT PRIMARY KEY,           -- the OrderPlaced event id
+  event_id TEXT NOT NULL,              -- the first change received after the order
+  at       TEXT NOT NULL
+) STRICT;
+
 CREATE TABLE IF NOT EXISTS quarantined (
   pos    INTEGER PRIMARY KEY,          -- the event's position in events
   reason TEXT NOT NULL,

@@ -67,7 +67,8 @@ const date = matching(DATE, "a date YYYY-MM-DD");
 const money = decimal(MONEY, "an amount");
 const discounts = listOf(decimal(PERCENT, "a discount percentage"), MAX_DISCOUNTS);
 const lines = listOf(shape({ product, qty: decimal(QUANTITY, "a quantity"), price: money, discounts }), MAX_LINES);
-const orderRef = matching(/^[A-Z0-9]{1,8}\/\d{1,9}$/, "an order reference TYPE/NUMBER");
+// An order is named by the id of the event that placed it.
+const orderRef = matching(/^[0-9A-Za-z]{1,64}$/, "an event id");
 const customerState = { code: customer, name: text, agent: nullable(node), list: nullable(list), vatNumber: nullable(text), city: nullable(text) };
 
 /** Every field of every payload, checked (the compiler keeps this complete). */

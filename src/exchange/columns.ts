@@ -70,7 +70,7 @@ export const EXPORT_COLUMNS: Record<ExportKind, readonly string[]> = {
   prices: ["list", "product", "price"],
   customers: ["code", "name", "agent", "list", "vatNumber", "city", "origin"],
   "special-prices": ["customer", "product", "price", "discounts", "origin"],
-  orders: ["type", "number", "date", "customer", "agent", "product", "qty", "price", "origin", "line", "discounts", "status"],
+  orders: ["type", "number", "date", "customer", "agent", "product", "qty", "price", "origin", "line", "discounts", "status", "changed"],
 };
 
 /** The columns of each export that hold decimals (written with a comma by `--decimal-comma`). */

@@ -45,10 +45,12 @@ const QUERIES: Record<ExportKind, { sql: string; row: (r: Cell[]) => Cell[] }> =
     row: ([customer, product, price, discounts, origin]) => [customer, product, price, joinDiscounts(discounts), origin],
   },
   orders: {
-    sql: `SELECT o.type, o.number, o.date, o.customer, o.agent, l.product, l.qty, l.price, o.origin, l.line_no, l.discounts, o.status
+    // changed: "after-receipt" when the agent changed the order after the sede had received it.
+    sql: `SELECT o.type, o.number, o.date, o.customer, o.agent, l.product, l.qty, l.price, o.origin, l.line_no, l.discounts, o.status,
+                 CASE WHEN EXISTS (SELECT 1 FROM orders_changed_after_receipt c WHERE c.order_id = o.id) THEN 'after-receipt' ELSE '' END
           FROM orders o JOIN order_lines l ON l.order_id = o.id
           ORDER BY o.type, o.number, o.origin, l.line_no`,
-    row: (r) => [...r.slice(0, 10), joinDiscounts(r[10] ?? "[]"), r[11] ?? null],
+    row: (r) => [...r.slice(0, 10), joinDiscounts(r[10] ?? "[]"), r[11] ?? null, r[12] ?? ""],
   },
 };
 

@@ -28,10 +28,7 @@ export type RouteOf<T extends EventType, R extends Role> = R extends RecordedBy<
 
 export type Routes = { [T in EventType]: { [R in Role]: RouteOf<T, R> } };
 
-/**
- * The routing table of DESIGN §2 (§4.2). Departure, as the README says: an agent's amendments
- * and cancellations stay local (DESIGN routes them to the sede, "beyond the procedure").
- */
+/** The routing table of DESIGN §2 (§4.2). */
 export const ROUTES = {
   AgentRegistered: { sede: "local", agent: null },
   OrderTypeDefined: { sede: "local", agent: "local" },
@@ -49,8 +46,9 @@ export const ROUTES = {
   SpecialPriceRemoved: { sede: "customer's agent", agent: "sede" },
   // Orders the sede enters, even on behalf of an agent, stay at the sede (§3).
   OrderPlaced: { sede: "local", agent: "sede" },
-  OrderAmended: { sede: "local", agent: "local" },
-  OrderCancelled: { sede: "local", agent: "local" },
+  // An agent's changes to its own orders reach the sede (DESIGN §3, beyond the procedure).
+  OrderAmended: { sede: "local", agent: "sede" },
+  OrderCancelled: { sede: "local", agent: "sede" },
   SnapshotApplied: { sede: null, agent: "local" },
 } as const satisfies Routes;
 

@@ -555,6 +555,8 @@ export class SincroNode {
     const full = options.chain === "full";
     const run = (): ReceiveResult => {
       const result: ReceiveResult = { applied: 0, duplicates: 0, skewed: [], quarantined: [] };
+      // Orders placed in this batch (one segment): a change to one of them arrives with it.
+      const placedHere = new Set<string>();
       const chain = new ChainVerifier(this.log, full);
       const now = this.now();
       const skewMs = Number(this.config("skew.hours") ?? "24") * 3_600_000;
@@ -603,6 +605,12 @@ export class SincroNode {
         }
         // The clock merge is implicit: the log's highest HLC is the clock (see EventLog.localHead).
         if (wall - now > skewMs) result.skewed.push({ origin: e.origin, seq: e.seq, aheadMs: wall - now });
+        if (decoded.type === "OrderPlaced") placedHere.add(decoded.id);
+        if ((decoded.type === "OrderAmended" || decoded.type === "OrderCancelled") && !placedHere.has(decoded.data.order)) {
+          this.db
+            .prepare(`INSERT OR IGNORE INTO orders_changed_after_receipt (order_id, event_id, at) VALUES (?, ?, ?)`)
+            .run(decoded.data.order, decoded.id, new Date(now).toISOString());
+        }
         this.projector.apply(decoded);
         result.applied++;
       }
@@ -625,6 +633,11 @@ export class SincroNode {
         if (e.data.agent !== e.origin) return `an order ${e.origin} places must be in its own name, not ${e.data.agent ?? "the sede's"}`;
         const owner = this.read.orderType(e.data.type)?.agent;
         return owner !== undefined && owner !== null && owner !== e.origin ? `order type ${e.data.type} belongs to agent ${owner}` : undefined;
+      }
+      case "OrderAmended":
+      case "OrderCancelled": {
+        const origin = this.read.orderOrigin(e.data.order);
+        return origin === e.origin ? undefined : `order ${e.data.type}/${e.data.number} is not ${e.origin}'s to change (${origin === undefined ? "unknown here" : `placed by ${origin}`})`;
       }
       case "SpecialPriceSet":
       case "SpecialPriceRemoved": {

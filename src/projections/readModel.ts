@@ -163,13 +163,21 @@ export class ReadModel implements DomainState {
     return rows.map((r) => ({ ...r, discounts: JSON.parse(r.discounts) as string[] }));
   }
 
+  /** The node that placed the order with this id (its OrderPlaced event id), if held. */
+  orderOrigin(id: string): string | undefined {
+    return (this.q(`SELECT origin FROM orders WHERE id = ?`).get(id) as { origin: string } | undefined)?.origin;
+  }
+
   listOrders(): OrderListing[] {
     const orders = this.q(
-      `SELECT id, type, number, year, date, customer, agent, origin, status FROM orders ORDER BY type, number, origin`,
-    ).all() as Array<Omit<OrderListing, "lines"> & { id: string }>;
+      `SELECT id, type, number, year, date, customer, agent, origin, status,
+              EXISTS (SELECT 1 FROM orders_changed_after_receipt c WHERE c.order_id = orders.id) AS changed
+         FROM orders ORDER BY type, number, origin`,
+    ).all() as Array<Omit<OrderListing, "lines" | "changedAfterReceipt"> & { id: string; changed: number }>;
     const lines = this.q(`SELECT product, qty, price, discounts FROM order_lines WHERE order_id = ? ORDER BY line_no`);
-    return orders.map(({ id, ...o }) => ({
+    return orders.map(({ id, changed, ...o }) => ({
       ...o,
+      changedAfterReceipt: changed === 1,
       lines: (lines.all(id) as Array<{ product: string; qty: string; price: string; discounts: string }>).map((l) => ({
         product: l.product,
         qty: l.qty,
@@ -223,6 +231,8 @@ export interface OrderListing {
   agent: string | null;
   origin: string;
   status: string;
+  /** At the sede: the agent amended or cancelled it after the sede had received it (fix the ERP). */
+  changedAfterReceipt: boolean;
   lines: Array<{ product: string; qty: string; price: string; discounts: string[] }>;
 }
 export interface ConflictListing {

@@ -123,7 +123,7 @@ describe("sincro import / export", () => {
     const orders = join(dir, "orders.csv");
     ok(["--db", sede, "export", "orders", "--out", orders]);
     expect(readFileSync(orders, "utf8")).toBe(
-      "type;number;date;customer;agent;product;qty;price;origin;line;discounts;status\nSEDE;1;2026-03-02;000010;AG01;P001;6;8.10;SEDE;1;10+5;placed\n",
+      "type;number;date;customer;agent;product;qty;price;origin;line;discounts;status;changed\nSEDE;1;2026-03-02;000010;AG01;P001;6;8.10;SEDE;1;10+5;placed;\n",
     );
     expect(existsSync(join(dir, ".orders.csv.tmp"))).toBe(false);
     // About 25 runs of the real binary.

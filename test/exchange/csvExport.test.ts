@@ -29,9 +29,9 @@ describe("export", () => {
     expect(read("customers")).toBe("code;name;agent;list;vatNumber;city;origin\n000001;Bar Centrale;AG01;BASE;;;SEDE\n");
     expect(read("special-prices")).toBe("customer;product;price;discounts;origin\n000001;P001;8.10;10+5;SEDE\n");
     expect(read("orders")).toBe(
-      "type;number;date;customer;agent;product;qty;price;origin;line;discounts;status\n" +
-        "SEDE;1;2026-03-02;000001;AG01;P001;6;8.10;SEDE;1;10+5;placed\n" +
-        "SEDE;1;2026-03-02;000001;AG01;P002;2.5;1.10;SEDE;2;;placed\n",
+      "type;number;date;customer;agent;product;qty;price;origin;line;discounts;status;changed\n" +
+        "SEDE;1;2026-03-02;000001;AG01;P001;6;8.10;SEDE;1;10+5;placed;\n" +
+        "SEDE;1;2026-03-02;000001;AG01;P002;2.5;1.10;SEDE;2;;placed;\n",
     );
     expect(readdirSync(dir).filter((f) => f.includes(".tmp"))).toEqual([]);
   });
@@ -79,7 +79,7 @@ describe("export", () => {
     expect(read("prices", { decimalComma: true, separator: "," })).toBe('list,product,price\nBASE,P001,"8,90"\nBASE,P002,"1,20"\n');
     expect(read("special-prices", { decimalComma: true, separator: "\t" })).toBe("customer\tproduct\tprice\tdiscounts\torigin\n000001\tP001\t8,10\t12,5+5\tSEDE\n");
     expect(read("orders", { decimalComma: true })).toBe(
-      "type;number;date;customer;agent;product;qty;price;origin;line;discounts;status\nSEDE;1;2026-03-02;000001;AG01;P002;2,5;1,10;SEDE;1;;placed\n",
+      "type;number;date;customer;agent;product;qty;price;origin;line;discounts;status;changed\nSEDE;1;2026-03-02;000001;AG01;P002;2,5;1,10;SEDE;1;;placed;\n",
     );
     expect(read("customers", { separator: "," })).toBe("code,name,agent,list,vatNumber,city,origin\n000001,Bar Centrale,AG01,BASE,,,SEDE\n");
   });

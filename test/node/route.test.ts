@@ -31,10 +31,10 @@ const DESIGN_ROUTES: Record<EventType, Row> = {
   SpecialPriceRemoved: [[TO_AG01], [], [FROM_AG01], [FROM_AG01]],
   // An agent's orders go to the sede; the sede's (even on behalf of an agent) stay there (§3).
   OrderPlaced: [[], [], [FROM_AG01], [FROM_AG01]],
-  // DESIGN §2 routes an agent's amendments to the sede "beyond the procedure"; sincro keeps them
-  // local, as the README's command table says ("amendments stay local").
-  OrderAmended: [[], [], [], []],
-  OrderCancelled: [[], [], [], []],
+  // An agent's amendments and cancellations go to the sede (DESIGN §2, "beyond the procedure");
+  // the sede's stay there.
+  OrderAmended: [[], [], [FROM_AG01], [FROM_AG01]],
+  OrderCancelled: [[], [], [FROM_AG01], [FROM_AG01]],
   // Not in DESIGN §2: recorded when an agent loads a snapshot, and never shipped.
   SnapshotApplied: ["—", "—", [], []],
 };

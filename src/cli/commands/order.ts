@@ -46,7 +46,11 @@ export function registerOrder(program: Command, io: Io): void {
     .action(function (this: Command) {
       const rows = withNode(this, io, (node) => node.read.listOrders());
       if ((this.opts() as { json?: boolean }).json) {
-        io.out(JSON.stringify(rows.map(({ type, number, year, customer, agent, origin, lines, date, status }) => ({ type, number, year, customer, agent, origin, date, status, lines }))));
+        io.out(
+          JSON.stringify(
+            rows.map(({ type, number, year, customer, agent, origin, lines, date, status, changedAfterReceipt }) => ({ type, number, year, customer, agent, origin, date, status, changedAfterReceipt, lines })),
+          ),
+        );
       } else {
         printTable(
           io,
@@ -56,7 +60,7 @@ export function registerOrder(program: Command, io: Io): void {
             customer: r.customer,
             agent: r.agent,
             origin: r.origin,
-            status: r.status,
+            status: r.changedAfterReceipt ? `${r.status}, changed by the agent after receipt` : r.status,
             lines: r.lines.map((l) => `${l.product}:${l.qty}@${l.price}`).join(" "),
           })),
         );

@@ -19,6 +19,7 @@ export function registerStatus(program: Command, io: Io): void {
         tables: node.digests().map(({ table, rows }) => ({ table, rows })),
         conflicts: node.read.listConflicts(),
         quarantined: node.log.quarantined(),
+        changedOrders: node.read.listOrders().filter((o) => o.changedAfterReceipt).map((o) => `${o.type}/${o.number}`),
         officeHead: node.role === "agent" ? (headSeen({ node }) ?? null) : undefined,
       }));
       if ((this.opts() as { json?: boolean }).json) {
@@ -69,6 +70,8 @@ export function registerStatus(program: Command, io: Io): void {
       io.out("");
       printTable(io, report.tables);
       io.out("");
+      const changed = report.changedOrders;
+      if (changed.length > 0) io.out(`orders changed by the agent after the office received them (fix them in the ERP too): ${changed.join(", ")}`);
       io.out(`conflicts: ${report.conflicts.length}`);
       for (const c of report.conflicts) io.out(`  ${c.kind} ${c.key}: ${c.detail}`);
     });
