@@ -69,6 +69,14 @@ export const CONFIG_KEYS = {
   "s3.prefix": { describe: "key prefix in the bucket that holds SincroAg and SincroSede (default: the bucket's root)", check: checkKeyPrefix },
   "s3.access-key": { describe: "S3 access key id (AWS_ACCESS_KEY_ID if unset)", check: nonEmpty },
   "s3.secret-key": { describe: "S3 secret access key (AWS_SECRET_ACCESS_KEY if unset; never printed)", check: nonEmpty, secret: true },
+  "sync.connections": {
+    describe: "connections a sync opens to download from many agents at once (default 4; 1 to 16)",
+    check: (v) => (/^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 16 ? undefined : "must be a whole number from 1 to 16"),
+  },
+  "sync.full-listing-hours": {
+    describe: "the sede reads every agent's folder at least this often, rung or not (default 24; 0: at every sync)",
+    check: (v) => (/^\d{1,4}$/.test(v) ? undefined : "must be a whole number of hours"),
+  },
   "skew.hours": {
     describe: "report received clocks this many hours ahead of ours (default 24)",
     check: (v) => (/^\d{1,4}$/.test(v) ? undefined : "must be a whole number of hours"),

@@ -65,8 +65,13 @@ export async function prune(run: SyncRun): Promise<void> {
   }
 }
 
-/** The segment `reader` last acknowledged for `stream`, read from its ack file (-1 if none); remembered for `status`. */
+/**
+ * The segment `reader` last acknowledged for `stream`, read from its ack file (-1 if none);
+ * remembered for `status`. A reader whose folder this sync does not read (it did not ring the
+ * doorbell, so its ack has not changed) counts with the ack last read.
+ */
 async function readerAck(run: SyncRun, stream: string, reader: string): Promise<number> {
+  if (!run.reads(reader)) return run.node.outbox.readerAck(stream, reader);
   const ack = await run.readAck(stream, reader);
   if (!ack) return -1;
   run.node.outbox.recordReaderAck(stream, reader, ack.segment, String(ack.at ?? ""));

@@ -1,6 +1,8 @@
 import type { SincroNode } from "../node/sincroNode.js";
-import { inboundStreams, streamFolder } from "../wire/streams.js";
+import { inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
 import { acknowledge } from "./acknowledge.js";
+import { agentsToReadNow, listenToBells, rememberBells, ringBell } from "./doorbell.js";
+import { prefetch } from "./prefetch.js";
 import { prune } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
@@ -22,9 +24,11 @@ export type { AckFile } from "../wire/ackFile.js";
  */
 export async function sync(node: SincroNode, transport: Transport, options: SyncOptions = {}): Promise<SyncReport> {
   const release = node.claimSync();
+  const run = new SyncRun(node, transport, options);
   try {
-    return await syncSteps(new SyncRun(node, transport, options));
+    return await syncSteps(run);
   } finally {
+    await run.connections.close();
     release();
   }
 }
@@ -34,7 +38,13 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   const commandsBefore = transport.stats().commands;
   const conflictsBefore = node.read.listConflicts().length;
   const inbound = inboundStreams(node.id, run.agents);
-  for (const stream of inbound) await run.list(streamFolder(stream));
+  // The sede reads only the folders of the agents that rang (and, now and then, all of them),
+  // on several connections at once; an agent reads its two folders.
+  const bells = node.role === "sede" ? await listenToBells(run) : undefined;
+  if (bells) {
+    run.reading = agentsToReadNow(run, bells);
+    await prefetch(run, [...run.reading]);
+  } else for (const stream of inbound) await run.list(streamFolder(stream));
   if (node.role === "agent") {
     checkPublished(run);
     await continueEarlierPc(run);
@@ -43,13 +53,15 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   await resendRequested(run);
   await rewriteForNewReaders(run, inbound);
   await publish(run);
-  for (const stream of inbound) await receive(run, stream);
+  for (const stream of inbound) if (run.reads(producerOf(stream))) await receive(run, stream);
   // What retiring agents had parked is received now; from here on nothing they sign is accepted.
   if (node.role === "sede") node.keyring.finishRetirements();
   if (node.role === "sede" && refreshAgentSnapshots(run)) await publish(run);
   await acknowledge(run, inbound);
   await prune(run);
+  if (bells) rememberBells(run, bells);
+  else await ringBell(run);
   run.report.conflicts = node.read.listConflicts().length - conflictsBefore;
-  run.report.commands = transport.stats().commands - commandsBefore;
+  run.report.commands = transport.stats().commands - commandsBefore + run.connections.commands();
   return run.report;
 }

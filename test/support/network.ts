@@ -39,6 +39,8 @@ export class Network {
   sede: SincroNode;
   readonly agents = new Map<string, SincroNode>();
   readonly clock = steppingClock();
+  /** Connections each sync may open to the parking area (undefined: only its own transport). */
+  connections: number | undefined;
 
   constructor(
     readonly dir: string,
@@ -71,8 +73,9 @@ export class Network {
 
   async sync(node: SincroNode, options?: SyncOptions): Promise<SyncReport> {
     const transport = this.area.open();
+    const parallel = this.connections === undefined ? {} : { connections: this.connections, openTransport: () => this.area.open() };
     try {
-      return await sync(node, transport, options);
+      return await sync(node, transport, { ...parallel, ...options });
     } finally {
       await transport.close();
     }
