@@ -256,7 +256,7 @@ try {
     }
     try {
       for (const n of SIZES) {
-        const name = `n${n}`;
+        const name = `${k}-n${n}`;
         console.error(`${kind.label}: ${n} agents …`);
         const o = await office(dir, kind, name, n);
         for (const delay of kind.proxyable ? [0, DELAY_MS] : [0]) {

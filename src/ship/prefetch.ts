@@ -1,19 +1,16 @@
 import { CATALOGUE, ackPath, agentToSede, parseFileName, resendPath, sedeToAgent, streamFolder, type StreamName } from "../wire/streams.js";
-import { needsAcks } from "./prune.js";
+import { ackMayHaveMoved } from "./prune.js";
 import { nextStep, startingPoint } from "./receive.js";
 import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
  * Sede: lists the folders of `agents` and downloads what the later steps will read there (the
- * segments `receive` applies next, the acks `prune` needs, resend requests), on up to
+ * segments `receive` applies next, acks that may have moved, resend requests), on up to
  * `run.connections.size` connections at once. Only the downloads overlap: the steps then
  * apply, in the usual order, from the bytes kept (`SyncRun.fetch` opens and verifies them).
  */
 export async function prefetch(run: SyncRun, agents: readonly string[]): Promise<void> {
-  const { outbox } = run.node;
-  const acksNeeded = (stream: StreamName) => needsAcks("sede", outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null));
-  const catalogueAcks = acksNeeded(CATALOGUE);
   await run.connections.each(agents, async (transport, agent) => {
     const stream = agentToSede(agent);
     const folder = streamFolder(stream);
@@ -21,11 +18,8 @@ export async function prefetch(run: SyncRun, agents: readonly string[]): Promise
     run.setListing(folder, files);
     const byName = new Map(files.map((f) => [f.name, f]));
     const wanted = toApply(run, stream, files);
-    for (const [read, acks] of [
-      [CATALOGUE, catalogueAcks],
-      [sedeToAgent(agent), acksNeeded(sedeToAgent(agent))],
-    ] as const) {
-      for (const path of acks ? [ackPath(read, agent), resendPath(read, agent)] : [resendPath(read, agent)]) {
+    for (const read of [CATALOGUE, sedeToAgent(agent)]) {
+      for (const path of ackMayHaveMoved(run, read, agent) ? [ackPath(read, agent), resendPath(read, agent)] : [resendPath(read, agent)]) {
         const f = byName.get(path.slice(path.lastIndexOf("/") + 1));
         if (f) wanted.push(f);
       }

@@ -3,7 +3,7 @@ import { inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
 import { acknowledge } from "./acknowledge.js";
 import { agentsToReadNow, listenToBells, rememberBells, ringBell } from "./doorbell.js";
 import { prefetch } from "./prefetch.js";
-import { prune } from "./prune.js";
+import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
@@ -27,6 +27,11 @@ export async function sync(node: SincroNode, transport: Transport, options: Sync
   const run = new SyncRun(node, transport, options);
   try {
     return await syncSteps(run);
+  } catch (err) {
+    // What was written before the failure is announced now if the connection still serves;
+    // otherwise the ring stays owed to the next sync.
+    if (node.role === "agent") await ringBell(run).catch(() => undefined);
+    throw err;
   } finally {
     await run.connections.close();
     release();
@@ -58,6 +63,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   if (node.role === "sede") node.keyring.finishRetirements();
   if (node.role === "sede" && refreshAgentSnapshots(run)) await publish(run);
   await acknowledge(run, inbound);
+  if (node.role === "sede") await refreshReaderAcks(run);
   await prune(run);
   if (bells) rememberBells(run, bells);
   else await ringBell(run);
