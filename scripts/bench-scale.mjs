@@ -59,14 +59,14 @@ class DelayProxy {
   }
   static async start(target, delayMs, ftp) {
     const p = new DelayProxy(target, delayMs, ftp);
-    p.port = await p.listen((client) => p.pipe(client, target.port, ftp));
+    p.port = (await p.listen((client) => p.pipe(client, target.port, ftp))).port;
     return p;
   }
   async listen(onConnection) {
     const server = createServer({ pauseOnConnect: true }, onConnection);
     this.servers.add(server);
     await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-    return server.address().port;
+    return { server, port: server.address().port };
   }
   track(s) {
     this.sockets.add(s);
@@ -119,13 +119,12 @@ class DelayProxy {
     return line;
   }
   async data(serverPort) {
-    let server;
-    const port = await this.listen((client) => {
-      server.close();
+    // One data connection per listener: it closes once that connection arrived.
+    const listener = await this.listen((client) => {
+      listener.server.close();
       this.pipe(client, serverPort, false);
     });
-    server = [...this.servers].at(-1);
-    return port;
+    return listener.port;
   }
   async stop() {
     for (const s of this.sockets) s.destroy();
