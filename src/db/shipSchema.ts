@@ -111,4 +111,20 @@ CREATE TABLE IF NOT EXISTS folder_readers (
   folder  TEXT PRIMARY KEY,
   digest  TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- The doorbell (README, "The doorbell"). At the sede, per agent: the names of its bells in
+-- SincroBell ('' none) seen before its folder was last read, and when that was.
+CREATE TABLE IF NOT EXISTS bell_heard (
+  agent  TEXT PRIMARY KEY,
+  names  TEXT NOT NULL,
+  read   TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- At an agent (one row at most): the bell names it may have left in SincroBell (JSON array),
+-- and whether it wrote into its folder since it last rang (1: it rings at the end of the sync).
+CREATE TABLE IF NOT EXISTS bell_rung (
+  one    INTEGER PRIMARY KEY CHECK (one = 1),
+  names  TEXT NOT NULL,
+  owed   INTEGER NOT NULL
+) STRICT;
 `;

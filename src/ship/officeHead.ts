@@ -21,10 +21,13 @@ export interface OfficeHead {
   streams: Record<StreamName, number>;
 }
 
+/** A sede sync with nothing new writes a head only when the last one is older than this. */
+export const HEAD_REFRESH_MS = 3_600_000;
+
 /** Days without a newer head before an agent warns (config `head.max-age-days`). */
 export const DEFAULT_HEAD_MAX_AGE_DAYS = 3;
 
-/** Sede: writes a new head for this sync. */
+/** Sede: writes a new head when a stream moved on, or the last head is an hour old. */
 export async function publishHead(run: SyncRun): Promise<void> {
   const { node } = run;
   const streams: Record<StreamName, number> = {};
@@ -32,10 +35,27 @@ export async function publishHead(run: SyncRun): Promise<void> {
     const uploaded = node.outbox.files(stream).filter((f) => f.kind === "segment" && f.uploaded !== null);
     streams[stream] = uploaded.reduce((max, f) => Math.max(max, f.number), 0);
   }
-  const number = Number(node.config("head.number") ?? "0") + 1;
+  // A quiet sync within the hour after the last head writes none: the head says nothing new,
+  // and a quiet sync of an office with hundreds of agents stays a handful of requests.
+  const last = node.config("head.last");
+  const previous = last === undefined ? undefined : (JSON.parse(last) as OfficeHead & { readers?: string });
+  // An agent enrolled since the last head must be able to read the next one.
+  const readers = run.trust.readersDigest(`${SEDE_ROOT}/${ALL_FOLDER}`);
+  const listed = run.listed(`${SEDE_ROOT}/${ALL_FOLDER}`);
+  const onServer = listed === undefined || listed.some((f) => f.name === HEAD_PATH.slice(HEAD_PATH.lastIndexOf("/") + 1));
+  if (
+    previous &&
+    onServer &&
+    previous.readers === readers &&
+    JSON.stringify(previous.streams) === JSON.stringify(streams) &&
+    run.now().getTime() - Date.parse(previous.at) < HEAD_REFRESH_MS
+  ) {
+    return;
+  }
+  const number = (previous?.number ?? Number(node.config("head.number") ?? "0")) + 1;
   const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams };
   await run.put(HEAD_PATH, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));
-  node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('head.number', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(number));
+  node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('head.last', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(JSON.stringify({ ...head, readers }));
 }
 
 /** What an agent last learned from the office's head: its number and time, and when this PC first saw it (this PC's clock). */

@@ -1,5 +1,5 @@
 import type { OutboxFile } from "../node/outbox.js";
-import { SEDE, readersOf, segmentName, snapshotName, streamFolder } from "../wire/streams.js";
+import { CATALOGUE, SEDE, readersOf, sedeToAgent, segmentName, snapshotName, streamFolder } from "../wire/streams.js";
 import type { SyncRun } from "./syncRun.js";
 
 /** What the prune decision of one produced stream looks at. */
@@ -51,8 +51,9 @@ export async function prune(run: SyncRun): Promise<void> {
     if (live.length === 0) continue;
     let acked = Number.POSITIVE_INFINITY;
     if (needsAcks(node.role, live)) {
-      const readers = node.role === "agent" ? [SEDE] : readersOf(stream, run.agents);
-      for (const reader of readers) acked = Math.min(acked, await readerAck(run, stream, reader));
+      // The sede's copies of its readers' acks were brought up to date by refreshReaderAcks.
+      if (node.role === "sede") for (const reader of readersOf(stream, run.agents)) acked = Math.min(acked, node.outbox.readerAck(stream, reader));
+      else acked = await readerAck(run, stream, SEDE);
     }
     const folder = streamFolder(stream);
     for (const f of planPrune({ role: node.role, live, acked, nowMs: now.getTime(), retentionMs: run.retentionMs })) {
@@ -62,6 +63,27 @@ export async function prune(run: SyncRun): Promise<void> {
       node.outbox.markPruned(stream, f.kind, f.number, now);
       run.report.pruned++;
     }
+  }
+}
+
+/**
+ * Sede: whether `reader`'s ack file of `stream` may say more than the copy last read: the copy
+ * is behind the newest file of the stream on the server.
+ */
+export function ackMayHaveMoved(run: SyncRun, stream: string, reader: string): boolean {
+  const live = run.node.outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null);
+  return live.length > 0 && run.node.outbox.readerAck(stream, reader) < Math.max(...live.map((f) => f.number));
+}
+
+/**
+ * Sede, before pruning: reads the acks in the folders this sync reads (see the doorbell) where
+ * they may have moved, and keeps a copy; the other agents did not ring, so their acks are as
+ * last read. Prune decides on the copies.
+ */
+export async function refreshReaderAcks(run: SyncRun): Promise<void> {
+  for (const agent of run.agents) {
+    if (!run.reads(agent)) continue;
+    for (const stream of [CATALOGUE, sedeToAgent(agent)]) if (ackMayHaveMoved(run, stream, agent)) await readerAck(run, stream, agent);
   }
 }
 

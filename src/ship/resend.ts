@@ -12,6 +12,8 @@ import type { SyncRun } from "./syncRun.js";
 export async function resendRequested(run: SyncRun): Promise<void> {
   for (const stream of run.producedStreams()) {
     for (const reader of readersOf(stream, run.agents)) {
+      // A request lives in the reader's folder; an agent that wrote one rang the doorbell.
+      if (!run.reads(reader)) continue;
       const path = resendPath(stream, reader);
       const requested = await run.readSmallFile(path, "resend request");
       if (!requested) continue;

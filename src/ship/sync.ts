@@ -1,8 +1,10 @@
 import type { SincroNode } from "../node/sincroNode.js";
-import { AG_ROOT, SEDE_ROOT, inboundStreams, streamFolder } from "../wire/streams.js";
+import { AG_ROOT, SEDE_ROOT, inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
 import { RefusedError } from "../errors.js";
 import { acknowledge } from "./acknowledge.js";
-import { prune } from "./prune.js";
+import { agentsToReadNow, listenToBells, rememberBells, ringBell } from "./doorbell.js";
+import { prefetch } from "./prefetch.js";
+import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
@@ -24,9 +26,16 @@ export type { AckFile } from "../wire/ackFile.js";
  */
 export async function sync(node: SincroNode, transport: Transport, options: SyncOptions = {}): Promise<SyncReport> {
   const release = node.claimSync();
+  const run = new SyncRun(node, transport, options);
   try {
-    return await syncSteps(new SyncRun(node, transport, options));
+    return await syncSteps(run);
+  } catch (err) {
+    // What was written before the failure is announced now if the connection still serves;
+    // otherwise the ring stays owed to the next sync.
+    if (node.role === "agent") await ringBell(run).catch(() => undefined);
+    throw err;
   } finally {
+    await run.connections.close();
     release();
   }
 }
@@ -37,7 +46,13 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   await checkRoots(run);
   const conflictsBefore = node.read.listConflicts().length;
   const inbound = inboundStreams(node.id, run.agents);
-  for (const stream of inbound) await run.list(streamFolder(stream));
+  // The sede reads only the folders of the agents that rang (and, now and then, all of them),
+  // on several connections at once; an agent reads its two folders.
+  const bells = node.role === "sede" ? await listenToBells(run) : undefined;
+  if (bells) {
+    run.reading = agentsToReadNow(run, bells);
+    await prefetch(run, [...run.reading]);
+  } else for (const stream of inbound) await run.list(streamFolder(stream));
   if (node.role === "agent") {
     checkPublished(run);
     await continueEarlierPc(run);
@@ -46,16 +61,19 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   await resendRequested(run);
   await rewriteForNewReaders(run, inbound);
   await publish(run);
-  for (const stream of inbound) await receive(run, stream);
+  for (const stream of inbound) if (run.reads(producerOf(stream))) await receive(run, stream);
   // What retiring agents had parked is received now; from here on nothing they sign is accepted.
   if (node.role === "sede") node.keyring.finishRetirements();
   if (node.role === "sede" && refreshAgentSnapshots(run)) await publish(run);
   await acknowledge(run, inbound);
+  if (node.role === "sede") await refreshReaderAcks(run);
   await prune(run);
   if (node.role === "sede") await publishHead(run);
   else await checkHead(run);
+  if (bells) rememberBells(run, bells);
+  else await ringBell(run);
   run.report.conflicts = node.read.listConflicts().length - conflictsBefore;
-  run.report.commands = transport.stats().commands - commandsBefore;
+  run.report.commands = transport.stats().commands - commandsBefore + run.connections.commands();
   return run.report;
 }
 

@@ -6,6 +6,8 @@ import { Inbox, type StepHook } from "./inbox.js";
 import type { RemoteFile, Transport } from "./transports/transport.js";
 import { ParkingTrust } from "./parkingTrust.js";
 import { MAX_FILE_BYTES } from "../wire/segmentCodec.js";
+import { Connections } from "./connections.js";
+import { oweBellFor } from "./doorbell.js";
 
 export interface SyncOptions {
   /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */
@@ -16,6 +18,13 @@ export interface SyncOptions {
   progress?: (p: SyncProgress) => void;
   /** Called at each named step of the sync (see `SyncStep`); throw from it to simulate a crash. */
   hook?: StepHook;
+  /**
+   * Opens another connection to the same parking area, for downloading from several agents at
+   * once. Without it the sync uses only the transport it was given.
+   */
+  openTransport?: () => Transport;
+  /** Connections used at once when `openTransport` is given. Default: config `sync.connections`, else 4. */
+  connections?: number;
 }
 
 export interface SyncProgress {
@@ -38,6 +47,8 @@ export interface SyncReport {
 }
 
 const DAY_MS = 86_400_000;
+/** At most this many bytes are downloaded ahead of being applied; the rest is read when needed. */
+const PREFETCH_BYTES = 64 * 1024 * 1024;
 
 /**
  * What the steps of one sync share: the node, the transport, the options, the report being
@@ -54,7 +65,17 @@ export class SyncRun {
   readonly inbox: Inbox;
   /** Signs and encrypts what this node writes, verifies and decrypts what it reads. */
   readonly trust: ParkingTrust;
+  /** The connections this sync may work over at once (see {@link Connections}). */
+  readonly connections: Connections;
+  /**
+   * At the sede: the agents whose folders this sync reads (see `doorbell.ts`); the others are
+   * left alone, their acks taken as last read. Undefined: every folder is read.
+   */
+  reading: ReadonlySet<string> | undefined;
   private readonly listings = new Map<string, RemoteFile[]>();
+  // Raw bytes downloaded ahead (in parallel), taken by the step that reads them.
+  private readonly fetched = new Map<string, Buffer>();
+  private fetchedBytes = 0;
 
   constructor(
     readonly node: SincroNode,
@@ -78,6 +99,44 @@ export class SyncRun {
       errors: [],
       commands: 0,
     };
+    const wanted = options.connections ?? Number(node.config("sync.connections") ?? 4);
+    const size = Number.isSafeInteger(wanted) && wanted >= 1 ? wanted : 4;
+    this.connections = new Connections(transport, size, options.openTransport, (w) => this.report.warnings.push(w));
+  }
+
+  /** Whether this sync reads the folder of `agent` (always, but at a sede that the doorbell spares). */
+  reads(agent: string): boolean {
+    return this.reading === undefined || this.reading.has(agent);
+  }
+
+  /** Records a listing of `folder` made elsewhere (on another connection), as {@link list} would. */
+  setListing(folder: string, files: RemoteFile[]): void {
+    this.listings.set(folder, files);
+  }
+
+  /**
+   * Keeps the raw bytes of `path`, downloaded ahead on another connection, for the step that
+   * reads it; false (nothing kept) once the bytes kept ahead would pass the limit.
+   */
+  keepFetched(path: string, bytes: Buffer): boolean {
+    if (this.fetchedBytes + bytes.length > PREFETCH_BYTES) return false;
+    this.fetched.set(path, bytes);
+    this.fetchedBytes += bytes.length;
+    return true;
+  }
+
+  /** Room left for bytes downloaded ahead. */
+  fetchRoom(): number {
+    return PREFETCH_BYTES - this.fetchedBytes;
+  }
+
+  // The raw bytes of `path`: downloaded ahead, else now.
+  private async download(path: string): Promise<Buffer | null> {
+    const kept = this.fetched.get(path);
+    if (kept === undefined) return this.transport.read(path);
+    this.fetched.delete(path);
+    this.fetchedBytes -= kept.length;
+    return kept;
   }
 
   now(): Date {
@@ -116,7 +175,7 @@ export class SyncRun {
       });
     }
     this.options.progress?.({ phase: "download", file: path, bytes: file.size });
-    const bytes = await this.transport.read(path);
+    const bytes = await this.download(path);
     if (!bytes) throw new SegmentError(path, `read ${path}: listed but gone before it could be read`, { code: "VANISHED" });
     this.report.received.bytes += bytes.length;
     // FTP stream mode cannot tell a data connection closed early from a complete file.
@@ -134,16 +193,18 @@ export class SyncRun {
    */
   async putNew(path: string, plain: Buffer): Promise<{ result: "created" | "exists"; bytes: number }> {
     const sealed = this.trust.seal(path, plain);
+    oweBellFor(this.node, path);
     const writeNew = this.transport.writeNew;
     if (!writeNew) throw new Error("putNew: this transport cannot create a file only if absent");
     const result = await writeNew.call(this.transport, path, sealed);
     return { result, bytes: result === "created" ? sealed.length : 0 };
   }
 
-  /** Writes `plain` at `path`, signed by this node and encrypted for the folder's readers. */
-  async put(path: string, plain: Buffer): Promise<number> {
+  /** Writes `plain` at `path`, signed by this node and encrypted for the folder's readers (over `transport`, default the sync's own). */
+  async put(path: string, plain: Buffer, transport: Transport = this.transport): Promise<number> {
     const sealed = this.trust.seal(path, plain);
-    await this.transport.write(path, sealed);
+    oweBellFor(this.node, path);
+    await transport.write(path, sealed);
     return sealed.length;
   }
 
@@ -152,7 +213,7 @@ export class SyncRun {
     const folder = path.slice(0, path.lastIndexOf("/"));
     const name = path.slice(path.lastIndexOf("/") + 1);
     if (!(await this.list(folder)).some((f) => f.name === name)) return null;
-    const bytes = await this.transport.read(path);
+    const bytes = await this.download(path);
     return bytes && this.trust.open(path, bytes);
   }
 

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { ulid } from "ulid";
@@ -11,6 +11,8 @@ import { generateKeys, type KeyPairs } from "../../src/wire/keys.js";
 import { encodeFile } from "../../src/wire/segmentCodec.js";
 import { Inbox, type Cursor } from "../../src/ship/inbox.js";
 import { exec, folderArea, Network, type ParkingArea } from "../support/network.js";
+import { BELL_FOLDER, bellName } from "../../src/ship/doorbell.js";
+import { randomBytes } from "node:crypto";
 
 /**
  * The attack suite's office: a sede with agents AG01 and AG02 (both enrolled), products P001 and
@@ -50,6 +52,19 @@ export function holdings(node: SincroNode): { digests: unknown; events: number }
 /** Writes `inner` at `path` of the parking area, sealed as `signer` with `keys`, encrypted for `readers` (none: signed only). */
 export function park(net: Network, path: string, inner: Buffer, signer: string, keys: KeyPairs, readers: readonly Reader[] = []): void {
   writeFileSync(join(net.area.root, path), sealBox(path, inner, signer, keys, readers));
+  ringFor(net, path);
+}
+
+/**
+ * The attacker also rings the doorbell of the agent whose folder it wrote into (a bell is only a
+ * hint anyone can forge), so the sede's next sync reads that folder at once instead of at its
+ * next full listing.
+ */
+export function ringFor(net: Network, path: string): void {
+  const [root, agent] = path.split("/");
+  if (root !== "SincroAg" || agent === undefined) return;
+  mkdirSync(join(net.area.root, BELL_FOLDER), { recursive: true });
+  writeFileSync(join(net.area.root, BELL_FOLDER, bellName(agent, 999_000 + Math.floor(Math.random() * 999), randomBytes(4).toString("hex"))), "forged ring");
 }
 
 /** The readers an honest writer would encrypt `path`'s folder for (the sede's view), so a forgery is as readable as a real file. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../src/events/envelope.js";
 import type { Network } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
-import { attackerKeys, cursorOf, forgedEvent, forgedSegment, holdings, office, otherStreamsStillSync, park, readersAtSede, segName } from "./attackSupport.js";
+import { attackerKeys, cursorOf, forgedEvent, forgedSegment, holdings, office, otherStreamsStillSync, park, readersAtSede, ringFor, segName } from "./attackSupport.js";
 
 const HLC = `${Date.UTC(2026, 2, 2, 10)}-00000`;
 
@@ -84,7 +84,7 @@ describe("a segment in AG01's folder (SincroAg/AG01) that AG01 did not write", (
   it.each([
     ["enrolled AG02, signed as itself with its real key", (net: Network, p: string, b: Buffer) => park(net, p, b, "AG02", net.agent("AG02").keyring.own()!, readersAtSede(net, "AG01")), /signed by "AG02", but only AG01 writes here/],
     ["enrolled AG02, signed as AG01 with its real key", (net: Network, p: string, b: Buffer) => park(net, p, b, "AG01", net.agent("AG02").keyring.own()!, readersAtSede(net, "AG01")), /not a key trusted for AG01/],
-    ["the attacker, unsigned", (net: Network, p: string, b: Buffer) => writeFileSync(join(net.area.root, p), b), /not a signed sincro file/],
+    ["the attacker, unsigned", (net: Network, p: string, b: Buffer) => (writeFileSync(join(net.area.root, p), b), ringFor(net, p)), /not a signed sincro file/],
     ["the attacker, signed as AG01 with its own key", (net: Network, p: string, b: Buffer) => park(net, p, b, "AG01", attackerKeys, readersAtSede(net, "AG01")), /not a key trusted for AG01/],
   ] as const)("by %s: refused; the real AG01 is not locked out and its next order arrives", async (_who, plant, reason) => {
     const net = await office(tempDir());

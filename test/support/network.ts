@@ -41,6 +41,8 @@ export class Network {
   sede: SincroNode;
   readonly agents = new Map<string, SincroNode>();
   readonly clock = steppingClock();
+  /** Connections each sync may open to the parking area (undefined: only its own transport). */
+  connections: number | undefined;
 
   constructor(
     readonly dir: string,
@@ -75,6 +77,7 @@ export class Network {
 
   async sync(node: SincroNode, options?: SyncOptions): Promise<SyncReport> {
     const transport = this.area.open();
+    const parallel = this.connections === undefined ? {} : { connections: this.connections, openTransport: () => this.area.open() };
     try {
       if (!this.rootsMade) {
         // What "sincro parking check" does at the office before the first sync.
@@ -82,7 +85,7 @@ export class Network {
         await transport.ensureDir("SincroSede");
         this.rootsMade = true;
       }
-      return await sync(node, transport, options);
+      return await sync(node, transport, { ...parallel, ...options });
     } finally {
       await transport.close();
     }

@@ -19,6 +19,8 @@ export function registerSync(program: Command, io: Io): void {
       let files = 0;
       try {
         const report = await sync(node, transport, {
+          // More connections to the same parking area, for a sede reading many agents (sync.connections).
+          openTransport: () => transportFromConfig(node, io.env),
           progress: (p) => {
             files++;
             if (bar) {

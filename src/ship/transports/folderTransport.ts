@@ -43,6 +43,15 @@ export class FolderTransport implements Transport {
     return files.sort((a, b) => compareNames(a.name, b.name));
   }
 
+  /** One `readdir`: the names of the plain files, without a `stat` each. */
+  async listNames(dir: string): Promise<string[]> {
+    const entries = await this.entries("list", dir, this.localPath("list", dir));
+    return entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort(compareNames);
+  }
+
   async listDirs(dir: string): Promise<string[]> {
     const folder = this.localPath("list folders in", dir);
     const entries = await this.entries("list folders in", dir, folder);

@@ -32,6 +32,12 @@ export interface Transport {
   readonly describe: string;
   list(dir: string): Promise<RemoteFile[]>;
   listDirs(dir: string): Promise<string[]>;
+  /**
+   * The names of the plain files directly in `dir`, sorted like {@link list}, without sizes; a
+   * missing folder lists as `[]`. Optional: present where sizes cost a request per file (the
+   * folder transport's `stat`); elsewhere `list` is one request and callers use it instead.
+   */
+  listNames?(dir: string): Promise<string[]>;
   read(path: string): Promise<Buffer | null>;
   write(path: string, bytes: Buffer): Promise<void>;
   /**
