@@ -4,7 +4,7 @@ import { parseAck, type AckFile } from "../wire/ackFile.js";
 import { CATALOGUE, ackPath, agentToSede, sedeToAgent, type StreamName } from "../wire/streams.js";
 import { Inbox, type StepHook } from "./inbox.js";
 import type { RemoteFile, Transport } from "./transports/transport.js";
-import { ParkingTrust } from "./parkingTrust.js";
+import { ParkingTrust, type FileTrust } from "./parkingTrust.js";
 import { MAX_FILE_BYTES } from "../wire/segmentCodec.js";
 
 export interface SyncOptions {
@@ -16,6 +16,12 @@ export interface SyncOptions {
   progress?: (p: SyncProgress) => void;
   /** Called at each named step of the sync (see `SyncStep`); throw from it to simulate a crash. */
   hook?: StepHook;
+  /**
+   * @internal Benchmarks only (scripts/bench-sync.mjs passes `unsealedTrustForBenchmarks()` to
+   * time an unsigned run beside the signed one). Never set by the command line; leave it out:
+   * every sync then signs, encrypts and verifies with the node's {@link ParkingTrust}.
+   */
+  trust?: FileTrust;
 }
 
 export interface SyncProgress {
@@ -53,7 +59,7 @@ export class SyncRun {
   readonly hook: StepHook;
   readonly inbox: Inbox;
   /** Signs and encrypts what this node writes, verifies and decrypts what it reads. */
-  readonly trust: ParkingTrust;
+  readonly trust: FileTrust;
   private readonly listings = new Map<string, RemoteFile[]>();
 
   constructor(
@@ -67,7 +73,7 @@ export class SyncRun {
     this.retentionMs = (options.retentionDays ?? 14) * DAY_MS;
     this.hook = options.hook ?? (() => {});
     this.inbox = new Inbox(node);
-    this.trust = new ParkingTrust(node);
+    this.trust = options.trust ?? new ParkingTrust(node);
     this.report = {
       node: node.id,
       sent: { events: 0, segments: 0, snapshots: 0, bytes: 0 },
