@@ -2,7 +2,7 @@
 // with signatures and encryption on (issue 11) and, in the same run, the same syncs unsigned.
 // The agent's bootstraps run in child processes so their peak RSS (VmHWM) is their own.
 // Sizes: BENCH_PRODUCTS (100,000), BENCH_CUSTOMERS (300), BENCH_SPECIALS (10,000); 3 price lists;
-// BENCH_REPEAT (3) bootstraps of each kind, interleaved, median reported; BENCH_READERS (300)
+// BENCH_REPEAT (5) bootstraps of each kind, interleaved, median reported; BENCH_READERS (300)
 // enrolled agents for the catalogue's per-file overhead.
 //
 // The unsigned run: a copy of the same sede database publishes to its own folder of the same FTP
@@ -28,19 +28,38 @@ import { peakRssMb } from "./benchSupport.mjs";
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 300);
 const SPECIALS = Number(process.env.BENCH_SPECIALS ?? 10_000);
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const READERS = Number(process.env.BENCH_READERS ?? 300);
 const LISTS = ["BASE", "HORECA", "GDO"];
+
+/**
+ * The node's own ParkingTrust, timed: what a sync spends sealing (sign, encrypt) and opening
+ * (verify, decrypt) files, out of its whole time.
+ */
+function timedTrust(node) {
+  const real = new ParkingTrust(node);
+  const t = { trustSeconds: 0 };
+  const time = (fn) => (path, bytes) => {
+    const t0 = process.hrtime.bigint();
+    try {
+      return fn.call(real, path, bytes);
+    } finally {
+      t.trustSeconds += Number(process.hrtime.bigint() - t0) / 1e9;
+    }
+  };
+  return Object.assign(t, { seal: time(real.seal), open: time(real.open), readersDigest: (folder) => real.readersDigest(folder) });
+}
 
 /** One sync of `node` over a new FTP connection; `plain` syncs unsigned (benchmarks only). */
 async function syncOnce(node, ftp, plain = false) {
   const transport = new FtpTransport(ftp);
+  const trust = plain ? unsealedTrustForBenchmarks() : timedTrust(node);
   const t0 = process.hrtime.bigint();
   try {
-    const report = await sync(node, transport, plain ? { trust: unsealedTrustForBenchmarks() } : {});
+    const report = await sync(node, transport, { trust });
     if (report.errors.length > 0) throw new Error(`sync of ${node.id} failed: ${report.errors.join("; ")}`);
     const stats = transport.stats();
-    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, report, bytes: stats.bytesSent + stats.bytesReceived, commands: stats.commands };
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, trustSeconds: trust.trustSeconds ?? 0, report, bytes: stats.bytesSent + stats.bytesReceived, commands: stats.commands };
   } finally {
     await transport.close();
   }
@@ -167,6 +186,8 @@ try {
   if (incSede.report.received.events < 10 || incSedePlain.report.received.events < 10) throw new Error("the sede did not receive the 10 orders");
   const quietAgent = await syncOnce(agent, ftpAt(`trust-${REPEAT}`));
   const quietSede = await syncOnce(sede, ftpAt(`trust-${REPEAT}`));
+  const quietAgentPlain = await syncOnce(agentPlain, ftpAt(`plain-${REPEAT}`), true);
+  const quietSedePlain = await syncOnce(sedePlain, ftpAt(`plain-${REPEAT}`), true);
   agent.close();
   agentPlain.close();
   sede.close();
@@ -220,7 +241,10 @@ try {
   console.log(
     `| catalogue per-file overhead with ${READERS} enrolled agents: sealed ${overN.path.split("/").pop()} (${fmtKb(overN.sealed)}) minus its inner gzip (${fmtKb(overN.inner)}), worst of ${overN.files} files (baseline: the same with 1 agent) | ${fmtKb(overN.overhead)} | ${fmtKb(over1.overhead)} | ${ratio(overN.overhead, over1.overhead)} | ≤ 32 KB | ${res(overN.overhead <= 32 * 1024)} |`,
   );
-  console.log(`\nPer reader: ${((overN.overhead - over1.overhead) / Math.max(1, READERS - 1)).toFixed(0)} bytes of the box header. Unsigned bootstrap bytes: ${fmtKb(bootPlain.bytes)} (${ratio(bootPlain.bytes, baseline)} the gzip CSV); signed bootstraps took ${boots.trust.map((b) => b.seconds.toFixed(2)).join(", ")} s, unsigned ${boots.plain.map((b) => b.seconds.toFixed(2)).join(", ")} s.`);
+  const list = (xs) => xs.map((x) => x.toFixed(2)).join(", ");
+  console.log(`\nBootstraps, in run order: signed ${list(boots.trust.map((b) => b.seconds))} s, of which sealing and opening files ${list(boots.trust.map((b) => b.trustSeconds))} s; unsigned ${list(boots.plain.map((b) => b.seconds))} s.`);
+  console.log(`Unsigned bootstrap bytes: ${fmtKb(bootPlain.bytes)} (${ratio(bootPlain.bytes, baseline)} the gzip CSV). Catalogue overhead per reader: ${((overN.overhead - over1.overhead) / Math.max(1, READERS - 1)).toFixed(0)} bytes of the box header.`);
+  console.log(`Syncs with nothing new, unsigned: agent ${quietAgentPlain.commands} FTP commands, sede ${quietSedePlain.commands}.`);
   console.log("Bytes moved: file bytes uploaded and downloaded (FtpTransport stats), FTP listings and control channel excluded.\n");
 
   const row = (name, r, target, ok) => `| ${name} | ${r.seconds.toFixed(2)} | ${fmtKb(r.bytes)} | ${r.commands} | ${r.rss ?? "—"} | ${target} | ${res(ok)} |`;
