@@ -210,6 +210,9 @@ try {
       }
     });
     const folder = `readers-${readers}`;
+    await syncOnce(s, ftpAt(folder));
+    // A later change: a catalogue segment beside the first sync's snapshot.
+    s.execute({ kind: "SetGenericPrice", list: "BASE", product: "P1", price: "9.90" });
     const published = await syncOnce(s, ftpAt(folder));
     const trust = new ParkingTrust(s);
     const files = parked(folder)
