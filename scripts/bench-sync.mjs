@@ -246,7 +246,7 @@ try {
   );
   const list = (xs) => xs.map((x) => x.toFixed(2)).join(", ");
   console.log(`\nBootstraps, in run order: signed ${list(boots.trust.map((b) => b.seconds))} s, of which sealing and opening files ${list(boots.trust.map((b) => b.trustSeconds))} s; unsigned ${list(boots.plain.map((b) => b.seconds))} s.`);
-  console.log(`Unsigned bootstrap bytes: ${fmtKb(bootPlain.bytes)} (${ratio(bootPlain.bytes, baseline)} the gzip CSV). Catalogue overhead per reader: ${((overN.overhead - over1.overhead) / Math.max(1, READERS - 1)).toFixed(0)} bytes of the box header.`);
+  console.log(`Unsigned bootstrap bytes: ${fmtKb(bootPlain.bytes)} (${ratio(bootPlain.bytes, baseline)} the gzip CSV), peak RSS ${bootPlain.rss} MB (signed: ${boot.rss} MB). Catalogue overhead per reader: ${((overN.overhead - over1.overhead) / Math.max(1, READERS - 1)).toFixed(0)} bytes of the box header.`);
   console.log(`Syncs with nothing new, unsigned: agent ${quietAgentPlain.commands} FTP commands, sede ${quietSedePlain.commands}.`);
   console.log("Bytes moved: file bytes uploaded and downloaded (FtpTransport stats), FTP listings and control channel excluded.\n");
 
