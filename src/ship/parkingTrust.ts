@@ -5,6 +5,16 @@ import { openBox, sealBox, type Reader } from "../wire/box.js";
 import type { KeyPairs } from "../wire/keys.js";
 import { AG_ROOT, ALL_FOLDER, SEDE, SEDE_ROOT } from "../wire/streams.js";
 
+/** What a sync seals its uploads and opens its downloads with: {@link ParkingTrust}, always, outside benchmarks. */
+export interface FileTrust {
+  /** The bytes to upload for `plain` at `path`. */
+  seal(path: string, plain: Buffer): Buffer;
+  /** The content of the downloaded file at `path`, or a {@link SegmentError} naming it and why. */
+  open(path: string, bytes: Buffer): Buffer;
+  /** A digest of the readers of `folder`'s files: when it changes, what is there is written again. */
+  readersDigest(folder: string): string;
+}
+
 /**
  * Who writes and who reads each folder of the parking area (DESIGN §4.1, §7), and the sealing
  * and opening of every file by those rules: a file is accepted only when its folder's writer
@@ -12,7 +22,7 @@ import { AG_ROOT, ALL_FOLDER, SEDE, SEDE_ROOT } from "../wire/streams.js";
  * readers only (catalogue: the sede and every enrolled agent; an agent's folders: that agent
  * and the sede).
  */
-export class ParkingTrust {
+export class ParkingTrust implements FileTrust {
   private readonly keys: KeyPairs;
 
   constructor(private readonly node: SincroNode) {
@@ -79,4 +89,19 @@ export class ParkingTrust {
     }
     return openBox(path, bytes, { node: writer, signPublics }, { node: this.node.id, boxPublic: this.keys.boxPublic, boxPrivate: this.keys.boxPrivate });
   }
+}
+
+/**
+ * BENCHMARKS ONLY (scripts/bench-sync.mjs): a trust that neither signs, encrypts, verifies nor
+ * decrypts — files move as their bare inner bytes, as an unsigned sincro wrote them. It exists so
+ * that the benchmark can time the same sync with and without sealing in one run (the "unsigned
+ * run" of issue 11's targets). Not exported by the package, not reachable from the command line
+ * or any configuration: only code that passes it as `SyncOptions.trust` gets it.
+ */
+export function unsealedTrustForBenchmarks(): FileTrust {
+  return {
+    seal: (_path, plain) => plain,
+    open: (_path, bytes) => bytes,
+    readersDigest: () => "unsealed (benchmarks only)",
+  };
 }

@@ -4,7 +4,7 @@ import { parseAck, type AckFile } from "../wire/ackFile.js";
 import { CATALOGUE, ackPath, agentToSede, sedeToAgent, type StreamName } from "../wire/streams.js";
 import { Inbox, type StepHook } from "./inbox.js";
 import type { RemoteFile, Transport } from "./transports/transport.js";
-import { ParkingTrust } from "./parkingTrust.js";
+import { ParkingTrust, type FileTrust } from "./parkingTrust.js";
 import { MAX_FILE_BYTES } from "../wire/segmentCodec.js";
 import { Connections } from "./connections.js";
 import { oweBellFor } from "./doorbell.js";
@@ -25,6 +25,12 @@ export interface SyncOptions {
   openTransport?: () => Transport;
   /** Connections used at once when `openTransport` is given. Default: config `sync.connections`, else 4. */
   connections?: number;
+  /**
+   * @internal Benchmarks only (scripts/bench-sync.mjs passes `unsealedTrustForBenchmarks()` to
+   * time an unsigned run beside the signed one). Never set by the command line; leave it out:
+   * every sync then signs, encrypts and verifies with the node's {@link ParkingTrust}.
+   */
+  trust?: FileTrust;
 }
 
 export interface SyncProgress {
@@ -64,7 +70,7 @@ export class SyncRun {
   readonly hook: StepHook;
   readonly inbox: Inbox;
   /** Signs and encrypts what this node writes, verifies and decrypts what it reads. */
-  readonly trust: ParkingTrust;
+  readonly trust: FileTrust;
   /** The connections this sync may work over at once (see {@link Connections}). */
   readonly connections: Connections;
   /**
@@ -88,7 +94,7 @@ export class SyncRun {
     this.retentionMs = (options.retentionDays ?? 14) * DAY_MS;
     this.hook = options.hook ?? (() => {});
     this.inbox = new Inbox(node);
-    this.trust = new ParkingTrust(node);
+    this.trust = options.trust ?? new ParkingTrust(node);
     this.report = {
       node: node.id,
       sent: { events: 0, segments: 0, snapshots: 0, bytes: 0 },
