@@ -4,12 +4,17 @@ import { requestResend } from "./resend.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
- * The office's signed head (DESIGN §7, "Freshness"; docs/FORMATS.md): written by the sede at
- * every sync, read by every agent. It says when the office last synced and the last segment it
- * published per stream, so an agent notices a parking area that holds back or rolls back the
- * office's files, and an office that has gone quiet.
+ * The office's signed head (DESIGN §7, "Freshness"; docs/FORMATS.md): written by the sede when a
+ * stream moved on (and at least hourly), read by every agent. It says when the office last
+ * synced and the last segment it published per stream, so an agent notices a parking area that
+ * holds back or rolls back the office's files, and an office that has gone quiet. It is named
+ * after its number (`0000000017.head`), so an agent that sees no newer number in the listing it
+ * makes anyway reads nothing; a name is bound by the signature, so a renamed head is refused.
  */
-export const HEAD_PATH = `${SEDE_ROOT}/${ALL_FOLDER}/office.head`;
+export const HEAD_FOLDER = `${SEDE_ROOT}/${ALL_FOLDER}`;
+export const HEAD_SUFFIX = ".head";
+export const headName = (n: number): string => `${String(n).padStart(10, "0")}${HEAD_SUFFIX}`;
+const HEAD_NAME = /^(\d{10})\.head$/;
 export const HEAD_FORMAT = "sincro-head/1";
 
 export interface OfficeHead {
@@ -41,8 +46,8 @@ export async function publishHead(run: SyncRun): Promise<void> {
   const previous = last === undefined ? undefined : (JSON.parse(last) as OfficeHead & { readers?: string });
   // An agent enrolled since the last head must be able to read the next one.
   const readers = run.trust.readersDigest(`${SEDE_ROOT}/${ALL_FOLDER}`);
-  const listed = run.listed(`${SEDE_ROOT}/${ALL_FOLDER}`);
-  const onServer = listed === undefined || listed.some((f) => f.name === HEAD_PATH.slice(HEAD_PATH.lastIndexOf("/") + 1));
+  const listed = run.listed(HEAD_FOLDER);
+  const onServer = previous === undefined || listed === undefined || listed.some((f) => f.name === headName(previous.number));
   if (
     previous &&
     onServer &&
@@ -54,15 +59,18 @@ export async function publishHead(run: SyncRun): Promise<void> {
   }
   const number = (previous?.number ?? Number(node.config("head.number") ?? "0")) + 1;
   const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams };
-  await run.put(HEAD_PATH, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));
+  await run.put(`${HEAD_FOLDER}/${headName(number)}`, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));
+  // The earlier head goes (a reader that already holds a newer number ignores older ones anyway).
+  if (previous) await run.transport.delete(`${HEAD_FOLDER}/${headName(previous.number)}`);
   node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('head.last', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(JSON.stringify({ ...head, readers }));
 }
 
-/** What an agent last learned from the office's head: its number and time, and when this PC first saw it (this PC's clock). */
+/** What an agent last learned from the office's head: its number, time and streams, and when this PC first saw it (this PC's clock). */
 export interface HeadSeen {
   number: number;
   at: string;
   seenAt: string;
+  streams?: Record<StreamName, number>;
 }
 
 export function headSeen(run: Pick<SyncRun, "node">): HeadSeen | undefined {
@@ -78,42 +86,52 @@ export function headSeen(run: Pick<SyncRun, "node">): HeadSeen | undefined {
 export async function checkHead(run: SyncRun): Promise<void> {
   const { node, report } = run;
   const seen = headSeen(run);
+  // The newest head the listing shows; one numbered at or below the one already seen is not read.
+  const numbers = (await run.list(HEAD_FOLDER)).flatMap((f) => {
+    const m = HEAD_NAME.exec(f.name);
+    return m ? [Number(m[1])] : [];
+  });
+  const newest = numbers.length === 0 ? undefined : Math.max(...numbers);
+  const path = newest === undefined ? undefined : `${HEAD_FOLDER}/${headName(newest)}`;
+  if (seen && newest !== undefined && newest < seen.number) {
+    report.warnings.push(
+      `${path}: the office's head on the server (number ${newest}) is older than one already seen here (number ${seen.number}, ${seen.at}): an old file was put back, or the newer one deleted; ignored`,
+    );
+  }
   let bytes: Buffer | null = null;
-  try {
-    bytes = await run.readIfListed(HEAD_PATH);
-  } catch (err) {
-    if (!(err instanceof SegmentError)) throw err;
-    report.warnings.push(`${err.message}; the office's head is ignored`);
+  if (path !== undefined && newest !== undefined && (!seen || newest > seen.number)) {
+    try {
+      bytes = await run.readIfListed(path);
+    } catch (err) {
+      if (!(err instanceof SegmentError)) throw err;
+      report.warnings.push(`${err.message}; the office's head is ignored`);
+    }
   }
   let current = seen;
   if (bytes) {
     const head = parseHead(bytes);
-    if (!head) report.warnings.push(`${HEAD_PATH}: not a valid office head; ignored`);
-    else if (seen && head.number < seen.number) {
-      report.warnings.push(
-        `${HEAD_PATH}: the office's head on the server (number ${head.number}, ${head.at}) is older than one already seen here (number ${seen.number}, ${seen.at}): an old file was put back; ignored`,
-      );
-    } else {
-      if (!seen || head.number > seen.number) {
-        current = { number: head.number, at: head.at, seenAt: run.now().toISOString() };
-        node.db
-          .prepare(`INSERT INTO node_config (key, value) VALUES ('head.seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
-          .run(JSON.stringify(current));
-      }
-      for (const stream of [CATALOGUE, sedeToAgent(node.id)]) {
-        const published = head.streams[stream] ?? 0;
-        const cursor = run.inbox.cursor(stream);
-        const applied = cursor?.segment ?? 0;
-        if (published <= applied || cursor?.blocked != null) continue;
-        // Everything listed was applied above, so the next one is not on the server: deleted
-        // or held back. Ask the office to upload it again from its sealed copy.
-        const missing = segmentName(applied + 1);
-        const reason = `${streamFolder(stream)}/${missing} is missing: the office's head says it published up to segment ${published} (${head.at})`;
-        report.warnings.push(`${stream}: ${reason}; asked the office to upload it again`);
-        run.inbox.block(stream, reason);
-        await requestResend(run, stream, missing, reason);
-      }
+    if (!head || head.number !== newest) report.warnings.push(`${path}: not a valid office head; ignored`);
+    else {
+      current = { number: head.number, at: head.at, seenAt: run.now().toISOString(), streams: head.streams };
+      node.db
+        .prepare(`INSERT INTO node_config (key, value) VALUES ('head.seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+        .run(JSON.stringify(current));
     }
+  }
+  // What the newest head says was published, against what this PC applied (every sync, from the
+  // head remembered: a segment deleted from the server is asked for until it comes).
+  for (const stream of [CATALOGUE, sedeToAgent(node.id)]) {
+    const published = current?.streams?.[stream] ?? 0;
+    const cursor = run.inbox.cursor(stream);
+    const applied = cursor?.segment ?? 0;
+    if (published <= applied || cursor?.blocked != null || current === undefined) continue;
+    // Everything listed was applied above, so the next one is not on the server: deleted or
+    // held back. Ask the office to upload it again from its sealed copy.
+    const missing = segmentName(applied + 1);
+    const reason = `${streamFolder(stream)}/${missing} is missing: the office's head says it published up to segment ${published} (${current.at})`;
+    report.warnings.push(`${stream}: ${reason}; asked the office to upload it again`);
+    run.inbox.block(stream, reason);
+    await requestResend(run, stream, missing, reason);
   }
   // Measured on this PC's clock from when it first saw the newest head: the office's clock may be off.
   const maxAgeDays = Number(node.config("head.max-age-days") ?? DEFAULT_HEAD_MAX_AGE_DAYS);

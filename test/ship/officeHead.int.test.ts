@@ -1,6 +1,6 @@
 import { copyFileSync, readdirSync, rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { HEAD_PATH } from "../../src/ship/officeHead.js";
+import { HEAD_FOLDER } from "../../src/ship/officeHead.js";
 import { exec, officeWithAgentAG01 } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
 
@@ -11,15 +11,24 @@ describe("the office's signed head", () => {
     const net = officeWithAgentAG01(tempDir());
     await net.round();
     const ag = net.agent("AG01");
+    const heads = () => readdirSync(net.file(...HEAD_FOLDER.split("/"))).filter((f) => f.endsWith(".head"));
+    const [first] = heads();
     const old = net.file("old.head");
-    copyFileSync(net.file(...HEAD_PATH.split("/")), old);
+    copyFileSync(net.file(...HEAD_FOLDER.split("/"), first as string), old);
     exec(net.sede, { kind: "AddProduct", code: "P002", description: "Pasta" });
     await net.sync(net.sede);
+    // The newer head replaces the older one.
+    expect(heads()).toHaveLength(1);
+    expect(heads()[0]).not.toBe(first);
     expect((await net.sync(ag)).warnings).toEqual([]);
-    // The head of an earlier sync, validly signed, put back by someone with the password.
-    copyFileSync(old, net.file(...HEAD_PATH.split("/")));
+    // The head of an earlier sync, validly signed, put back in place of the newer one by someone with the password.
+    rmSync(net.file(...HEAD_FOLDER.split("/"), heads()[0] as string));
+    copyFileSync(old, net.file(...HEAD_FOLDER.split("/"), first as string));
     const rolled = await net.sync(ag);
-    expect(rolled.warnings.join("\n")).toMatch(/office\.head: the office's head on the server \(number \d+, .*\) is older than one already seen here \(number \d+, .*\): an old file was put back; ignored/);
+    expect(rolled.warnings.join("\n")).toMatch(/\d{10}\.head: the office's head on the server \(number \d+\) is older than one already seen here \(number \d+, .*\): an old file was put back, or the newer one deleted; ignored/);
+    // A head renamed to a higher number does not open: the signature covers its name.
+    copyFileSync(old, net.file(...HEAD_FOLDER.split("/"), "0000009999.head"));
+    expect((await net.sync(ag)).warnings.join("\n")).toMatch(/0000009999\.head: signature of SEDE does not verify .*; the office's head is ignored/);
     expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001", "P002"]);
   });
 
