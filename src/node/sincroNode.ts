@@ -674,7 +674,7 @@ export class SincroNode {
 
 /**
  * Whether the domain can hold a received event (DESIGN §7, "Quarantine"): a readable payload of
- * the right shape, and a clock reading not beyond {@link HLC_HORIZON_MS} ahead of ours.
+ * the right shape, and, from an agent, a clock reading not beyond {@link HLC_HORIZON_MS} ahead of ours.
  */
 function domainCheck(e: EventEnvelope, aheadMs: number): { decoded?: DecodedEvent; reason?: string } {
   let decoded: DecodedEvent;
@@ -685,7 +685,10 @@ function domainCheck(e: EventEnvelope, aheadMs: number): { decoded?: DecodedEven
   }
   const problem = payloadProblem(e.type, decoded.data);
   if (problem) return { reason: `its payload is not valid: ${problem}` };
-  if (aheadMs > HLC_HORIZON_MS) {
+  // The sede's clock is the office's authority: an agent never quarantines its events, however
+  // wrong the agent's own clock (that would split the catalogue). An agent's reading far ahead
+  // would poison the sede's clock, and through it every agent's.
+  if (e.origin !== SEDE && aheadMs > HLC_HORIZON_MS) {
     return { reason: `its clock reading ${e.hlc.slice(0, 40)} is ${Math.round(aheadMs / 86_400_000)} days ahead of this PC's clock (more than ${HLC_HORIZON_MS / 86_400_000})` };
   }
   return { decoded };

@@ -240,7 +240,7 @@ export class PlaceOrder extends Base {
     const [e] = withPrices(w, this.node, make, this.lines, this.explicit);
     if (!e) return void (this.did = "no active product");
     const d = data<{ type: string; number: number; agent: string | null; lines: Line[] }>(e);
-    m.orders.set(e.id, { id: e.id, origin: this.node, agent: d.agent, type: d.type, number: d.number, placed: d.lines, lines: d.lines, status: "placed" });
+    m.orders.set(e.id, { id: e.id, origin: this.node, agent: d.agent, type: d.type, number: d.number, lines: d.lines, status: "placed", states: [{ status: "placed", lines: d.lines }] });
     this.did = `${d.type}/${d.number} for ${c.code}`;
   }
   label(): string {
@@ -262,6 +262,7 @@ export class AmendOrder extends Base {
     if (!e) return void (this.did = "no active product");
     o.lines = data<{ lines: Line[] }>(e).lines;
     o.status = "amended";
+    o.states.push({ status: o.status, lines: o.lines });
     this.did = `${o.type}/${o.number}`;
   }
   label(): string {
@@ -281,6 +282,7 @@ export class CancelOrder extends Base {
     if (!o) return;
     w.execute(this.node, { kind: "CancelOrder", type: o.type, number: o.number, reason: "test" });
     o.status = "cancelled";
+    o.states.push({ status: o.status, lines: o.lines });
     this.did = `${o.type}/${o.number}`;
   }
   label(): string {

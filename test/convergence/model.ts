@@ -36,10 +36,11 @@ export interface ModelOrder {
   agent: string | null;
   type: string;
   number: number;
-  placed: Line[];
-  /** At the node that placed it: amendments and cancellation stay there. */
+  /** Its current state at the node that placed it; an agent's changes reach the sede too. */
   lines: Line[];
   status: "placed" | "amended" | "cancelled";
+  /** Every state it has had, in order: the sede holds one of them until it has received the last. */
+  states: Array<{ status: "placed" | "amended" | "cancelled"; lines: Line[] }>;
 }
 
 export interface SpecialChange {
@@ -145,9 +146,11 @@ export function checkSafety(model: Model, world: World): void {
     const m = model.orders.get(o.id);
     expect(m, `the sede holds an order the model does not know: ${o.type}/${o.number} from ${o.origin}`).toBeDefined();
     if (!m) continue;
-    // An agent's amendments and cancellations stay on the agent.
-    const want = m.origin === "SEDE" ? { status: m.status, lines: m.lines } : { status: "placed", lines: m.placed };
-    expect({ status: o.status, lines: orderLines(sede, o.id) }, `order ${o.type}/${o.number} at the sede`).toEqual(want);
+    // An agent's amendments and cancellations reach the sede, in order: until the last has
+    // arrived, the sede holds one of the states the order has had.
+    const held = { status: o.status, lines: orderLines(sede, o.id) };
+    if (m.origin === "SEDE") expect(held, `order ${o.type}/${o.number} at the sede`).toEqual({ status: m.status, lines: m.lines });
+    else expect(m.states, `order ${o.type}/${o.number} at the sede is in a state the agent's order never had`).toContainEqual(held);
   }
   for (const c of sede.read.listCustomers()) {
     const m = model.customers.get(c.code);
@@ -199,7 +202,7 @@ export function checkConverged(model: Model, world: World): void {
     expect({ name: c.name, city: c.city }, `${c.code} at the sede`).toEqual(m.edits.get("SEDE") ?? m.created);
   }
 
-  // Orders: every agent order at the sede exactly once, as placed; each agent only its own.
+  // Orders: every agent order at the sede exactly once, in its last state; each agent only its own.
   const sedeOrders = orderRows(sede);
   expect(sedeOrders.map((o) => o.id).sort(), "orders at the sede").toEqual([...model.orders.keys()].sort());
   for (const a of AGENTS) {
@@ -209,6 +212,8 @@ export function checkConverged(model: Model, world: World): void {
   for (const o of sedeOrders) {
     const m = model.orders.get(o.id) as ModelOrder;
     expect([o.type, o.number, o.origin, o.agent]).toEqual([m.type, m.number, m.origin, m.agent]);
+    // Settled: the agent's last change has reached the sede.
+    expect({ status: o.status, lines: orderLines(sede, o.id) }, `order ${o.type}/${o.number} at the sede, settled`).toEqual({ status: m.status, lines: m.lines });
   }
   expect(sede.read.listConflicts().filter((c) => c.kind !== "special-price"), "conflicts other than special prices").toEqual([]);
 
