@@ -219,6 +219,9 @@ async function office(dir, kind, name, n) {
   const direct = () => kind.open(name);
   // The agents that will not sync here rang once before, as in daily use.
   const t = direct();
+  // What "sincro parking check" does at the office: the two root folders exist before any sync.
+  await t.ensureDir("SincroAg");
+  await t.ensureDir("SincroSede");
   for (let i = 1; i <= n; i++) if (!agents.has(code(i))) await t.write(`SincroBell/${code(i)}.1.0000abcd`, Buffer.from("rang earlier"));
   await t.close();
   await timedSync(sede, direct);

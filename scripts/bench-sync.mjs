@@ -12,7 +12,7 @@
 // only difference is that files move as their bare inner bytes (gzip segments and snapshots)
 // instead of sealed (signed, encrypted for their readers) — what an unsigned sincro moved.
 import { spawn } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,7 +79,11 @@ if (phase === "bootstrap") {
 const dir = mkdtempSync(join(tmpdir(), "sincro-bench-sync-"));
 const ftpRoot = join(dir, "ftp");
 const server = await startEmbeddedFtpServer({ root: ftpRoot });
-const ftpAt = (folder) => ({ host: server.host, port: server.port, user: server.user, password: server.password, dir: `/${folder}` });
+// Each parking area is a folder of the FTP root, set up as "sincro parking check" leaves it.
+const ftpAt = (folder) => {
+  for (const root of ["SincroAg", "SincroSede"]) mkdirSync(join(ftpRoot, folder, root), { recursive: true });
+  return { host: server.host, port: server.port, user: server.user, password: server.password, dir: `/${folder}`, secure: false };
+};
 const fmtKb = (b) => `${(b / 1024).toFixed(1)} KB`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const self = fileURLToPath(import.meta.url);
