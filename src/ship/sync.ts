@@ -94,5 +94,16 @@ async function checkRoots(run: SyncRun): Promise<void> {
       { code: "NO_PARKING_AREA" },
     );
   }
-  node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('parking.verified', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(transport.describe);
+  // A parking area this node has not synced through before (a new one, or the first sync of this
+  // version): what it published and still holds is published again there, the listing being the
+  // truth (DESIGN §8); a copy already there with the same content costs only the comparison.
+  node.db.transaction(() => {
+    if (node.config("parking.verified") !== undefined) {
+      node.db.prepare(`UPDATE outbox_files SET uploaded = NULL WHERE uploaded IS NOT NULL AND pruned IS NULL AND bytes IS NOT NULL`).run();
+      node.db.prepare(`DELETE FROM folder_readers`).run();
+      node.db.prepare(`DELETE FROM bell_heard`).run();
+      node.db.prepare(`DELETE FROM node_config WHERE key = 'head.last'`).run();
+    }
+    node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('parking.verified', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(transport.describe);
+  })();
 }

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sync } from "../../src/ship/sync.js";
 import { FolderTransport } from "../../src/ship/transports/folderTransport.js";
-import { exec, officeWithAgentAG01 } from "../support/network.js";
+import { exec, folderArea, officeWithAgentAG01 } from "../support/network.js";
+import { enroll, makeNode } from "../support/nodes.js";
+import type { SincroNode } from "../../src/node/sincroNode.js";
 import { tempDir } from "../support/tempDir.js";
 
 describe("sync never creates the parking area's root folders", () => {
@@ -27,5 +29,26 @@ describe("sync never creates the parking area's root folders", () => {
     expect(half).toMatchObject({ code: "NO_PARKING_AREA", message: expect.stringContaining("has no SincroSede folder") });
     expect(existsSync(join(net.dir, "other", "SincroAg", "AG01"))).toBe(false);
     expect((await net.sync(net.agent("AG01"))).sent.events).toBe(1);
+  });
+
+  it("a sede moved to a new, empty parking area publishes there again what it still holds: a new agent gets the catalogue", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.round();
+    const moved = folderArea(join(net.dir, "new-park"));
+    const sync2 = (node: SincroNode) => sync(node, moved.open());
+    exec(net.sede, { kind: "RegisterAgent", code: "AG02", name: "Luca" });
+    const ag02 = makeNode(net.dir, "AG02", { role: "agent", agent: "AG02" }, net.clock.now);
+    enroll(net.sede, ag02);
+    const first = await sync2(net.sede);
+    expect(first.errors).toEqual([]);
+    expect(first.sent.snapshots).toBeGreaterThanOrEqual(2);
+    expect((await sync2(ag02)).errors).toEqual([]);
+    expect(ag02.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+    // AG01 moves too, and goes on from where it was.
+    expect((await sync2(net.agent("AG01"))).errors).toEqual([]);
+    exec(net.sede, { kind: "AddProduct", code: "P002", description: "Pasta" });
+    await sync2(net.sede);
+    await sync2(net.agent("AG01"));
+    expect(net.agent("AG01").read.listProducts().map((p) => p.code)).toEqual(["P001", "P002"]);
   });
 });
