@@ -77,6 +77,8 @@ export function numberingBase(ev: EarlierPcEvidence): { base: NumberingBase; for
 /**
  * A PC enrolled (or re-enrolled) since the office last synced cannot read the office's files yet:
  * they are encrypted for the keys the office knew then. It stops with what to do, writing nothing.
+ * An ack that does not verify at all is not the office's (a forgery, a damaged copy): it is
+ * reported and ignored when the ack is read, and stops nothing.
  */
 async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
   try {
@@ -89,7 +91,7 @@ async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
         { exitCode: 1 },
       );
     }
-    throw err;
+    if (!(err instanceof SegmentError)) throw err;
   }
 }
 
@@ -125,14 +127,13 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
     try {
       leftovers.push(decodeSegment(await run.fetch(path, f), path, { stream: own, number }));
     } catch (err) {
-      // A damaged copy of a segment this PC sealed itself (its first sync stopped after
-      // publishing): nothing to learn from it, and publishing uploads it again from the sealed bytes.
-      if (err instanceof SegmentError && mine.has(number)) continue;
-      // Signed with keys the office has since revoked (the PC this one replaces): the office
-      // will not accept it, so it takes no numbers; publishing replaces it.
-      // Sealed by the PC this one replaces (for its keys, not ours) after the office's last sync
-      // with its keys: the office no longer accepts it either.
-      if (err instanceof SegmentError && (err.code === "WRONG_KEY" || err.code === "NOT_FOR_US")) continue;
+      // Nothing to learn from a file that does not verify here, and the office does not accept
+      // it either; publishing replaces it: a damaged copy of a segment this PC sealed itself (its
+      // first sync stopped after publishing), one signed with keys the office has since revoked or
+      // sealed for them (the PC this one replaces, after the office's last sync with its keys),
+      // or a forgery (unsigned, signed under another name, altered). Throwing here would let one
+      // forged file stop every first sync of this agent code.
+      if (err instanceof SegmentError) continue;
       throw err;
     }
   }

@@ -1,13 +1,15 @@
 // Counterexamples found by the convergence model (convergence.model.test.ts), kept as plain
 // replays of their command sequences, plus the smallest direct form of each bug.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SyncStep } from "../../src/ship/inbox.js";
 import { CuttingFolderTransport } from "../support/faultyTransport.js";
-import { exec, folderArea, Network } from "../support/network.js";
+import { exec, folderArea, Network, officeWithAgentAG01 } from "../support/network.js";
 import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
+import { Inbox } from "../../src/ship/inbox.js";
+import { office } from "../attacks/attackSupport.js";
 import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, PlaceOrder, RemoveSpecialPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
@@ -145,5 +147,50 @@ describe("regressions found by the convergence model", () => {
     expect(caughtUp.errors).toEqual([]);
     expect(ag.read.listCustomers().map((c) => c.code).sort()).toEqual(["000001", "AG01000001"]);
     expect((await net.sync(net.sede)).warnings).toEqual([]);
+  });
+
+  // Found by the malicious writer of the model (seed 893035807, shrunk to: a forged catalogue
+  // segment at the next number · AG01 reinstalled). A reader stopped by a forged file asks for it
+  // again; the sede, which never wrote it, deletes it; the reader's next sync finds nothing
+  // missing and nothing new, and its cursor stayed marked blocked by a file no longer there
+  // ("status" showed the stream stopped; every sync deleted the resend request again) until the
+  // sede published something new on that stream.
+  it("a stream stopped by a forged file its producer deleted is no longer blocked, before anything new arrives", async () => {
+    const net = await office(tempDir());
+    const ag01 = net.agent("AG01");
+    const next = `SincroSede/_ALL/${String(new Inbox(ag01).cursor("SEDE>*")!.segment + 1).padStart(10, "0")}.seg`;
+    writeFileSync(net.file(...next.split("/")), "forged");
+    expect((await net.sync(ag01)).errors.join("\n")).toContain(next);
+    expect(new Inbox(ag01).cursor("SEDE>*")?.blocked).toMatch(/not a signed sincro file/);
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings.join("\n")).toContain(`${next}: deleted, as AG01 found it does not verify`);
+    const after = await net.sync(ag01);
+    expect(after.errors).toEqual([]);
+    expect(new Inbox(ag01).cursor("SEDE>*")?.blocked).toBeNull();
+  });
+
+  // Found by the malicious writer of the model (seed 890035803, shrunk to: an unsigned file put at
+  // SincroSede/AG01/AG01.ack · AG01's first sync). An agent's first sync reads the sede's ack of
+  // its stream to see whether an earlier PC used its code; a file there that did not verify made
+  // the whole sync throw, so one forged file kept a new or reinstalled PC from ever syncing.
+  // The same held for a forged segment in the agent's own folder.
+  it.each([
+    ["the sede's ack of its stream", "SincroSede/AG01/AG01.ack"],
+    ["a segment in its own folder", "SincroAg/AG01/0000000001.seg"],
+  ])("a forged file (%s) does not stop an agent's first sync", async (_what, path) => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    mkdirSync(net.file(...path.split("/").slice(0, -1)), { recursive: true });
+    writeFileSync(net.file(...path.split("/")), "forged");
+    const ag = net.agent("AG01");
+    const first = await net.sync(ag);
+    expect(first.errors).toEqual([]);
+    expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+    // Its first order takes segment 1 (replacing a forgery there) and reaches the sede.
+    exec(ag, { kind: "PlaceOrder", customer: exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" })[0]!, lines: [{ product: "P001", qty: "2" }] });
+    await net.sync(ag);
+    const sede = await net.sync(net.sede);
+    expect(sede.errors).toEqual([]);
+    expect(net.sede.read.listOrders().map((o) => `${o.type}/${o.number}:${o.lines[0]?.qty}`)).toEqual(["AG01/1:2"]);
   });
 });
