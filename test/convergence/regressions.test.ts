@@ -1,6 +1,6 @@
 // Counterexamples found by the convergence model (convergence.model.test.ts), kept as plain
 // replays of their command sequences, plus the smallest direct form of each bug.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SyncStep } from "../../src/ship/inbox.js";
@@ -192,5 +192,40 @@ describe("regressions found by the convergence model", () => {
     const sede = await net.sync(net.sede);
     expect(sede.errors).toEqual([]);
     expect(net.sede.read.listOrders().map((o) => `${o.type}/${o.number}:${o.lines[0]?.qty}`)).toEqual(["AG01/1:2"]);
+  });
+
+  // Found by the malicious writer of the model (seed 890404943, shrunk to: the attacker deletes
+  // SincroSede/AG01/0000000001.snap · a sync). A new agent bootstraps from the snapshot parked for
+  // it; deleted before its first sync, the agent found nothing and said "the office has not
+  // published data for agent AG01 yet" at every sync, with no file to ask for again.
+  it("a new agent's snapshot deleted before its first sync is uploaded again by the sede's next sync", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    const folder = net.file("SincroSede", "AG01");
+    const snap = readdirSync(folder).find((n) => n.endsWith(".snap")) as string;
+    unlinkSync(join(folder, snap));
+    const ag = net.agent("AG01");
+    await expect(net.sync(ag)).rejects.toThrow(/has not published data for agent AG01 yet/);
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read its stream yet`);
+    expect((await net.sync(ag)).errors).toEqual([]);
+    expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+  });
+
+  // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged
+  // SincroSede/_ALL/9999999999.seg · a sync). Readers waited for the segment after theirs "while 1
+  // later segment(s) are on the server" and asked the sede for it; the sede had never written it
+  // and let the request be, so every reader warned at every sync, for good.
+  it("a forged segment far ahead in a producer's folder is deleted when a reader asks for the gap before it", async () => {
+    const net = await office(tempDir());
+    const ag01 = net.agent("AG01");
+    writeFileSync(net.file("SincroSede", "_ALL", "9999999999.seg"), "forged");
+    expect((await net.sync(ag01)).warnings.join("\n")).toMatch(/SEDE>\*: waiting for segment \d+: .* is missing while 1 later segment/);
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings.join("\n")).toContain("SincroSede/_ALL/9999999999.seg: deleted, as AG01 found it does not verify and this node never wrote it");
+    expect(existsSync(net.file("SincroSede", "_ALL", "9999999999.seg"))).toBe(false);
+    const after = await net.sync(ag01);
+    expect([...after.errors, ...after.warnings]).toEqual([]);
+    expect(new Inbox(ag01).cursor("SEDE>*")?.blocked).toBeNull();
   });
 });
