@@ -5,7 +5,7 @@ import type { NumberingBase } from "../node/sincroNode.js";
 import type { AckFile } from "../wire/ackFile.js";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
-import { SEDE, ackPath, agentToSede, parseFileName, sedeToAgent, streamFolder } from "../wire/streams.js";
+import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, sedeToAgent, streamFolder } from "../wire/streams.js";
 import type { SyncRun } from "./syncRun.js";
 
 /** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
@@ -109,6 +109,12 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
   await officeHasRewritten(run, ackPath(own, SEDE));
   const ack = await run.readAck(own, SEDE);
   const ownFolder = streamFolder(own);
+  // A resend request left by the PC this one replaces (signed with keys since revoked) is not
+  // this PC's: the sede would warn about it at every sync. This PC asks again if it needs to.
+  for (const stream of [CATALOGUE, sedeToAgent(node.id)]) {
+    const request = resendPath(stream, node.id);
+    if ((await run.list(ownFolder)).some((f) => `${ownFolder}/${f.name}` === request)) await run.transport.delete(request);
+  }
   const listed = (await run.list(ownFolder))
     .map((f) => ({ f, parsed: parseFileName(f.name) }))
     .filter((x) => x.parsed?.kind === "segment" && x.parsed.number > (ack?.segment ?? 0))

@@ -10,7 +10,7 @@ import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, PlaceOrder, RemoveSpecialPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -227,5 +227,13 @@ describe("regressions found by the convergence model", () => {
     const after = await net.sync(ag01);
     expect([...after.errors, ...after.warnings]).toEqual([]);
     expect(new Inbox(ag01).cursor("SEDE>*")?.blocked).toBeNull();
+  });
+
+  // Seed 897388139 of a 400-run folder run (shrunk). AG03's snapshot is damaged; its PC blocks on
+  // it and leaves a resend request, then is replaced by a reinstalled PC. The old PC's request
+  // stayed in SincroAg/AG03, signed with keys since revoked, and every sede sync warned that it
+  // ignored it. The new PC's first sync now removes its predecessor's requests.
+  it("a resend request left by the PC a reinstalled one replaces does not stay behind", async () => {
+    await replay(noSkew, [new Damage(2, "truncate", 0), new Reenroll("AG03", true), new LeaveTemp(0)]);
   });
 });
