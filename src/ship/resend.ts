@@ -1,5 +1,5 @@
 import { encodeResendRequest, requestedFile, RESEND_FORMAT } from "../wire/ackFile.js";
-import { ackPath, agentToSede, parseFileName, readersOf, resendPath, sedeToAgent, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
+import { ackPath, agentToSede, parseFileName, readersOf, resendPath, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
 import { SegmentError } from "../errors.js";
 import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
@@ -46,19 +46,20 @@ export async function resendRequested(run: SyncRun): Promise<void> {
 }
 
 /**
- * Sede: an agent that has acknowledged nothing of its own stream yet (no ack of it in its folder,
- * which this sync lists anyway) bootstraps from what is parked for it. If that was deleted from
- * the server, its first sync would find nothing and say the office published nothing, with no
- * file to ask for again: upload again, from the sealed copies, what is missing (one listing per
- * such agent, only until it has read its stream).
+ * Sede: an agent that has acknowledged nothing of a stream it reads yet (no ack of it in its
+ * folder, which this sync lists anyway) bootstraps from what is parked there. If that was deleted
+ * from the server, its first sync would find nothing (no catalogue; or "the office published
+ * nothing" for its own stream), with no file to ask for again: upload again, from the sealed
+ * copies, what is missing (one listing per such stream, only until its readers have read it).
  */
 export async function restoreForFirstSync(run: SyncRun): Promise<void> {
   const { outbox } = run.node;
-  for (const agent of run.agents) {
-    const stream = sedeToAgent(agent);
-    const ack = ackPath(stream, agent);
-    const readerFolder = run.listed(streamFolder(agentToSede(agent))) ?? [];
-    if (readerFolder.some((f) => f.name === ack.slice(ack.lastIndexOf("/") + 1))) continue;
+  for (const stream of run.producedStreams()) {
+    const unread = readersOf(stream, run.agents).filter((agent) => {
+      const ack = ackPath(stream, agent);
+      return !(run.listed(streamFolder(agentToSede(agent))) ?? []).some((f) => f.name === ack.slice(ack.lastIndexOf("/") + 1));
+    });
+    if (unread.length === 0) continue;
     const live = outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null);
     if (live.length === 0) continue;
     const folder = streamFolder(stream);
@@ -69,7 +70,7 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
       const bytes = outbox.bytes(stream, f.kind, f.number);
       if (!bytes) continue;
       run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);
-      run.report.warnings.push(`${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server and ${agent} has not read its stream yet`);
+      run.report.warnings.push(`${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server and ${unread.join(", ")} ha${unread.length === 1 ? "s" : "ve"} not read ${stream} yet`);
     }
   }
 }

@@ -207,7 +207,7 @@ describe("regressions found by the convergence model", () => {
     const ag = net.agent("AG01");
     await expect(net.sync(ag)).rejects.toThrow(/has not published data for agent AG01 yet/);
     const sede = await net.sync(net.sede);
-    expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read its stream yet`);
+    expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>AG01 yet`);
     expect((await net.sync(ag)).errors).toEqual([]);
     expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
   });
@@ -235,5 +235,20 @@ describe("regressions found by the convergence model", () => {
   // ignored it. The new PC's first sync now removes its predecessor's requests.
   it("a resend request left by the PC a reinstalled one replaces does not stay behind", async () => {
     await replay(noSkew, [new Damage(2, "truncate", 0), new Reenroll("AG03", true), new LeaveTemp(0)]);
+  });
+
+  // Seed 895122035 of a 400-run folder run (shrunk to: the attacker deletes
+  // SincroSede/_ALL/0000000001.snap before any agent read it). The catalogue's first snapshot is
+  // all a new agent starts from (the segments it covers are never uploaded): deleted, every agent
+  // found an empty catalogue folder and stayed without products and prices.
+  it("the catalogue's snapshot deleted before the agents read it is uploaded again by the sede's next sync", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    const snap = readdirSync(net.file("SincroSede", "_ALL")).find((n) => n.endsWith(".snap")) as string;
+    unlinkSync(net.file("SincroSede", "_ALL", snap));
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings).toContain(`SincroSede/_ALL/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>* yet`);
+    expect((await net.sync(net.agent("AG01"))).errors).toEqual([]);
+    expect(net.agent("AG01").read.listPrices().map((p) => `${p.product}=${p.price}`)).toEqual(["P001=8.90"]);
   });
 });
