@@ -46,8 +46,8 @@ export async function resendRequested(run: SyncRun): Promise<void> {
 }
 
 /**
- * Sede: an agent that has acknowledged nothing of a stream it reads yet (no ack of it in its
- * folder, which this sync lists anyway) bootstraps from what is parked there. If that was deleted
+ * Sede: an agent that has acknowledged nothing of a stream it reads yet (no valid ack of it in
+ * its folder, which this sync lists anyway) bootstraps from what is parked there. If that was deleted
  * from the server, its first sync would find nothing (no catalogue; or "the office published
  * nothing" for its own stream), with no file to ask for again: upload again, from the sealed
  * copies, what is missing (one listing per such stream, only until its readers have read it).
@@ -55,10 +55,16 @@ export async function resendRequested(run: SyncRun): Promise<void> {
 export async function restoreForFirstSync(run: SyncRun): Promise<void> {
   const { outbox } = run.node;
   for (const stream of run.producedStreams()) {
-    const unread = readersOf(stream, run.agents).filter((agent) => {
-      const ack = ackPath(stream, agent);
-      return !(run.listed(streamFolder(agentToSede(agent))) ?? []).some((f) => f.name === ack.slice(ack.lastIndexOf("/") + 1));
-    });
+    const unread: string[] = [];
+    for (const agent of readersOf(stream, run.agents)) {
+      if (outbox.readerAck(stream, agent) >= 0) continue; // a valid ack of it was read before
+      const path = ackPath(stream, agent);
+      const listed = (run.listed(streamFolder(agentToSede(agent))) ?? []).some((f) => f.name === path.slice(path.lastIndexOf("/") + 1));
+      // Read only when present; a forged one (reported, ignored) does not count as read.
+      const ack = listed ? await run.readAck(stream, agent) : undefined;
+      if (ack) outbox.recordReaderAck(stream, agent, ack.segment, String(ack.at ?? ""));
+      else unread.push(agent);
+    }
     if (unread.length === 0) continue;
     const live = outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null);
     if (live.length === 0) continue;

@@ -251,4 +251,21 @@ describe("regressions found by the convergence model", () => {
     expect((await net.sync(net.agent("AG01"))).errors).toEqual([]);
     expect(net.agent("AG01").read.listPrices().map((p) => `${p.product}=${p.price}`)).toEqual(["P001=8.90"]);
   });
+
+  // Seed 893047091 of a 400-run folder run (shrunk to: an unsigned SincroAg/AG03/AG03.ack · the
+  // attacker deletes SincroSede/AG03/0000000000.snap). A forged ack of the agent's stream in its
+  // folder made the sede take the agent for one that had read its stream, so the deleted
+  // snapshot was not uploaded again: a forged ack is read and does not count.
+  it("a forged ack does not keep the sede from uploading again a new agent's deleted snapshot", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    mkdirSync(net.file("SincroAg", "AG01"), { recursive: true });
+    writeFileSync(net.file("SincroAg", "AG01", "AG01.ack"), "forged");
+    const snap = readdirSync(net.file("SincroSede", "AG01")).find((n) => n.endsWith(".snap")) as string;
+    unlinkSync(net.file("SincroSede", "AG01", snap));
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>AG01 yet`);
+    expect((await net.sync(net.agent("AG01"))).errors).toEqual([]);
+    expect(net.agent("AG01").read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+  });
 });
