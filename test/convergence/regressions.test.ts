@@ -10,7 +10,7 @@ import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Retire, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -267,5 +267,20 @@ describe("regressions found by the convergence model", () => {
     expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>AG01 yet`);
     expect((await net.sync(net.agent("AG01"))).errors).toEqual([]);
     expect(net.agent("AG01").read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+  });
+
+  // Seed 902215082 of a 400-run folder run (shrunk). AG03 reads its snapshot; the attacker
+  // deletes it; AG03's PC is reinstalled. The sede's sync after the re-enrollment wrote again for
+  // the new PC's keys only the files still on the server, so the new PC found nothing to start
+  // from ("the office has not published data for agent AG03 yet") at every sync.
+  it("a reinstalled PC gets the snapshot the attacker deleted after the old PC had read it", async () => {
+    await replay(noSkew, [
+      new SetGenericPrice("BASE", "P1", "1.00"),
+      new Sync("AG03", undefined),
+      new Retire("AG01", false),
+      new Attack({ kind: "delete", index: 13 }),
+      new Reenroll("AG03", false),
+      new Sync("SEDE", undefined),
+    ]);
   });
 });
