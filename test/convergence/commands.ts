@@ -441,7 +441,8 @@ export class Damage extends Base {
     super();
   }
   act(_m: Model, w: World): void {
-    const files = w.serverFiles().filter((f) => /\.(seg|snap)$/.test(f) && !w.damaged.has(f));
+    // Honest files only: the attacker's own are its business (and must stay recognisable as its).
+    const files = w.serverFiles().filter((f) => /\.(seg|snap)$/.test(f) && !w.damaged.has(f) && !w.attacker.planted.has(f));
     const f = pick(files, this.index);
     if (!f) return void (this.did = "no file");
     const good = w.readServer(f);
