@@ -494,7 +494,12 @@ export class ClockJump extends Base {
     super();
   }
   act(_m: Model, w: World): void {
-    w.offsets[this.node] += this.hours * HOUR;
+    // Jumps add up, but no clock ends more than 84 h behind (the others are at most 72 h ahead):
+    // two honest clocks stay less than 7 days apart, past which the receiver quarantines an
+    // event as from the future (README, "Hostile content"), which the model does not expect.
+    const to = Math.max(w.offsets[this.node] + this.hours * HOUR, -84 * HOUR);
+    this.did = `offset ${(to / HOUR).toFixed(1)} h`;
+    w.offsets[this.node] = to;
     w.counters.add(this.hours < 0 ? "clock-jump-back" : "clock-jump-forward");
   }
   label(): string {
