@@ -8,7 +8,7 @@ import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
-import { resendRequested } from "./resend.js";
+import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
 import { checkHead, publishHead } from "./officeHead.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
@@ -59,6 +59,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   }
   seal(run);
   await resendRequested(run);
+  if (node.role === "sede") await restoreForFirstSync(run);
   await rewriteForNewReaders(run, inbound);
   await publish(run);
   for (const stream of inbound) if (run.reads(producerOf(stream))) await receive(run, stream);
