@@ -55,7 +55,10 @@ export async function firstDay(model: Model, world: World): Promise<void> {
  * only its forged acks and requests, which no honest writer replaces, may still be named.
  */
 const lingering = (x: string) =>
-  x.startsWith(`SEDE error: ${ATTACKER}>SEDE stopped:`) || x.includes(`as ${ATTACKER} found it`) || /(ack|resend request) ignored$/.test(x);
+  x.startsWith(`SEDE error: ${ATTACKER}>SEDE stopped:`) ||
+  x.startsWith(`SEDE warning: ${ATTACKER}>SEDE: waiting for segment`) ||
+  x.includes(`as ${ATTACKER} found it`) ||
+  /(ack|resend request) ignored$/.test(x);
 
 export async function settle(model: Model, world: World): Promise<void> {
   world.repairAll();
@@ -76,7 +79,8 @@ export async function settle(model: Model, world: World): Promise<void> {
       moved += r.sent.events + r.sent.snapshots + r.received.events + r.received.snapshots + r.pruned;
     }
     // Quiet: nothing moved, and nothing reported but what no honest sync can end: the sede's
-    // reading of AG04's own stream stopped on a file AG04 may not send, AG04 asking for files
+    // reading of AG04's own stream stopped on a file AG04 may not send or waiting for one AG04
+    // never wrote (no honest PC writes that folder), AG04 asking for files
     // again, a forged ack or resend request (no honest writer replaces it) ignored.
     if (moved === 0 && round >= 1 && lastRound.every(lingering)) break;
     // Everything in flight arrives within two rounds of fault-free syncs (a stream that waited
