@@ -2,7 +2,7 @@ import type { SincroNode } from "../node/sincroNode.js";
 import { AG_ROOT, SEDE_ROOT, inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
 import { RefusedError } from "../errors.js";
 import { acknowledge } from "./acknowledge.js";
-import { agentsToReadNow, listenToBells, rememberBells, ringBell } from "./doorbell.js";
+import { agentsToReadNow, listenToBells, oweBell, rememberBells, ringBell } from "./doorbell.js";
 import { prefetch } from "./prefetch.js";
 import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
@@ -54,8 +54,16 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
     await prefetch(run, [...run.reading]);
   } else for (const stream of inbound) await run.list(streamFolder(stream));
   if (node.role === "agent") {
-    checkPublished(run);
-    await continueEarlierPc(run);
+    try {
+      checkPublished(run);
+      await continueEarlierPc(run);
+    } catch (err) {
+      // Nothing to start from: ring, so the office's next sync looks at this agent and puts
+      // back what it parked for it if that went missing.
+      oweBell(node);
+      await ringBell(run).catch(() => undefined);
+      throw err;
+    }
   }
   seal(run);
   await resendRequested(run);

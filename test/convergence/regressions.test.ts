@@ -263,6 +263,8 @@ describe("regressions found by the convergence model", () => {
     writeFileSync(net.file("SincroAg", "AG01", "AG01.ack"), "forged");
     const snap = readdirSync(net.file("SincroSede", "AG01")).find((n) => n.endsWith(".snap")) as string;
     unlinkSync(net.file("SincroSede", "AG01", snap));
+    // AG01 finds nothing to start from and rings the doorbell, so the sede reads its folder.
+    await expect(net.sync(net.agent("AG01"))).rejects.toMatchObject({ code: "NOT_PUBLISHED" });
     const sede = await net.sync(net.sede);
     expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>AG01 yet`);
     expect((await net.sync(net.agent("AG01"))).errors).toEqual([]);
