@@ -11,27 +11,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+. "$(dirname "${BASH_SOURCE[0]}")/apt-install-quietly.sh"
 packages=(ceph-mon ceph-osd radosgw ceph-common)
 missing=()
 for binary in /usr/bin/ceph-mon /usr/bin/ceph-osd /usr/bin/radosgw /usr/bin/radosgw-admin /usr/bin/ceph-authtool /usr/bin/monmaptool /usr/bin/ceph; do
   [ -x "$binary" ] || { missing=("${packages[@]}"); break; }
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  # policy-rc.d exit 101 keeps apt from starting the ceph services while installing.
-  policy=/usr/sbin/policy-rc.d
-  created_policy=no
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod +x "$policy"
-    created_policy=yes
-  fi
-  # apt-cache finds nothing before the first update on a fresh machine.
-  if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then apt-get update -qq; fi
-  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
-  if [ "$created_policy" = yes ]; then rm -f "$policy"; fi
+  apt_install_quietly "${missing[@]}"
   if command -v systemctl >/dev/null 2>&1; then
     systemctl disable ceph.target ceph-mon.target ceph-osd.target ceph-radosgw.target >/dev/null 2>&1 || true
   fi

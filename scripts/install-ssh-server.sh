@@ -11,34 +11,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-# Another process may be installing at the same moment: wait for dpkg's lock instead of failing.
-apt_options=(-y -qq --no-install-recommends -o DPkg::Lock::Timeout=300)
+. "$(dirname "${BASH_SOURCE[0]}")/apt-install-quietly.sh"
 
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
-if [ "${#missing[@]}" -gt 0 ]; then
-  # policy-rc.d exit 101 keeps apt from starting the ssh service while installing.
-  policy=/usr/sbin/policy-rc.d
-  created_policy=no
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod +x "$policy"
-    created_policy=yes
-  fi
-  updated=no
-  # apt-cache finds nothing before the first update on a fresh machine.
-  if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-    apt-get update -qq
-    updated=yes
-  fi
-  if ! apt-get install "${apt_options[@]}" "${missing[@]}"; then
-    if [ "$updated" = yes ]; then exit 1; fi
-    apt-get update -qq
-    apt-get install "${apt_options[@]}" "${missing[@]}"
-  fi
-  if [ "$created_policy" = yes ]; then rm -f "$policy"; fi
-fi
+if [ "${#missing[@]}" -gt 0 ]; then apt_install_quietly "${missing[@]}"; fi
 
 # The packaged service is not wanted; `systemctl disable` also works where systemd is not running.
 if command -v systemctl >/dev/null 2>&1; then
