@@ -359,6 +359,11 @@ export class SincroNode {
   /** Sets a user configuration key (checked against the known keys). */
   setConfig(key: string, value: string): void {
     checkConfig(key, value);
+    this.setState(key, value);
+  }
+
+  /** Records a value the engine keeps for itself in the node's settings (not a user key: unchecked). */
+  setState(key: string, value: string): void {
     this.db.prepare(`INSERT INTO node_config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
   }
 

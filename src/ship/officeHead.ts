@@ -62,7 +62,7 @@ export async function publishHead(run: SyncRun): Promise<void> {
   await run.put(`${HEAD_FOLDER}/${headName(number)}`, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));
   // The earlier head goes (a reader that already holds a newer number ignores older ones anyway).
   if (previous) await run.transport.delete(`${HEAD_FOLDER}/${headName(previous.number)}`);
-  node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('head.last', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(JSON.stringify({ ...head, readers }));
+  node.setState("head.last", JSON.stringify({ ...head, readers }));
 }
 
 /** What an agent last learned from the office's head: its number, time and streams, and when this PC first saw it (this PC's clock). */
@@ -113,9 +113,7 @@ export async function checkHead(run: SyncRun): Promise<void> {
     if (!head || head.number !== newest) report.warnings.push(`${path}: not a valid office head; ignored`);
     else {
       current = { number: head.number, at: head.at, seenAt: run.now().toISOString(), streams: head.streams };
-      node.db
-        .prepare(`INSERT INTO node_config (key, value) VALUES ('head.seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
-        .run(JSON.stringify(current));
+      node.setState("head.seen", JSON.stringify(current));
     }
   }
   // What the newest head says was published, against what this PC applied (every sync, from the

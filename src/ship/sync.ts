@@ -104,6 +104,6 @@ async function checkRoots(run: SyncRun): Promise<void> {
       node.db.prepare(`DELETE FROM bell_heard`).run();
       node.db.prepare(`DELETE FROM node_config WHERE key = 'head.last'`).run();
     }
-    node.db.prepare(`INSERT INTO node_config (key, value) VALUES ('parking.verified', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(transport.describe);
+    node.setState("parking.verified", transport.describe);
   })();
 }
