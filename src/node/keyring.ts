@@ -10,6 +10,17 @@ export interface PeerKeys extends PublicKeys {
   until: string | null;
 }
 
+interface PeerRow {
+  node: string;
+  sign_public: string;
+  box_public: string;
+  state: PeerState;
+  since: string;
+  until: string | null;
+}
+
+const toPeer = (r: PeerRow): PeerKeys => ({ node: r.node, signPublic: r.sign_public, boxPublic: r.box_public, state: r.state, since: r.since, until: r.until });
+
 /**
  * The keys a node holds (DESIGN §7): its own pair, and the public keys it trusts for the
  * other nodes — at an agent the sede's, at the sede every enrolled agent's.
@@ -63,23 +74,20 @@ export class Keyring {
   /** Every key ever trusted for `node`, newest first. */
   all(node: string): PeerKeys[] {
     return (
-      this.db.prepare(`SELECT * FROM peer_keys WHERE node = ? ORDER BY since DESC, sign_public`).all(node) as Array<{
-        node: string;
-        sign_public: string;
-        box_public: string;
-        state: PeerState;
-        since: string;
-        until: string | null;
-      }>
-    ).map((r) => ({ node: r.node, signPublic: r.sign_public, boxPublic: r.box_public, state: r.state, since: r.since, until: r.until }));
+      this.db.prepare(`SELECT * FROM peer_keys WHERE node = ? ORDER BY since DESC, sign_public`).all(node) as PeerRow[]
+    ).map(toPeer);
   }
 
   /** Every node with active keys (not retiring), by node id: the readers of what is written from now on. */
   active(): PeerKeys[] {
-    return (this.db.prepare(`SELECT DISTINCT node FROM peer_keys WHERE state = 'active' ORDER BY node`).all() as Array<{ node: string }>).flatMap(
-      (r) => this.current(r.node) ?? [],
-    );
+    // One query: sealing a catalogue file asks for every reader.
+    return (
+      this.db.prepare(`SELECT * FROM peer_keys WHERE state = 'active' ORDER BY node, since DESC, sign_public`).all() as PeerRow[]
+    )
+      .filter((r, i, rows) => i === 0 || rows[i - 1]?.node !== r.node)
+      .map(toPeer);
   }
+
 
   /**
    * Trusts `keys` for `node` from now on. Its previous keys are no longer read with, and are
