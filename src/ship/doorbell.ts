@@ -121,6 +121,12 @@ function tookAllIn(run: SyncRun, agent: string): boolean {
  * Agent: called before each write of this sync; a write into the agent's own folder makes a
  * ring owed, recorded before the write, so a sync cut after it still rings next time.
  */
+/** Agent: the office should look at this agent's folder (e.g. its first sync found nothing to start from). */
+export function oweBell(node: SincroNode): void {
+  if (node.role !== "agent") return;
+  node.db.prepare(`INSERT INTO bell_rung (one, names, owed) VALUES (1, '[]', 1) ON CONFLICT (one) DO UPDATE SET owed = 1`).run();
+}
+
 export function oweBellFor(node: SincroNode, path: string): void {
   if (node.role !== "agent" || !path.startsWith(`${AG_ROOT}/${node.id}/`)) return;
   node.db.prepare(`INSERT INTO bell_rung (one, names, owed) VALUES (1, '[]', 1) ON CONFLICT (one) DO UPDATE SET owed = 1`).run();

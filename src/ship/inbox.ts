@@ -74,6 +74,11 @@ export class Inbox {
       .run(stream, reason);
   }
 
+  /** The stream is no longer blocked: what stopped it is gone and nothing is missing (nothing new was applied, so the cursor stays). */
+  unblock(stream: StreamName): void {
+    this.db.prepare(`UPDATE inbox_cursors SET blocked = NULL WHERE stream = ?`).run(stream);
+  }
+
   markAcked(stream: StreamName, segment: number): void {
     this.db.prepare(`UPDATE inbox_cursors SET acked = ? WHERE stream = ?`).run(segment, stream);
   }

@@ -79,6 +79,10 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
           run.report.warnings.push(`${stream}: waiting for segment ${step.missing}: ${reason}; asked ${producerOf(stream)} to upload it again`);
           run.inbox.block(stream, reason);
           await requestResend(run, stream, missing, reason);
+        } else if (wasBlocked) {
+          // The file that stopped the stream is gone (a forgery its producer deleted) and nothing
+          // is missing: the stream is no longer blocked, even before anything new arrives.
+          run.inbox.unblock(stream);
         }
         break;
       }

@@ -5,7 +5,7 @@ import type { NumberingBase } from "../node/sincroNode.js";
 import type { AckFile } from "../wire/ackFile.js";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
-import { SEDE, ackPath, agentToSede, parseFileName, sedeToAgent, streamFolder } from "../wire/streams.js";
+import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, sedeToAgent, streamFolder } from "../wire/streams.js";
 import type { SyncRun } from "./syncRun.js";
 
 /** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
@@ -77,6 +77,8 @@ export function numberingBase(ev: EarlierPcEvidence): { base: NumberingBase; for
 /**
  * A PC enrolled (or re-enrolled) since the office last synced cannot read the office's files yet:
  * they are encrypted for the keys the office knew then. It stops with what to do, writing nothing.
+ * An ack that does not verify at all is not the office's (a forgery, a damaged copy): it is
+ * reported and ignored when the ack is read, and stops nothing.
  */
 async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
   try {
@@ -89,7 +91,7 @@ async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
         { exitCode: 1 },
       );
     }
-    throw err;
+    if (!(err instanceof SegmentError)) throw err;
   }
 }
 
@@ -107,6 +109,12 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
   await officeHasRewritten(run, ackPath(own, SEDE));
   const ack = await run.readAck(own, SEDE);
   const ownFolder = streamFolder(own);
+  // A resend request left by the PC this one replaces (signed with keys since revoked) is not
+  // this PC's: the sede would warn about it at every sync. This PC asks again if it needs to.
+  for (const stream of [CATALOGUE, sedeToAgent(node.id)]) {
+    const request = resendPath(stream, node.id);
+    if ((await run.list(ownFolder)).some((f) => `${ownFolder}/${f.name}` === request)) await run.transport.delete(request);
+  }
   const listed = (await run.list(ownFolder))
     .map((f) => ({ f, parsed: parseFileName(f.name) }))
     .filter((x) => x.parsed?.kind === "segment" && x.parsed.number > (ack?.segment ?? 0))
@@ -125,14 +133,13 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
     try {
       leftovers.push(decodeSegment(await run.fetch(path, f), path, { stream: own, number }));
     } catch (err) {
-      // A damaged copy of a segment this PC sealed itself (its first sync stopped after
-      // publishing): nothing to learn from it, and publishing uploads it again from the sealed bytes.
-      if (err instanceof SegmentError && mine.has(number)) continue;
-      // Signed with keys the office has since revoked (the PC this one replaces): the office
-      // will not accept it, so it takes no numbers; publishing replaces it.
-      // Sealed by the PC this one replaces (for its keys, not ours) after the office's last sync
-      // with its keys: the office no longer accepts it either.
-      if (err instanceof SegmentError && (err.code === "WRONG_KEY" || err.code === "NOT_FOR_US")) continue;
+      // Nothing to learn from a file that does not verify here, and the office does not accept
+      // it either; publishing replaces it: a damaged copy of a segment this PC sealed itself (its
+      // first sync stopped after publishing), one signed with keys the office has since revoked or
+      // sealed for them (the PC this one replaces, after the office's last sync with its keys),
+      // or a forgery (unsigned, signed under another name, altered). Throwing here would let one
+      // forged file stop every first sync of this agent code.
+      if (err instanceof SegmentError) continue;
       throw err;
     }
   }

@@ -1,5 +1,6 @@
+import { CATALOGUE } from "../wire/streams.js";
 import { encodeResendRequest, requestedFile, RESEND_FORMAT } from "../wire/ackFile.js";
-import { parseFileName, readersOf, resendPath, streamFolder, type StreamName } from "../wire/streams.js";
+import { ackPath, agentToSede, parseFileName, readersOf, resendPath, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
 import { SegmentError } from "../errors.js";
 import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
@@ -28,6 +29,9 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       if (!sealed) {
         // Never written by this node, yet in its folder: forged, unless it opens as ours.
         if (listed) await removeForged(run, `${streamFolder(stream)}/${file}`, listed, reader);
+        // Never written and not there: the reader waits for it because later files are there
+        // that this node never wrote either (e.g. a forged 9999999999.seg): those go.
+        else await removeNeverWritten(run, stream, reader);
         continue;
       }
       // Sealed, not yet published: this sync's publish puts it there (and replaces what is in the way).
@@ -41,6 +45,54 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       run.report.sent.bytes += await run.put(`${streamFolder(stream)}/${file}`, bytes);
       run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it ${present ? "damaged" : "missing"}`);
     }
+  }
+}
+
+/**
+ * Sede: an agent that has acknowledged nothing of a stream it reads yet (no valid ack of it in
+ * its folder, which this sync lists anyway) bootstraps from what is parked there. If that was deleted
+ * from the server, its first sync would find nothing (no catalogue; or "the office published
+ * nothing" for its own stream), with no file to ask for again: upload again, from the sealed
+ * copies, what is missing (one listing per such stream, only until its readers have read it).
+ */
+export async function restoreForFirstSync(run: SyncRun): Promise<void> {
+  const { outbox } = run.node;
+  for (const stream of run.producedStreams()) {
+    const unread: string[] = [];
+    for (const agent of readersOf(stream, run.agents)) {
+      // Only agents whose folders this sync reads (the doorbell): a quiet sede sync must not
+      // look at hundreds of agents that never synced; the full listing gets to them.
+      if (stream !== CATALOGUE && !run.reads(agent)) continue;
+      if (outbox.readerAck(stream, agent) >= 0) continue; // a valid ack of it was read before
+      const path = ackPath(stream, agent);
+      const listed = (run.listed(streamFolder(agentToSede(agent))) ?? []).some((f) => f.name === path.slice(path.lastIndexOf("/") + 1));
+      // Read only when present; a forged one (reported, ignored) does not count as read.
+      const ack = listed ? await run.readAck(stream, agent) : undefined;
+      if (ack) outbox.recordReaderAck(stream, agent, ack.segment, String(ack.at ?? ""));
+      else unread.push(agent);
+    }
+    if (unread.length === 0) continue;
+    const live = outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null);
+    if (live.length === 0) continue;
+    const folder = streamFolder(stream);
+    const present = new Set((await run.list(folder)).map((f) => f.name));
+    for (const f of live) {
+      const name = f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number);
+      if (present.has(name)) continue;
+      const bytes = outbox.bytes(stream, f.kind, f.number);
+      if (!bytes) continue;
+      run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);
+      run.report.warnings.push(`${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server and ${unread.join(", ")} ha${unread.length === 1 ? "s" : "ve"} not read ${stream} yet`);
+    }
+  }
+}
+
+/** Removes the segments and snapshots in `stream`'s folder this node never sealed (see {@link removeForged}). */
+async function removeNeverWritten(run: SyncRun, stream: StreamName, reader: string): Promise<void> {
+  const sealed = new Set(run.node.outbox.files(stream).map((f) => `${f.kind}:${f.number}`));
+  for (const f of await run.list(streamFolder(stream))) {
+    const parsed = parseFileName(f.name);
+    if (parsed && !sealed.has(`${parsed.kind}:${parsed.number}`)) await removeForged(run, `${streamFolder(stream)}/${f.name}`, f, reader);
   }
 }
 

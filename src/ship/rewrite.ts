@@ -4,7 +4,7 @@ import type { SyncRun } from "./syncRun.js";
 /**
  * When the readers of a folder this node writes change — an agent enrolled, re-enrolled or
  * retired, or a node that wrote plain files before it had keys — every file of it still on the
- * server is written again from the sealed copy, encrypted for the readers it has now, and the
+ * server (or that should be: one deleted there is put back) is written again from the sealed copy, encrypted for the readers it has now, and the
  * acks there are written again at the end of the sync. So a new agent reads the catalogue
  * already parked, and a retired one cannot read what follows.
  */
@@ -22,9 +22,11 @@ export async function rewriteForNewReaders(run: SyncRun, inbound: readonly Strea
       const present = new Set((await run.list(folder)).map((f) => f.name));
       for (const f of sealed) {
         const name = f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number);
-        if (!present.has(name)) continue;
         const bytes = node.outbox.bytes(stream, f.kind, f.number);
-        if (bytes) run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);
+        if (!bytes) continue;
+        run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);
+        // Not pruned here, yet gone from the server (deleted there): the new readers need it too.
+        if (!present.has(name)) run.report.warnings.push(`${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server`);
       }
     }
     for (const read of inbound) if (ackPath(read, node.id).startsWith(`${folder}/`)) run.inbox.markAcked(read, -1);

@@ -2,13 +2,13 @@ import type { SincroNode } from "../node/sincroNode.js";
 import { AG_ROOT, SEDE_ROOT, inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
 import { RefusedError } from "../errors.js";
 import { acknowledge } from "./acknowledge.js";
-import { agentsToReadNow, listenToBells, rememberBells, ringBell } from "./doorbell.js";
+import { agentsToReadNow, listenToBells, oweBell, rememberBells, ringBell } from "./doorbell.js";
 import { prefetch } from "./prefetch.js";
 import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
-import { resendRequested } from "./resend.js";
+import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
 import { checkHead, publishHead } from "./officeHead.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
@@ -54,11 +54,20 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
     await prefetch(run, [...run.reading]);
   } else for (const stream of inbound) await run.list(streamFolder(stream));
   if (node.role === "agent") {
-    checkPublished(run);
-    await continueEarlierPc(run);
+    try {
+      checkPublished(run);
+      await continueEarlierPc(run);
+    } catch (err) {
+      // Nothing to start from: ring, so the office's next sync looks at this agent and puts
+      // back what it parked for it if that went missing.
+      oweBell(node);
+      await ringBell(run).catch(() => undefined);
+      throw err;
+    }
   }
   seal(run);
   await resendRequested(run);
+  if (node.role === "sede") await restoreForFirstSync(run);
   await rewriteForNewReaders(run, inbound);
   await publish(run);
   for (const stream of inbound) if (run.reads(producerOf(stream))) await receive(run, stream);

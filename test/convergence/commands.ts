@@ -7,13 +7,16 @@
 // index drawn by the generator; the choice made is printed by `toString` after the run.
 import fc from "fast-check";
 import { expect } from "vitest";
-import { RefusedError } from "../../src/errors.js";
+import { RefusedError, SincroError } from "../../src/errors.js";
 import type { Command, LineInput } from "../../src/events/commands.js";
 import type { EventEnvelope } from "../../src/events/envelope.js";
 import type { SyncStep } from "../../src/ship/inbox.js";
 import type { CutPlan } from "../support/faultyTransport.js";
+import { ATTACKER, QUARANTINED, REFUSED, SIGNERS, Attacker, segmentBytes, type Quarantined, type Refused, type Signer, type Slot } from "./attacker.js";
+import { forgedEvent } from "../attacks/attackSupport.js";
+import { encodeFile } from "../../src/wire/segmentCodec.js";
 import { checkSafety, type Line, type Model } from "./model.js";
-import { AGENTS, Crash, HOUR, isCut, isFork, NODES, type NodeName, type SyncFault, type World } from "./world.js";
+import { AGENTS, Crash, HOUR, isCut, isFork, NODES, type NodeName, type SyncFault, type SyncOutcome, type World } from "./world.js";
 
 type Cmd = fc.AsyncCommand<Model, World, boolean>;
 
@@ -32,12 +35,20 @@ function pick<T>(items: readonly T[], index: number): T | undefined {
 abstract class Base implements Cmd {
   /** What the run resolved (the customer picked, "skipped" …), for the counterexample. */
   protected did = "";
-  check(_m: Readonly<Model>): boolean {
-    return true;
+  /** Runs only on a node still in service: a retired agent's PC acts only through {@link RetiredPcKeepsWorking}. */
+  check(m: Readonly<Model>): boolean {
+    return this.live(m);
+  }
+  protected live(m: Readonly<Model>): boolean {
+    const node = (this as { node?: string }).node;
+    return node === undefined || !m.retired.has(node);
   }
   async run(m: Model, w: World): Promise<void> {
     w.counters.commands++;
+    const before = new Map(AGENTS.map((a) => [a, w.recorded.get(a) ?? 0]));
     await this.act(m, w);
+    // Recorded something: until its next complete sync, not all of it is parked.
+    for (const a of AGENTS) if ((w.recorded.get(a) ?? 0) > (before.get(a) ?? 0)) m.dirty.add(a);
     checkSafety(m, w);
   }
   protected abstract act(m: Model, w: World): Promise<void> | void;
@@ -130,7 +141,7 @@ export class AddCustomer extends Base {
     const [e] = w.execute(this.node, command);
     const d = data<{ code: string; agent: string | null }>(e as EventEnvelope);
     const created = { name, city };
-    m.customers.set(d.code, { code: d.code, agent: d.agent, createdBy: this.node, created, edits: new Map(), sedeVersions: [created] });
+    m.customers.set(d.code, { code: d.code, agent: d.agent, createdBy: this.node, created, edits: new Map(), sedeVersions: [created], viaSede: new Set() });
     this.did = d.code;
   }
   label(): string {
@@ -240,7 +251,7 @@ export class PlaceOrder extends Base {
     const [e] = withPrices(w, this.node, make, this.lines, this.explicit);
     if (!e) return void (this.did = "no active product");
     const d = data<{ type: string; number: number; agent: string | null; lines: Line[] }>(e);
-    m.orders.set(e.id, { id: e.id, origin: this.node, agent: d.agent, type: d.type, number: d.number, lines: d.lines, status: "placed", states: [{ status: "placed", lines: d.lines }] });
+    m.orders.set(e.id, { id: e.id, origin: this.node, agent: d.agent, type: d.type, number: d.number, lines: d.lines, status: "placed", states: [{ status: "placed", lines: d.lines }], pc: m.pcOf(this.node) });
     this.did = `${d.type}/${d.number} for ${c.code}`;
   }
   label(): string {
@@ -253,7 +264,7 @@ export class AmendOrder extends Base {
     super();
   }
   override check(m: Readonly<Model>): boolean {
-    return m.ordersOf(this.node).some((o) => o.status !== "cancelled");
+    return this.live(m) && m.ordersOf(this.node).some((o) => o.status !== "cancelled");
   }
   act(m: Model, w: World): void {
     const o = pick(m.ordersOf(this.node).filter((x) => x.status !== "cancelled"), this.index);
@@ -275,7 +286,7 @@ export class CancelOrder extends Base {
     super();
   }
   override check(m: Readonly<Model>): boolean {
-    return m.ordersOf(this.node).some((o) => o.status !== "cancelled");
+    return this.live(m) && m.ordersOf(this.node).some((o) => o.status !== "cancelled");
   }
   act(m: Model, w: World): void {
     const o = pick(m.ordersOf(this.node).filter((x) => x.status !== "cancelled"), this.index);
@@ -292,8 +303,21 @@ export class CancelOrder extends Base {
 
 // ---------------------------------------------------------------- sync, and faults during a sync
 
-/** Judges a sync's outcome: only what the armed fault or a damaged file explains is allowed. */
-function judge(w: World, node: NodeName, fault: SyncFault | undefined, out: Awaited<ReturnType<World["sync"]>>): string {
+/**
+ * Whether a line of a sync report is the attacker's doing: it names a file the attacker wrote or
+ * deleted (still as it left it when the sync started), or concerns AG04's own stream or requests.
+ */
+export function byAttacker(line: string, planted: ReadonlySet<string>): boolean {
+  if (line.startsWith(`${ATTACKER}>SEDE`) || line.includes(`quarantined ${ATTACKER}#`) || line.includes(`as ${ATTACKER} found it`)) return true;
+  for (const p of planted) if (line.includes(p)) return true;
+  // A reader waiting for a segment no one wrote, because the attacker put a later one in that folder.
+  const gap = /: (Sincro\w+\/[^/]+)\/\d{10}\.seg is missing while \d+ later segment/.exec(line);
+  if (gap) for (const p of planted) if (p.startsWith(`${gap[1]}/`)) return true;
+  return false;
+}
+
+/** Judges a sync's outcome: only what the armed fault, a damaged file or the attacker explains is allowed. */
+function judge(w: World, node: NodeName, fault: SyncFault | undefined, out: SyncOutcome): string {
   const shortRead = w.canShortRead && fault?.kind === "cut" && fault.plan.direction === "download" && fault.plan.mode === "short" && out.fired;
   const damaged = w.damaged.size > 0;
   if (fault && out.fired) {
@@ -304,6 +328,12 @@ function judge(w: World, node: NodeName, fault: SyncFault | undefined, out: Awai
     const err = out.error;
     if (err instanceof Crash) return `crashed at ${fault?.kind === "crash" ? fault.step : "?"}, reopened`;
     if (isCut(err) && fault?.kind === "cut" && out.fired) return "connection dropped";
+    // Before its first complete sync, an agent whose parked files the attacker deleted finds
+    // nothing to start from, until the sede's next sync uploads them again.
+    if (err instanceof SincroError && err.code === "NOT_PUBLISHED" && [...out.planted].some((p) => p.startsWith(`SincroSede/${node}/`) && !w.existsServer(p))) {
+      w.counters.add("attack-refusals");
+      return "nothing to start from: the attacker deleted it";
+    }
     if (isFork(err) && (damaged || shortRead)) {
       w.counters.add(damaged ? "fork-refusal:damaged-file" : "fork-refusal:short-read");
       return "refused as a fork (damaged or cut file)";
@@ -311,8 +341,13 @@ function judge(w: World, node: NodeName, fault: SyncFault | undefined, out: Awai
     throw new Error(`sync ${node} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
   const errors = out.report?.errors ?? [];
+  const unexplained = errors.filter((e) => !byAttacker(e, out.planted));
+  if (errors.length > 0 && unexplained.length === 0) {
+    w.counters.add("attack-refusals", errors.length);
+    return `refused the attacker's files: ${errors.length}`;
+  }
   if (errors.length > 0) {
-    if (!damaged && !shortRead) throw new Error(`sync ${node} reported errors with no damaged file: ${errors.join("; ")}`);
+    if (!damaged && !shortRead) throw new Error(`sync ${node} reported errors with no damaged file nor attack: ${unexplained.join("; ")}`);
     w.counters.add("stream-blocked-reports", errors.length);
     return `blocked: ${errors.length}`;
   }
@@ -323,9 +358,11 @@ export class Sync extends Base {
   constructor(readonly node: NodeName, readonly snapshotEvery: number | undefined) {
     super();
   }
-  async act(_m: Model, w: World): Promise<void> {
+  async act(m: Model, w: World): Promise<void> {
     const opts = this.snapshotEvery === undefined ? {} : { snapshotEvery: this.snapshotEvery };
-    this.did = judge(w, this.node, undefined, await w.sync(this.node, opts));
+    const out = await w.sync(this.node, opts);
+    this.did = judge(w, this.node, undefined, out);
+    if (out.report) m.dirty.delete(this.node);
   }
   label(): string {
     return `sync(${this.node}${this.snapshotEvery === undefined ? "" : `, snapshotEvery=${this.snapshotEvery}`})`;
@@ -336,10 +373,12 @@ export class CrashingSync extends Base {
   constructor(readonly node: NodeName, readonly step: SyncStep, readonly nth: number, readonly snapshotEvery: number | undefined) {
     super();
   }
-  async act(_m: Model, w: World): Promise<void> {
+  async act(m: Model, w: World): Promise<void> {
     const fault: SyncFault = { kind: "crash", step: this.step, nth: this.nth };
     const opts = this.snapshotEvery === undefined ? { fault } : { fault, snapshotEvery: this.snapshotEvery };
-    this.did = judge(w, this.node, fault, await w.sync(this.node, opts));
+    const out = await w.sync(this.node, opts);
+    this.did = judge(w, this.node, fault, out);
+    if (out.report) m.dirty.delete(this.node);
   }
   label(): string {
     return `sync(${this.node}, crash at ${this.step} #${this.nth}${this.snapshotEvery === undefined ? "" : `, snapshotEvery=${this.snapshotEvery}`})`;
@@ -350,9 +389,11 @@ export class CutSync extends Base {
   constructor(readonly node: NodeName, readonly plan: CutPlan) {
     super();
   }
-  async act(_m: Model, w: World): Promise<void> {
+  async act(m: Model, w: World): Promise<void> {
     const fault: SyncFault = { kind: "cut", plan: this.plan };
-    this.did = judge(w, this.node, fault, await w.sync(this.node, { fault }));
+    const out = await w.sync(this.node, { fault });
+    this.did = judge(w, this.node, fault, out);
+    if (out.report) m.dirty.delete(this.node);
   }
   label(): string {
     const p = this.plan;
@@ -402,7 +443,8 @@ export class Damage extends Base {
     super();
   }
   act(_m: Model, w: World): void {
-    const files = w.serverFiles().filter((f) => /\.(seg|snap)$/.test(f) && !w.damaged.has(f));
+    // Honest files only: the attacker's own are its business (and must stay recognisable as its).
+    const files = w.serverFiles().filter((f) => /\.(seg|snap)$/.test(f) && !w.damaged.has(f) && !w.attacker.planted.has(f));
     const f = pick(files, this.index);
     if (!f) return void (this.did = "no file");
     const good = w.readServer(f);
@@ -454,7 +496,12 @@ export class ClockJump extends Base {
     super();
   }
   act(_m: Model, w: World): void {
-    w.offsets[this.node] += this.hours * HOUR;
+    // Jumps add up, but no clock ends more than 84 h behind (the others are at most 72 h ahead):
+    // two honest clocks stay less than 7 days apart, past which the receiver quarantines an
+    // event as from the future (README, "Hostile content"), which the model does not expect.
+    const to = Math.max(w.offsets[this.node] + this.hours * HOUR, -84 * HOUR);
+    this.did = `offset ${(to / HOUR).toFixed(1)} h`;
+    w.offsets[this.node] = to;
     w.counters.add(this.hours < 0 ? "clock-jump-back" : "clock-jump-forward");
   }
   label(): string {
@@ -474,6 +521,241 @@ export class TimePasses extends Base {
   }
 }
 
+// ---------------------------------------------------------------- the malicious writer
+
+/** A forged segment or snapshot in a folder the attacker does not write (or, as an outsider, in AG04's). */
+export interface ForgePlan {
+  kind: "forge";
+  /** `catalogue`: SincroSede/_ALL; `sede`: SincroSede/<victim>; `agent`: SincroAg/<victim>. */
+  folder: "catalogue" | "sede" | "agent";
+  victim: string;
+  file: "seg" | "snap";
+  signer: Signer;
+  slot: Slot;
+  index: number;
+}
+
+export type AttackPlan =
+  | ForgePlan
+  /** An ack claiming segment 999: 0 the sede's of the victim's stream, 1 the victim's of the catalogue, 2 the victim's of its own SEDE> stream. */
+  | { kind: "ack"; victim: string; which: 0 | 1 | 2; signer: Signer }
+  /** A resend request: 0 the victim's for a catalogue file, 1 the victim's for a file of SEDE>victim, 2 the sede's for a file of the victim's stream. */
+  | { kind: "resend"; victim: string; which: 0 | 1 | 2; signer: Signer; index: number }
+  /** An earlier honest version of a file put back (an old ack, head, request, or a pruned segment or snapshot). */
+  | { kind: "replay"; index: number; version: number }
+  /** An honest file deleted. */
+  | { kind: "delete"; index: number }
+  /** A validly signed segment of AG04's own stream, with an event the domain refuses (quarantined). */
+  | { kind: "own-quarantined"; what: Quarantined }
+  /** A validly signed segment of AG04's own stream, with an event AG04 may not send (refused). */
+  | { kind: "own-refused"; what: Refused };
+
+const ALL = "SincroSede/_ALL";
+const name10 = (n: number, suffix: string) => `${String(n).padStart(10, "0")}.${suffix}`;
+
+function folderOf(plan: ForgePlan): string {
+  return plan.folder === "catalogue" ? ALL : plan.folder === "sede" ? `SincroSede/${plan.victim}` : `SincroAg/${plan.victim}`;
+}
+
+/** The content a forger would put in a file of `folder`: a price of 0.01, a customer, an order in the victim's name. */
+function forgedContent(folder: string, victim: string, file: "seg" | "snap", number: number): Buffer {
+  const agentFolder = folder.startsWith("SincroAg/");
+  const stream = folder === ALL ? "SEDE>*" : agentFolder ? `${victim}>SEDE` : `SEDE>${victim}`;
+  const producer = agentFolder ? victim : "SEDE";
+  if (file === "snap") {
+    return encodeFile(
+      { format: "sincro-snapshot/1", stream, segment: number, offset: number, segmentSha256: "0".repeat(64), count: 3, producer, created: "2026-03-02T09:00:00.000Z" },
+      [["P", "P1", "Olio", "PZ", "4", 1], ["L", "BASE", "BASE"], ["R", "BASE", "P1", "0.01"]],
+    ).bytes;
+  }
+  const hlc = `${Date.UTC(2026, 2, 2, 10)}-00000-${producer}`;
+  const event =
+    folder === ALL
+      ? forgedEvent({ origin: "SEDE", seq: 9000 + number, prev: "", hlc, type: "GenericPriceSet", data: { list: "BASE", product: "P1", price: "0.01" } })
+      : agentFolder
+        ? forgedEvent({
+            origin: victim,
+            seq: 9000 + number,
+            prev: "",
+            hlc,
+            type: "OrderPlaced",
+            data: { type: victim, number: 900 + number, year: 2026, date: "2026-03-02", customer: "000001", agent: victim, lines: [{ product: "P1", qty: "100", price: "0.01", discounts: [] }] },
+          })
+        : forgedEvent({ origin: "SEDE", seq: 9000 + number, prev: "", hlc, type: "CustomerCreated", data: { code: "009999", name: "Finto", agent: victim, list: null, vatNumber: null, city: null } });
+  return segmentBytes(stream, number, 1, "", producer, [event]).bytes;
+}
+
+export class Attack extends Base {
+  constructor(readonly plan: AttackPlan) {
+    super();
+  }
+  act(_m: Model, w: World): void {
+    const a = w.attacker;
+    const p = this.plan;
+    const honestFiles = () => w.serverFiles().filter((f) => !f.endsWith(".tmp") && !a.planted.has(f));
+    if (p.kind === "forge") {
+      const folder = folderOf(p);
+      const file = p.folder === "agent" ? "seg" : p.file;
+      const present = w.serverFiles().filter((f) => f.startsWith(`${folder}/`) && /\/\d{10}\.(seg|snap)$/.test(f));
+      const numbers = present.map((f) => Number(f.slice(folder.length + 1, folder.length + 11)));
+      const over = pick(present.filter((f) => f.endsWith(`.${file}`)), p.index);
+      const path =
+        p.slot === "over" && over ? over : `${folder}/${name10(p.slot === "far" ? 9999999999 : Math.max(0, ...numbers) + 1, file)}`;
+      const number = Number(path.slice(folder.length + 1, folder.length + 11));
+      a.plant(path, a.seal(path, forgedContent(folder, p.victim, file, number), p.signer));
+      this.did = path;
+    } else if (p.kind === "ack") {
+      const [path, stream, reader] =
+        p.which === 0
+          ? [`SincroSede/${p.victim}/${p.victim}.ack`, `${p.victim}>SEDE`, "SEDE"]
+          : p.which === 1
+            ? [`SincroAg/${p.victim}/_ALL.ack`, "SEDE>*", p.victim]
+            : [`SincroAg/${p.victim}/${p.victim}.ack`, `SEDE>${p.victim}`, p.victim];
+      a.plant(path, a.seal(path, Attacker.ack(stream, reader), p.signer));
+      this.did = path;
+    } else if (p.kind === "resend") {
+      const [path, stream, reader, producerFolder] =
+        p.which === 0
+          ? [`SincroAg/${p.victim}/_ALL.resend`, "SEDE>*", p.victim, ALL]
+          : p.which === 1
+            ? [`SincroAg/${p.victim}/${p.victim}.resend`, `SEDE>${p.victim}`, p.victim, `SincroSede/${p.victim}`]
+            : [`SincroSede/${p.victim}/${p.victim}.resend`, `${p.victim}>SEDE`, "SEDE", `SincroAg/${p.victim}`];
+      const files = w.serverFiles().filter((f) => f.startsWith(`${producerFolder}/`) && /\d{10}\.(seg|snap)$/.test(f));
+      const asked = pick(files, p.index)?.slice(producerFolder.length + 1) ?? name10(p.index + 1, "seg");
+      a.plant(path, a.seal(path, Attacker.resend(stream, reader, asked), p.signer));
+      this.did = `${path} asks for ${asked}`;
+    } else if (p.kind === "replay") {
+      const candidates = [...w.history.entries()]
+        .filter(([f, versions]) => !w.existsServer(f) || versions.some((v) => !v.equals(w.readServer(f))))
+        .sort(([x], [y]) => (x < y ? -1 : 1));
+      const chosen = pick(candidates, p.index);
+      if (!chosen) return void (this.did = "nothing to replay");
+      const [f, versions] = chosen;
+      const old = pick(versions.filter((v) => !w.existsServer(f) || !v.equals(w.readServer(f))), p.version) as Buffer;
+      a.plant(f, old);
+      w.counters.add("attack:replay");
+      this.did = `${f} (version ${versions.indexOf(old) + 1} of ${versions.length})`;
+      return;
+    } else if (p.kind === "delete") {
+      const f = pick(honestFiles(), p.index);
+      if (!f) return void (this.did = "no file");
+      a.remove(f);
+      this.did = f;
+    } else if (p.kind === "own-quarantined") {
+      this.did = a.ownQuarantined(p.what);
+    } else {
+      this.did = a.ownRefused(p.what);
+    }
+    w.counters.add(`attack:${p.kind}`);
+  }
+  label(): string {
+    const p = this.plan;
+    const fields = Object.entries(p)
+      .filter(([k]) => k !== "kind")
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(", ");
+    return `attack.${p.kind}(${fields})`;
+  }
+}
+
+// ---------------------------------------------------------------- enrollment lifecycle
+
+/** The agent's PC syncs once more before it is handed back (everything it recorded is then parked). */
+async function lastSync(m: Model, w: World, agent: NodeName): Promise<string> {
+  const out = await w.sync(agent);
+  const did = judge(w, agent, undefined, out);
+  if (out.report) m.dirty.delete(agent);
+  return did;
+}
+
+/**
+ * `sincro agent retire CODE` at the sede, then the sede syncs: what the agent had parked arrives,
+ * from then on its uploads are refused. Without a last sync, only an agent with nothing unparked
+ * (the model knows what it parked only after a complete sync).
+ */
+export class Retire extends Base {
+  constructor(readonly agent: NodeName, readonly withLastSync: boolean) {
+    super();
+  }
+  override check(m: Readonly<Model>): boolean {
+    return !m.retired.has(this.agent) && m.honest().length > 1 && (this.withLastSync || !m.dirty.has(this.agent));
+  }
+  async act(m: Model, w: World): Promise<void> {
+    const steps: string[] = [];
+    if (this.withLastSync) steps.push(`last sync: ${await lastSync(m, w, this.agent)}`);
+    // Whatever a sync could not park stays on the PC: the model cannot say what arrives, so it does not retire then.
+    if (m.dirty.has(this.agent)) return void (this.did = `${steps.join("; ")}; not retired (its last sync did not complete)`);
+    w.node("SEDE").retire(this.agent);
+    m.retired.add(this.agent);
+    steps.push(`sede sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);
+    expect(w.node("SEDE").keyring.isRetired(this.agent), `${this.agent} retired after the sede's sync`).toBe(true);
+    w.counters.add("retired");
+    this.did = steps.join("; ");
+  }
+  label(): string {
+    return `SEDE.retire(${this.agent}${this.withLastSync ? ", after its last sync" : ""})`;
+  }
+}
+
+/** A retired agent's PC goes on: records an order and a customer and uploads them. None of it may reach the sede. */
+export class RetiredPcKeepsWorking extends Base {
+  constructor(readonly agent: NodeName, readonly lines: LineSpec[]) {
+    super();
+  }
+  override check(m: Readonly<Model>): boolean {
+    return m.retired.has(this.agent);
+  }
+  async act(_m: Model, w: World): Promise<void> {
+    const node = w.node(this.agent);
+    node.execute({ kind: "AddCustomer", name: "Cliente fantasma" });
+    const c = pick(node.read.listCustomers(), 0);
+    const lines = lineInputs(w, this.agent, this.lines, true);
+    if (c && lines.length > 0) node.execute({ kind: "PlaceOrder", customer: c.code, lines });
+    const out = await w.sync(this.agent);
+    // Its sync may well report that the office's files are no longer for it; only a crash would be wrong.
+    if (out.error !== undefined) throw new Error(`the retired ${this.agent}'s sync threw: ${String(out.error)}`);
+    w.counters.add("retired-pc-uploads");
+    this.did = `sent ${out.report?.sent.events ?? 0} events`;
+  }
+  label(): string {
+    return `${this.agent}.keepsWorkingAfterRetirement(${this.lines.length} lines)`;
+  }
+}
+
+/**
+ * A reinstalled agent PC, by the README's procedure: (optionally the old PC's last sync,) the
+ * office enrolls the code again and syncs, then the new PC, a new database, syncs before anything
+ * is entered on it. The old PC is gone. Without a last sync, only an agent with nothing unparked.
+ */
+export class Reenroll extends Base {
+  constructor(readonly agent: NodeName, readonly withLastSync: boolean) {
+    super();
+  }
+  override check(m: Readonly<Model>): boolean {
+    return !m.retired.has(this.agent) && (this.withLastSync || !m.dirty.has(this.agent));
+  }
+  async act(m: Model, w: World): Promise<void> {
+    const steps: string[] = [];
+    if (this.withLastSync) steps.push(`last sync: ${await lastSync(m, w, this.agent)}`);
+    if (m.dirty.has(this.agent)) return void (this.did = `${steps.join("; ")}; not reinstalled (its last sync did not complete)`);
+    w.replacePc(this.agent);
+    m.pcs.set(this.agent, m.pcOf(this.agent) + 1);
+    // The new PC holds what the sede sends it: none of the old PC's orders or local edits, and the
+    // customers the old PC created as the sede has them.
+    for (const c of m.customers.values()) {
+      c.edits.delete(this.agent);
+      if (c.createdBy === this.agent) c.viaSede.add(this.agent);
+    }
+    steps.push(`sede sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);
+    steps.push(`new PC's first sync: ${judge(w, this.agent, undefined, await w.sync(this.agent))}`);
+    w.counters.add("reinstalled");
+    this.did = steps.join("; ");
+  }
+  label(): string {
+    return `reinstallPc(${this.agent}${this.withLastSync ? ", after its last sync" : ""})`;
+  }
+}
+
 // ---------------------------------------------------------------- generators
 
 const agent = fc.constantFrom(...AGENTS);
@@ -485,6 +767,26 @@ const discounts = fc.constantFrom<string[]>([], ["5"], ["10", "2.5"]);
 const index = fc.nat(30);
 const snapshotEvery = fc.constantFrom<number | undefined>(undefined, undefined, 1, 3);
 const lineSpecs = fc.array(fc.record({ product: fc.nat(7), qty: fc.constantFrom("1", "2.5", "12"), price: money }), { minLength: 1, maxLength: 3 });
+
+const victim = fc.constantFrom<string>(...AGENTS, ATTACKER);
+const signer = fc.constantFrom(...SIGNERS);
+const attackPlan: fc.Arbitrary<AttackPlan> = fc.oneof(
+  fc.record({
+    kind: fc.constant("forge" as const),
+    folder: fc.constantFrom("catalogue" as const, "sede" as const, "agent" as const),
+    victim,
+    file: fc.constantFrom("seg" as const, "snap" as const),
+    signer,
+    slot: fc.constantFrom<Slot>("next", "next", "over", "far"),
+    index,
+  }),
+  fc.record({ kind: fc.constant("ack" as const), victim, which: fc.constantFrom<0 | 1 | 2>(0, 1, 2), signer }),
+  fc.record({ kind: fc.constant("resend" as const), victim, which: fc.constantFrom<0 | 1 | 2>(0, 1, 2), signer, index }),
+  fc.record({ kind: fc.constant("replay" as const), index, version: fc.nat(5) }),
+  fc.record({ kind: fc.constant("delete" as const), index }),
+  fc.record({ kind: fc.constant("own-quarantined" as const), what: fc.constantFrom(...QUARANTINED) }),
+  fc.record({ kind: fc.constant("own-refused" as const), what: fc.constantFrom(...REFUSED) }),
+);
 
 export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
   return [
@@ -524,5 +826,12 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     index.map((i) => new LoseAck(i)),
     fc.tuple(anyNode, fc.integer({ min: -72, max: -1 })).map(([n, h]) => new ClockJump(n, h)),
     fc.integer({ min: 1, max: 24 * 20 }).map((h) => new TimePasses(h)),
+    // The malicious writer: the password, random keys, and enrolled AG04's own key.
+    attackPlan.map((p) => new Attack(p)),
+    attackPlan.map((p) => new Attack(p)),
+    // Enrollment lifecycle.
+    fc.tuple(agent, fc.boolean()).map(([a, l]) => new Retire(a, l)),
+    fc.tuple(agent, lineSpecs).map(([a, l]) => new RetiredPcKeepsWorking(a, l)),
+    fc.tuple(agent, fc.boolean()).map(([a, l]) => new Reenroll(a, l)),
   ];
 }

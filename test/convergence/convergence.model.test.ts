@@ -1,6 +1,8 @@
-// Model-based convergence test (DESIGN §3, §4): a sede and three agents on real SQLite files,
+// Model-based convergence test (DESIGN §3, §4, §7): a sede and three agents on real SQLite files,
 // syncing through a real parking area, with crashes at every named sync step, dropped
-// connections, redelivered, leftover, damaged and lost files, and skewed or jumping clocks.
+// connections, redelivered, leftover, damaged and lost files, skewed or jumping clocks, a
+// malicious writer (the password, random keys, and enrolled agent AG04's own key: attacker.ts),
+// agents retired and PCs reinstalled; every honest node still converges on what the model says.
 // A failure prints its seed and path; replay with SINCRO_SEED=… SINCRO_PATH=…, and
 // SINCRO_TRACE=1 prints every step. SINCRO_PROPERTY_RUNS scales the folder run (the FTP run
 // takes a tenth of it, at least 12).

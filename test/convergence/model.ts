@@ -4,6 +4,8 @@
 // fault-free rounds.
 import { expect } from "vitest";
 import { verifyChain } from "../../src/events/verifyChain.js";
+import { Inbox } from "../../src/ship/inbox.js";
+import { ATTACKER } from "./attacker.js";
 import type { SincroNode } from "../../src/node/sincroNode.js";
 import { AGENTS, type NodeName, type World } from "./world.js";
 
@@ -28,6 +30,8 @@ export interface ModelCustomer {
   edits: Map<NodeName, CustomerFields>;
   /** Every version the sede had (an agent's snapshot carries the sede's view). */
   sedeVersions: CustomerFields[];
+  /** Agents whose current PC got this customer from the sede although they created it (a reinstalled PC). */
+  viaSede: Set<string>;
 }
 
 export interface ModelOrder {
@@ -41,6 +45,8 @@ export interface ModelOrder {
   status: "placed" | "amended" | "cancelled";
   /** Every state it has had, in order: the sede holds one of them until it has received the last. */
   states: Array<{ status: "placed" | "amended" | "cancelled"; lines: Line[] }>;
+  /** Which PC of its agent placed it (a reinstalled PC does not hold the orders of the one it replaces). */
+  pc: number;
 }
 
 export interface SpecialChange {
@@ -60,8 +66,23 @@ export class Model {
   readonly customers = new Map<string, ModelCustomer>();
   readonly orders = new Map<string, ModelOrder>();
   readonly specials: SpecialChange[] = [];
+  /** Agents the sede retired: no longer honest readers whose state must converge. */
+  readonly retired = new Set<string>();
+  /** Agents that recorded something since their last complete sync: not everything they did is parked. */
+  readonly dirty = new Set<string>();
+  /** The current PC of each agent (0: the first; each reinstall adds one). */
+  readonly pcs = new Map<string, number>();
   /** Fresh names, so that a leaked edit is recognisable. */
   private counter = 0;
+
+  /** The agents still in service, whose PCs must converge. */
+  honest(): string[] {
+    return AGENTS.filter((a) => !this.retired.has(a));
+  }
+
+  pcOf(agent: string): number {
+    return this.pcs.get(agent) ?? 0;
+  }
 
   fresh(prefix: string): string {
     return `${prefix} ${++this.counter}`;
@@ -71,8 +92,9 @@ export class Model {
     return this.customers.get(code)?.agent ?? null;
   }
 
+  /** The orders `origin` placed that its current PC holds. */
   ordersOf(origin: NodeName): ModelOrder[] {
-    return [...this.orders.values()].filter((o) => o.origin === origin);
+    return [...this.orders.values()].filter((o) => o.origin === origin && (origin === "SEDE" || o.pc === this.pcOf(origin)));
   }
 
   /** The most recent change per key: highest HLC, then origin, then event id (DESIGN §3). */
@@ -125,7 +147,7 @@ function specialRows(node: SincroNode): SpecialRow[] {
 
 /** Nothing the rules forbid is present anywhere; nothing local leaked. Runs after every step. */
 export function checkSafety(model: Model, world: World): void {
-  for (const a of AGENTS) {
+  for (const a of model.honest() as NodeName[]) {
     const node = world.node(a);
     for (const c of node.read.listCustomers()) {
       expect(c.agent, `${a} holds customer ${c.code} of ${c.agent ?? "the sede"}`).toBe(a);
@@ -173,7 +195,8 @@ export function checkConverged(model: Model, world: World): void {
     [...model.prices].map(([k, v]) => `${k}=${v}`).sort(),
   );
   const lists = (n: SincroNode) => n.db.prepare(`SELECT code, description FROM price_lists ORDER BY code`).all();
-  for (const a of AGENTS) {
+  const honest = model.honest() as NodeName[];
+  for (const a of honest) {
     const node = world.node(a);
     expect(node.read.listProducts(), `${a} products`).toEqual(sede.read.listProducts());
     expect(node.read.listPrices(), `${a} prices`).toEqual(sede.read.listPrices());
@@ -184,7 +207,7 @@ export function checkConverged(model: Model, world: World): void {
   const key = (c: { code: string; origin: string; agent: string | null }) => `${c.code}/${c.origin}/${c.agent ?? "-"}`;
   const all = [...model.customers.values()].map((c) => key({ code: c.code, origin: c.createdBy, agent: c.agent })).sort();
   expect(sede.read.listCustomers().map(key).sort(), "customers at the sede").toEqual(all);
-  for (const a of AGENTS) {
+  for (const a of honest) {
     const node = world.node(a);
     const own = [...model.customers.values()].filter((c) => c.agent === a).map((c) => key({ code: c.code, origin: c.createdBy, agent: c.agent }));
     expect(node.read.listCustomers().map(key).sort(), `customers at ${a}`).toEqual(own.sort());
@@ -193,7 +216,7 @@ export function checkConverged(model: Model, world: World): void {
       const fields = { name: c.name, city: c.city };
       const edit = m.edits.get(a);
       if (edit) expect(fields, `${c.code} at ${a} (its own edit)`).toEqual(edit);
-      else if (m.createdBy === a) expect(fields).toEqual(m.created);
+      else if (m.createdBy === a && !m.viaSede.has(a)) expect(fields).toEqual(m.created);
       else expect(m.sedeVersions, `${c.code} at ${a}: a version the sede never had`).toContainEqual(fields);
     }
   }
@@ -205,7 +228,7 @@ export function checkConverged(model: Model, world: World): void {
   // Orders: every agent order at the sede exactly once, in its last state; each agent only its own.
   const sedeOrders = orderRows(sede);
   expect(sedeOrders.map((o) => o.id).sort(), "orders at the sede").toEqual([...model.orders.keys()].sort());
-  for (const a of AGENTS) {
+  for (const a of honest) {
     const node = world.node(a);
     expect(orderRows(node).map((o) => o.id).sort(), `orders at ${a}`).toEqual(model.ordersOf(a).map((o) => o.id).sort());
   }
@@ -233,14 +256,28 @@ export function checkConverged(model: Model, world: World): void {
       }))
       .sort((x, y) => (`${x.customer}|${x.product}` < `${y.customer}|${y.product}` ? -1 : 1));
   expect(specialRows(sede), "special prices at the sede").toEqual(want(() => true));
-  for (const a of AGENTS) {
+  for (const a of honest) {
     expect(specialRows(world.node(a)), `special prices at ${a}`).toEqual(want((c) => model.ownerOf(c) === a));
   }
+
+  // Hostile input: only the attacker's events are quarantined, and no honest stream is left
+  // stopped (the sede's reading of AG04's folder may be: it is the attacker's).
+  expect(sede.log.quarantined().filter((q) => q.origin !== ATTACKER), "quarantined at the sede, not the attacker's").toEqual([]);
+  for (const a of honest) {
+    expect(world.node(a).log.quarantined(), `quarantined at ${a}`).toEqual([]);
+    expect(new Inbox(world.node(a)).cursors().filter((c) => c.blocked !== null), `streams stopped at ${a}`).toEqual([]);
+  }
+  const honestStreams = new Set(honest.map((a) => `${a}>SEDE`));
+  expect(new Inbox(sede).cursors().filter((c) => c.blocked !== null && honestStreams.has(c.stream)), "honest streams stopped at the sede").toEqual([]);
 
   // Logs and projections.
   for (const [name, node] of world.nodes) {
     const own = [...node.log.iterate()].filter((e) => e.origin === node.id);
-    expect(verifyChain(own), `hash chain of ${name}`).toEqual([]);
+    // A reinstalled PC continues the chain after what the sede held of the PC it replaced: its
+    // own chain starts there (the sede refuses a seq it holds with another event).
+    const reinstalled = world.formerPcs.some((pc) => pc.id === node.id);
+    const startsLater = (v: { kind: string; seq: number }) => reinstalled && v.kind === "missing" && v.seq === own[0]?.seq;
+    expect(verifyChain(own).filter((v) => !startsLater(v)), `hash chain of ${name}`).toEqual([]);
     const { before, after } = node.rebuild();
     expect(after, `rebuild of ${name}`).toEqual(before);
   }

@@ -1,14 +1,16 @@
 // Counterexamples found by the convergence model (convergence.model.test.ts), kept as plain
 // replays of their command sequences, plus the smallest direct form of each bug.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SyncStep } from "../../src/ship/inbox.js";
 import { CuttingFolderTransport } from "../support/faultyTransport.js";
-import { exec, folderArea, Network } from "../support/network.js";
+import { exec, folderArea, Network, officeWithAgentAG01 } from "../support/network.js";
 import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
-import { AddCustomer, CrashingSync, CutSync, Damage, DiscontinueProduct, PlaceOrder, RemoveSpecialPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { Inbox } from "../../src/ship/inbox.js";
+import { office } from "../attacks/attackSupport.js";
+import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Retire, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -145,5 +147,142 @@ describe("regressions found by the convergence model", () => {
     expect(caughtUp.errors).toEqual([]);
     expect(ag.read.listCustomers().map((c) => c.code).sort()).toEqual(["000001", "AG01000001"]);
     expect((await net.sync(net.sede)).warnings).toEqual([]);
+  });
+
+  // Found by the malicious writer of the model (seed 893035807, shrunk to: a forged catalogue
+  // segment at the next number · AG01 reinstalled). A reader stopped by a forged file asks for it
+  // again; the sede, which never wrote it, deletes it; the reader's next sync finds nothing
+  // missing and nothing new, and its cursor stayed marked blocked by a file no longer there
+  // ("status" showed the stream stopped; every sync deleted the resend request again) until the
+  // sede published something new on that stream.
+  it("a stream stopped by a forged file its producer deleted is no longer blocked, before anything new arrives", async () => {
+    const net = await office(tempDir());
+    const ag01 = net.agent("AG01");
+    const next = `SincroSede/_ALL/${String(new Inbox(ag01).cursor("SEDE>*")!.segment + 1).padStart(10, "0")}.seg`;
+    writeFileSync(net.file(...next.split("/")), "forged");
+    expect((await net.sync(ag01)).errors.join("\n")).toContain(next);
+    expect(new Inbox(ag01).cursor("SEDE>*")?.blocked).toMatch(/not a signed sincro file/);
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings.join("\n")).toContain(`${next}: deleted, as AG01 found it does not verify`);
+    const after = await net.sync(ag01);
+    expect(after.errors).toEqual([]);
+    expect(new Inbox(ag01).cursor("SEDE>*")?.blocked).toBeNull();
+  });
+
+  // Found by the malicious writer of the model (seed 890035803, shrunk to: an unsigned file put at
+  // SincroSede/AG01/AG01.ack · AG01's first sync). An agent's first sync reads the sede's ack of
+  // its stream to see whether an earlier PC used its code; a file there that did not verify made
+  // the whole sync throw, so one forged file kept a new or reinstalled PC from ever syncing.
+  // The same held for a forged segment in the agent's own folder.
+  it.each([
+    ["the sede's ack of its stream", "SincroSede/AG01/AG01.ack"],
+    ["a segment in its own folder", "SincroAg/AG01/0000000001.seg"],
+  ])("a forged file (%s) does not stop an agent's first sync", async (_what, path) => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    mkdirSync(net.file(...path.split("/").slice(0, -1)), { recursive: true });
+    writeFileSync(net.file(...path.split("/")), "forged");
+    const ag = net.agent("AG01");
+    const first = await net.sync(ag);
+    expect(first.errors).toEqual([]);
+    expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+    // Its first order takes segment 1 (replacing a forgery there) and reaches the sede.
+    exec(ag, { kind: "PlaceOrder", customer: exec(ag, { kind: "AddCustomer", name: "Pub", list: "BASE" })[0]!, lines: [{ product: "P001", qty: "2" }] });
+    await net.sync(ag);
+    const sede = await net.sync(net.sede);
+    expect(sede.errors).toEqual([]);
+    expect(net.sede.read.listOrders().map((o) => `${o.type}/${o.number}:${o.lines[0]?.qty}`)).toEqual(["AG01/1:2"]);
+  });
+
+  // Found by the malicious writer of the model (seed 890404943, shrunk to: the attacker deletes
+  // SincroSede/AG01/0000000001.snap · a sync). A new agent bootstraps from the snapshot parked for
+  // it; deleted before its first sync, the agent found nothing and said "the office has not
+  // published data for agent AG01 yet" at every sync, with no file to ask for again.
+  it("a new agent's snapshot deleted before its first sync is uploaded again by the sede's next sync", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    const folder = net.file("SincroSede", "AG01");
+    const snap = readdirSync(folder).find((n) => n.endsWith(".snap")) as string;
+    unlinkSync(join(folder, snap));
+    const ag = net.agent("AG01");
+    await expect(net.sync(ag)).rejects.toThrow(/has not published data for agent AG01 yet/);
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>AG01 yet`);
+    expect((await net.sync(ag)).errors).toEqual([]);
+    expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+  });
+
+  // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged
+  // SincroSede/_ALL/9999999999.seg · a sync). Readers waited for the segment after theirs "while 1
+  // later segment(s) are on the server" and asked the sede for it; the sede had never written it
+  // and let the request be, so every reader warned at every sync, for good.
+  it("a forged segment far ahead in a producer's folder is deleted when a reader asks for the gap before it", async () => {
+    const net = await office(tempDir());
+    const ag01 = net.agent("AG01");
+    writeFileSync(net.file("SincroSede", "_ALL", "9999999999.seg"), "forged");
+    expect((await net.sync(ag01)).warnings.join("\n")).toMatch(/SEDE>\*: waiting for segment \d+: .* is missing while 1 later segment/);
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings.join("\n")).toContain("SincroSede/_ALL/9999999999.seg: deleted, as AG01 found it does not verify and this node never wrote it");
+    expect(existsSync(net.file("SincroSede", "_ALL", "9999999999.seg"))).toBe(false);
+    const after = await net.sync(ag01);
+    expect([...after.errors, ...after.warnings]).toEqual([]);
+    expect(new Inbox(ag01).cursor("SEDE>*")?.blocked).toBeNull();
+  });
+
+  // Seed 897388139 of a 400-run folder run (shrunk). AG03's snapshot is damaged; its PC blocks on
+  // it and leaves a resend request, then is replaced by a reinstalled PC. The old PC's request
+  // stayed in SincroAg/AG03, signed with keys since revoked, and every sede sync warned that it
+  // ignored it. The new PC's first sync now removes its predecessor's requests.
+  it("a resend request left by the PC a reinstalled one replaces does not stay behind", async () => {
+    await replay(noSkew, [new Damage(2, "truncate", 0), new Reenroll("AG03", true), new LeaveTemp(0)]);
+  });
+
+  // Seed 895122035 of a 400-run folder run (shrunk to: the attacker deletes
+  // SincroSede/_ALL/0000000001.snap before any agent read it). The catalogue's first snapshot is
+  // all a new agent starts from (the segments it covers are never uploaded): deleted, every agent
+  // found an empty catalogue folder and stayed without products and prices.
+  it("the catalogue's snapshot deleted before the agents read it is uploaded again by the sede's next sync", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    const snap = readdirSync(net.file("SincroSede", "_ALL")).find((n) => n.endsWith(".snap")) as string;
+    unlinkSync(net.file("SincroSede", "_ALL", snap));
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings).toContain(`SincroSede/_ALL/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>* yet`);
+    expect((await net.sync(net.agent("AG01"))).errors).toEqual([]);
+    expect(net.agent("AG01").read.listPrices().map((p) => `${p.product}=${p.price}`)).toEqual(["P001=8.90"]);
+  });
+
+  // Seed 893047091 of a 400-run folder run (shrunk to: an unsigned SincroAg/AG03/AG03.ack · the
+  // attacker deletes SincroSede/AG03/0000000000.snap). A forged ack of the agent's stream in its
+  // folder made the sede take the agent for one that had read its stream, so the deleted
+  // snapshot was not uploaded again: a forged ack is read and does not count.
+  it("a forged ack does not keep the sede from uploading again a new agent's deleted snapshot", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    mkdirSync(net.file("SincroAg", "AG01"), { recursive: true });
+    writeFileSync(net.file("SincroAg", "AG01", "AG01.ack"), "forged");
+    const snap = readdirSync(net.file("SincroSede", "AG01")).find((n) => n.endsWith(".snap")) as string;
+    unlinkSync(net.file("SincroSede", "AG01", snap));
+    // AG01 finds nothing to start from and rings the doorbell, so the sede reads its folder.
+    await expect(net.sync(net.agent("AG01"))).rejects.toMatchObject({ code: "NOT_PUBLISHED" });
+    const sede = await net.sync(net.sede);
+    expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>AG01 yet`);
+    expect((await net.sync(net.agent("AG01"))).errors).toEqual([]);
+    expect(net.agent("AG01").read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+  });
+
+  // Seed 902215082 of a 400-run folder run (shrunk). AG03 reads its snapshot; the attacker
+  // deletes it; AG03's PC is reinstalled. The sede's sync after the re-enrollment wrote again for
+  // the new PC's keys only the files still on the server, so the new PC found nothing to start
+  // from ("the office has not published data for agent AG03 yet") at every sync.
+  it("a reinstalled PC gets the snapshot the attacker deleted after the old PC had read it", async () => {
+    await replay(noSkew, [
+      new SetGenericPrice("BASE", "P1", "1.00"),
+      new Sync("AG03", undefined),
+      new Retire("AG01", false),
+      new Attack({ kind: "delete", index: 13 }),
+      new Reenroll("AG03", false),
+      new Sync("SEDE", undefined),
+    ]);
   });
 });

@@ -3,7 +3,8 @@
 // quiet, and check that every node holds exactly what the model says.
 import fc from "fast-check";
 import { expect } from "vitest";
-import { AddCustomer, SaveProduct, SetGenericPrice } from "./commands.js";
+import { ATTACKER } from "./attacker.js";
+import { AddCustomer, byAttacker, SaveProduct, SetGenericPrice } from "./commands.js";
 import { checkConverged, checkSafety, Model } from "./model.js";
 import { AGENTS, HOUR, NODES, World, type FaultCounters, type FtpAccess, type NodeName } from "./world.js";
 
@@ -23,6 +24,9 @@ export function setUp(offsets: Record<NodeName, number>, env: ScenarioEnv): { mo
   const world = new World(env.ftp ? { ...options, ftp: env.ftp } : options);
   const model = new Model();
   for (const a of AGENTS) world.execute("SEDE", { kind: "RegisterAgent", code: a, name: `Agente ${a}` });
+  // The attacker's agent code: registered and enrolled like any agent, but no honest PC uses it.
+  world.execute("SEDE", { kind: "RegisterAgent", code: ATTACKER, name: "Agente infedele" });
+  world.attacker.insider = world.node("SEDE").enroll(ATTACKER, {}).keys;
   return { model, world };
 }
 
@@ -43,26 +47,46 @@ export async function firstDay(model: Model, world: World): Promise<void> {
   expect(first.report?.errors).toEqual([]);
 }
 
-/** Repairs everything, then sede, agents, sede … until a whole round moves nothing. */
+/**
+ * Repairs the damage faults did (not what the attacker did: the honest nodes clean that up
+ * themselves), then sede, agents in service, sede … until a whole round moves nothing. Errors
+ * and warnings are allowed only where the attacker explains them (they name a file it wrote or
+ * deleted, or its own stream); in the quiet last round, only its own stream may still stop and
+ * only its forged acks and requests, which no honest writer replaces, may still be named.
+ */
+const lingering = (x: string) =>
+  x.startsWith(`SEDE error: ${ATTACKER}>SEDE stopped:`) ||
+  x.startsWith(`SEDE warning: ${ATTACKER}>SEDE: waiting for segment`) ||
+  x.includes(`as ${ATTACKER} found it`) ||
+  /(ack|resend request) ignored$/.test(x);
+
 export async function settle(model: Model, world: World): Promise<void> {
   world.repairAll();
-  const order: NodeName[] = ["SEDE", ...AGENTS];
+  const order = ["SEDE", ...model.honest()] as NodeName[];
+  const lastRound: string[] = [];
   for (let round = 0; ; round++) {
     let moved = 0;
+    lastRound.length = 0;
     for (const n of order) {
-      const { report, error } = await world.sync(n);
+      const { report, error, planted } = await world.sync(n);
       if (error !== undefined) throw new Error(`final round ${round}: sync ${n} failed: ${String(error)}`);
-      expect(report?.errors, `final round ${round}: sync ${n} errors`).toEqual([]);
+      expect(report?.errors.filter((x) => !byAttacker(x, planted)), `final round ${round}: sync ${n} errors`).toEqual([]);
       // In the first round a producer may still honour a resend request a blocked reader left.
-      const expected = (x: string) => x.startsWith("clock skew") || (round === 0 && x.includes("uploaded again from the sealed copy"));
+      const expected = (x: string) => x.startsWith("clock skew") || (round === 0 && x.includes("uploaded again from the sealed copy")) || byAttacker(x, planted);
       expect(report?.warnings.filter((x) => !expected(x)), `final round ${round}: sync ${n} warnings`).toEqual([]);
       const r = report as NonNullable<typeof report>;
+      lastRound.push(...r.errors.map((x) => `${n} error: ${x}`), ...r.warnings.filter((x) => !x.startsWith("clock skew")).map((x) => `${n} warning: ${x}`));
       moved += r.sent.events + r.sent.snapshots + r.received.events + r.received.snapshots + r.pruned;
     }
-    if (moved === 0 && round >= 1) break;
+    // Quiet: nothing moved, and nothing reported but what no honest sync can end: the sede's
+    // reading of AG04's own stream stopped on a file AG04 may not send or waiting for one AG04
+    // never wrote (no honest PC writes that folder), AG04 asking for files
+    // again, a forged ack or resend request (no honest writer replaces it) ignored.
+    if (moved === 0 && round >= 1 && lastRound.every(lingering)) break;
     // Everything in flight arrives within two rounds of fault-free syncs (a stream that waited
-    // for a repaired file, then the answer to it); a third is the quiet one.
-    expect(round, "rounds until nothing moves").toBeLessThan(4);
+    // for a repaired file, then the answer to it); removing what the attacker left takes one
+    // more (readers ask, the producer deletes, readers move on); the last is the quiet one.
+    expect(round, `rounds until nothing moves (last one reported: ${lastRound.join(" | ")})`).toBeLessThan(5);
   }
   checkSafety(model, world);
   checkConverged(model, world);

@@ -15,6 +15,7 @@ import type { Transport } from "../../src/ship/transports/transport.js";
 import { CuttingFolderTransport, type CutPlan } from "../support/faultyTransport.js";
 import { enroll, makeNode } from "../support/nodes.js";
 import type { FtpCuttingProxy } from "../support/tcpProxy.js";
+import { Attacker } from "./attacker.js";
 
 export const AGENTS = ["AG01", "AG02", "AG03"] as const;
 export const NODES = ["SEDE", ...AGENTS] as const;
@@ -63,6 +64,8 @@ export interface SyncOutcome {
   error?: unknown;
   /** The fault armed for this sync actually happened. */
   fired: boolean;
+  /** The attacker's files (and deletions) on the server when the sync started: what a report may name. */
+  planted: Set<string>;
 }
 
 export class World {
@@ -75,8 +78,17 @@ export class World {
   readonly counters: FaultCounters;
   /** Bytes of every segment and snapshot ever seen on the server, by path (for redelivery). */
   readonly archive = new Map<string, Buffer>();
+  /** Every honest version of every file seen on the server, by path, oldest first (for replays). */
+  readonly history = new Map<string, Buffer[]>();
   /** Files damaged on the server and their original bytes. */
   readonly damaged = new Map<string, Buffer>();
+  /** The malicious writer (the password, random keys, and enrolled AG04's keys). */
+  readonly attacker = new Attacker(this);
+  /** PCs that were retired or replaced and no longer sync (closed at the end). */
+  readonly formerPcs: SincroNode[] = [];
+  /** Local events recorded per node (a command that recorded something leaves an agent with unparked work). */
+  readonly recorded = new Map<NodeName, number>();
+  private pcs = 0;
   private readonly ftp: FtpAccess | undefined;
   private readonly ftpDir: string;
   readonly trace: boolean;
@@ -127,21 +139,39 @@ export class World {
     return fresh;
   }
 
+  /**
+   * A reinstalled agent PC (README, "Enrolling an agent"): a new database, enrolled again by the
+   * office (new keys; the old ones accepted until the end of the sede's next sync). The old PC is
+   * gone: it never syncs again.
+   */
+  replacePc(name: NodeName): SincroNode {
+    const old = this.node(name);
+    this.formerPcs.push(old);
+    const pc = makeNode(this.dir, `${name}-pc${++this.pcs}`, { role: "agent", agent: name }, this.clockOf(name));
+    enroll(this.node("SEDE"), pc);
+    this.nodes.set(name, pc);
+    return pc;
+  }
+
   close(): void {
-    for (const n of this.nodes.values()) n.close();
+    for (const n of [...this.nodes.values(), ...this.formerPcs]) n.close();
     if (this.ftp) rmSync(this.parkRoot, { recursive: true, force: true });
   }
 
   /**
    * Executes a local command; checks that the events it recorded sort after everything the node
-   * held (DESIGN §2: an edit made after seeing another sorts after it, whatever the clock says).
+   * held (DESIGN §2: an edit made after seeing another sorts after it, whatever the clock says),
+   * quarantined events aside (never part of the clock).
    */
   execute(name: NodeName, command: Command): EventEnvelope[] {
     const node = this.node(name);
     const seen = node.db
-      .prepare(`SELECT max(h) AS h FROM (SELECT max(hlc) AS h FROM events UNION ALL SELECT max(hlc) FROM special_prices)`)
+      .prepare(
+        `SELECT max(h) AS h FROM (SELECT max(hlc) AS h FROM events WHERE pos NOT IN (SELECT pos FROM quarantined) UNION ALL SELECT max(hlc) FROM special_prices)`,
+      )
       .get() as { h: string | null };
     const { events } = node.execute(command);
+    this.recorded.set(name, (this.recorded.get(name) ?? 0) + events.length);
     for (const e of events) {
       if (seen.h !== null && !(e.hlc > seen.h)) {
         throw new Error(
@@ -190,7 +220,7 @@ export class World {
           }
         : undefined;
     const { transport, fired } = this.transport(fault);
-    const outcome: SyncOutcome = { fired: false };
+    const outcome: SyncOutcome = { fired: false, planted: this.attacker.stillPlanted() };
     try {
       const syncOptions: Parameters<typeof sync>[2] = {};
       if (hook) syncOptions.hook = hook;
@@ -234,11 +264,15 @@ export class World {
     return join(this.parkRoot, ...rel.split("/"));
   }
 
-  /** Keeps the bytes of every segment and snapshot on the server that is not damaged. */
+  /** Keeps the bytes of every segment and snapshot on the server that is not damaged nor the attacker's, and every honest version of every file. */
   private remember(): void {
     for (const f of this.serverFiles()) {
-      if (!/\.(seg|snap)$/.test(f) || this.damaged.has(f) || this.archive.has(f)) continue;
-      this.archive.set(f, readFileSync(this.serverPath(f)));
+      if (f.endsWith(".tmp") || this.damaged.has(f)) continue;
+      const bytes = readFileSync(this.serverPath(f));
+      if (this.attacker.wrote(f, bytes)) continue;
+      const versions = this.history.get(f) ?? [];
+      if (!versions.some((v) => v.equals(bytes))) this.history.set(f, [...versions, bytes]);
+      if (/\.(seg|snap)$/.test(f) && !this.archive.has(f)) this.archive.set(f, bytes);
     }
   }
 
