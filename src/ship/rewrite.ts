@@ -17,11 +17,15 @@ export async function rewriteForNewReaders(run: SyncRun, inbound: readonly Strea
     const digest = run.trust.readersDigest(folder);
     const stored = (get.get(folder) as { digest: string } | undefined)?.digest;
     if (stored === digest) continue;
-    const sealed = node.outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null);
+    const sealed = node.outbox.files(stream).filter((f) => f.pruned === null);
     if (sealed.length > 0) {
       const present = new Set((await run.list(folder)).map((f) => f.name));
       for (const f of sealed) {
         const name = f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number);
+        // Not yet marked uploaded: written again only if it is there (a sync that stopped
+        // between upload and bookkeeping left it encrypted for the readers of then, and publish
+        // takes a file with the same content for its own); otherwise publish uploads it.
+        if (f.uploaded === null && !present.has(name)) continue;
         const bytes = node.outbox.bytes(stream, f.kind, f.number);
         if (!bytes) continue;
         run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);

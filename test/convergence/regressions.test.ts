@@ -10,7 +10,7 @@ import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Retire, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Retire, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -284,5 +284,14 @@ describe("regressions found by the convergence model", () => {
       new Reenroll("AG03", false),
       new Sync("SEDE", undefined),
     ]);
+  });
+
+  // Seed 903517860 of a 400-run folder run (shrunk). The sede's sync crashes between uploading
+  // the catalogue's snapshot 2 and marking it uploaded; AG01's PC is then reinstalled. The sede's
+  // next sync wrote again for the new readers only the files marked uploaded, and publish took
+  // the snapshot already there (same content) for its own: it stayed encrypted for the old
+  // readers, and the new PC's first sync stopped on it.
+  it("a file left on the server by a crash before its bookkeeping is written again for a reinstalled PC", async () => {
+    await replay(noSkew, [new SaveProduct("P1", "Caffè"), new Reenroll("AG01", false), new CrashingSync("SEDE", "rename" as SyncStep, 1, 1), new Reenroll("AG01", false)]);
   });
 });
