@@ -452,6 +452,7 @@ export class Damage extends Base {
     const bad = this.mode === "truncate" ? good.subarray(0, pos) : Buffer.from(good);
     if (this.mode === "bitflip") bad[pos] = (bad[pos] as number) ^ (1 << this.at % 8);
     w.damaged.set(f, good);
+    w.damagedTo.set(f, bad);
     w.writeServer(f, bad);
     w.counters.add(`damaged:${this.mode}`);
     this.did = `${f} @${pos}`;

@@ -82,6 +82,8 @@ export class World {
   readonly history = new Map<string, Buffer[]>();
   /** Files damaged on the server and their original bytes. */
   readonly damaged = new Map<string, Buffer>();
+  /** The damaged bytes put there: a file the producer has since written again (for new readers) is not "repaired" back to its old bytes. */
+  readonly damagedTo = new Map<string, Buffer>();
   /** The malicious writer (the password, random keys, and enrolled AG04's keys). */
   readonly attacker = new Attacker(this);
   /** PCs that were retired or replaced and no longer sync (closed at the end). */
@@ -298,12 +300,13 @@ export class World {
   repairAll(): number {
     let n = 0;
     for (const [f, bytes] of this.damaged) {
-      if (this.existsServer(f)) {
+      if (this.existsServer(f) && this.readServer(f).equals(this.damagedTo.get(f) ?? Buffer.alloc(0))) {
         writeFileSync(this.serverPath(f), bytes);
         n++;
       }
     }
     this.damaged.clear();
+    this.damagedTo.clear();
     this.remember();
     return n;
   }
