@@ -29,6 +29,15 @@ export async function rewriteForNewReaders(run: SyncRun, inbound: readonly Strea
         const bytes = node.outbox.bytes(stream, f.kind, f.number);
         if (!bytes) continue;
         run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);
+        if (f.uploaded === null) {
+          // Now there with this node's bytes: published (publish would otherwise read it again
+          // through this sync's listing, taken before this write).
+          node.outbox.markUploaded(stream, f.kind, f.number, run.now());
+          if (f.kind === "segment") {
+            run.report.sent.segments++;
+            run.report.sent.events += f.last - f.first + 1;
+          } else run.report.sent.snapshots++;
+        }
         // Not pruned here, yet gone from the server (deleted there): the new readers need it too.
         if (!present.has(name)) run.report.warnings.push(`${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server`);
       }

@@ -294,4 +294,24 @@ describe("regressions found by the convergence model", () => {
   it("a file left on the server by a crash before its bookkeeping is written again for a reinstalled PC", async () => {
     await replay(noSkew, [new SaveProduct("P1", "Caffè"), new Reenroll("AG01", false), new CrashingSync("SEDE", "rename" as SyncStep, 1, 1), new Reenroll("AG01", false)]);
   });
+
+  // Seeds 898799662 (default run) and 898939869 (400-run), shrunk; brought in by the previous
+  // fix. A forgery sits under the name of the producer's next file (AG01's first segment; the
+  // catalogue's next segment) when its readers change (AG01's first sync; AG01 retired): the
+  // rewrite for the new readers put the sealed file there, then publish read it again through
+  // this sync's listing, taken before, and stopped the whole sync on the size ("connection closed
+  // early"). A file the rewrite puts there is now published.
+  it.each([
+    ["AG01's first sync", [new Attack({ kind: "forge", folder: "agent", victim: "AG01", file: "seg", signer: "unsigned", slot: "next", index: 0 }), new AddCustomer("AG01", null, false)]],
+    [
+      "AG01 retired",
+      [
+        new SetGenericPrice("BASE", "P1", "1.00"),
+        new Attack({ kind: "forge", folder: "catalogue", victim: "AG01", file: "seg", signer: "unsigned", slot: "next", index: 0 }),
+        new Retire("AG01", false),
+      ],
+    ],
+  ])("a forgery under the next name when the readers change (%s) does not stop the producer's sync", async (_what, steps) => {
+    await replay(noSkew, steps);
+  });
 });
