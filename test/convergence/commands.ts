@@ -316,6 +316,16 @@ export function byAttacker(line: string, planted: ReadonlySet<string>): boolean 
   return false;
 }
 
+/**
+ * An agent's first sync found nothing to start from because the attacker deleted what the office
+ * parked for it: allowed until the sede's next sync (which the agent's ring makes read its
+ * folder) uploads it again.
+ */
+export function attackerLeftNothingToStartFrom(w: World, node: NodeName, out: SyncOutcome): boolean {
+  const err = out.error;
+  return err instanceof SincroError && err.code === "NOT_PUBLISHED" && [...out.planted].some((p) => p.startsWith(`SincroSede/${node}/`) && !w.existsServer(p));
+}
+
 /** Judges a sync's outcome: only what the armed fault, a damaged file or the attacker explains is allowed. */
 function judge(w: World, node: NodeName, fault: SyncFault | undefined, out: SyncOutcome): string {
   const shortRead = w.canShortRead && fault?.kind === "cut" && fault.plan.direction === "download" && fault.plan.mode === "short" && out.fired;
@@ -330,7 +340,7 @@ function judge(w: World, node: NodeName, fault: SyncFault | undefined, out: Sync
     if (isCut(err) && fault?.kind === "cut" && out.fired) return "connection dropped";
     // Before its first complete sync, an agent whose parked files the attacker deleted finds
     // nothing to start from, until the sede's next sync uploads them again.
-    if (err instanceof SincroError && err.code === "NOT_PUBLISHED" && [...out.planted].some((p) => p.startsWith(`SincroSede/${node}/`) && !w.existsServer(p))) {
+    if (attackerLeftNothingToStartFrom(w, node, out)) {
       w.counters.add("attack-refusals");
       return "nothing to start from: the attacker deleted it";
     }

@@ -23,7 +23,7 @@ async function replay(offsets: Record<NodeName, number>, steps: Step[]): Promise
     await firstDay(model, world);
     for (const s of steps) {
       const c = s as unknown as { check(m: typeof model): boolean; run(m: typeof model, w: typeof world): Promise<void> };
-      if (c.check(model)) await c.run(model, world);
+      if (c.check(model)) { await c.run(model, world); if (world.trace) console.log(`  step ${String(c)}`); }
     }
     await settle(model, world);
   } finally {
@@ -313,5 +313,12 @@ describe("regressions found by the convergence model", () => {
     ],
   ])("a forgery under the next name when the readers change (%s) does not stop the producer's sync", async (_what, steps) => {
     await replay(noSkew, steps);
+  });
+
+  // Seed 898239822 of the default folder run (shrunk): AG01's last sync, the office retires it,
+  // then the attacker deletes SincroSede/_ALL/0000000001.snap (the catalogue's snapshot written
+  // again for the remaining readers). AG02's first sync found nothing to start from.
+  it("the catalogue's snapshot deleted after a retirement is uploaded again for an agent that has read nothing", async () => {
+    await replay(noSkew, [new Retire("AG01", true), new Attack({ kind: "delete", index: 4 })]);
   });
 });
