@@ -42,7 +42,9 @@ async function sedeFor(server: { host: string; port: number; user: string; passw
 }
 
 describe("FTPS by default", () => {
-  it("the office's parking check pins the certificate; enrollment carries the pin; a changed certificate is refused before the password is sent", async () => {
+  // Twelve runs of the CLI, two passphrase derivations (scrypt) and a TLS handshake each: on two
+  // busy cores this took over the default minute. The timeout guards against a hang only.
+  it("the office's parking check pins the certificate; enrollment carries the pin; a changed certificate is refused before the password is sent", { timeout: 180_000 }, async () => {
     const { dir, sede } = await sedeFor(vsftpd);
     const expected = new X509Certificate(vsftpd.ca as string).fingerprint256;
     const check = await ok(["--db", sede, "parking", "check"]);
