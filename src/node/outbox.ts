@@ -230,6 +230,11 @@ export class Outbox {
       .all({ stream: stream ?? null }) as OutboxFile[];
   }
 
+  /** Whether this node ever put a file of its own on a parking area. */
+  everUploaded(): boolean {
+    return this.db.prepare(`SELECT 1 FROM outbox_files WHERE uploaded IS NOT NULL LIMIT 1`).get() !== undefined;
+  }
+
   bytes(stream: StreamName, kind: "segment" | "snapshot", number: number): Buffer | undefined {
     const row = this.db.prepare(`SELECT bytes FROM outbox_files WHERE stream = ? AND kind = ? AND number = ?`).get(stream, kind, number) as
       | { bytes: Buffer | null }

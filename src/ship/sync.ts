@@ -1,6 +1,6 @@
 import type { SincroNode } from "../node/sincroNode.js";
-import { AG_ROOT, SEDE_ROOT, inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
-import { RefusedError } from "../errors.js";
+import { AG_ROOT, CATALOGUE, SEDE_ROOT, inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
+import { RefusedError, SegmentError } from "../errors.js";
 import { acknowledge } from "./acknowledge.js";
 import { agentsToReadNow, listenToBells, oweBell, rememberBells, ringBell } from "./doorbell.js";
 import { prefetch } from "./prefetch.js";
@@ -103,6 +103,7 @@ async function checkRoots(run: SyncRun): Promise<void> {
       { code: "NO_PARKING_AREA" },
     );
   }
+  if (node.role === "sede" && !node.outbox.everUploaded()) await checkNotInUse(run);
   // A parking area this node has not synced through before (a new one, or the first sync of this
   // version): what it published and still holds is published again there, the listing being the
   // truth (DESIGN §8); a copy already there with the same content costs only the comparison.
@@ -115,4 +116,32 @@ async function checkRoots(run: SyncRun): Promise<void> {
     }
     node.setState("parking.verified", transport.describe);
   })();
+}
+
+/**
+ * A new office database (one that never published anything) refuses a parking area where
+ * another office database publishes: its snapshots would replace the other's under the same
+ * names, and every agent enrolled by the other would refuse them. The newest office file there
+ * is read once: signed with this office's keys (restored with `init --restore-key`), it is this
+ * office's; otherwise sync stops, names the file, and says what to do.
+ */
+async function checkNotInUse(run: SyncRun): Promise<void> {
+  const folder = streamFolder(CATALOGUE);
+  const files = (await run.list(folder)).filter((f) => /^\d{10}\.(head|seg|snap)$/.test(f.name));
+  // Heads first (small, written at every sync that moved), then the newest segment or snapshot.
+  const newest = files.sort((a, b) => Number(b.name.endsWith(".head")) - Number(a.name.endsWith(".head")) || b.name.localeCompare(a.name))[0];
+  if (!newest) return;
+  const path = `${folder}/${newest.name}`;
+  try {
+    await run.fetch(path, newest);
+  } catch (err) {
+    if (!(err instanceof SegmentError)) throw err;
+    throw new RefusedError(
+      "parking",
+      `sync: ${run.transport.describe} is already used by another office database: ${path} was not written with this office's keys (${err.message}). ` +
+        `If this PC replaces the office PC, restore the office's keys ("sincro init --role sede --restore-key FILE") or its backup instead of starting a new database; ` +
+        `to start over on this parking area, empty its SincroAg and SincroSede folders first`,
+      { code: "AREA_IN_USE" },
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sync } from "../../src/ship/sync.js";
@@ -51,4 +51,34 @@ describe("sync never creates the parking area's root folders", () => {
     await sync2(net.agent("AG01"));
     expect(net.agent("AG01").read.listProducts().map((p) => p.code)).toEqual(["P001", "P002"]);
   });
+
+  it("a new office database on a parking area another office database uses is refused, naming the file; with the office's keys restored it syncs", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.round();
+    const all = net.file("SincroSede", "_ALL");
+    const head = readdirSync(all).find((n) => n.endsWith(".head")) as string;
+    const before = areaFiles(net.area.root);
+    const fresh = makeNode(net.dir, "fresh-sede", { role: "sede" }, net.clock.now);
+    exec(fresh, { kind: "RegisterAgent", code: "AG01", name: "Mario" }, { kind: "AddProduct", code: "P009", description: "Sale" });
+    const err = await sync(fresh, net.area.open()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "AREA_IN_USE", field: "parking", message: expect.stringContaining(`is already used by another office database: SincroSede/_ALL/${head} was not written with this office's keys`) });
+    expect((err as Error).message).toContain('restore the office\'s keys ("sincro init --role sede --restore-key FILE")');
+    // Nothing written: not on the server, not marked sent.
+    expect(areaFiles(net.area.root)).toEqual(before);
+    expect(fresh.outbox.everUploaded()).toBe(false);
+    // A replaced office PC with the office's keys is the same office.
+    const restored = makeNode(net.dir, "restored-sede", { role: "sede", keys: net.sede.keyring.own()! }, net.clock.now);
+    expect((await sync(restored, net.area.open())).errors).toEqual([]);
+  });
 });
+
+/** Every file under `root` with its bytes, by path. */
+function areaFiles(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    out[path.slice(root.length + 1)] = readFileSync(path).toString("base64");
+  }
+  return out;
+}
