@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS agents (
   name            TEXT NOT NULL,
   order_type      TEXT NOT NULL,
   customer_prefix TEXT NOT NULL,
+  customer_digits INTEGER NOT NULL DEFAULT 6,
   event_id        TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 

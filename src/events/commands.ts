@@ -3,7 +3,7 @@
  * Deciders validate and canonicalise them; field names in refusals match these properties.
  */
 export type Command =
-  | { kind: "RegisterAgent"; code: string; name: string; orderType?: string; customerPrefix?: string }
+  | { kind: "RegisterAgent"; code: string; name: string; orderType?: string; customerPrefix?: string; customerDigits?: string }
   | { kind: "DefineOrderType"; code: string; description: string; agent: string | null }
   | { kind: "AddProduct"; code: string; description: string; unit?: string; vat?: string }
   | { kind: "UpdateProduct"; code: string; description?: string; unit?: string; vat?: string }

@@ -94,6 +94,11 @@ function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: Do
   const name = requireText(c.name, "name");
   const orderType = requireMatch(c.orderType ?? code, "order-type", NODE_ID, "1 to 8 capital letters or digits");
   const prefix = requireMatch(c.customerPrefix ?? code, "customer-prefix", /^[A-Z0-9]{1,8}$/, "1 to 8 capital letters or digits");
+  const digitsText = c.customerDigits ?? String(AGENT_DIGITS);
+  if (!/^\d{1,2}$/.test(digitsText) || Number(digitsText) < 3 || Number(digitsText) > 12) {
+    throw new RefusedError("customer-digits", `customer-digits "${digitsText}" must be a whole number from 3 to 12`, { code: "BAD_NUMBER" });
+  }
+  const digits = Number(digitsText);
   const existingType = state.orderType(orderType);
   if (existingType && existingType.agent !== null && existingType.agent !== code) {
     throw new RefusedError("order-type", `order type ${orderType} already belongs to agent ${existingType.agent}`, {
@@ -105,26 +110,23 @@ function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: Do
       code: "DUPLICATE",
     });
   }
-  for (const other of state.agents()) {
-    if (other.customerPrefix === prefix) {
-      throw new RefusedError("customer-prefix", `customer code prefix ${prefix} is already used by agent ${other.code}`, {
-        code: "DUPLICATE",
-      });
+  // No code of the new series may be one the sede's own series or another agent's can produce
+  // (DESIGN §3: codes never collide by construction).
+  const series = { prefix, digits };
+  const sede = { prefix: ctx.customerPrefix, digits: ctx.customerDigits };
+  const others = [{ who: "the sede's own series", ...sede }, ...state.agents().map((a) => ({ who: `agent ${a.code}'s series`, prefix: a.customerPrefix, digits: a.customerDigits }))];
+  for (const other of others) {
+    const clash = seriesOverlap(series, other);
+    if (clash !== undefined) {
+      throw new RefusedError(
+        "customer-prefix",
+        `customer-prefix ${prefix} with customer-digits ${digits} would give agent ${code} codes like ${clash}, which ${other.who} (${other.prefix}${"N".repeat(other.digits)}) also produces; pick a prefix with letters, or another number of digits`,
+        { code: "OVERLAP" },
+      );
     }
   }
-  // An agent numbers AGENT_DIGITS digits after its prefix; no code of its series may be one the
-  // sede's own series can produce (DESIGN §3: codes never collide by construction).
-  const sede = { prefix: ctx.customerPrefix, digits: ctx.customerDigits };
-  const clash = seriesOverlap({ prefix, digits: AGENT_DIGITS }, sede);
-  if (clash !== undefined) {
-    throw new RefusedError(
-      "customer-prefix",
-      `customer code prefix ${prefix} would give agent ${code} codes like ${clash}, which the sede's own series (${sede.prefix}${"N".repeat(sede.digits)}) also produces; pick a prefix with letters, or of another length`,
-      { code: "OVERLAP" },
-    );
-  }
   const events: DraftEvent[] = [
-    { type: "AgentRegistered", data: { code, name, orderType, customerPrefix: prefix } },
+    { type: "AgentRegistered", data: { code, name, orderType, customerPrefix: prefix, customerDigits: digits } },
   ];
   if (!existingType) {
     events.push({ type: "OrderTypeDefined", data: { code: orderType, description: `Orders of agent ${code}`, agent: code } });
@@ -195,8 +197,7 @@ function removeGenericPrice(c: Extract<Command, { kind: "RemoveGenericPrice" }>,
   return { events: [{ type: "GenericPriceRemoved", data: { list: c.list, product: c.product } }] };
 }
 
-/** The customer code series of a node: `prefix` followed by exactly `digits` digits. */
-/** Digits an agent's customer codes have after its prefix. */
+/** Digits an agent's customer codes have after its prefix, unless `agent add --customer-digits` says otherwise. */
 export const AGENT_DIGITS = 6;
 
 /**
@@ -240,7 +241,7 @@ function addCustomer(c: Extract<Command, { kind: "AddCustomer" }>, state: Domain
       );
     }
     if (ctx.role === "sede") {
-      const owner = state.agents().find((a) => inSeries(code, a.customerPrefix, ctx.customerDigits));
+      const owner = state.agents().find((a) => inSeries(code, a.customerPrefix, a.customerDigits));
       if (owner) {
         throw new RefusedError("code", `customer code ${code} is in agent ${owner.code}'s series; the sede must not use it`, {
           code: "BAD_CODE",

@@ -27,6 +27,8 @@ export interface AgentView {
   name: string;
   orderType: string;
   customerPrefix: string;
+  /** Digits of the progressive number after the prefix. */
+  customerDigits: number;
 }
 
 export interface OrderTypeView {

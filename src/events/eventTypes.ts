@@ -5,7 +5,8 @@ import superjson from "superjson";
  * entity's whole new state. Decimals are canonical strings (see decimal.ts).
  */
 export interface EventPayloads {
-  AgentRegistered: { code: string; name: string; orderType: string; customerPrefix: string };
+  /** `customerDigits`: digits after the prefix; events recorded before it existed lack it and mean 6. */
+  AgentRegistered: { code: string; name: string; orderType: string; customerPrefix: string; customerDigits?: number };
   OrderTypeDefined: { code: string; description: string; agent: string | null };
   ProductSaved: { code: string; description: string; unit: string; vat: string };
   ProductDiscontinued: { code: string };

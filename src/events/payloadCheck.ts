@@ -35,6 +35,10 @@ const nullable =
   (check: Check): Check =>
   (v) =>
     v === null ? undefined : check(v);
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined ? undefined : check(v);
 const wholeNumber: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : "is not a whole number");
 const hlc: Check = (v) => (typeof v === "string" && parseHlc(v) ? undefined : "is not a clock reading (HLC)");
 const listOf =
@@ -73,7 +77,13 @@ const customerState = { code: customer, name: text, agent: nullable(node), list:
 
 /** Every field of every payload, checked (the compiler keeps this complete). */
 const PAYLOAD_CHECKS: { [T in EventType]: { [K in keyof EventPayloads[T]]-?: Check } } = {
-  AgentRegistered: { code: node, name: text, orderType: node, customerPrefix: node },
+  AgentRegistered: {
+    code: node,
+    name: text,
+    orderType: node,
+    customerPrefix: node,
+    customerDigits: optional((v) => (Number.isInteger(v) && (v as number) >= 3 && (v as number) <= 12 ? undefined : "is not a number of digits from 3 to 12")),
+  },
   OrderTypeDefined: { code: node, description: text, agent: nullable(node) },
   ProductSaved: { code: product, description: text, unit: matching(/^[A-Za-z0-9.]{1,8}$/, "a unit"), vat: decimal(VAT_RATE, "a VAT rate") },
   ProductDiscontinued: { code: product },

@@ -276,6 +276,7 @@ export class SincroNode {
     // Tables added by later versions of the same schema are created here (all IF NOT EXISTS).
     tune(db).exec(LOG_DDL);
     db.exec(SHIP_DDL);
+    addMissingColumns(db);
     ownerOnly(file);
     const node = new SincroNode(db, env);
     // A sede created by an earlier sincro gets its keys on first open (README, "Moving to signed files").
@@ -305,7 +306,7 @@ export class SincroNode {
       name: agent.name,
       orderType: agent.orderType,
       customerPrefix: agent.customerPrefix,
-      customerDigits: 6,
+      customerDigits: agent.customerDigits,
       parking,
       sede: publicKeys(sede),
       keys,
@@ -730,6 +731,17 @@ function withEnrollment(options: InitOptions): InitOptions {
   clash("customer-digits", options.customerDigits, e.customerDigits);
   clash("order-type", options.orderType, e.orderType);
   return { ...options, agent: e.agent, customerPrefix: e.customerPrefix, customerDigits: e.customerDigits, orderType: e.orderType };
+}
+
+/**
+ * Projection columns added after a database was created (a rebuild would create them too):
+ * `agents.customer_digits` (6, what every agent numbered before it existed).
+ */
+function addMissingColumns(db: Database.Database): void {
+  const columns = (db.prepare(`SELECT name FROM pragma_table_info('agents')`).all() as Array<{ name: string }>).map((c) => c.name);
+  if (columns.length > 0 && !columns.includes("customer_digits")) {
+    db.exec(`ALTER TABLE agents ADD COLUMN customer_digits INTEGER NOT NULL DEFAULT 6`);
+  }
 }
 
 /** Database and key files are the owner's only (DESIGN §7); an older, wider file is narrowed. */

@@ -46,13 +46,13 @@ export class ReadModel implements DomainState {
   }
 
   agent(code: string): AgentView | undefined {
-    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix FROM agents WHERE code = ?`).get(code) as
+    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix, customer_digits AS customerDigits FROM agents WHERE code = ?`).get(code) as
       | AgentView
       | undefined;
   }
 
   agents(): AgentView[] {
-    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix FROM agents ORDER BY code`).all() as AgentView[];
+    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix, customer_digits AS customerDigits FROM agents ORDER BY code`).all() as AgentView[];
   }
 
   orderType(code: string): OrderTypeView | undefined {

@@ -16,9 +16,17 @@ export function registerAgent(program: Command, io: Io): void {
     .requiredOption("--name <name>", "the agent's name")
     .option("--order-type <type>", "order type the agent numbers its orders in (default: the agent code)")
     .option("--customer-prefix <prefix>", "prefix of the agent's customer codes (default: the agent code)")
+    .option("--customer-digits <n>", "digits of the progressive number after the prefix (default 6)")
     .action(function (this: Command, code: string) {
-      const o = this.opts() as { name: string; orderType?: string; customerPrefix?: string };
-      record(this, io, { kind: "RegisterAgent", code, name: o.name, ...(o.orderType !== undefined && { orderType: o.orderType }), ...(o.customerPrefix !== undefined && { customerPrefix: o.customerPrefix }) });
+      const o = this.opts() as { name: string; orderType?: string; customerPrefix?: string; customerDigits?: string };
+      record(this, io, {
+        kind: "RegisterAgent",
+        code,
+        name: o.name,
+        ...(o.orderType !== undefined && { orderType: o.orderType }),
+        ...(o.customerPrefix !== undefined && { customerPrefix: o.customerPrefix }),
+        ...(o.customerDigits !== undefined && { customerDigits: o.customerDigits }),
+      });
     });
   agent
     .command("enroll")
