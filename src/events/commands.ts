@@ -33,6 +33,9 @@ export type Command =
        */
       agent?: string | null;
     }
+  /** `agent`: the new agent, or null for the office; `origin`: who created the customer, when two share the code. */
+  | { kind: "ReassignCustomer"; code: string; agent: string | null; origin?: string }
+  | { kind: "RenameCustomer"; code: string; newCode: string; origin?: string }
   | { kind: "SetSpecialPrice"; customer: string; product: string; price: string; discounts?: string[] }
   | { kind: "RemoveSpecialPrice"; customer: string; product: string }
   | {

@@ -73,6 +73,7 @@ const discounts = listOf(decimal(PERCENT, "a discount percentage"), MAX_DISCOUNT
 const lines = listOf(shape({ product, qty: decimal(QUANTITY, "a quantity"), price: money, discounts }), MAX_LINES);
 // An order is named by the id of the event that placed it.
 const orderRef = matching(/^[0-9A-Za-z]{1,64}$/, "an event id");
+const handedPrices = listOf(shape({ product, price: nullable(money), discounts, hlc, origin: node, id: orderRef }), MAX_LINES);
 const customerState = { code: customer, name: text, agent: nullable(node), list: nullable(list), vatNumber: nullable(text), city: nullable(text) };
 
 /** Every field of every payload, checked (the compiler keeps this complete). */
@@ -97,6 +98,19 @@ const PAYLOAD_CHECKS: { [T in EventType]: { [K in keyof EventPayloads[T]]-?: Che
   OrderPlaced: { type: node, number: wholeNumber, year: wholeNumber, date, customer, agent: nullable(node), lines },
   OrderAmended: { order: orderRef, type: node, number: wholeNumber, lines },
   OrderCancelled: { order: orderRef, type: node, number: wholeNumber, reason: text },
+  CustomerReassigned: {
+    customer,
+    createdBy: node,
+    from: nullable(node),
+    to: nullable(node),
+    handover: nullable(
+      shape({
+        record: shape(customerState),
+        specialPrices: handedPrices,
+      }),
+    ),
+  },
+  CustomerRenamed: { code: customer, createdBy: node, newCode: customer, agent: nullable(node), specialPrices: handedPrices },
   SnapshotApplied: { stream: text, segment: wholeNumber, sha256: matching(/^[0-9a-f]{64}$/, "a SHA-256"), rows: wholeNumber },
 };
 

@@ -3,6 +3,7 @@ import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import type { DecodedEvent, EventType } from "../events/eventTypes.js";
 import { AGENT_TO_SEDE_TYPES, SEDE_TO_AGENT_TYPES, routeEvent, type RouteLookup } from "./route.js";
+import { Keyring } from "./keyring.js";
 import { snapshotState } from "../projections/snapshotState.js";
 import { encodeFile, encodeSegment, SNAPSHOT_FORMAT } from "../wire/segmentCodec.js";
 import { inAgentSnapshot } from "../wire/snapshotRows.js";
@@ -52,11 +53,13 @@ export const SEGMENT_MAX_EVENTS = 5_000;
 export class Outbox {
   private readonly s: Record<string, Database.Statement>;
   private readonly lookup: RouteLookup;
+  private readonly keyring: Keyring;
 
   constructor(
     private readonly db: Database.Database,
     private readonly node: string,
   ) {
+    this.keyring = new Keyring(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       lastOffset: p(`SELECT ${LAST_OFFSET}`).pluck(true),
@@ -74,6 +77,7 @@ export class Outbox {
     };
     this.lookup = {
       customerAgent: (code) => (this.s.customerAgent?.get(code) as string | null | undefined) ?? null,
+      retired: (agent) => this.keyring.isRetiring(agent),
     };
   }
 

@@ -2,7 +2,7 @@ import { randomBytes, randomFillSync } from "node:crypto";
 import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { incrementBase32, monotonicFactory } from "ulid";
-import { DB_SCHEMA_VERSION, LOG_DDL, PROJECTION_DDL, receivedIdIndex } from "../db/schema.js";
+import { DB_SCHEMA_VERSION, DEPARTURES_DDL, LOG_DDL, PROJECTION_DDL, receivedIdIndex } from "../db/schema.js";
 import { IntegrityError, RefusedError, SincroError } from "../errors.js";
 import type { Command } from "../events/commands.js";
 import { decide, type Decision } from "../events/decide.js";
@@ -393,6 +393,10 @@ export class SincroNode {
   execute(command: Command): ExecuteResult {
     const body = (): ExecuteResult => {
       const now = this.now();
+      // Retirement lives in the keyring, not in the projections the deciders read.
+      if (command.kind === "ReassignCustomer" && command.agent !== null && this.role === "sede" && this.keyring.isRetiring(command.agent)) {
+        throw new RefusedError("agent", `customer assign: agent ${command.agent} was retired; give the customer to an active agent or to the office (--agent none)`, { code: "RETIRED" });
+      }
       const decision = decide(command, this.read, this.context(now));
       if (decision.events.length === 0) return { decision, events: [] };
       let tip = this.tip();
@@ -735,13 +739,14 @@ function withEnrollment(options: InitOptions): InitOptions {
 
 /**
  * Projection columns added after a database was created (a rebuild would create them too):
- * `agents.customer_digits` (6, what every agent numbered before it existed).
+ * `agents.customer_digits` (6, what every agent numbered before it existed), `customer_departures`.
  */
 function addMissingColumns(db: Database.Database): void {
   const columns = (db.prepare(`SELECT name FROM pragma_table_info('agents')`).all() as Array<{ name: string }>).map((c) => c.name);
   if (columns.length > 0 && !columns.includes("customer_digits")) {
     db.exec(`ALTER TABLE agents ADD COLUMN customer_digits INTEGER NOT NULL DEFAULT 6`);
   }
+  db.exec(DEPARTURES_DDL);
 }
 
 /** Database and key files are the owner's only (DESIGN §7); an older, wider file is narrowed. */
