@@ -251,13 +251,29 @@ export class Outbox {
       .run(at.toISOString(), stream, kind, number);
   }
 
-  /** Remembers the segment `reader` last acknowledged for `stream` (read from its ack file), for `status`. */
-  recordReaderAck(stream: StreamName, reader: string, segment: number, at: string): void {
+  /**
+   * Remembers the segment `reader` last acknowledged for `stream` (read from its ack file), for
+   * `status`; an ack that moved is news from that reader, heard at `seenAt`.
+   */
+  recordReaderAck(stream: StreamName, reader: string, segment: number, at: string, seenAt: Date): void {
+    if (this.readerAck(stream, reader) !== segment) this.heardFrom(reader, seenAt);
     this.s.saveReaderAck ??= this.db.prepare(
       `INSERT INTO reader_acks (stream, reader, segment, at) VALUES (?, ?, ?, ?)
        ON CONFLICT (stream, reader) DO UPDATE SET segment = excluded.segment, at = excluded.at`,
     );
     this.s.saveReaderAck.run(stream, reader, segment, at);
+  }
+
+  /** At the sede: agent `agent` wrote something this sync found new, at `at` (see `status`). */
+  heardFrom(agent: string, at: Date): void {
+    this.s.heard ??= this.db.prepare(`INSERT INTO agent_heard (agent, at) VALUES (?, ?) ON CONFLICT (agent) DO UPDATE SET at = max(at, excluded.at)`);
+    this.s.heard.run(agent, at.toISOString());
+  }
+
+  /** At the sede: per agent, when it was last heard from (null: never). */
+  lastHeard(agents: readonly string[]): Array<{ code: string; lastHeard: string | null }> {
+    const get = this.db.prepare(`SELECT at FROM agent_heard WHERE agent = ?`).pluck(true);
+    return agents.map((code) => ({ code, lastHeard: (get.get(code) as string | undefined) ?? null }));
   }
 
   /** The segment `reader` last acknowledged for `stream`, as last read from its ack file (-1 if never). */

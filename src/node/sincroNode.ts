@@ -315,11 +315,29 @@ export class SincroNode {
     };
   }
 
-  /** At the sede: agent `code` is retired; its keys are no longer trusted, nothing is written for it. */
-  retire(code: string): void {
+  /**
+   * At the sede: agent `code` is retired; its keys are no longer trusted, nothing is written for
+   * it. `customersTo` moves its customers, in the same transaction, to another agent or to the
+   * office (null); undefined leaves them with it at the office. Returns the codes of the
+   * customers it had. A retired agent may be named again, to move the customers it still has.
+   */
+  retire(code: string, customersTo?: string | null): { customers: string[]; moved: boolean } {
     if (this.role !== "sede") throw new RefusedError("role", "agent retire: only the sede retires agents", { code: "NOT_SEDE" });
     if (!this.read.agents().some((a) => a.code === code)) throw new RefusedError("agent", `agent retire ${code}: no agent ${code}`, { code: "UNKNOWN_AGENT" });
-    this.keyring.retire(code, new Date(this.now()).toISOString());
+    if (customersTo === code) throw new RefusedError("customers-to", `agent retire ${code}: --customers-to names the agent being retired`, { code: "SAME_AGENT" });
+    if (customersTo !== undefined && customersTo !== null) {
+      if (!this.read.agent(customersTo)) throw new RefusedError("customers-to", `agent retire ${code}: agent ${customersTo} does not exist (none: to the office)`, { code: "UNKNOWN_AGENT" });
+      if (this.keyring.isRetiring(customersTo)) throw new RefusedError("customers-to", `agent retire ${code}: agent ${customersTo} was retired too`, { code: "RETIRED" });
+    }
+    return this.batch(() => {
+      const customers = this.read.listCustomers().filter((c) => c.agent === code);
+      // Retired first, so the releases are not routed to it: it reads nothing new.
+      if (!this.keyring.isRetiring(code)) this.keyring.retire(code, new Date(this.now()).toISOString());
+      if (customersTo !== undefined) {
+        for (const c of customers) this.execute({ kind: "ReassignCustomer", code: c.code, agent: customersTo, origin: c.origin });
+      }
+      return { customers: customers.map((c) => c.code), moved: customersTo !== undefined && customers.length > 0 };
+    });
   }
 
   /**
