@@ -320,7 +320,7 @@ function updateCustomer(c: Extract<Command, { kind: "UpdateCustomer" }>, state: 
  */
 function pickCustomer(state: DomainState, code: string, origin: string | undefined, doing: string): CustomerView {
   const all = state.customersWithCode(code);
-  if (all.length === 0) throw new RefusedError("code", `${doing}: customer ${code} does not exist`, { code: "UNKNOWN" });
+  if (all.length === 0) throw new RefusedError("code", `${doing}: no customer has the code ${code}`, { code: "UNKNOWN" });
   if (origin !== undefined) {
     const chosen = all.find((c) => c.createdBy === origin);
     if (!chosen) {
@@ -371,14 +371,14 @@ function renameCustomer(c: Extract<Command, { kind: "RenameCustomer" }>, state: 
   const customer = pickCustomer(state, c.code, c.origin, "customer rename");
   const newCode = requireMatch(c.newCode, "new-code", CUSTOMER_CODE, "1 to 20 letters or digits");
   if (newCode === customer.code) return { events: [], unchanged: `customer ${newCode} already has that code` };
-  if (state.customer(newCode)) throw new RefusedError("new-code", `customer rename: the code ${newCode} is taken by another customer`, { code: "DUPLICATE" });
+  if (state.customer(newCode)) throw new RefusedError("new-code", `customer rename: the new code ${newCode} is taken by another customer`, { code: "DUPLICATE" });
   if (state.codeDeparted(newCode)) {
-    throw new RefusedError("new-code", `customer rename: the code ${newCode} was used before (by a customer that was moved or renamed); pick another`, { code: "DUPLICATE" });
+    throw new RefusedError("new-code", `customer rename: the new code ${newCode} was used before (by a customer that was moved or renamed); pick another`, { code: "DUPLICATE" });
   }
   // Another agent would number that code one day: it would collide again.
   const owner = state.agents().find((a) => a.code !== customer.agent && inSeries(newCode, a.customerPrefix, a.customerDigits));
   if (owner) {
-    throw new RefusedError("new-code", `customer rename: the code ${newCode} is in agent ${owner.code}'s series, which that agent numbers; pick another`, { code: "BAD_CODE" });
+    throw new RefusedError("new-code", `customer rename: the new code ${newCode} is in agent ${owner.code}'s series, which that agent numbers; pick another`, { code: "BAD_CODE" });
   }
   // With a collision the special prices stay with the customer that keeps the code (they are
   // keyed by code: the office cannot tell whose they were).

@@ -38,7 +38,7 @@ describe("agent set-up from the office (agent add --order-type --customer-prefix
     expect(digits.stderr).toContain("customer-digits");
     expect(sincroOk(["--db", sede, "log", "--json"])).toBe(afterAg03);
     expect(afterAg03).not.toBe(before);
-  });
+  }, 120_000);
 
   it("the agent's PC numbers its orders and customers as registered at the office, with no second place to type them", () => {
     const { dir, sede } = office();
@@ -66,5 +66,5 @@ describe("agent set-up from the office (agent add --order-type --customer-prefix
     const taken = sincro(["--db", sede, "customer", "add", "--name", "Sede", "--code", "30000009"]);
     expect(taken.status).toBe(1);
     expect(taken.stderr).toContain("agent AG03's series");
-  });
+  }, 180_000);
 });

@@ -150,7 +150,7 @@ describe("customer assign (DESIGN §3, reassignment)", () => {
       }
       throw new Error("expected a refusal");
     };
-    expect(refusal(net.sede, { kind: "ReassignCustomer", code: "999999", agent: "AG02" })).toEqual(["code", "customer assign: customer 999999 does not exist"]);
+    expect(refusal(net.sede, { kind: "ReassignCustomer", code: "999999", agent: "AG02" })).toEqual(["code", "customer assign: no customer has the code 999999"]);
     expect(refusal(net.sede, { kind: "ReassignCustomer", code: "000001", agent: "AG09" })[0]).toBe("agent");
     net.sede.retire("AG02");
     expect(refusal(net.sede, { kind: "ReassignCustomer", code: "000001", agent: "AG02" })).toEqual([
