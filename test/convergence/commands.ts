@@ -141,7 +141,7 @@ export class AddCustomer extends Base {
     const [e] = w.execute(this.node, command);
     const d = data<{ code: string; agent: string | null }>(e as EventEnvelope);
     const created = { name, city };
-    m.customers.set(d.code, { code: d.code, agent: d.agent, createdBy: this.node, created, edits: new Map(), sedeVersions: [created], viaSede: new Set() });
+    m.customers.set(d.code, { code: d.code, agent: d.agent, createdBy: this.node, created, edits: new Map(), sedeVersions: [created], viaSede: new Set(), formerAgents: new Set(), movedFrom: new Set(), moved: false });
     this.did = d.code;
   }
   label(): string {
@@ -166,6 +166,50 @@ export class UpdateCustomer extends Base {
   }
   label(): string {
     return `${this.node}.updateCustomer(#${this.index})`;
+  }
+}
+
+/**
+ * `sincro customer assign CODE --agent TO|none` at the sede (DESIGN §3, reassignment): the new
+ * agent gets the customer and its special prices, the old one drops them at its next sync.
+ */
+export class Reassign extends Base {
+  constructor(readonly index: number, readonly to: string | null) {
+    super();
+  }
+  act(m: Model, w: World): void {
+    const c = pick(w.node("SEDE").read.listCustomers(), this.index);
+    if (!c) return void (this.did = "no customer");
+    const mc = m.customers.get(c.code);
+    expect(mc, `customer ${c.code}`).toBeDefined();
+    if (!mc) return;
+    const command: Command = { kind: "ReassignCustomer", code: c.code, agent: this.to, origin: c.origin };
+    if (this.to !== null && m.retired.has(this.to)) {
+      expect(() => w.execute("SEDE", command), `moving ${c.code} to retired ${this.to}`).toThrow(expect.objectContaining({ field: "agent" }));
+      return void (this.did = `${c.code}: refused, ${this.to} is retired`);
+    }
+    const events = w.execute("SEDE", command);
+    if (this.to === mc.agent) {
+      expect(events).toEqual([]);
+      return void (this.did = `${c.code}: already ${this.to ?? "the office's"}`);
+    }
+    const from = mc.agent;
+    if (from !== null) {
+      mc.formerAgents.add(from);
+      mc.movedFrom.add(from);
+    }
+    if (this.to !== null) {
+      mc.formerAgents.delete(this.to);
+      mc.edits.delete(this.to as NodeName);
+      if (mc.createdBy === this.to) mc.viaSede.add(this.to);
+    }
+    mc.agent = this.to;
+    mc.moved = true;
+    w.counters.add("reassigned");
+    this.did = `${c.code}: ${from ?? "office"} → ${this.to ?? "office"}`;
+  }
+  label(): string {
+    return `SEDE.assign(#${this.index}, ${this.to ?? "none"})`;
   }
 }
 
@@ -798,6 +842,7 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     fc.tuple(list, product).map(([l, p]) => new RemoveGenericPrice(l, p)),
     fc.tuple(fc.option(agent, { nil: null }), fc.boolean()).map(([a, l]) => new AddCustomer("SEDE", a, l)),
     index.map((i) => new UpdateCustomer("SEDE", i)),
+    fc.tuple(index, fc.option(agent, { nil: null })).map(([i, a]) => new Reassign(i, a)),
     fc.tuple(anyNode, index, product, money, discounts).map(([n, i, p, x, d]) => new SetSpecialPrice(n, i, p, x, d)),
     fc.tuple(anyNode, index, product, money, discounts).map(([n, i, p, x, d]) => new SetSpecialPrice(n, i, p, x, d)),
     fc.tuple(anyNode, index).map(([n, i]) => new RemoveSpecialPrice(n, i)),
