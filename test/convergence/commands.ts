@@ -719,7 +719,8 @@ async function lastSync(m: Model, w: World, agent: NodeName): Promise<string> {
  * (the model knows what it parked only after a complete sync).
  */
 export class Retire extends Base {
-  constructor(readonly agent: NodeName, readonly withLastSync: boolean) {
+  /** `customersTo`: `agent retire --customers-to` (null: none, to the office; undefined: left with it). */
+  constructor(readonly agent: NodeName, readonly withLastSync: boolean, readonly customersTo?: string | null) {
     super();
   }
   override check(m: Readonly<Model>): boolean {
@@ -730,7 +731,30 @@ export class Retire extends Base {
     if (this.withLastSync) steps.push(`last sync: ${await lastSync(m, w, this.agent)}`);
     // Whatever a sync could not park stays on the PC: the model cannot say what arrives, so it does not retire then.
     if (m.dirty.has(this.agent)) return void (this.did = `${steps.join("; ")}; not retired (its last sync did not complete)`);
-    w.node("SEDE").retire(this.agent);
+    const to = this.customersTo;
+    const takerRetired = to !== undefined && to !== null && (m.retired.has(to) || to === this.agent);
+    if (takerRetired) {
+      expect(() => w.node("SEDE").retire(this.agent, to), `retire ${this.agent} --customers-to ${to}`).toThrow(expect.objectContaining({ field: "customers-to" }));
+      return void (this.did = `${steps.join("; ")}; refused: --customers-to ${to}`);
+    }
+    const { customers } = w.node("SEDE").retire(this.agent, to);
+    // The sede reports those it holds; what the agent parked last arrives with the next sync and stays with it.
+    for (const code of customers) expect(m.ownerOf(code), `customer ${code} reported as ${this.agent}'s`).toBe(this.agent);
+    if (to !== undefined) {
+      for (const code of customers) {
+        const mc = m.customers.get(code) as NonNullable<ReturnType<typeof m.customers.get>>;
+        mc.formerAgents.add(this.agent);
+        mc.movedFrom.add(this.agent);
+        if (to !== null) {
+          mc.formerAgents.delete(to);
+          mc.edits.delete(to as NodeName);
+          if (mc.createdBy === to) mc.viaSede.add(to);
+        }
+        mc.agent = to;
+        mc.moved = true;
+      }
+      if (customers.length > 0) w.counters.add("retired-with-customers-moved");
+    }
     m.retired.add(this.agent);
     steps.push(`sede sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);
     expect(w.node("SEDE").keyring.isRetired(this.agent), `${this.agent} retired after the sede's sync`).toBe(true);
@@ -738,7 +762,8 @@ export class Retire extends Base {
     this.did = steps.join("; ");
   }
   label(): string {
-    return `SEDE.retire(${this.agent}${this.withLastSync ? ", after its last sync" : ""})`;
+    const to = this.customersTo === undefined ? "" : `, customers to ${this.customersTo ?? "none"}`;
+    return `SEDE.retire(${this.agent}${this.withLastSync ? ", after its last sync" : ""}${to})`;
   }
 }
 
@@ -876,7 +901,7 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     attackPlan.map((p) => new Attack(p)),
     attackPlan.map((p) => new Attack(p)),
     // Enrollment lifecycle.
-    fc.tuple(agent, fc.boolean()).map(([a, l]) => new Retire(a, l)),
+    fc.tuple(agent, fc.boolean(), fc.constantFrom<string | null | undefined>(undefined, null, ...AGENTS)).map(([a, l, to]) => new Retire(a, l, to)),
     fc.tuple(agent, lineSpecs).map(([a, l]) => new RetiredPcKeepsWorking(a, l)),
     fc.tuple(agent, fc.boolean()).map(([a, l]) => new Reenroll(a, l)),
   ];
