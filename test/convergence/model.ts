@@ -94,13 +94,23 @@ export class Model {
     return `${prefix} ${++this.counter}`;
   }
 
+  /** Codes the sede renamed (`customer rename`), old → new: an agent may still hold the old one until its next sync. */
+  readonly renamed = new Map<string, string>();
+
+  /** The customer's code now, following renames. */
+  resolve(code: string): string {
+    let c = code;
+    for (let next = this.renamed.get(c); next !== undefined; next = this.renamed.get(c)) c = next;
+    return c;
+  }
+
   ownerOf(code: string): string | null {
-    return this.customers.get(code)?.agent ?? null;
+    return this.customers.get(this.resolve(code))?.agent ?? null;
   }
 
   /** Whether agent `a` may hold customer `code` now: its own, or moved away from it and not yet released there. */
   mayHold(a: string, code: string): boolean {
-    const c = this.customers.get(code);
+    const c = this.customers.get(this.resolve(code));
     return c !== undefined && (c.agent === a || c.formerAgents.has(a));
   }
 
@@ -114,10 +124,10 @@ export class Model {
     const out = new Map<string, SpecialChange>();
     for (const c of this.specials) {
       if (lost.has(c.hlc)) continue;
-      const key = `${c.customer}|${c.product}`;
+      const key = `${this.resolve(c.customer)}|${c.product}`;
       const held = out.get(key);
       const later = !held || [c.hlc, c.origin, c.id].join("\u0000") > [held.hlc, held.origin, held.id].join("\u0000");
-      if (later) out.set(key, c);
+      if (later) out.set(key, { ...c, customer: this.resolve(c.customer) });
     }
     return out;
   }
@@ -262,7 +272,10 @@ export function checkConverged(model: Model, world: World): void {
     .filter((q) => q.origin !== ATTACKER && (q.type === "SpecialPriceSet" || q.type === "SpecialPriceRemoved"))
     .filter((q) => {
       const change = model.specials.find((s) => s.hlc === q.hlc);
-      return change !== undefined && model.customers.get(change.customer)?.movedFrom.has(q.origin) === true;
+      if (change === undefined) return false;
+      // Named a code the sede had renamed by the time it arrived: unknown there.
+      if (model.renamed.has(change.customer)) return true;
+      return model.customers.get(model.resolve(change.customer))?.movedFrom.has(q.origin) === true;
     });
   const lost = new Set(lateFromFormer.map((q) => q.hlc));
   // Special prices: the most recent change by HLC, identical on the sede and the customer's agent.

@@ -10,7 +10,7 @@ import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Retire, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -210,6 +210,21 @@ describe("regressions found by the convergence model", () => {
     expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>AG01 yet`);
     expect((await net.sync(ag)).errors).toEqual([]);
     expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+  });
+
+  // Seed 2 of a 100-run folder run (shrunk to: the attacker deletes SincroSede/AG01/0000000001.snap
+  // before AG01's first sync · the sede removes a special price it does not have). A model error:
+  // the final rounds took AG01's "the office has not published data" for a failure, while the
+  // engine's answer is the one above (AG01 rings, the office's next sync puts the snapshot back).
+  it("the final rounds wait for the office to put back a new agent's deleted snapshot", async () => {
+    await replay(noSkew, [new Attack({ kind: "delete", index: 0 }), new RemoveSpecialPrice("SEDE", 0)]);
+  });
+
+  // Seed 3 of a 100-run folder run (shrunk to: retire AG02 before its first sync · AG02's PC
+  // keeps working and syncs). The office now empties a retired agent's folders; the PC's first
+  // sync then finds nothing for it and says so (NOT_PUBLISHED), which the model took for a crash.
+  it("a retired agent's PC that never synced finds its folders emptied, and nothing it sends is accepted", async () => {
+    await replay(noSkew, [new Retire("AG02", false), new RetiredPcKeepsWorking("AG02", [{ product: 0, qty: "1", price: "1.00" }])]);
   });
 
   // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged

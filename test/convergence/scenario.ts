@@ -2,6 +2,7 @@
 // commands (each checks safety after itself), then repair the server, sync fault-free until
 // quiet, and check that every node holds exactly what the model says.
 import fc from "fast-check";
+import { SincroError } from "../../src/errors.js";
 import { expect } from "vitest";
 import { ATTACKER } from "./attacker.js";
 import { AddCustomer, byAttacker, SaveProduct, SetGenericPrice } from "./commands.js";
@@ -69,6 +70,15 @@ export async function settle(model: Model, world: World): Promise<void> {
     lastRound.length = 0;
     for (const n of order) {
       const { report, error, planted } = await world.sync(n);
+      // An agent before its first sync whose snapshot the attacker deleted finds nothing to start
+      // from: it rings, and the office's next sync puts the snapshot back (regressions.test.ts,
+      // "a new agent's snapshot deleted before its first sync …"). Not an error of the first round.
+      const waitsForRestore =
+        round === 0 && error instanceof SincroError && error.code === "NOT_PUBLISHED" && [...planted].some((p) => p.startsWith(`SincroSede/${n}/`));
+      if (waitsForRestore) {
+        moved++;
+        continue;
+      }
       if (error !== undefined) throw new Error(`final round ${round}: sync ${n} failed: ${String(error)}`);
       expect(report?.errors.filter((x) => !byAttacker(x, planted)), `final round ${round}: sync ${n} errors`).toEqual([]);
       // In the first round a producer may still honour a resend request a blocked reader left.
