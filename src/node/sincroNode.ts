@@ -342,21 +342,39 @@ export class SincroNode {
 
   /**
    * On an agent PC set up before enrollment existed (or re-enrolled on the same database): takes
-   * the keys and the office's keys from `enrollment`, which must be for this agent code.
+   * the keys and the office's keys from `enrollment`, which must be for this agent code. Where
+   * this PC numbers differently from the office's registration, it takes the office's numbering
+   * if it has recorded nothing yet (`adopted`); otherwise it keeps its own, which numbers what it
+   * already sent, and says how they differ (`differs`).
    */
-  adoptEnrollment(enrollment: Enrollment): void {
+  adoptEnrollment(enrollment: Enrollment): { adopted: string[]; differs: string[] } {
     if (this.role !== "agent" || enrollment.agent !== this.id) {
       throw new RefusedError("enroll", `init --enroll: this file enrolls ${enrollment.agent}, but this database is ${this.role === "sede" ? "the sede" : `agent ${this.id}`}`, {
         code: "WRONG_NODE",
       });
     }
     const at = new Date(this.now()).toISOString();
+    const here = this.settings;
+    const series = (prefix: string, digits: number) => `${prefix}${"N".repeat(digits)}`;
+    const different = [
+      ...(here.orderType !== enrollment.orderType ? [`orders numbered in type ${here.orderType} here, ${enrollment.orderType} at the office`] : []),
+      ...(here.customerPrefix !== enrollment.customerPrefix || here.customerDigits !== enrollment.customerDigits
+        ? [`customer codes ${series(here.customerPrefix, here.customerDigits)} here, ${series(enrollment.customerPrefix, enrollment.customerDigits)} at the office`]
+        : []),
+    ];
+    const recordedNothing = this.log.localHead(this.id) === undefined;
     this.batch(() => {
       this.keyring.setOwn(enrollment.keys, at);
       this.keyring.vouch(SEDE, enrollment.sede, at);
       for (const k of enrollment.previous ?? []) this.keyring.remember(this.id, k, at);
       for (const [key, value] of Object.entries(enrollment.parking)) this.setConfig(key, value);
+      if (recordedNothing && different.length > 0) {
+        this.setState("order.type", enrollment.orderType);
+        this.setState("customer.prefix", enrollment.customerPrefix);
+        this.setState("customer.digits", String(enrollment.customerDigits));
+      }
     });
+    return recordedNothing ? { adopted: different, differs: [] } : { adopted: [], differs: different };
   }
 
   close(): void {
