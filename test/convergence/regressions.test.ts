@@ -227,6 +227,31 @@ describe("regressions found by the convergence model", () => {
     await replay(noSkew, [new Retire("AG02", false), new RetiredPcKeepsWorking("AG02", [{ product: 0, qty: "1", price: "1.00" }])]);
   });
 
+  // Seed 3 of a 100-run folder run, after the fix above (shrunk to: AG01 enters a customer · AG01
+  // syncs · the attacker deletes SincroAg/AG01/0000000001.seg before the office read it). Present
+  // before this branch: with no later segment there was no gap to see, and the customer never
+  // reached the office. The agent now uploads again an unacknowledged segment gone from its folder.
+  it("an agent's segment deleted before the office read it is uploaded again by the agent's next sync", async () => {
+    await replay(noSkew, [new AddCustomer("AG01", null, false), new CrashingSync("AG01", "seal" as SyncStep, 2, undefined), new Attack({ kind: "delete", index: 0 })]);
+  });
+
+  it("an agent's segment deleted before the office read it is uploaded again (direct form)", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    const ag = net.agent("AG01");
+    exec(ag, { kind: "AddCustomer", name: "Pub" });
+    await net.sync(ag);
+    unlinkSync(net.file("SincroAg", "AG01", "0000000001.seg"));
+    await net.sync(net.sede);
+    expect(net.sede.read.listCustomers()).toEqual([]);
+    expect((await net.sync(ag)).warnings).toContain("SincroAg/AG01/0000000001.seg is missing from the server and the office has not read it yet: uploaded again from this PC's sealed copy");
+    await net.sync(net.sede);
+    expect(net.sede.read.listCustomers().map((c) => c.code)).toEqual(["AG01000001"]);
+    // Once the office has acknowledged it, the agent stops looking.
+    await net.sync(ag);
+    expect((await net.sync(ag)).warnings).toEqual([]);
+  });
+
   // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged
   // SincroSede/_ALL/9999999999.seg · a sync). Readers waited for the segment after theirs "while 1
   // later segment(s) are on the server" and asked the sede for it; the sede had never written it
