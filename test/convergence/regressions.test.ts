@@ -10,7 +10,7 @@ import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -250,6 +250,18 @@ describe("regressions found by the convergence model", () => {
     // Once the office has acknowledged it, the agent stops looking.
     await net.sync(ag);
     expect((await net.sync(ag)).warnings).toEqual([]);
+  });
+
+  // Seed 5 of a 100-run folder run (shrunk). AG01's special price for 000001 reached the office
+  // after the office had renamed 000001: refused there and reported, as the README says, and
+  // dropped at AG01 with the old code. A model error: the final rounds did not expect the report.
+  it("a special price an agent sent under a code the office has since renamed is reported, and both sides agree", async () => {
+    await replay(noSkew, [
+      new CrashingSync("AG01", "ack-write" as SyncStep, 1, undefined),
+      new SetSpecialPrice("AG01", 0, "P1", "1.00", []),
+      new Rename(0),
+      new SetSpecialPrice("SEDE", 0, "P1", "1.00", []),
+    ]);
   });
 
   // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged
