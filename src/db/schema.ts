@@ -80,16 +80,31 @@ export const PROJECTION_TABLES = [
   "orders",
   "order_lines",
   "conflicts",
+  "customer_departures",
 ] as const;
 
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];
 
-export const PROJECTION_DDL = `
+/**
+ * Customers that left an agent (moved to another, or renamed): the agent's snapshot tells a PC
+ * that may still hold them to drop them, and no code once used is numbered again.
+ */
+export const DEPARTURES_DDL = `
+CREATE TABLE IF NOT EXISTS customer_departures (
+  agent      TEXT NOT NULL,
+  code       TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  PRIMARY KEY (agent, code, created_by)
+) STRICT, WITHOUT ROWID;
+`;
+
+export const PROJECTION_DDL = DEPARTURES_DDL + `
 CREATE TABLE IF NOT EXISTS agents (
   code            TEXT PRIMARY KEY,
   name            TEXT NOT NULL,
   order_type      TEXT NOT NULL,
   customer_prefix TEXT NOT NULL,
+  customer_digits INTEGER NOT NULL DEFAULT 6,
   event_id        TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 

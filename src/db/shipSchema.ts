@@ -80,6 +80,13 @@ CREATE TABLE IF NOT EXISTS reader_acks (
   PRIMARY KEY (stream, reader)
 ) STRICT, WITHOUT ROWID;
 
+-- At the sede, per agent: when a sync of the office last found something new the agent wrote
+-- (a segment, a snapshot or an ack that moved), for status ("last heard from").
+CREATE TABLE IF NOT EXISTS agent_heard (
+  agent TEXT PRIMARY KEY,
+  at    TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
 -- This node's own keys (DESIGN §7): Ed25519 to sign what it writes, X25519 to open what is
 -- written for it; base64 of the raw 32-byte keys. The file is owner-only (0600).
 CREATE TABLE IF NOT EXISTS node_keys (

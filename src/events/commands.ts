@@ -3,7 +3,7 @@
  * Deciders validate and canonicalise them; field names in refusals match these properties.
  */
 export type Command =
-  | { kind: "RegisterAgent"; code: string; name: string; orderType?: string; customerPrefix?: string }
+  | { kind: "RegisterAgent"; code: string; name: string; orderType?: string; customerPrefix?: string; customerDigits?: string }
   | { kind: "DefineOrderType"; code: string; description: string; agent: string | null }
   | { kind: "AddProduct"; code: string; description: string; unit?: string; vat?: string }
   | { kind: "UpdateProduct"; code: string; description?: string; unit?: string; vat?: string }
@@ -33,6 +33,9 @@ export type Command =
        */
       agent?: string | null;
     }
+  /** `agent`: the new agent, or null for the office; `origin`: who created the customer, when two share the code. */
+  | { kind: "ReassignCustomer"; code: string; agent: string | null; origin?: string }
+  | { kind: "RenameCustomer"; code: string; newCode: string; origin?: string }
   | { kind: "SetSpecialPrice"; customer: string; product: string; price: string; discounts?: string[] }
   | { kind: "RemoveSpecialPrice"; customer: string; product: string }
   | {

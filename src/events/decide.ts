@@ -2,7 +2,7 @@ import { RefusedError } from "../errors.js";
 import type { Command, LineInput } from "./commands.js";
 import { MONEY, PERCENT, QUANTITY, VAT_RATE, parseDecimal } from "./decimal.js";
 import type { CustomerView, DecideContext, DomainState } from "./domainState.js";
-import type { CustomerState, DraftEvent, OrderLine } from "./eventTypes.js";
+import type { CustomerState, DraftEvent, HandedPrice, OrderLine } from "./eventTypes.js";
 import { NODE_ID } from "./nodeIds.js";
 import { CUSTOMER_CODE, DATE, LIST_CODE, PRODUCT_CODE } from "./payloadCheck.js";
 
@@ -44,6 +44,10 @@ export function decide(command: Command, state: DomainState, ctx: DecideContext)
       return addCustomer(command, state, ctx);
     case "UpdateCustomer":
       return updateCustomer(command, state);
+    case "ReassignCustomer":
+      return reassignCustomer(command, state, ctx);
+    case "RenameCustomer":
+      return renameCustomer(command, state, ctx);
     case "SetSpecialPrice":
       return setSpecialPrice(command, state, ctx);
     case "RemoveSpecialPrice":
@@ -94,6 +98,11 @@ function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: Do
   const name = requireText(c.name, "name");
   const orderType = requireMatch(c.orderType ?? code, "order-type", NODE_ID, "1 to 8 capital letters or digits");
   const prefix = requireMatch(c.customerPrefix ?? code, "customer-prefix", /^[A-Z0-9]{1,8}$/, "1 to 8 capital letters or digits");
+  const digitsText = c.customerDigits ?? String(AGENT_DIGITS);
+  if (!/^\d{1,2}$/.test(digitsText) || Number(digitsText) < 3 || Number(digitsText) > 12) {
+    throw new RefusedError("customer-digits", `customer-digits "${digitsText}" must be a whole number from 3 to 12`, { code: "BAD_NUMBER" });
+  }
+  const digits = Number(digitsText);
   const existingType = state.orderType(orderType);
   if (existingType && existingType.agent !== null && existingType.agent !== code) {
     throw new RefusedError("order-type", `order type ${orderType} already belongs to agent ${existingType.agent}`, {
@@ -105,26 +114,23 @@ function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: Do
       code: "DUPLICATE",
     });
   }
-  for (const other of state.agents()) {
-    if (other.customerPrefix === prefix) {
-      throw new RefusedError("customer-prefix", `customer code prefix ${prefix} is already used by agent ${other.code}`, {
-        code: "DUPLICATE",
-      });
+  // No code of the new series may be one the sede's own series or another agent's can produce
+  // (DESIGN §3: codes never collide by construction).
+  const series = { prefix, digits };
+  const sede = { prefix: ctx.customerPrefix, digits: ctx.customerDigits };
+  const others = [{ who: "the sede's own series", ...sede }, ...state.agents().map((a) => ({ who: `agent ${a.code}'s series`, prefix: a.customerPrefix, digits: a.customerDigits }))];
+  for (const other of others) {
+    const clash = seriesOverlap(series, other);
+    if (clash !== undefined) {
+      throw new RefusedError(
+        "customer-prefix",
+        `customer-prefix ${prefix} with customer-digits ${digits} would give agent ${code} codes like ${clash}, which ${other.who} (${other.prefix}${"N".repeat(other.digits)}) also produces; pick a prefix with letters, or another number of digits`,
+        { code: "OVERLAP" },
+      );
     }
   }
-  // An agent numbers AGENT_DIGITS digits after its prefix; no code of its series may be one the
-  // sede's own series can produce (DESIGN §3: codes never collide by construction).
-  const sede = { prefix: ctx.customerPrefix, digits: ctx.customerDigits };
-  const clash = seriesOverlap({ prefix, digits: AGENT_DIGITS }, sede);
-  if (clash !== undefined) {
-    throw new RefusedError(
-      "customer-prefix",
-      `customer code prefix ${prefix} would give agent ${code} codes like ${clash}, which the sede's own series (${sede.prefix}${"N".repeat(sede.digits)}) also produces; pick a prefix with letters, or of another length`,
-      { code: "OVERLAP" },
-    );
-  }
   const events: DraftEvent[] = [
-    { type: "AgentRegistered", data: { code, name, orderType, customerPrefix: prefix } },
+    { type: "AgentRegistered", data: { code, name, orderType, customerPrefix: prefix, customerDigits: digits } },
   ];
   if (!existingType) {
     events.push({ type: "OrderTypeDefined", data: { code: orderType, description: `Orders of agent ${code}`, agent: code } });
@@ -195,8 +201,7 @@ function removeGenericPrice(c: Extract<Command, { kind: "RemoveGenericPrice" }>,
   return { events: [{ type: "GenericPriceRemoved", data: { list: c.list, product: c.product } }] };
 }
 
-/** The customer code series of a node: `prefix` followed by exactly `digits` digits. */
-/** Digits an agent's customer codes have after its prefix. */
+/** Digits an agent's customer codes have after its prefix, unless `agent add --customer-digits` says otherwise. */
 export const AGENT_DIGITS = 6;
 
 /**
@@ -240,7 +245,7 @@ function addCustomer(c: Extract<Command, { kind: "AddCustomer" }>, state: Domain
       );
     }
     if (ctx.role === "sede") {
-      const owner = state.agents().find((a) => inSeries(code, a.customerPrefix, ctx.customerDigits));
+      const owner = state.agents().find((a) => inSeries(code, a.customerPrefix, a.customerDigits));
       if (owner) {
         throw new RefusedError("code", `customer code ${code} is in agent ${owner.code}'s series; the sede must not use it`, {
           code: "BAD_CODE",
@@ -307,6 +312,79 @@ function updateCustomer(c: Extract<Command, { kind: "UpdateCustomer" }>, state: 
     return { events: [], unchanged: `customer ${current.code} is already so` };
   }
   return { events: [{ type: "CustomerUpdated", data: { ...next, createdBy: current.createdBy } }] };
+}
+
+/**
+ * The customer a sede command names: with a duplicate code (two creators), `origin` says which,
+ * and is required.
+ */
+function pickCustomer(state: DomainState, code: string, origin: string | undefined, doing: string): CustomerView {
+  const all = state.customersWithCode(code);
+  if (all.length === 0) throw new RefusedError("code", `${doing}: no customer has the code ${code}`, { code: "UNKNOWN" });
+  if (origin !== undefined) {
+    const chosen = all.find((c) => c.createdBy === origin);
+    if (!chosen) {
+      throw new RefusedError("origin", `${doing}: no customer ${code} was created by ${origin} (created by: ${all.map((c) => c.createdBy).join(", ")})`, { code: "UNKNOWN" });
+    }
+    return chosen;
+  }
+  if (all.length > 1) {
+    throw new RefusedError("origin", `${doing}: two customers have the code ${code} (created by ${all.map((c) => c.createdBy).join(" and ")}); say which with --origin`, {
+      code: "AMBIGUOUS",
+    });
+  }
+  return all[0] as CustomerView;
+}
+
+/** The special prices of `customer` as the sede holds them, tombstones included, to hand over. */
+function handedPrices(state: DomainState, customer: string): HandedPrice[] {
+  return state.specialPricesOf(customer).map((p) => ({
+    product: p.product,
+    price: p.removed ? null : p.price,
+    discounts: p.removed ? [] : p.discounts,
+    hlc: p.hlc,
+    origin: p.origin,
+    id: p.eventId,
+  }));
+}
+
+function reassignCustomer(c: Extract<Command, { kind: "ReassignCustomer" }>, state: DomainState, ctx: DecideContext): Decision {
+  sedeOnly(ctx, "customer assign");
+  const customer = pickCustomer(state, c.code, c.origin, "customer assign");
+  const to = c.agent;
+  if (to !== null && !state.agent(to)) {
+    throw new RefusedError("agent", `customer assign: agent ${to} does not exist (use --agent none to give the customer to the office)`, { code: "UNKNOWN" });
+  }
+  if (to === customer.agent) return { events: [], unchanged: `customer ${customer.code} already belongs to ${ownerName(to)}` };
+  const from = customer.agent;
+  const moved = { customer: customer.code, createdBy: customer.createdBy, from, to };
+  const specialPrices = handedPrices(state, customer.code);
+  const { createdBy: _createdBy, ...record } = customer;
+  const events: DraftEvent[] = [];
+  if (from !== null) events.push({ type: "CustomerReassigned", data: { ...moved, handover: null } });
+  events.push({ type: "CustomerReassigned", data: { ...moved, handover: { record: { ...record, agent: to }, specialPrices } } });
+  return { events };
+}
+
+function renameCustomer(c: Extract<Command, { kind: "RenameCustomer" }>, state: DomainState, ctx: DecideContext): Decision {
+  sedeOnly(ctx, "customer rename");
+  const customer = pickCustomer(state, c.code, c.origin, "customer rename");
+  const newCode = requireMatch(c.newCode, "new-code", CUSTOMER_CODE, "1 to 20 letters or digits");
+  if (newCode === customer.code) return { events: [], unchanged: `customer ${newCode} already has that code` };
+  if (state.customer(newCode)) throw new RefusedError("new-code", `customer rename: the new code ${newCode} is taken by another customer`, { code: "DUPLICATE" });
+  if (state.codeDeparted(newCode)) {
+    throw new RefusedError("new-code", `customer rename: the new code ${newCode} was used before (by a customer that was moved or renamed); pick another`, { code: "DUPLICATE" });
+  }
+  // Another agent would number that code one day: it would collide again.
+  const owner = state.agents().find((a) => a.code !== customer.agent && inSeries(newCode, a.customerPrefix, a.customerDigits));
+  if (owner) {
+    throw new RefusedError("new-code", `customer rename: the new code ${newCode} is in agent ${owner.code}'s series, which that agent numbers; pick another`, { code: "BAD_CODE" });
+  }
+  // With a collision the special prices stay with the customer that keeps the code (they are
+  // keyed by code: the office cannot tell whose they were).
+  const shared = state.customersWithCode(customer.code).length > 1;
+  const specialPrices = shared ? [] : handedPrices(state, customer.code);
+  return { events: [{ type: "CustomerRenamed", data: { code: customer.code, createdBy: customer.createdBy, newCode, agent: customer.agent, specialPrices } }] };
 }
 
 /**

@@ -13,6 +13,12 @@ export interface DomainState {
   genericPrice(list: string, product: string): string | undefined;
   /** The customer with this code (the local one first when a duplicate code was received). */
   customer(code: string): CustomerView | undefined;
+  /** Every customer with this code (two when a duplicate code was received). */
+  customersWithCode(code: string): CustomerView[];
+  /** Whether a customer with this code once left an agent (moved or renamed): the code is not used again. */
+  codeDeparted(code: string): boolean;
+  /** The special prices of a customer, tombstones included. */
+  specialPricesOf(customer: string): SpecialPriceView[];
   /** The highest number already used by a customer code `prefix` + `digits` digits, or 0. */
   lastCustomerNumber(prefix: string, digits: number): number;
   /** The special price row, including a tombstone (`removed`). */
@@ -27,6 +33,8 @@ export interface AgentView {
   name: string;
   orderType: string;
   customerPrefix: string;
+  /** Digits of the progressive number after the prefix. */
+  customerDigits: number;
 }
 
 export interface OrderTypeView {

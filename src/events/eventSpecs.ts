@@ -66,6 +66,8 @@ export const EVENT_SPECS = {
   OrderPlaced: { v: 1, recordedBy: ["sede", "agent"], history: { entity: "order", key: (d) => [d.type, d.number] } },
   OrderAmended: { v: 1, recordedBy: ["sede", "agent"], history: { entity: "order", key: (d) => [d.type, d.number] } },
   OrderCancelled: { v: 1, recordedBy: ["sede", "agent"], history: { entity: "order", key: (d) => [d.type, d.number] } },
+  CustomerReassigned: { v: 1, recordedBy: ["sede"], history: { entity: "customer", key: (d) => [d.customer] } },
+  CustomerRenamed: { v: 1, recordedBy: ["sede"], history: { entity: "customer", key: (d) => [d.code] } },
   // Not in DESIGN §2: the engine records it when a node loads a snapshot, and only agents read snapshots.
   SnapshotApplied: { v: 1, recordedBy: ["agent"], history: "snapshot rows" },
 } as const satisfies EventSpecs;

@@ -5,7 +5,8 @@ import superjson from "superjson";
  * entity's whole new state. Decimals are canonical strings (see decimal.ts).
  */
 export interface EventPayloads {
-  AgentRegistered: { code: string; name: string; orderType: string; customerPrefix: string };
+  /** `customerDigits`: digits after the prefix; events recorded before it existed lack it and mean 6. */
+  AgentRegistered: { code: string; name: string; orderType: string; customerPrefix: string; customerDigits?: number };
   OrderTypeDefined: { code: string; description: string; agent: string | null };
   ProductSaved: { code: string; description: string; unit: string; vat: string };
   ProductDiscontinued: { code: string };
@@ -28,6 +29,22 @@ export interface EventPayloads {
   };
   OrderAmended: { order: string; type: string; number: number; lines: OrderLine[] };
   OrderCancelled: { order: string; type: string; number: number; reason: string };
+  /**
+   * The sede moved customer `customer` (created by `createdBy`) from agent `from` to agent `to`
+   * (null: the office). One move records two events: the release (`handover` null), shipped to
+   * `from` only, which drops the customer and its special prices there; and the handover,
+   * shipped to `to` only, carrying the customer and its special prices as the sede holds them.
+   * So the old agent receives nothing of the customer's data, only its code.
+   */
+  CustomerReassigned: { customer: string; createdBy: string; from: string | null; to: string | null; handover: Handover | null };
+  /**
+   * The sede renamed customer `code` (created by `createdBy`) to `newCode`, after a code
+   * collision; shipped to the customer's `agent`. `specialPrices` are those it has under the new
+   * code: all of the old code's when it was the only customer with that code; none when another
+   * customer keeps the old code (the prices stay with that one). Past orders keep the code they
+   * were placed with.
+   */
+  CustomerRenamed: { code: string; createdBy: string; newCode: string; agent: string | null; specialPrices: HandedPrice[] };
   /** A snapshot of a stream was loaded (bootstrap or catch-up); its bytes are kept locally. */
   SnapshotApplied: { stream: string; segment: number; sha256: string; rows: number };
 }
@@ -46,6 +63,22 @@ export interface CustomerState {
  * nodes is two customers, reported as a conflict). `CustomerUpdated` carries it whole.
  */
 export type CustomerRecord = CustomerState & { createdBy: string };
+
+/** What a customer's new agent receives: the customer and its special prices, tombstones included. */
+export interface Handover {
+  record: CustomerState;
+  specialPrices: HandedPrice[];
+}
+
+/** A special price as the sede holds it (`price` null: a removal), with the change that set it. */
+export interface HandedPrice {
+  product: string;
+  price: string | null;
+  discounts: string[];
+  hlc: string;
+  origin: string;
+  id: string;
+}
 
 export interface OrderLine {
   product: string;

@@ -35,6 +35,10 @@ const nullable =
   (check: Check): Check =>
   (v) =>
     v === null ? undefined : check(v);
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined ? undefined : check(v);
 const wholeNumber: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : "is not a whole number");
 const hlc: Check = (v) => (typeof v === "string" && parseHlc(v) ? undefined : "is not a clock reading (HLC)");
 const listOf =
@@ -69,11 +73,19 @@ const discounts = listOf(decimal(PERCENT, "a discount percentage"), MAX_DISCOUNT
 const lines = listOf(shape({ product, qty: decimal(QUANTITY, "a quantity"), price: money, discounts }), MAX_LINES);
 // An order is named by the id of the event that placed it.
 const orderRef = matching(/^[0-9A-Za-z]{1,64}$/, "an event id");
+// A row loaded from a snapshot has no event id ("").
+const handedPrices = listOf(shape({ product, price: nullable(money), discounts, hlc, origin: node, id: matching(/^[0-9A-Za-z]{0,64}$/, "an event id") }), MAX_LINES);
 const customerState = { code: customer, name: text, agent: nullable(node), list: nullable(list), vatNumber: nullable(text), city: nullable(text) };
 
 /** Every field of every payload, checked (the compiler keeps this complete). */
 const PAYLOAD_CHECKS: { [T in EventType]: { [K in keyof EventPayloads[T]]-?: Check } } = {
-  AgentRegistered: { code: node, name: text, orderType: node, customerPrefix: node },
+  AgentRegistered: {
+    code: node,
+    name: text,
+    orderType: node,
+    customerPrefix: node,
+    customerDigits: optional((v) => (Number.isInteger(v) && (v as number) >= 3 && (v as number) <= 12 ? undefined : "is not a number of digits from 3 to 12")),
+  },
   OrderTypeDefined: { code: node, description: text, agent: nullable(node) },
   ProductSaved: { code: product, description: text, unit: matching(/^[A-Za-z0-9.]{1,8}$/, "a unit"), vat: decimal(VAT_RATE, "a VAT rate") },
   ProductDiscontinued: { code: product },
@@ -87,6 +99,19 @@ const PAYLOAD_CHECKS: { [T in EventType]: { [K in keyof EventPayloads[T]]-?: Che
   OrderPlaced: { type: node, number: wholeNumber, year: wholeNumber, date, customer, agent: nullable(node), lines },
   OrderAmended: { order: orderRef, type: node, number: wholeNumber, lines },
   OrderCancelled: { order: orderRef, type: node, number: wholeNumber, reason: text },
+  CustomerReassigned: {
+    customer,
+    createdBy: node,
+    from: nullable(node),
+    to: nullable(node),
+    handover: nullable(
+      shape({
+        record: shape(customerState),
+        specialPrices: handedPrices,
+      }),
+    ),
+  },
+  CustomerRenamed: { code: customer, createdBy: node, newCode: customer, agent: nullable(node), specialPrices: handedPrices },
   SnapshotApplied: { stream: text, segment: wholeNumber, sha256: matching(/^[0-9a-f]{64}$/, "a SHA-256"), rows: wholeNumber },
 };
 

@@ -37,6 +37,15 @@ export class RowState implements DomainState {
     if (this.specials?.key !== key) this.specials = { key, value: this.read.specialPrice(customer, product) };
     return this.specials.value;
   }
+  customersWithCode(code: string) {
+    return this.read.customersWithCode(code);
+  }
+  codeDeparted(code: string) {
+    return this.read.codeDeparted(code);
+  }
+  specialPricesOf(customer: string) {
+    return this.read.specialPricesOf(customer);
+  }
   agent(code: string) {
     return this.read.agent(code);
   }

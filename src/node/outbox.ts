@@ -3,6 +3,7 @@ import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import type { DecodedEvent, EventType } from "../events/eventTypes.js";
 import { AGENT_TO_SEDE_TYPES, SEDE_TO_AGENT_TYPES, routeEvent, type RouteLookup } from "./route.js";
+import { Keyring } from "./keyring.js";
 import { snapshotState } from "../projections/snapshotState.js";
 import { encodeFile, encodeSegment, SNAPSHOT_FORMAT } from "../wire/segmentCodec.js";
 import { inAgentSnapshot } from "../wire/snapshotRows.js";
@@ -52,11 +53,13 @@ export const SEGMENT_MAX_EVENTS = 5_000;
 export class Outbox {
   private readonly s: Record<string, Database.Statement>;
   private readonly lookup: RouteLookup;
+  private readonly keyring: Keyring;
 
   constructor(
     private readonly db: Database.Database,
     private readonly node: string,
   ) {
+    this.keyring = new Keyring(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       lastOffset: p(`SELECT ${LAST_OFFSET}`).pluck(true),
@@ -74,6 +77,7 @@ export class Outbox {
     };
     this.lookup = {
       customerAgent: (code) => (this.s.customerAgent?.get(code) as string | null | undefined) ?? null,
+      retired: (agent) => this.keyring.isRetiring(agent),
     };
   }
 
@@ -252,13 +256,29 @@ export class Outbox {
       .run(at.toISOString(), stream, kind, number);
   }
 
-  /** Remembers the segment `reader` last acknowledged for `stream` (read from its ack file), for `status`. */
-  recordReaderAck(stream: StreamName, reader: string, segment: number, at: string): void {
+  /**
+   * Remembers the segment `reader` last acknowledged for `stream` (read from its ack file), for
+   * `status`; an ack that moved is news from that reader, heard at `seenAt`.
+   */
+  recordReaderAck(stream: StreamName, reader: string, segment: number, at: string, seenAt: Date): void {
+    if (this.readerAck(stream, reader) !== segment) this.heardFrom(reader, seenAt);
     this.s.saveReaderAck ??= this.db.prepare(
       `INSERT INTO reader_acks (stream, reader, segment, at) VALUES (?, ?, ?, ?)
        ON CONFLICT (stream, reader) DO UPDATE SET segment = excluded.segment, at = excluded.at`,
     );
     this.s.saveReaderAck.run(stream, reader, segment, at);
+  }
+
+  /** At the sede: agent `agent` wrote something this sync found new, at `at` (see `status`). */
+  heardFrom(agent: string, at: Date): void {
+    this.s.heard ??= this.db.prepare(`INSERT INTO agent_heard (agent, at) VALUES (?, ?) ON CONFLICT (agent) DO UPDATE SET at = max(at, excluded.at)`);
+    this.s.heard.run(agent, at.toISOString());
+  }
+
+  /** At the sede: per agent, when it was last heard from (null: never). */
+  lastHeard(agents: readonly string[]): Array<{ code: string; lastHeard: string | null }> {
+    const get = this.db.prepare(`SELECT at FROM agent_heard WHERE agent = ?`).pluck(true);
+    return agents.map((code) => ({ code, lastHeard: (get.get(code) as string | undefined) ?? null }));
   }
 
   /** The segment `reader` last acknowledged for `stream`, as last read from its ack file (-1 if never). */

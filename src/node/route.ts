@@ -7,6 +7,8 @@ import { CATALOGUE, SEDE, agentToSede, sedeToAgent, type StreamName } from "../w
 export interface RouteLookup {
   /** The agent a customer belongs to, or null (unknown customer, or a customer of the sede). */
   customerAgent(code: string): string | null;
+  /** Whether `agent` was retired: nothing new is written for it, so nothing is routed to it. */
+  retired(agent: string): boolean;
 }
 
 /**
@@ -18,7 +20,8 @@ export type SedeRoute<T extends EventType> =
   | "local"
   | "catalogue"
   | (EventPayloads[T] extends { agent: string | null } ? "agent in event" : never)
-  | (EventPayloads[T] extends { customer: string } ? "customer's agent" : never);
+  | (EventPayloads[T] extends { customer: string } ? "customer's agent" : never)
+  | (EventPayloads[T] extends { from: string | null; to: string | null; handover: unknown } ? "release or handover" : never);
 
 /** Where an agent ships an event it recorded: nowhere, or its stream to the sede. */
 export type AgentRoute = "local" | "sede";
@@ -49,6 +52,9 @@ export const ROUTES = {
   // An agent's changes to its own orders reach the sede (DESIGN §3, beyond the procedure).
   OrderAmended: { sede: "local", agent: "sede" },
   OrderCancelled: { sede: "local", agent: "sede" },
+  // The release to the old agent, the handover to the new one (DESIGN §3, reassignment).
+  CustomerReassigned: { sede: "release or handover", agent: null },
+  CustomerRenamed: { sede: "agent in event", agent: null },
   SnapshotApplied: { sede: null, agent: "local" },
 } as const satisfies Routes;
 
@@ -70,7 +76,12 @@ export function routeEvent(e: DecodedEvent, node: string, lookup: RouteLookup): 
     case "agent in event": {
       // Routes offers this only to payloads with an `agent` field.
       const agent = (e.data as { agent: string | null }).agent;
-      return agent === null ? [] : [sedeToAgent(agent)];
+      return agent === null || lookup.retired(agent) ? [] : [sedeToAgent(agent)];
+    }
+    case "release or handover": {
+      const d = e.data as EventPayloads["CustomerReassigned"];
+      const agent = d.handover === null ? d.from : d.to;
+      return agent === null || lookup.retired(agent) ? [] : [sedeToAgent(agent)];
     }
     case "customer's agent": {
       const agent = lookup.customerAgent((e.data as { customer: string }).customer);
@@ -84,7 +95,7 @@ export function routeEvent(e: DecodedEvent, node: string, lookup: RouteLookup): 
 /** The event types the sede may ship on an agent's stream (what a new agent's stream backfills). */
 export const SEDE_TO_AGENT_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => {
   const route = ROUTES[t].sede;
-  return route === "agent in event" || route === "customer's agent";
+  return route === "agent in event" || route === "customer's agent" || route === "release or handover";
 });
 
 /** The event types an agent ships to the sede. */

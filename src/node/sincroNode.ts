@@ -2,7 +2,7 @@ import { randomBytes, randomFillSync } from "node:crypto";
 import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { incrementBase32, monotonicFactory } from "ulid";
-import { DB_SCHEMA_VERSION, LOG_DDL, PROJECTION_DDL, receivedIdIndex } from "../db/schema.js";
+import { DB_SCHEMA_VERSION, DEPARTURES_DDL, LOG_DDL, PROJECTION_DDL, receivedIdIndex } from "../db/schema.js";
 import { IntegrityError, RefusedError, SincroError } from "../errors.js";
 import type { Command } from "../events/commands.js";
 import { decide, type Decision } from "../events/decide.js";
@@ -276,6 +276,7 @@ export class SincroNode {
     // Tables added by later versions of the same schema are created here (all IF NOT EXISTS).
     tune(db).exec(LOG_DDL);
     db.exec(SHIP_DDL);
+    addMissingColumns(db);
     ownerOnly(file);
     const node = new SincroNode(db, env);
     // A sede created by an earlier sincro gets its keys on first open (README, "Moving to signed files").
@@ -305,7 +306,7 @@ export class SincroNode {
       name: agent.name,
       orderType: agent.orderType,
       customerPrefix: agent.customerPrefix,
-      customerDigits: 6,
+      customerDigits: agent.customerDigits,
       parking,
       sede: publicKeys(sede),
       keys,
@@ -314,30 +315,66 @@ export class SincroNode {
     };
   }
 
-  /** At the sede: agent `code` is retired; its keys are no longer trusted, nothing is written for it. */
-  retire(code: string): void {
+  /**
+   * At the sede: agent `code` is retired; its keys are no longer trusted, nothing is written for
+   * it. `customersTo` moves its customers, in the same transaction, to another agent or to the
+   * office (null); undefined leaves them with it at the office. Returns the codes of the
+   * customers it had. A retired agent may be named again, to move the customers it still has.
+   */
+  retire(code: string, customersTo?: string | null): { customers: string[]; moved: boolean } {
     if (this.role !== "sede") throw new RefusedError("role", "agent retire: only the sede retires agents", { code: "NOT_SEDE" });
     if (!this.read.agents().some((a) => a.code === code)) throw new RefusedError("agent", `agent retire ${code}: no agent ${code}`, { code: "UNKNOWN_AGENT" });
-    this.keyring.retire(code, new Date(this.now()).toISOString());
+    if (customersTo === code) throw new RefusedError("customers-to", `agent retire ${code}: --customers-to names the agent being retired`, { code: "SAME_AGENT" });
+    if (customersTo !== undefined && customersTo !== null) {
+      if (!this.read.agent(customersTo)) throw new RefusedError("customers-to", `agent retire ${code}: agent ${customersTo} does not exist (none: to the office)`, { code: "UNKNOWN_AGENT" });
+      if (this.keyring.isRetiring(customersTo)) throw new RefusedError("customers-to", `agent retire ${code}: agent ${customersTo} was retired too`, { code: "RETIRED" });
+    }
+    return this.batch(() => {
+      const customers = this.read.listCustomers().filter((c) => c.agent === code);
+      // Retired first, so the releases are not routed to it: it reads nothing new.
+      if (!this.keyring.isRetiring(code)) this.keyring.retire(code, new Date(this.now()).toISOString());
+      if (customersTo !== undefined) {
+        for (const c of customers) this.execute({ kind: "ReassignCustomer", code: c.code, agent: customersTo, origin: c.origin });
+      }
+      return { customers: customers.map((c) => c.code), moved: customersTo !== undefined && customers.length > 0 };
+    });
   }
 
   /**
    * On an agent PC set up before enrollment existed (or re-enrolled on the same database): takes
-   * the keys and the office's keys from `enrollment`, which must be for this agent code.
+   * the keys and the office's keys from `enrollment`, which must be for this agent code. Where
+   * this PC numbers differently from the office's registration, it takes the office's numbering
+   * if it has recorded nothing yet (`adopted`); otherwise it keeps its own, which numbers what it
+   * already sent, and says how they differ (`differs`).
    */
-  adoptEnrollment(enrollment: Enrollment): void {
+  adoptEnrollment(enrollment: Enrollment): { adopted: string[]; differs: string[] } {
     if (this.role !== "agent" || enrollment.agent !== this.id) {
       throw new RefusedError("enroll", `init --enroll: this file enrolls ${enrollment.agent}, but this database is ${this.role === "sede" ? "the sede" : `agent ${this.id}`}`, {
         code: "WRONG_NODE",
       });
     }
     const at = new Date(this.now()).toISOString();
+    const here = this.settings;
+    const series = (prefix: string, digits: number) => `${prefix}${"N".repeat(digits)}`;
+    const different = [
+      ...(here.orderType !== enrollment.orderType ? [`orders numbered in type ${here.orderType} here, ${enrollment.orderType} at the office`] : []),
+      ...(here.customerPrefix !== enrollment.customerPrefix || here.customerDigits !== enrollment.customerDigits
+        ? [`customer codes ${series(here.customerPrefix, here.customerDigits)} here, ${series(enrollment.customerPrefix, enrollment.customerDigits)} at the office`]
+        : []),
+    ];
+    const recordedNothing = this.log.localHead(this.id) === undefined;
     this.batch(() => {
       this.keyring.setOwn(enrollment.keys, at);
       this.keyring.vouch(SEDE, enrollment.sede, at);
       for (const k of enrollment.previous ?? []) this.keyring.remember(this.id, k, at);
       for (const [key, value] of Object.entries(enrollment.parking)) this.setConfig(key, value);
+      if (recordedNothing && different.length > 0) {
+        this.setState("order.type", enrollment.orderType);
+        this.setState("customer.prefix", enrollment.customerPrefix);
+        this.setState("customer.digits", String(enrollment.customerDigits));
+      }
     });
+    return recordedNothing ? { adopted: different, differs: [] } : { adopted: [], differs: different };
   }
 
   close(): void {
@@ -392,6 +429,10 @@ export class SincroNode {
   execute(command: Command): ExecuteResult {
     const body = (): ExecuteResult => {
       const now = this.now();
+      // Retirement lives in the keyring, not in the projections the deciders read.
+      if (command.kind === "ReassignCustomer" && command.agent !== null && this.role === "sede" && this.keyring.isRetiring(command.agent)) {
+        throw new RefusedError("agent", `customer assign: agent ${command.agent} was retired; give the customer to an active agent or to the office (--agent none)`, { code: "RETIRED" });
+      }
       const decision = decide(command, this.read, this.context(now));
       if (decision.events.length === 0) return { decision, events: [] };
       let tip = this.tip();
@@ -730,6 +771,18 @@ function withEnrollment(options: InitOptions): InitOptions {
   clash("customer-digits", options.customerDigits, e.customerDigits);
   clash("order-type", options.orderType, e.orderType);
   return { ...options, agent: e.agent, customerPrefix: e.customerPrefix, customerDigits: e.customerDigits, orderType: e.orderType };
+}
+
+/**
+ * Projection columns added after a database was created (a rebuild would create them too):
+ * `agents.customer_digits` (6, what every agent numbered before it existed), `customer_departures`.
+ */
+function addMissingColumns(db: Database.Database): void {
+  const columns = (db.prepare(`SELECT name FROM pragma_table_info('agents')`).all() as Array<{ name: string }>).map((c) => c.name);
+  if (columns.length > 0 && !columns.includes("customer_digits")) {
+    db.exec(`ALTER TABLE agents ADD COLUMN customer_digits INTEGER NOT NULL DEFAULT 6`);
+  }
+  db.exec(DEPARTURES_DDL);
 }
 
 /** Database and key files are the owner's only (DESIGN §7); an older, wider file is narrowed. */

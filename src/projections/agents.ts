@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { EventOf } from "../events/eventTypes.js";
 import { SEDE } from "../events/nodeIds.js";
+import { AGENT_DIGITS } from "../events/decide.js";
 import type { RowOf } from "../wire/snapshotRows.js";
 
 /** The `agents` and `order_types` tables: the sede's agents and the order types orders are numbered in. */
@@ -10,16 +11,16 @@ export class AgentsProjection {
   private readonly owner: Database.Statement;
 
   constructor(db: Database.Database) {
-    this.agent = db.prepare(`INSERT INTO agents (code, name, order_type, customer_prefix, event_id) VALUES (?, ?, ?, ?, ?)
+    this.agent = db.prepare(`INSERT INTO agents (code, name, order_type, customer_prefix, customer_digits, event_id) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, order_type = excluded.order_type,
-                customer_prefix = excluded.customer_prefix, event_id = excluded.event_id`);
+                customer_prefix = excluded.customer_prefix, customer_digits = excluded.customer_digits, event_id = excluded.event_id`);
     this.orderType = db.prepare(`INSERT INTO order_types (code, description, agent, origin) VALUES (?, ?, ?, ?)
                     ON CONFLICT (code) DO UPDATE SET description = excluded.description, agent = excluded.agent, origin = excluded.origin`);
     this.owner = db.prepare(`SELECT agent FROM order_types WHERE code = ?`);
   }
 
   agentRegistered(e: EventOf<"AgentRegistered">): void {
-    this.agent.run(e.data.code, e.data.name, e.data.orderType, e.data.customerPrefix, e.id);
+    this.agent.run(e.data.code, e.data.name, e.data.orderType, e.data.customerPrefix, e.data.customerDigits ?? AGENT_DIGITS, e.id);
   }
 
   orderTypeDefined(e: EventOf<"OrderTypeDefined">): void {

@@ -12,6 +12,11 @@ export class CustomersProjection {
   private readonly firstId: Database.Statement;
   private readonly insert: Database.Statement;
   private readonly update: Database.Statement;
+  private readonly upsert: Database.Statement;
+  private readonly remove: Database.Statement;
+  private readonly rename: Database.Statement;
+  private readonly departed: Database.Statement;
+  private readonly returned: Database.Statement;
 
   constructor(
     db: Database.Database,
@@ -23,6 +28,46 @@ export class CustomersProjection {
                          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.update = db.prepare(`UPDATE customers SET name = ?, list = ?, vat_number = ?, city = ?, event_id = ?
                          WHERE code = ? AND created_by = ?`);
+    this.upsert = db.prepare(`INSERT INTO customers (code, created_by, name, agent, list, vat_number, city, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                         ON CONFLICT (code, created_by) DO UPDATE SET name = excluded.name, agent = excluded.agent, list = excluded.list,
+                         vat_number = excluded.vat_number, city = excluded.city, event_id = excluded.event_id`);
+    this.remove = db.prepare(`DELETE FROM customers WHERE code = ? AND created_by = ?`);
+    this.rename = db.prepare(`UPDATE customers SET code = ?, event_id = ? WHERE code = ? AND created_by = ?`);
+    this.departed = db.prepare(`INSERT OR IGNORE INTO customer_departures (agent, code, created_by) VALUES (?, ?, ?)`);
+    this.returned = db.prepare(`DELETE FROM customer_departures WHERE agent = ? AND code = ? AND created_by = ?`);
+  }
+
+  /**
+   * A move (DESIGN §3, reassignment): the release drops the customer (the old agent no longer
+   * shows it; at the sede the handover that follows puts it back), the handover puts it in
+   * whole, with its new agent.
+   */
+  customerReassigned(e: EventOf<"CustomerReassigned">): void {
+    const d = e.data;
+    if (d.handover === null) {
+      this.remove.run(d.customer, d.createdBy);
+      if (d.from !== null) this.departed.run(d.from, d.customer, d.createdBy);
+      return;
+    }
+    const r = d.handover.record;
+    this.upsert.run(d.customer, d.createdBy, r.name, d.to, r.list, r.vatNumber, r.city, e.id);
+    if (d.to !== null) this.returned.run(d.to, d.customer, d.createdBy);
+  }
+
+  /** The customer takes its new code; the old one is remembered as having left its agent. */
+  customerRenamed(e: EventOf<"CustomerRenamed">): void {
+    const d = e.data;
+    this.rename.run(d.newCode, e.id, d.code, d.createdBy);
+    if (d.agent !== null) {
+      this.departed.run(d.agent, d.code, d.createdBy);
+      this.returned.run(d.agent, d.newCode, d.createdBy);
+    }
+  }
+
+  /** An X row of agent `agent`'s snapshot: the customer is no longer the agent's. */
+  departedRow(row: RowOf<"X">, agent: string): void {
+    this.remove.run(row[1], row[2]);
+    this.departed.run(agent, row[1], row[2]);
   }
 
   customerCreated(e: EventOf<"CustomerCreated">): void {

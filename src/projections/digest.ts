@@ -13,6 +13,7 @@ const ORDER_BY: Record<ProjectionTable, string> = {
   orders: "id",
   order_lines: "order_id, line_no",
   conflicts: "id",
+  customer_departures: "agent, code, created_by",
 };
 
 export interface TableDigest {

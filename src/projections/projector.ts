@@ -40,6 +40,14 @@ export const EVOLVE = {
   OrderPlaced: (p, e) => p.orders.orderPlaced(e),
   OrderAmended: (p, e) => p.orders.orderAmended(e),
   OrderCancelled: (p, e) => p.orders.orderCancelled(e),
+  CustomerReassigned: (p, e) => {
+    p.customers.customerReassigned(e);
+    p.specialPrices.customerReassigned(e);
+  },
+  CustomerRenamed: (p, e) => {
+    p.customers.customerRenamed(e);
+    p.specialPrices.customerRenamed(e);
+  },
   SnapshotApplied: (p, e) => p.snapshotApplied(e),
 } satisfies { [T in EventType]: Evolve<T> };
 
@@ -101,6 +109,10 @@ export class Projector implements Projections {
           break;
         case "S":
           this.specialPrices.specialPriceRow(row);
+          break;
+        case "X":
+          this.customers.departedRow(row, stream.slice(stream.indexOf(">") + 1));
+          this.specialPrices.dropUnheld(row[1]);
           break;
         default:
           skipUnknownRow(row);

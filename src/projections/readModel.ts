@@ -46,13 +46,13 @@ export class ReadModel implements DomainState {
   }
 
   agent(code: string): AgentView | undefined {
-    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix FROM agents WHERE code = ?`).get(code) as
+    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix, customer_digits AS customerDigits FROM agents WHERE code = ?`).get(code) as
       | AgentView
       | undefined;
   }
 
   agents(): AgentView[] {
-    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix FROM agents ORDER BY code`).all() as AgentView[];
+    return this.q(`SELECT code, name, order_type AS orderType, customer_prefix AS customerPrefix, customer_digits AS customerDigits FROM agents ORDER BY code`).all() as AgentView[];
   }
 
   orderType(code: string): OrderTypeView | undefined {
@@ -83,9 +83,27 @@ export class ReadModel implements DomainState {
     return row && toCustomer(row);
   }
 
+  customersWithCode(code: string): CustomerView[] {
+    const rows = this.q(`SELECT code, created_by, name, agent, list, vat_number, city FROM customers WHERE code = ? ORDER BY created_by`).all(code) as CustomerRow[];
+    return rows.map(toCustomer);
+  }
+
+  codeDeparted(code: string): boolean {
+    return this.q(`SELECT 1 FROM customer_departures WHERE code = ? LIMIT 1`, "pluck").get(code) !== undefined;
+  }
+
+  specialPricesOf(customer: string): SpecialPriceView[] {
+    const rows = this.q(`SELECT product FROM special_prices WHERE customer = ? ORDER BY product`, "pluck").all(customer) as string[];
+    return rows.map((product) => this.specialPrice(customer, product) as SpecialPriceView);
+  }
+
   lastCustomerNumber(prefix: string, digits: number): number {
     const pattern = prefix.replace(/[[\]*?]/g, "") + "[0-9]".repeat(digits);
-    const code = this.q(`SELECT max(code) FROM customers WHERE code GLOB ?`, "pluck").get(pattern) as string | null;
+    // A code that left this node (moved or renamed) is not numbered again.
+    const code = this.q(
+      `SELECT max(code) FROM (SELECT code FROM customers WHERE code GLOB @p UNION ALL SELECT code FROM customer_departures WHERE code GLOB @p)`,
+      "pluck",
+    ).get({ p: pattern }) as string | null;
     const held = code === null ? 0 : Number(code.slice(prefix.length));
     return Math.max(held, this.base("customer", `${prefix}/${digits}`));
   }

@@ -10,6 +10,10 @@ export function snapshotState(db: Database.Database, stream: StreamName): { coun
   return { count: () => count(db, stream), rows: () => rows(db, stream) };
 }
 
+/** The customers that left agent @agent and are not its own again. */
+const DEPARTED = `SELECT code, created_by FROM customer_departures d WHERE d.agent = @agent
+  AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.code = d.code AND c.created_by = d.created_by AND c.agent = d.agent)`;
+
 function count(db: Database.Database, stream: StreamName): number {
   const one = (sql: string, ...params: unknown[]) => (db.prepare(sql).get(...params) as { n: number }).n;
   if (stream === CATALOGUE) {
@@ -18,6 +22,7 @@ function count(db: Database.Database, stream: StreamName): number {
   const agent = stream.slice(stream.indexOf(">") + 1);
   return one(
     `SELECT (SELECT count(*) FROM order_types WHERE agent = @agent) + (SELECT count(*) FROM customers WHERE agent = @agent)
+          + (SELECT count(*) FROM (${DEPARTED}))
           + (SELECT count(*) FROM special_prices WHERE customer IN (SELECT code FROM customers WHERE agent = @agent)) AS n`,
     { agent },
   );
@@ -27,7 +32,8 @@ function count(db: Database.Database, stream: StreamName): number {
  * The state a snapshot carries. The catalogue: every product, list and price (the sede's
  * projections are exactly the catalogue stream's state). An agent's stream: the sede's view
  * of that agent's customers and their special prices, tombstones included — also those the
- * agent itself sent, so a reinstalled PC gets them back (see README, "Departures").
+ * agent itself sent, so a reinstalled PC gets them back (see README, "Departures") — and the
+ * customers that left the agent (moved or renamed), for a PC that may still hold them.
  */
 function* rows(db: Database.Database, stream: StreamName): Generator<SnapshotRow> {
   if (stream === CATALOGUE) {
@@ -44,6 +50,9 @@ function* rows(db: Database.Database, stream: StreamName): Generator<SnapshotRow
   const agent = stream.slice(stream.indexOf(">") + 1);
   const types = db.prepare(`SELECT code, description, agent FROM order_types WHERE agent = ? ORDER BY code`).raw(true);
   for (const [code, description, owner] of types.iterate(agent) as Iterable<[string, string, string | null]>) yield ["O", code, description, owner];
+  // Before the customers: a PC that still holds a customer that left drops it (and its prices).
+  const departed = db.prepare(`${DEPARTED} ORDER BY code, created_by`).raw(true);
+  for (const [code, createdBy] of departed.iterate({ agent }) as Iterable<[string, string]>) yield ["X", code, createdBy];
   const customers = db
     .prepare(`SELECT code, created_by, name, agent, list, vat_number, city FROM customers WHERE agent = ? ORDER BY code, created_by`)
     .raw(true);

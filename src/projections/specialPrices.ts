@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { EventOf } from "../events/eventTypes.js";
+import type { EventOf, HandedPrice } from "../events/eventTypes.js";
 import type { RowOf } from "../wire/snapshotRows.js";
 import { specialPriceConflict, type ConflictsProjection } from "./conflicts.js";
 import { replaces, type Stamp } from "./lastWriterWins.js";
@@ -12,6 +12,8 @@ import { replaces, type Stamp } from "./lastWriterWins.js";
 export class SpecialPricesProjection {
   private readonly current: Database.Statement;
   private readonly put: Database.Statement;
+  private readonly held: Database.Statement;
+  private readonly dropAll: Database.Statement;
 
   constructor(
     db: Database.Database,
@@ -22,6 +24,44 @@ export class SpecialPricesProjection {
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                      ON CONFLICT (customer, product) DO UPDATE SET price = excluded.price, discounts = excluded.discounts,
                      removed = excluded.removed, hlc = excluded.hlc, origin = excluded.origin, event_id = excluded.event_id`);
+    this.held = db.prepare(`SELECT 1 FROM customers WHERE code = ? LIMIT 1`).pluck(true);
+    this.dropAll = db.prepare(`DELETE FROM special_prices WHERE customer = ?`);
+  }
+
+  /**
+   * Run after the customers' evolve. A release drops the special prices of a code no customer
+   * here has any more; a handover brings them, each competing by the most-recent rule.
+   */
+  customerReassigned(e: EventOf<"CustomerReassigned">): void {
+    const d = e.data;
+    if (d.handover === null) {
+      this.dropUnheld(d.customer);
+      return;
+    }
+    this.putHanded(d.customer, d.handover.specialPrices);
+  }
+
+  private putHanded(customer: string, prices: readonly HandedPrice[]): void {
+    for (const p of prices) {
+      if (!replaces(p, this.current.get(customer, p.product) as Stamp | undefined)) continue;
+      this.put.run(customer, p.product, p.price, JSON.stringify(p.price === null ? [] : p.discounts), p.price === null ? 1 : 0, p.hlc, p.origin, p.id);
+    }
+  }
+
+  /**
+   * Run after the customers' evolve: the new code gets the special prices the event carries (see
+   * its payload), and those of the old code go once no customer here has that code any more.
+   */
+  customerRenamed(e: EventOf<"CustomerRenamed">): void {
+    const { code, newCode } = e.data;
+    this.dropAll.run(newCode);
+    this.putHanded(newCode, e.data.specialPrices);
+    this.dropUnheld(code);
+  }
+
+  /** The special prices of a code no customer here has any more are dropped (an X row, a release). */
+  dropUnheld(customer: string): void {
+    if (this.held.get(customer) === undefined) this.dropAll.run(customer);
   }
 
   specialPriceSet(e: EventOf<"SpecialPriceSet">): void {

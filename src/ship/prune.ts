@@ -91,6 +91,6 @@ export async function refreshReaderAcks(run: SyncRun): Promise<void> {
 async function readerAck(run: SyncRun, stream: string, reader: string): Promise<number> {
   const ack = await run.readAck(stream, reader);
   if (!ack) return -1;
-  run.node.outbox.recordReaderAck(stream, reader, ack.segment, String(ack.at ?? ""));
+  run.node.outbox.recordReaderAck(stream, reader, ack.segment, String(ack.at ?? ""), run.now());
   return ack.segment;
 }

@@ -30,6 +30,7 @@ export function planUpload(files: readonly OutboxFile[]): { skip: OutboxFile[]; 
  */
 export async function publish(run: SyncRun): Promise<void> {
   const { outbox } = run.node;
+  if (run.node.role === "agent") await uploadAgainWhatWentMissing(run);
   for (const stream of run.producedStreams()) {
     const { skip, upload } = planUpload(outbox.files(stream));
     for (const f of skip) outbox.markPruned(stream, f.kind, f.number, run.now());
@@ -44,6 +45,27 @@ export async function publish(run: SyncRun): Promise<void> {
       run.report.pruned++;
     }
     for (const f of upload) await publishFile(run, stream, f, present.get(fileName(f)));
+  }
+}
+
+/**
+ * At an agent: a segment it uploaded that the office has not acknowledged yet and that is no
+ * longer on the server (deleted there before the office read it) is uploaded again from its
+ * sealed copy: the listing is the truth. With nothing unacknowledged, nothing is listed.
+ */
+async function uploadAgainWhatWentMissing(run: SyncRun): Promise<void> {
+  const { outbox } = run.node;
+  for (const stream of run.producedStreams()) {
+    const acked = outbox.readerAck(stream, SEDE);
+    const unacked = outbox.files(stream).filter((f) => f.kind === "segment" && f.uploaded !== null && f.pruned === null && f.number > acked);
+    if (unacked.length === 0) continue;
+    const folder = streamFolder(stream);
+    const present = new Set((await run.list(folder)).map((f) => f.name));
+    for (const f of unacked) {
+      if (present.has(fileName(f))) continue;
+      run.report.warnings.push(`${folder}/${fileName(f)} is missing from the server and the office has not read it yet: uploaded again from this PC's sealed copy`);
+      run.node.db.prepare(`UPDATE outbox_files SET uploaded = NULL WHERE stream = ? AND kind = ? AND number = ?`).run(stream, f.kind, f.number);
+    }
   }
 }
 

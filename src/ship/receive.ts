@@ -105,6 +105,7 @@ async function applySegment(run: SyncRun, stream: StreamName, number: number, fi
   const path = `${streamFolder(stream)}/${file.name}`;
   const bytes = await run.fetch(path, file);
   const result = run.inbox.applySegment(stream, number, path, bytes, run.hook);
+  if (run.node.role === "sede") run.node.outbox.heardFrom(producerOf(stream), run.now());
   const { received, warnings } = run.report;
   received.segments++;
   received.events += result.applied;

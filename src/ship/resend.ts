@@ -68,7 +68,7 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
       const listed = (run.listed(streamFolder(agentToSede(agent))) ?? []).some((f) => f.name === path.slice(path.lastIndexOf("/") + 1));
       // Read only when present; a forged one (reported, ignored) does not count as read.
       const ack = listed ? await run.readAck(stream, agent) : undefined;
-      if (ack) outbox.recordReaderAck(stream, agent, ack.segment, String(ack.at ?? ""));
+      if (ack) outbox.recordReaderAck(stream, agent, ack.segment, String(ack.at ?? ""), run.now());
       else unread.push(agent);
     }
     if (unread.length === 0) continue;

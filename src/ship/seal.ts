@@ -41,6 +41,8 @@ export function refreshAgentSnapshots(run: SyncRun): boolean {
   let sealed = false;
   run.node.batch(() => {
     for (const agent of run.agents) {
+      // Retired in this sync: nothing new is written for it.
+      if (run.node.keyring.isRetiring(agent)) continue;
       const stream = sedeToAgent(agent);
       if (!outbox.agentDataSince(stream)) continue;
       const lastSegment = outbox.files(stream).filter((f) => f.kind === "segment").at(-1)?.number ?? 0;

@@ -10,6 +10,7 @@ import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
 import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
+import { emptyRetiredFolders } from "./retiredFolders.js";
 import { checkHead, publishHead } from "./officeHead.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
 import { SyncRun, type SyncOptions, type SyncReport } from "./syncRun.js";
@@ -77,6 +78,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   await acknowledge(run, inbound);
   if (node.role === "sede") await refreshReaderAcks(run);
   await prune(run);
+  if (node.role === "sede") await emptyRetiredFolders(run);
   if (node.role === "sede") await publishHead(run);
   else await checkHead(run);
   if (bells) rememberBells(run, bells);

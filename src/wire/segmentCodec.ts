@@ -47,7 +47,9 @@ export type SnapshotRow =
   | [kind: "R", list: string, product: string, price: string]
   | [kind: "O", code: string, description: string, agent: string | null]
   | [kind: "C", code: string, createdBy: string, name: string, agent: string | null, list: string | null, vatNumber: string | null, city: string | null]
-  | [kind: "S", customer: string, product: string, price: string | null, discounts: string[], hlc: string, origin: string];
+  | [kind: "S", customer: string, product: string, price: string | null, discounts: string[], hlc: string, origin: string]
+  /** A customer the agent may still hold that is no longer its own (moved to another agent, or renamed): dropped with its special prices. */
+  | [kind: "X", code: string, createdBy: string];
 
 interface Trailer {
   trailer: true;

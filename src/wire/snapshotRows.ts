@@ -15,6 +15,7 @@ export const ROW_SNAPSHOT = {
   O: "agent",
   C: "agent",
   S: "agent",
+  X: "agent",
 } as const satisfies Record<SnapshotRowKind, "catalogue" | "agent">;
 
 /**
@@ -39,6 +40,10 @@ export const SNAPSHOT_ROW = {
   OrderPlaced: null,
   OrderAmended: null,
   OrderCancelled: null,
+  // The new agent's snapshot carries the customer and its special prices; the old agent's, an X row.
+  CustomerReassigned: "C",
+  // The customer under its new code; an X row for the old one.
+  CustomerRenamed: "C",
   // It records that a snapshot was loaded; its rows are the snapshot's own.
   SnapshotApplied: null,
 } as const satisfies { [T in EventType]: SnapshotRowKind | null };

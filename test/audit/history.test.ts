@@ -56,7 +56,7 @@ describe("history of one thing", () => {
 
 describe("the event types each history reads (derived from the event specs)", () => {
   it.each([
-    ["customer", ["CustomerCreated", "CustomerUpdated", "SnapshotApplied"]],
+    ["customer", ["CustomerCreated", "CustomerReassigned", "CustomerRenamed", "CustomerUpdated", "SnapshotApplied"]],
     ["special-price", ["SnapshotApplied", "SpecialPriceRemoved", "SpecialPriceSet"]],
     ["order", ["OrderAmended", "OrderCancelled", "OrderPlaced"]],
   ] as const)("%s: %j", (kind, types) => {

@@ -141,7 +141,7 @@ export class AddCustomer extends Base {
     const [e] = w.execute(this.node, command);
     const d = data<{ code: string; agent: string | null }>(e as EventEnvelope);
     const created = { name, city };
-    m.customers.set(d.code, { code: d.code, agent: d.agent, createdBy: this.node, created, edits: new Map(), sedeVersions: [created], viaSede: new Set() });
+    m.customers.set(d.code, { code: d.code, agent: d.agent, createdBy: this.node, created, edits: new Map(), sedeVersions: [created], viaSede: new Set(), formerAgents: new Set(), movedFrom: new Set(), moved: false });
     this.did = d.code;
   }
   label(): string {
@@ -158,7 +158,7 @@ export class UpdateCustomer extends Base {
     if (!c) return void (this.did = "no customer");
     const fields = { name: m.fresh(`Nome@${this.node}`), city: m.fresh(`Città@${this.node}`) };
     w.execute(this.node, { kind: "UpdateCustomer", code: c.code, ...fields });
-    const mc = m.customers.get(c.code);
+    const mc = m.customers.get(m.resolve(c.code));
     expect(mc, `customer ${c.code}`).toBeDefined();
     mc?.edits.set(this.node, fields);
     if (this.node === "SEDE") mc?.sedeVersions.push(fields);
@@ -166,6 +166,78 @@ export class UpdateCustomer extends Base {
   }
   label(): string {
     return `${this.node}.updateCustomer(#${this.index})`;
+  }
+}
+
+/**
+ * `sincro customer assign CODE --agent TO|none` at the sede (DESIGN §3, reassignment): the new
+ * agent gets the customer and its special prices, the old one drops them at its next sync.
+ */
+export class Reassign extends Base {
+  constructor(readonly index: number, readonly to: string | null) {
+    super();
+  }
+  act(m: Model, w: World): void {
+    const c = pick(w.node("SEDE").read.listCustomers(), this.index);
+    if (!c) return void (this.did = "no customer");
+    const mc = m.customers.get(c.code);
+    expect(mc, `customer ${c.code}`).toBeDefined();
+    if (!mc) return;
+    const command: Command = { kind: "ReassignCustomer", code: c.code, agent: this.to, origin: c.origin };
+    if (this.to !== null && m.retired.has(this.to)) {
+      expect(() => w.execute("SEDE", command), `moving ${c.code} to retired ${this.to}`).toThrow(expect.objectContaining({ field: "agent" }));
+      return void (this.did = `${c.code}: refused, ${this.to} is retired`);
+    }
+    const events = w.execute("SEDE", command);
+    if (this.to === mc.agent) {
+      expect(events).toEqual([]);
+      return void (this.did = `${c.code}: already ${this.to ?? "the office's"}`);
+    }
+    const from = mc.agent;
+    if (from !== null) {
+      mc.formerAgents.add(from);
+      mc.movedFrom.add(from);
+    }
+    if (this.to !== null) {
+      mc.formerAgents.delete(this.to);
+      mc.edits.delete(this.to as NodeName);
+      if (mc.createdBy === this.to) mc.viaSede.add(this.to);
+    }
+    mc.agent = this.to;
+    mc.moved = true;
+    w.counters.add("reassigned");
+    this.did = `${c.code}: ${from ?? "office"} → ${this.to ?? "office"}`;
+  }
+  label(): string {
+    return `SEDE.assign(#${this.index}, ${this.to ?? "none"})`;
+  }
+}
+
+/**
+ * `sincro customer rename OLD NEW` at the sede: the customer's agent gets the new code at its
+ * next sync; special prices follow; a change an agent sent under the old code too late is refused.
+ */
+export class Rename extends Base {
+  constructor(readonly index: number) {
+    super();
+  }
+  act(m: Model, w: World): void {
+    const c = pick(w.node("SEDE").read.listCustomers(), this.index);
+    if (!c) return void (this.did = "no customer");
+    const newCode = `R${m.fresh("").trim()}`;
+    const events = w.execute("SEDE", { kind: "RenameCustomer", code: c.code, newCode, origin: c.origin });
+    expect(events.map((e) => e.type)).toEqual(["CustomerRenamed"]);
+    const mc = m.customers.get(c.code);
+    expect(mc, `customer ${c.code}`).toBeDefined();
+    if (!mc) return;
+    m.customers.delete(c.code);
+    m.customers.set(newCode, { ...mc, code: newCode });
+    m.renamed.set(c.code, newCode);
+    w.counters.add("renamed");
+    this.did = `${c.code} → ${newCode}`;
+  }
+  label(): string {
+    return `SEDE.rename(#${this.index})`;
   }
 }
 
@@ -685,7 +757,8 @@ async function lastSync(m: Model, w: World, agent: NodeName): Promise<string> {
  * (the model knows what it parked only after a complete sync).
  */
 export class Retire extends Base {
-  constructor(readonly agent: NodeName, readonly withLastSync: boolean) {
+  /** `customersTo`: `agent retire --customers-to` (null: none, to the office; undefined: left with it). */
+  constructor(readonly agent: NodeName, readonly withLastSync: boolean, readonly customersTo?: string | null) {
     super();
   }
   override check(m: Readonly<Model>): boolean {
@@ -696,7 +769,30 @@ export class Retire extends Base {
     if (this.withLastSync) steps.push(`last sync: ${await lastSync(m, w, this.agent)}`);
     // Whatever a sync could not park stays on the PC: the model cannot say what arrives, so it does not retire then.
     if (m.dirty.has(this.agent)) return void (this.did = `${steps.join("; ")}; not retired (its last sync did not complete)`);
-    w.node("SEDE").retire(this.agent);
+    const to = this.customersTo;
+    const takerRetired = to !== undefined && to !== null && (m.retired.has(to) || to === this.agent);
+    if (takerRetired) {
+      expect(() => w.node("SEDE").retire(this.agent, to), `retire ${this.agent} --customers-to ${to}`).toThrow(expect.objectContaining({ field: "customers-to" }));
+      return void (this.did = `${steps.join("; ")}; refused: --customers-to ${to}`);
+    }
+    const { customers } = w.node("SEDE").retire(this.agent, to);
+    // The sede reports those it holds; what the agent parked last arrives with the next sync and stays with it.
+    for (const code of customers) expect(m.ownerOf(code), `customer ${code} reported as ${this.agent}'s`).toBe(this.agent);
+    if (to !== undefined) {
+      for (const code of customers) {
+        const mc = m.customers.get(code) as NonNullable<ReturnType<typeof m.customers.get>>;
+        mc.formerAgents.add(this.agent);
+        mc.movedFrom.add(this.agent);
+        if (to !== null) {
+          mc.formerAgents.delete(to);
+          mc.edits.delete(to as NodeName);
+          if (mc.createdBy === to) mc.viaSede.add(to);
+        }
+        mc.agent = to;
+        mc.moved = true;
+      }
+      if (customers.length > 0) w.counters.add("retired-with-customers-moved");
+    }
     m.retired.add(this.agent);
     steps.push(`sede sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);
     expect(w.node("SEDE").keyring.isRetired(this.agent), `${this.agent} retired after the sede's sync`).toBe(true);
@@ -704,7 +800,8 @@ export class Retire extends Base {
     this.did = steps.join("; ");
   }
   label(): string {
-    return `SEDE.retire(${this.agent}${this.withLastSync ? ", after its last sync" : ""})`;
+    const to = this.customersTo === undefined ? "" : `, customers to ${this.customersTo ?? "none"}`;
+    return `SEDE.retire(${this.agent}${this.withLastSync ? ", after its last sync" : ""}${to})`;
   }
 }
 
@@ -723,8 +820,10 @@ export class RetiredPcKeepsWorking extends Base {
     const lines = lineInputs(w, this.agent, this.lines, true);
     if (c && lines.length > 0) node.execute({ kind: "PlaceOrder", customer: c.code, lines });
     const out = await w.sync(this.agent);
-    // Its sync may well report that the office's files are no longer for it; only a crash would be wrong.
-    if (out.error !== undefined) throw new Error(`the retired ${this.agent}'s sync threw: ${String(out.error)}`);
+    // Its sync may well report that the office's files are no longer for it, or, before its first
+    // sync, that there is nothing for it (the office emptied its folders); only a crash would be wrong.
+    const nothingForIt = out.error instanceof SincroError && out.error.code === "NOT_PUBLISHED";
+    if (out.error !== undefined && !nothingForIt) throw new Error(`the retired ${this.agent}'s sync threw: ${String(out.error)}`);
     w.counters.add("retired-pc-uploads");
     this.did = `sent ${out.report?.sent.events ?? 0} events`;
   }
@@ -808,6 +907,8 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     fc.tuple(list, product).map(([l, p]) => new RemoveGenericPrice(l, p)),
     fc.tuple(fc.option(agent, { nil: null }), fc.boolean()).map(([a, l]) => new AddCustomer("SEDE", a, l)),
     index.map((i) => new UpdateCustomer("SEDE", i)),
+    fc.tuple(index, fc.option(agent, { nil: null })).map(([i, a]) => new Reassign(i, a)),
+    index.map((i) => new Rename(i)),
     fc.tuple(anyNode, index, product, money, discounts).map(([n, i, p, x, d]) => new SetSpecialPrice(n, i, p, x, d)),
     fc.tuple(anyNode, index, product, money, discounts).map(([n, i, p, x, d]) => new SetSpecialPrice(n, i, p, x, d)),
     fc.tuple(anyNode, index).map(([n, i]) => new RemoveSpecialPrice(n, i)),
@@ -841,7 +942,7 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     attackPlan.map((p) => new Attack(p)),
     attackPlan.map((p) => new Attack(p)),
     // Enrollment lifecycle.
-    fc.tuple(agent, fc.boolean()).map(([a, l]) => new Retire(a, l)),
+    fc.tuple(agent, fc.boolean(), fc.constantFrom<string | null | undefined>(undefined, null, ...AGENTS)).map(([a, l, to]) => new Retire(a, l, to)),
     fc.tuple(agent, lineSpecs).map(([a, l]) => new RetiredPcKeepsWorking(a, l)),
     fc.tuple(agent, fc.boolean()).map(([a, l]) => new Reenroll(a, l)),
   ];

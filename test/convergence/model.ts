@@ -30,8 +30,14 @@ export interface ModelCustomer {
   edits: Map<NodeName, CustomerFields>;
   /** Every version the sede had (an agent's snapshot carries the sede's view). */
   sedeVersions: CustomerFields[];
-  /** Agents whose current PC got this customer from the sede although they created it (a reinstalled PC). */
+  /** Agents whose current PC got this customer from the sede although they created it (a reinstalled PC, a move back). */
   viaSede: Set<string>;
+  /** Agents the sede moved it away from: each may hold it until its next sync brings the release. */
+  formerAgents: Set<string>;
+  /** Every agent it was ever moved away from (a change one of them sent too late is refused at the sede). */
+  movedFrom: Set<string>;
+  /** Moved at least once: a holder has the sede's version of it, unless it edited it since. */
+  moved: boolean;
 }
 
 export interface ModelOrder {
@@ -88,8 +94,24 @@ export class Model {
     return `${prefix} ${++this.counter}`;
   }
 
+  /** Codes the sede renamed (`customer rename`), old → new: an agent may still hold the old one until its next sync. */
+  readonly renamed = new Map<string, string>();
+
+  /** The customer's code now, following renames. */
+  resolve(code: string): string {
+    let c = code;
+    for (let next = this.renamed.get(c); next !== undefined; next = this.renamed.get(c)) c = next;
+    return c;
+  }
+
   ownerOf(code: string): string | null {
-    return this.customers.get(code)?.agent ?? null;
+    return this.customers.get(this.resolve(code))?.agent ?? null;
+  }
+
+  /** Whether agent `a` may hold customer `code` now: its own, or moved away from it and not yet released there. */
+  mayHold(a: string, code: string): boolean {
+    const c = this.customers.get(this.resolve(code));
+    return c !== undefined && (c.agent === a || c.formerAgents.has(a));
   }
 
   /** The orders `origin` placed that its current PC holds. */
@@ -98,13 +120,14 @@ export class Model {
   }
 
   /** The most recent change per key: highest HLC, then origin, then event id (DESIGN §3). */
-  specialWinners(): Map<string, SpecialChange> {
+  specialWinners(lost: ReadonlySet<string> = new Set()): Map<string, SpecialChange> {
     const out = new Map<string, SpecialChange>();
     for (const c of this.specials) {
-      const key = `${c.customer}|${c.product}`;
+      if (lost.has(c.hlc)) continue;
+      const key = `${this.resolve(c.customer)}|${c.product}`;
       const held = out.get(key);
       const later = !held || [c.hlc, c.origin, c.id].join("\u0000") > [held.hlc, held.origin, held.id].join("\u0000");
-      if (later) out.set(key, c);
+      if (later) out.set(key, { ...c, customer: this.resolve(c.customer) });
     }
     return out;
   }
@@ -151,7 +174,7 @@ export function checkSafety(model: Model, world: World): void {
     const node = world.node(a);
     for (const c of node.read.listCustomers()) {
       expect(c.agent, `${a} holds customer ${c.code} of ${c.agent ?? "the sede"}`).toBe(a);
-      expect(model.customers.get(c.code)?.agent, `${a} holds customer ${c.code} the model does not give it`).toBe(a);
+      expect(model.mayHold(a, c.code), `${a} holds customer ${c.code} the model does not give it (its agent: ${model.ownerOf(c.code)})`).toBe(true);
     }
     for (const o of orderRows(node)) {
       expect(o.origin, `${a} holds order ${o.type}/${o.number} of ${o.origin} (on-behalf or another agent's)`).toBe(a);
@@ -160,7 +183,7 @@ export function checkSafety(model: Model, world: World): void {
       expect({ status: o.status, lines: orderLines(node, o.id) }).toEqual({ status: m?.status, lines: m?.lines });
     }
     for (const s of specialRows(node)) {
-      expect(model.ownerOf(s.customer), `${a} holds a special price of customer ${s.customer}, not its own`).toBe(a);
+      expect(model.mayHold(a, s.customer), `${a} holds a special price of customer ${s.customer}, not its own`).toBe(true);
     }
   }
   const sede = world.node("SEDE");
@@ -215,7 +238,9 @@ export function checkConverged(model: Model, world: World): void {
       const m = model.customers.get(c.code) as ModelCustomer;
       const fields = { name: c.name, city: c.city };
       const edit = m.edits.get(a);
-      if (edit) expect(fields, `${c.code} at ${a} (its own edit)`).toEqual(edit);
+      // A moved customer arrives as the sede has it; an edit made before that arrived is overwritten.
+      if (m.moved) expect([...m.sedeVersions, ...(edit ? [edit] : [])], `${c.code} at ${a}: moved, neither the sede's version nor its own edit`).toContainEqual(fields);
+      else if (edit) expect(fields, `${c.code} at ${a} (its own edit)`).toEqual(edit);
       else if (m.createdBy === a && !m.viaSede.has(a)) expect(fields).toEqual(m.created);
       else expect(m.sedeVersions, `${c.code} at ${a}: a version the sede never had`).toContainEqual(fields);
     }
@@ -240,8 +265,21 @@ export function checkConverged(model: Model, world: World): void {
   }
   expect(sede.read.listConflicts().filter((c) => c.kind !== "special-price"), "conflicts other than special prices").toEqual([]);
 
+  // A change an agent made to a customer the sede had already moved away from it is refused at
+  // the sede when it arrives (reported as quarantined), and dropped at the agent with the customer.
+  const lateFromFormer = sede.log
+    .quarantined()
+    .filter((q) => q.origin !== ATTACKER && (q.type === "SpecialPriceSet" || q.type === "SpecialPriceRemoved"))
+    .filter((q) => {
+      const change = model.specials.find((s) => s.hlc === q.hlc);
+      if (change === undefined) return false;
+      // Named a code the sede had renamed by the time it arrived: unknown there.
+      if (model.renamed.has(change.customer)) return true;
+      return model.customers.get(model.resolve(change.customer))?.movedFrom.has(q.origin) === true;
+    });
+  const lost = new Set(lateFromFormer.map((q) => q.hlc));
   // Special prices: the most recent change by HLC, identical on the sede and the customer's agent.
-  const winners = model.specialWinners();
+  const winners = model.specialWinners(lost);
   const want = (filter: (customer: string) => boolean) =>
     [...winners.values()]
       .filter((w) => filter(w.customer))
@@ -262,7 +300,7 @@ export function checkConverged(model: Model, world: World): void {
 
   // Hostile input: only the attacker's events are quarantined, and no honest stream is left
   // stopped (the sede's reading of AG04's folder may be: it is the attacker's).
-  expect(sede.log.quarantined().filter((q) => q.origin !== ATTACKER), "quarantined at the sede, not the attacker's").toEqual([]);
+  expect(sede.log.quarantined().filter((q) => q.origin !== ATTACKER && !lost.has(q.hlc)), "quarantined at the sede, not the attacker's").toEqual([]);
   for (const a of honest) {
     expect(world.node(a).log.quarantined(), `quarantined at ${a}`).toEqual([]);
     expect(new Inbox(world.node(a)).cursors().filter((c) => c.blocked !== null), `streams stopped at ${a}`).toEqual([]);

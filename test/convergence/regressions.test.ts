@@ -10,7 +10,7 @@ import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Retire, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -210,6 +210,58 @@ describe("regressions found by the convergence model", () => {
     expect(sede.warnings).toContain(`SincroSede/AG01/${snap}: uploaded again from the sealed copy, as it was missing from the server and AG01 has not read SEDE>AG01 yet`);
     expect((await net.sync(ag)).errors).toEqual([]);
     expect(ag.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
+  });
+
+  // Seed 2 of a 100-run folder run (shrunk to: the attacker deletes SincroSede/AG01/0000000001.snap
+  // before AG01's first sync · the sede removes a special price it does not have). A model error:
+  // the final rounds took AG01's "the office has not published data" for a failure, while the
+  // engine's answer is the one above (AG01 rings, the office's next sync puts the snapshot back).
+  it("the final rounds wait for the office to put back a new agent's deleted snapshot", async () => {
+    await replay(noSkew, [new Attack({ kind: "delete", index: 0 }), new RemoveSpecialPrice("SEDE", 0)]);
+  });
+
+  // Seed 3 of a 100-run folder run (shrunk to: retire AG02 before its first sync · AG02's PC
+  // keeps working and syncs). The office now empties a retired agent's folders; the PC's first
+  // sync then finds nothing for it and says so (NOT_PUBLISHED), which the model took for a crash.
+  it("a retired agent's PC that never synced finds its folders emptied, and nothing it sends is accepted", async () => {
+    await replay(noSkew, [new Retire("AG02", false), new RetiredPcKeepsWorking("AG02", [{ product: 0, qty: "1", price: "1.00" }])]);
+  });
+
+  // Seed 3 of a 100-run folder run, after the fix above (shrunk to: AG01 enters a customer · AG01
+  // syncs · the attacker deletes SincroAg/AG01/0000000001.seg before the office read it). Present
+  // before this branch: with no later segment there was no gap to see, and the customer never
+  // reached the office. The agent now uploads again an unacknowledged segment gone from its folder.
+  it("an agent's segment deleted before the office read it is uploaded again by the agent's next sync", async () => {
+    await replay(noSkew, [new AddCustomer("AG01", null, false), new CrashingSync("AG01", "seal" as SyncStep, 2, undefined), new Attack({ kind: "delete", index: 0 })]);
+  });
+
+  it("an agent's segment deleted before the office read it is uploaded again (direct form)", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.sync(net.sede);
+    const ag = net.agent("AG01");
+    exec(ag, { kind: "AddCustomer", name: "Pub" });
+    await net.sync(ag);
+    unlinkSync(net.file("SincroAg", "AG01", "0000000001.seg"));
+    await net.sync(net.sede);
+    expect(net.sede.read.listCustomers()).toEqual([]);
+    expect((await net.sync(ag)).warnings).toContain("SincroAg/AG01/0000000001.seg is missing from the server and the office has not read it yet: uploaded again from this PC's sealed copy");
+    await net.sync(net.sede);
+    expect(net.sede.read.listCustomers().map((c) => c.code)).toEqual(["AG01000001"]);
+    // Once the office has acknowledged it, the agent stops looking.
+    await net.sync(ag);
+    expect((await net.sync(ag)).warnings).toEqual([]);
+  });
+
+  // Seed 5 of a 100-run folder run (shrunk). AG01's special price for 000001 reached the office
+  // after the office had renamed 000001: refused there and reported, as the README says, and
+  // dropped at AG01 with the old code. A model error: the final rounds did not expect the report.
+  it("a special price an agent sent under a code the office has since renamed is reported, and both sides agree", async () => {
+    await replay(noSkew, [
+      new CrashingSync("AG01", "ack-write" as SyncStep, 1, undefined),
+      new SetSpecialPrice("AG01", 0, "P1", "1.00", []),
+      new Rename(0),
+      new SetSpecialPrice("SEDE", 0, "P1", "1.00", []),
+    ]);
   });
 
   // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged

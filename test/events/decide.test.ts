@@ -38,7 +38,7 @@ describe("agents", () => {
   it("registering an agent defines its order type and customer prefix", () => {
     const d = when(given({ role: "sede" }), { kind: "RegisterAgent", code: "AG01", name: "Mario" });
     expect(d.events).toEqual([
-      { type: "AgentRegistered", data: { code: "AG01", name: "Mario", orderType: "AG01", customerPrefix: "AG01" } },
+      { type: "AgentRegistered", data: { code: "AG01", name: "Mario", orderType: "AG01", customerPrefix: "AG01", customerDigits: 6 } },
       { type: "OrderTypeDefined", data: { code: "AG01", description: "Orders of agent AG01", agent: "AG01" } },
     ]);
   });
@@ -56,13 +56,35 @@ describe("agents", () => {
     expect([e.field, e.code, e.message]).toEqual([
       "customer-prefix",
       "OVERLAP",
-      "customer code prefix 0 would give agent AG04 codes like 0000001, which the sede's own series (NNNNNNN) also produces; pick a prefix with letters, or of another length",
+      "customer-prefix 0 with customer-digits 6 would give agent AG04 codes like 0000001, which the sede's own series (NNNNNNN) also produces; pick a prefix with letters, or another number of digits",
     ]);
     // The default sede series (6 digits) and prefix 0 (7 characters) never meet; nor do letters.
     expect(when(given({ role: "sede" }), { kind: "RegisterAgent", code: "AG04", name: "x", customerPrefix: "0" }).events[0]?.type).toBe("AgentRegistered");
     expect(when(given({ role: "sede", customerPrefix: "S", customerDigits: 7 }), { kind: "RegisterAgent", code: "AG05", name: "x", customerPrefix: "T1" }).events[0]?.type).toBe("AgentRegistered");
     // S1 + 6 digits is S + 7 digits: refused.
     expect(refusal(given({ role: "sede", customerPrefix: "S", customerDigits: 7 }), { kind: "RegisterAgent", code: "AG05", name: "x", customerPrefix: "S1" }).code).toBe("OVERLAP");
+  });
+  it("accounts for the digits: prefix 0 with 5 digits meets the sede's 6-digit series, with 7 it does not", () => {
+    const e = refusal(given({ role: "sede" }), { kind: "RegisterAgent", code: "AG04", name: "x", customerPrefix: "0", customerDigits: "5" });
+    expect([e.field, e.code]).toEqual(["customer-prefix", "OVERLAP"]);
+    expect(e.message).toContain("codes like 000001, which the sede's own series (NNNNNN) also produces");
+    const ok = when(given({ role: "sede" }), { kind: "RegisterAgent", code: "AG04", name: "x", customerPrefix: "0", customerDigits: "7" });
+    expect(ok.events[0]).toEqual({ type: "AgentRegistered", data: { code: "AG04", name: "x", orderType: "AG04", customerPrefix: "0", customerDigits: 7 } });
+  });
+  it("refuses a series another agent's can produce, naming that agent; a different length is another series", () => {
+    const state = given({ role: "sede" }, { kind: "RegisterAgent", code: "AG01", name: "Mario", customerPrefix: "A", customerDigits: "5" });
+    const e = refusal(state, { kind: "RegisterAgent", code: "AG02", name: "x", customerPrefix: "A1", customerDigits: "4" });
+    expect([e.field, e.code]).toEqual(["customer-prefix", "OVERLAP"]);
+    expect(e.message).toContain("agent AG01's series (ANNNNN)");
+    // The same prefix with 6 digits gives codes one character longer: they never meet.
+    expect(when(state, { kind: "RegisterAgent", code: "AG02", name: "x", customerPrefix: "A" }).events[0]?.type).toBe("AgentRegistered");
+    expect(refusal(state, { kind: "RegisterAgent", code: "AG02", name: "x", customerPrefix: "A", customerDigits: "5" }).code).toBe("OVERLAP");
+  });
+  it("refuses digits that are not 3 to 12, naming customer-digits", () => {
+    for (const d of ["2", "13", "x", "-4", ""]) {
+      const e = refusal(given({ role: "sede" }), { kind: "RegisterAgent", code: "AG04", name: "x", customerDigits: d });
+      expect(e.field).toBe("customer-digits");
+    }
   });
   it("only the sede registers agents", () => {
     const e = refusal(given({ role: "agent", agent: "AG01" }), { kind: "RegisterAgent", code: "AG02", name: "x" });

@@ -20,6 +20,8 @@ const RECORDED_BY: Record<EventType, Role[]> = {
   OrderPlaced: ["sede", "agent"],
   OrderAmended: ["sede", "agent"],
   OrderCancelled: ["sede", "agent"],
+  CustomerReassigned: ["sede"],
+  CustomerRenamed: ["sede"],
   // Not in DESIGN §2: the engine records it when an agent loads a snapshot.
   SnapshotApplied: ["agent"],
 };
@@ -62,6 +64,10 @@ describe("event specs", () => {
       const [type, number] = order.split("/") as [string, string];
       node.execute({ kind: "AmendOrder", type, number: Number(number), lines: [{ product: "P2", qty: "2", price: "1.20" }] });
       node.execute({ kind: "CancelOrder", type, number: Number(number) });
+      if (node === sede) {
+        node.execute({ kind: "ReassignCustomer", code: customer, agent: null });
+        node.execute({ kind: "RenameCustomer", code: customer, newCode: "R1" });
+      }
     }
     const recorded = (node: SincroNode) => new Set(node.log.page(0, 1000).filter((e) => e.origin === node.id).map((e) => e.type as EventType));
     const atSede = recorded(sede);

@@ -35,6 +35,10 @@ const DESIGN_ROUTES: Record<EventType, Row> = {
   // the sede's stay there.
   OrderAmended: [[], [], [FROM_AG01], [FROM_AG01]],
   OrderCancelled: [[], [], [FROM_AG01], [FROM_AG01]],
+  // The handover goes to the new agent (here `agent`); the release, to the old one (below).
+  CustomerReassigned: [[TO_AG01], [], "—", "—"],
+  // To the customer's agent, who holds it under the old code.
+  CustomerRenamed: [[TO_AG01], [], "—", "—"],
   // Not in DESIGN §2: recorded when an agent loads a snapshot, and never shipped.
   SnapshotApplied: ["—", "—", [], []],
 };
@@ -57,6 +61,14 @@ function payload(type: EventType, agent: string | null): EventPayloads[EventType
     OrderPlaced: { type: "SEDE", number: 1, year: 2026, date: "2026-03-02", customer: "C1", agent, lines },
     OrderAmended: { order: "01ORDER", type: "SEDE", number: 1, lines },
     OrderCancelled: { order: "01ORDER", type: "SEDE", number: 1, reason: "" },
+    CustomerReassigned: {
+      customer: "C1",
+      createdBy: "SEDE",
+      from: null,
+      to: agent,
+      handover: { record: { code: "C1", name: "Bar", agent, list: null, vatNumber: null, city: null }, specialPrices: [] },
+    },
+    CustomerRenamed: { code: "C1", createdBy: "SEDE", newCode: "C2", agent, specialPrices: [] },
     SnapshotApplied: { stream: "SEDE>AG01", segment: 1, sha256: "ab", rows: 1 },
   };
   return payloads[type];
@@ -82,12 +94,22 @@ describe("routing (DESIGN §2)", () => {
   });
 
   it.each(cases)("$type recorded at $node, customer of agent $customerAgent → $expected", ({ type, node, customerAgent, expected }) => {
-    const lookup = { customerAgent: (code: string) => (code === "C1" ? customerAgent : null) };
+    const lookup = { customerAgent: (code: string) => (code === "C1" ? customerAgent : null), retired: () => false };
     expect(routeEvent(event(type, node, customerAgent), node, lookup)).toEqual(expected === "—" ? [] : expected);
   });
 
+  it("a move ships the release to the old agent only and the handover to the new one only; nothing to a retired agent", () => {
+    const moved = { customer: "C1", createdBy: "AG01", from: "AG01", to: "AG02" };
+    const handover = { record: { code: "C1", name: "Bar", agent: "AG02", list: null, vatNumber: null, city: null }, specialPrices: [] };
+    const at = (data: object) => ({ type: "CustomerReassigned", data, id: "01EVENT", origin: "SEDE", seq: 1, hlc: "0001772442000000-00000-SEDE", at: "" }) as DecodedEvent;
+    const live = { customerAgent: () => null, retired: () => false };
+    expect(routeEvent(at({ ...moved, handover: null }), "SEDE", live)).toEqual(["SEDE>AG01"]);
+    expect(routeEvent(at({ ...moved, handover }), "SEDE", live)).toEqual(["SEDE>AG02"]);
+    expect(routeEvent(at({ ...moved, handover: null }), "SEDE", { ...live, retired: (a: string) => a === "AG01" })).toEqual([]);
+  });
+
   it.each(EVENT_TYPES)("%s received from another node is never routed again", (type) => {
-    const lookup = { customerAgent: () => "AG01" };
+    const lookup = { customerAgent: () => "AG01", retired: () => false };
     expect(routeEvent(event(type, "AG01", "AG01"), "SEDE", lookup)).toEqual([]);
     expect(routeEvent(event(type, "SEDE", "AG01"), "AG01", lookup)).toEqual([]);
     expect(routeEvent(event(type, "AG02", "AG02"), "AG01", lookup)).toEqual([]);
@@ -96,7 +118,7 @@ describe("routing (DESIGN §2)", () => {
 
 describe("the outbox's event types, derived from the tables", () => {
   it("backfills a new agent's stream with the sede's customers and special prices", () => {
-    expect([...BACKFILL_TYPES].sort()).toEqual(["CustomerCreated", "SpecialPriceRemoved", "SpecialPriceSet"]);
+    expect([...BACKFILL_TYPES].sort()).toEqual(["CustomerCreated", "CustomerReassigned", "CustomerRenamed", "SpecialPriceRemoved", "SpecialPriceSet"]);
   });
 
   it("refreshes an agent's snapshot after that agent's customers and special prices, not its orders", () => {

@@ -7,6 +7,20 @@ import type { SincroNode } from "../../node/sincroNode.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 import { record } from "./record.js";
 
+/** What `agent retire` prints (plain English, for the message catalogue). */
+const RETIRE_MESSAGES = {
+  retired: (code: string) =>
+    `agent ${code} retired: the next sync receives what it had parked, then empties its folders; from then on its files are refused and nothing new is written for it`,
+  customers: (code: string, customers: string[], to: string | null | undefined) => {
+    if (customers.length === 0) return `agent ${code} has no customers`;
+    const list = customers.join(", ");
+    if (to === undefined) {
+      return `agent ${code} has ${customers.length} customer(s), kept at the office under ${code}: ${list}; move them with "sincro agent retire ${code} --customers-to AGENT|none" or one by one with "sincro customer assign CODE --agent AGENT|none"`;
+    }
+    return `${customers.length} customer(s) of ${code} moved to ${to === null ? "the office" : `agent ${to} (it receives them and their special prices at its next sync)`}: ${list}`;
+  },
+};
+
 export function registerAgent(program: Command, io: Io): void {
   const agent = program.command("agent").description("the sede's agents");
   agent
@@ -16,9 +30,17 @@ export function registerAgent(program: Command, io: Io): void {
     .requiredOption("--name <name>", "the agent's name")
     .option("--order-type <type>", "order type the agent numbers its orders in (default: the agent code)")
     .option("--customer-prefix <prefix>", "prefix of the agent's customer codes (default: the agent code)")
+    .option("--customer-digits <n>", "digits of the progressive number after the prefix (default 6)")
     .action(function (this: Command, code: string) {
-      const o = this.opts() as { name: string; orderType?: string; customerPrefix?: string };
-      record(this, io, { kind: "RegisterAgent", code, name: o.name, ...(o.orderType !== undefined && { orderType: o.orderType }), ...(o.customerPrefix !== undefined && { customerPrefix: o.customerPrefix }) });
+      const o = this.opts() as { name: string; orderType?: string; customerPrefix?: string; customerDigits?: string };
+      record(this, io, {
+        kind: "RegisterAgent",
+        code,
+        name: o.name,
+        ...(o.orderType !== undefined && { orderType: o.orderType }),
+        ...(o.customerPrefix !== undefined && { customerPrefix: o.customerPrefix }),
+        ...(o.customerDigits !== undefined && { customerDigits: o.customerDigits }),
+      });
     });
   agent
     .command("enroll")
@@ -51,9 +73,13 @@ export function registerAgent(program: Command, io: Io): void {
     .command("retire")
     .description("sede: retire agent CODE; the next sync receives what it had parked, then nothing it sends is accepted and nothing new is readable with its keys")
     .argument("<code>", "a registered agent code")
+    .option("--customers-to <agent>", "move its customers to this agent, or none for the office (default: they stay with it at the office)")
     .action(function (this: Command, code: string) {
-      withNode(this, io, (node) => node.retire(code));
-      io.out(`agent ${code} retired: the next sync receives what it had parked; from then on its files are refused and nothing new is written for it`);
+      const o = this.opts() as { customersTo?: string };
+      const to = o.customersTo === undefined ? undefined : o.customersTo === "none" ? null : o.customersTo;
+      const { customers } = withNode(this, io, (node) => node.retire(code, to));
+      io.out(RETIRE_MESSAGES.retired(code));
+      io.out(RETIRE_MESSAGES.customers(code, customers, to));
     });
   agent
     .command("list")

@@ -2,6 +2,19 @@ import type { Command } from "commander";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 import { record } from "./record.js";
 
+/** What `customer assign` and `customer rename` print (plain English, for the message catalogue). */
+const MESSAGES = {
+  nothing: (why: string | undefined) => `nothing to record: ${why ?? "no change"}`,
+  assigned: (code: string, from: string | null, to: string | null, prices: number) =>
+    `customer ${code} moved from ${from === null ? "the office" : `agent ${from}`} to ${to === null ? "the office" : `agent ${to}`}` +
+    (to === null ? "" : `: ${to} receives it and its ${prices} special price(s) at its next sync`) +
+    (from === null ? "" : `; ${from} stops showing it after its next sync (its past orders stay in its history)`),
+  renamed: (oldCode: string, newCode: string, agent: string | null) =>
+    `customer ${oldCode} is now ${newCode}; its special prices follow` +
+    (agent === null ? "" : `, and agent ${agent} gets the new code at its next sync`) +
+    `; past orders keep the code ${oldCode} they were placed with`,
+};
+
 export function registerCustomer(program: Command, io: Io): void {
   const customer = program.command("customer").description("customers");
   customer
@@ -28,6 +41,36 @@ export function registerCustomer(program: Command, io: Io): void {
     .action(function (this: Command, code: string) {
       const o = this.opts() as { name?: string; list?: string; vatNumber?: string; city?: string };
       record(this, io, { kind: "UpdateCustomer", code, ...o });
+    });
+  customer
+    .command("assign")
+    .description("sede: move a customer to another agent (--agent none: to the office); the new agent receives it and its special prices, the old one stops showing them")
+    .argument("<code>", "the customer's code")
+    .requiredOption("--agent <code>", "the new agent, or none for the office")
+    .option("--origin <node>", "who created the customer, when two customers share the code")
+    .action(function (this: Command, code: string) {
+      const o = this.opts() as { agent: string; origin?: string };
+      const to = o.agent === "none" ? null : o.agent;
+      const { events, unchanged, from, prices } = withNode(this, io, (node) => {
+        const before = node.read.customersWithCode(code).find((c) => o.origin === undefined || c.createdBy === o.origin);
+        const r = node.execute({ kind: "ReassignCustomer", code, agent: to, ...(o.origin !== undefined && { origin: o.origin }) });
+        return { events: r.events.length, unchanged: r.decision.unchanged, from: before?.agent ?? null, prices: node.read.listSpecialPrices(code).length };
+      });
+      io.out(events === 0 ? MESSAGES.nothing(unchanged) : MESSAGES.assigned(code, from, to, prices));
+    });
+  customer
+    .command("rename")
+    .description("sede: give a customer a new code (after a code collision); its special prices follow, past orders keep the old code")
+    .argument("<old>", "the customer's code now")
+    .argument("<new>", "its new code")
+    .option("--origin <node>", "who created the customer, when two customers share the code")
+    .action(function (this: Command, oldCode: string, newCode: string) {
+      const o = this.opts() as { origin?: string };
+      const { events, unchanged, agent } = withNode(this, io, (node) => {
+        const r = node.execute({ kind: "RenameCustomer", code: oldCode, newCode, ...(o.origin !== undefined && { origin: o.origin }) });
+        return { events: r.events.length, unchanged: r.decision.unchanged, agent: node.read.customer(newCode)?.agent ?? null };
+      });
+      io.out(events === 0 ? MESSAGES.nothing(unchanged) : MESSAGES.renamed(oldCode, newCode, agent));
     });
   customer
     .command("list")

@@ -75,12 +75,17 @@ function initFromEnrollment(io: Io, file: string, o: { enroll?: string; role?: s
   if (existsSync(file)) {
     // An agent PC set up before enrollment existed (or re-enrolled on the same database).
     const node = SincroNode.open(file);
+    let numbering: { adopted: string[]; differs: string[] };
     try {
-      node.adoptEnrollment(enrollment);
+      numbering = node.adoptEnrollment(enrollment);
     } finally {
       node.close();
     }
     io.out(`enrolled agent ${enrollment.agent} (${enrollment.name}) on the existing database ${file}`);
+    for (const d of numbering.adopted) io.out(`numbering now as registered at the office (nothing was recorded here yet): ${d}`);
+    for (const d of numbering.differs) {
+      io.out(`warning: ${d}; this PC keeps its own numbering, which what it already sent uses (the office may register the agent again with the same settings)`);
+    }
     return;
   }
   const node = SincroNode.init(file, { role: "agent", enrollment });

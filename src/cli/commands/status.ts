@@ -3,6 +3,13 @@ import { clockSkewByOrigin, streamStatus } from "../../ship/streamStatus.js";
 import { headSeen } from "../../ship/officeHead.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 
+/** `2026-03-02 10:15` in this PC's time zone. */
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
 export function registerStatus(program: Command, io: Io): void {
   program
     .command("status")
@@ -21,12 +28,16 @@ export function registerStatus(program: Command, io: Io): void {
         quarantined: node.log.quarantined(),
         changedOrders: node.read.listOrders().filter((o) => o.changedAfterReceipt).map((o) => `${o.type}/${o.number}`),
         officeHead: node.role === "agent" ? (headSeen({ node }) ?? null) : undefined,
+        agents: node.role === "sede" ? node.outbox.lastHeard(node.read.agents().map((a) => a.code)) : undefined,
       }));
       if ((this.opts() as { json?: boolean }).json) {
         io.out(JSON.stringify(report));
         return;
       }
       io.out(`node ${report.node} (${report.role})`);
+      if (report.agents && report.agents.length > 0) {
+        io.out(`last heard from: ${report.agents.map((a) => `${a.code} ${a.lastHeard === null ? "never" : localTime(a.lastHeard)}`).join(", ")}`);
+      }
       if (report.role === "agent") {
         io.out(report.officeHead ? `last news from the office: ${report.officeHead.seenAt} (its signed head number ${report.officeHead.number}, written at ${report.officeHead.at})` : "no news from the office yet");
       }

@@ -1,0 +1,37 @@
+import { Inbox } from "./inbox.js";
+import { agentToSede, sedeToAgent, streamFolder } from "../wire/streams.js";
+import type { SyncRun } from "./syncRun.js";
+
+/** The node setting that records when a retired agent's folders were emptied. */
+export const emptiedKey = (agent: string): string => `retired.${agent}.emptied`;
+
+/**
+ * At the sede, after the sync received what retiring agents had parked and retired them for
+ * good: the folders of each retired agent (what it parked, what the office parked for it) are
+ * emptied once, so nothing of its customers stays on the server. A stream stopped on a file that
+ * could not be read keeps its folder, with a warning: that file is what was in transit.
+ */
+export async function emptyRetiredFolders(run: SyncRun): Promise<void> {
+  const { node } = run;
+  const inbox = new Inbox(node);
+  for (const { code } of node.read.agents()) {
+    if (!node.keyring.isRetired(code) || node.config(emptiedKey(code)) !== undefined) continue;
+    const blocked = inbox.cursor(agentToSede(code))?.blocked;
+    if (blocked) {
+      run.report.warnings.push(`agent ${code} is retired, but its last upload could not be read (${blocked}); its folder ${streamFolder(agentToSede(code))} is kept`);
+      continue;
+    }
+    const now = run.now();
+    for (const stream of [agentToSede(code), sedeToAgent(code)]) {
+      const folder = streamFolder(stream);
+      for (const f of await run.transport.list(folder)) {
+        await run.transport.delete(`${folder}/${f.name}`);
+        run.report.pruned++;
+      }
+    }
+    node.batch(() => {
+      for (const f of node.outbox.files(sedeToAgent(code))) if (f.pruned === null) node.outbox.markPruned(sedeToAgent(code), f.kind, f.number, now);
+      node.setState(emptiedKey(code), now.toISOString());
+    });
+  }
+}
