@@ -68,6 +68,19 @@ describe("the worked example of the README", () => {
     expect(out).toContain("********");
   });
 
+  // A generated secret (base64url) may begin with "-": commander took it for an unknown option,
+  // refused it, and echoed it in the error.
+  it("config set takes a secret beginning with '-' as the value, and never prints it", () => {
+    const secret = "-Xq3_secret-value";
+    const set = sincro(["--db", sede, "config", "set", "s3.secret-key", secret]);
+    expect(set.status).toBe(0);
+    expect(set.stdout + set.stderr).not.toContain(secret);
+    expect(JSON.parse(ok(["--db", sede, "config", "show", "--json"]))).toMatchObject({ "s3.secret-key": "********" });
+    const extra = sincro(["--db", sede, "config", "set", "s3.secret-key", secret, "-more"]);
+    expect(extra.status).not.toBe(0);
+    expect(extra.stdout + extra.stderr).not.toContain(secret);
+  });
+
   it("SINCRO_DB picks the node when --db is absent", () => {
     const r = sincro(["product", "list", "--json"], { SINCRO_DB: sede });
     expect(r.status).toBe(0);

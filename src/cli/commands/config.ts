@@ -9,6 +9,9 @@ export function registerConfig(program: Command, io: Io): void {
     .description(`set a key: ${Object.keys(CONFIG_KEYS).join(", ")}`)
     .argument("<key>")
     .argument("<value>")
+    // A value may begin with "-" (a generated secret key often does): it is the value, not an
+    // unknown option, and it is never echoed in an error.
+    .allowUnknownOption()
     .action(function (this: Command, key: string, value: string) {
       withNode(this, io, (node) => node.setConfig(key, value));
       io.out(`${key} = ${isSecretKey(key) ? "********" : value}`);
