@@ -29,6 +29,7 @@ import { payloadProblem } from "../events/payloadCheck.js";
 import { Keyring } from "./keyring.js";
 import { ENROLLMENT_FORMAT, type Enrollment } from "./enrollment.js";
 import { generateKeys, publicKeys, type KeyPairs } from "../wire/keys.js";
+import { CLOCK_STATE_KEY, correctionOf, parseClockOffset, type ClockOffset } from "./clockOffset.js";
 
 export { SEDE };
 export type { Role };
@@ -44,7 +45,11 @@ interface LocalTip {
 
 /** Injected time and ids, so tests and property runs control them. */
 export interface NodeEnv {
-  /** Milliseconds since the epoch; defaults to `Date.now`. */
+  /**
+   * This PC's clock, milliseconds since the epoch; defaults to `Date.now`. The node's time is
+   * this plus the correction the last sync measured against the parking server (see
+   * {@link SincroNode.setClockOffset}).
+   */
   now?: () => number;
   /** ULID source; defaults to one monotonic factory per process. */
   ulid?: (now: number) => string;
@@ -143,6 +148,8 @@ export class SincroNode {
   /** This node's keys and the keys it trusts for the others (DESIGN §7). */
   readonly keyring: Keyring;
   private readonly now: () => number;
+  /** Added to this PC's clock: what the last sync measured against the parking server's, 0 within the tolerance. */
+  private correction = 0;
   private readonly ulid: (now: number) => string;
   private readonly configGet: Database.Statement;
   /** Identity and numbering settings, fixed at init. */
@@ -158,10 +165,14 @@ export class SincroNode {
     this.db = db;
     this.transaction = db.transaction((fn: () => unknown) => fn());
     this.walFlushAfter = db.memory ? 0 : (env.walFlushAfter ?? 256);
-    this.now = env.now ?? Date.now;
+    const pcClock = env.now ?? Date.now;
+    // Every time the node records (HLC, `at`, today's date, ids) is the corrected one, so that
+    // "most recent" means most recent in real time even on a PC whose clock is a day off.
+    this.now = () => pcClock() + this.correction;
     this.ulid = env.ulid ?? ((t) => processUlid(t));
     this.log = new EventLog(db);
     this.configGet = db.prepare(`SELECT value FROM node_config WHERE key = ?`);
+    this.correction = correctionOf(parseClockOffset(this.config(CLOCK_STATE_KEY)));
     this.id = this.config("node") as string;
     this.role = this.config("role") as Role;
     this.read = new ReadModel(db, this.id);
@@ -483,7 +494,26 @@ export class SincroNode {
     };
   }
 
-  /** Milliseconds since the epoch, from the node's injected clock. */
+  /**
+   * Records the offset a sync measured between this PC's clock and the parking server's; from
+   * now on the node's time is corrected by it (unless it is within the tolerance).
+   */
+  setClockOffset(offset: ClockOffset): void {
+    this.setState(CLOCK_STATE_KEY, JSON.stringify(offset));
+    this.correction = correctionOf(offset);
+  }
+
+  /** The offset the last sync measured, if any sync could. */
+  clockOffset(): ClockOffset | undefined {
+    return parseClockOffset(this.config(CLOCK_STATE_KEY));
+  }
+
+  /** What the node adds to this PC's clock, in milliseconds. */
+  clockCorrectionMs(): number {
+    return this.correction;
+  }
+
+  /** Milliseconds since the epoch: this PC's clock (the injected one in tests) plus the measured correction. */
   nowMs(): number {
     return this.now();
   }

@@ -12,6 +12,7 @@ import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
 import { checkHead, publishHead } from "./officeHead.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
+import { checkClockFirst, reportClock } from "./clockCheck.js";
 import { SyncRun, type SyncOptions, type SyncReport } from "./syncRun.js";
 import type { Transport } from "./transports/transport.js";
 
@@ -44,6 +45,8 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   const { node, transport } = run;
   const commandsBefore = transport.stats().commands;
   await checkRoots(run);
+  // Before anything is recorded or applied: what this sync records carries corrected times.
+  await checkClockFirst(run);
   const conflictsBefore = node.read.listConflicts().length;
   const inbound = inboundStreams(node.id, run.agents);
   // The sede reads only the folders of the agents that rang (and, now and then, all of them),
@@ -81,6 +84,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   else await checkHead(run);
   if (bells) rememberBells(run, bells);
   else await ringBell(run);
+  reportClock(run);
   run.report.conflicts = node.read.listConflicts().length - conflictsBefore;
   run.report.commands = transport.stats().commands - commandsBefore + run.connections.commands();
   return run.report;

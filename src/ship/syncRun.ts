@@ -8,6 +8,7 @@ import { ParkingTrust, type FileTrust } from "./parkingTrust.js";
 import { MAX_FILE_BYTES } from "../wire/segmentCodec.js";
 import { Connections } from "./connections.js";
 import { oweBellFor } from "./doorbell.js";
+import { writeTimed } from "./clockCheck.js";
 
 export interface SyncOptions {
   /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */
@@ -78,6 +79,8 @@ export class SyncRun {
    * left alone, their acks taken as last read. Undefined: every folder is read.
    */
   reading: ReadonlySet<string> | undefined;
+  /** Whether this sync has measured this PC's clock against the server's (see `clockCheck.ts`). */
+  clockMeasured = false;
   private readonly listings = new Map<string, RemoteFile[]>();
   // Raw bytes downloaded ahead (in parallel), taken by the step that reads them.
   private readonly fetched = new Map<string, Buffer>();
@@ -202,6 +205,7 @@ export class SyncRun {
     oweBellFor(this.node, path);
     const writeNew = this.transport.writeNew;
     if (!writeNew) throw new Error("putNew: this transport cannot create a file only if absent");
+    // Not timed: an "exists" would stamp someone else's older file.
     const result = await writeNew.call(this.transport, path, sealed);
     return { result, bytes: result === "created" ? sealed.length : 0 };
   }
@@ -210,7 +214,7 @@ export class SyncRun {
   async put(path: string, plain: Buffer, transport: Transport = this.transport): Promise<number> {
     const sealed = this.trust.seal(path, plain);
     oweBellFor(this.node, path);
-    await transport.write(path, sealed);
+    await writeTimed(this, transport, path, () => transport.write(path, sealed));
     return sealed.length;
   }
 
