@@ -513,6 +513,14 @@ export class SincroNode {
     return this.correction;
   }
 
+  /**
+   * Writes a consistent copy of the database into `file` (which must not exist or be empty),
+   * while other processes may be using the node: SQLite's `VACUUM INTO` reads one snapshot.
+   */
+  backupTo(file: string): void {
+    this.db.prepare(`VACUUM INTO ?`).run(file);
+  }
+
   /** Milliseconds since the epoch: this PC's clock (the injected one in tests) plus the measured correction. */
   nowMs(): number {
     return this.now();
