@@ -401,6 +401,13 @@ export class SincroNode {
    * Later commands in the same transaction see the effects of earlier ones.
    */
   execute(command: Command): ExecuteResult {
+    if (this.awaitingReturn()) {
+      throw new RefusedError(
+        "db",
+        "this PC was restored from a backup and waits for the office to send back its later work: run \"sincro sync\" (after the office's next sync) before entering anything",
+        { code: "AWAITING_RETURN" },
+      );
+    }
     const body = (): ExecuteResult => {
       const now = this.now();
       const decision = decide(command, this.read, this.context(now));
@@ -433,6 +440,39 @@ export class SincroNode {
       return this.appendLocal(draft, tip, now).envelope;
     };
     return this.write(body);
+  }
+
+  /** On a restored agent PC: whether it waits for the office to send back its own later events (see `ship/restore.ts`). */
+  awaitingReturn(): boolean {
+    return this.config("restore.awaiting") === "1";
+  }
+
+  setAwaitingReturn(waiting: boolean): void {
+    if (waiting) this.setState("restore.awaiting", "1");
+    else this.db.prepare(`DELETE FROM node_config WHERE key = 'restore.awaiting'`).run();
+  }
+
+  /**
+   * On a restored agent PC: appends its own events the office sent back, which follow its last
+   * event, projecting and routing them as when they were recorded. Joins the caller's transaction.
+   */
+  recoverOwn(envelopes: readonly EventEnvelope[]): void {
+    this.write(() => {
+      for (const e of envelopes) {
+        const head = this.log.head(this.id);
+        if (e.origin !== this.id || (head !== undefined && e.seq <= head.seq)) {
+          throw new IntegrityError(`recover ${e.origin}#${e.seq}: not this PC's next own event`, { code: "BAD_EVENT" });
+        }
+        // Seqs of events that never left the PC (local updates) are not sent back: chained where contiguous.
+        if (head !== undefined && e.seq === head.seq + 1 && e.prev !== head.hash) {
+          throw new IntegrityError(`recover ${e.origin}#${e.seq}: does not chain to this PC's event #${head.seq}`, { code: "BROKEN_CHAIN" });
+        }
+        const pos = this.log.append(e);
+        const decoded = decodeEnvelope(e);
+        this.projector.apply(decoded);
+        this.outbox.route(decoded, pos);
+      }
+    });
   }
 
   /** On a reinstalled agent PC: the last seq (and hash) the sede already held from this code. */

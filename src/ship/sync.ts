@@ -8,6 +8,7 @@ import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
+import { recoverAfterRestore, serveReturns } from "./restore.js";
 import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
 import { checkHead, publishHead } from "./officeHead.js";
@@ -60,6 +61,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
     try {
       checkPublished(run);
       await continueEarlierPc(run);
+      run.holdOwnStream = await recoverAfterRestore(run);
     } catch (err) {
       // Nothing to start from: ring, so the office's next sync looks at this agent and puts
       // back what it parked for it if that went missing.
@@ -67,6 +69,14 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
       await ringBell(run).catch(() => undefined);
       throw err;
     }
+  }
+  if (run.holdOwnStream) {
+    // A restored PC waiting for its own events records, applies and publishes nothing (even a
+    // snapshot applied would take an event number the office already holds): it only asks.
+    await ringBell(run);
+    reportClock(run);
+    run.report.commands = transport.stats().commands - commandsBefore + run.connections.commands();
+    return run.report;
   }
   seal(run);
   await resendRequested(run);
@@ -76,6 +86,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   for (const stream of inbound) if (run.reads(producerOf(stream))) await receive(run, stream);
   // What retiring agents had parked is received now; from here on nothing they sign is accepted.
   if (node.role === "sede") node.keyring.finishRetirements();
+  if (node.role === "sede") await serveReturns(run);
   if (node.role === "sede" && refreshAgentSnapshots(run)) await publish(run);
   await acknowledge(run, inbound);
   if (node.role === "sede") await refreshReaderAcks(run);

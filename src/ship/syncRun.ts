@@ -79,6 +79,8 @@ export class SyncRun {
    * left alone, their acks taken as last read. Undefined: every folder is read.
    */
   reading: ReadonlySet<string> | undefined;
+  /** A restored agent PC waiting for its own events back: this sync only asks for them (see `restore.ts`). */
+  holdOwnStream = false;
   /** Whether this sync has measured this PC's clock against the server's (see `clockCheck.ts`). */
   clockMeasured = false;
   private readonly listings = new Map<string, RemoteFile[]>();

@@ -1,0 +1,141 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { IntegrityError } from "../errors.js";
+import type { EventEnvelope } from "../events/envelope.js";
+import { envelopeProblem } from "../wire/envelopeCodec.js";
+import { AG_ROOT, SEDE, SEDE_ROOT, agentToSede } from "../wire/streams.js";
+import type { SyncRun } from "./syncRun.js";
+
+/**
+ * A restored agent backup (DESIGN §8, "Backup and restore"). The office's ack of the agent's
+ * stream names a segment this PC never sealed: the database is older than what the office
+ * received from this agent code. The PC then
+ * 1. holds its own stream (publishing would reuse numbers the office has seen: a fork), asks
+ *    the office for its own events after the last one it holds (`return.req`, signed, in its
+ *    folder) and refuses new work until they are back;
+ * 2. at the office's next sync, the office writes them back, for this agent only
+ *    (`SincroSede/<AG>/return.ret`, signed by the office, encrypted for the agent);
+ * 3. at its next sync, appends them to its log as its own (they chain to its last event),
+ *    projects them, takes the office's ack as what is already published, and numbering goes on
+ *    after them, as on a reinstalled PC.
+ * Events that never leave the PC (local customer updates) and work never synced before the
+ * backup was restored cannot come back.
+ */
+export const RETURN_REQUEST_FORMAT = "sincro-return-request/1";
+export const RETURN_FORMAT = "sincro-return/1";
+/** Decompressed size a return file may have. */
+const MAX_RETURN_BYTES = 256 * 1024 * 1024;
+
+export function returnRequestPath(agent: string): string {
+  return `${AG_ROOT}/${agent}/return.req`;
+}
+
+export function returnPath(agent: string): string {
+  return `${SEDE_ROOT}/${agent}/return.ret`;
+}
+
+/** What `sync` says about a restore, in one place (for the message catalogue). */
+const say = {
+  asked: (agent: string, held: number, office: number) =>
+    `this PC was restored from a backup: the office received events of ${agent} up to #${office}, this PC holds them up to #${held}. ` +
+    `It asked the office to send them back; nothing is sent from this PC until they are here. Sync again after the office's next sync, and enter nothing until then`,
+  recovered: (count: number, office: number) =>
+    `recovered from the office ${count} event(s) of this PC recorded after the backup; numbering continues after event #${office}`,
+  served: (agent: string, count: number, after: number) => `sent back to ${agent} its ${count} event(s) after #${after} (its PC was restored from a backup)`,
+  noChain: (agent: string, seq: number) =>
+    `sync: the events the office sent back do not follow this PC's event #${seq}: this PC recorded work of its own after the backup was restored, numbered like work the office already has from ${agent}. ` +
+    `Keep this database aside, create a fresh one with "sincro init --enroll FILE" (a new enrollment file from the office) and enter that work again`,
+  stale: (after: number, last: number) => `the events the office sent back (#${after + 1} to #${last}) are not yet the ones this PC asked for; waiting for the office's next sync`,
+  offsets: (agent: string) => `sync: the events sent back by the office do not end where the office's ack of ${agent}'s stream does; sync again after the office's next sync`,
+};
+
+/**
+ * Agent, before sealing: whether this PC is a restored backup still waiting for its own events
+ * (then its stream is held for this sync). Recovers them when the office has sent them back.
+ */
+export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
+  const { node } = run;
+  const own = agentToSede(node.id);
+  const ack = await run.readAck(own, SEDE);
+  if (!ack || ack.segment === 0 || node.outbox.holdsSegment(own, ack.segment, ack.sha256)) {
+    if (node.awaitingReturn()) await finish(run);
+    return false;
+  }
+  const head = node.log.head(node.id) ?? { seq: 0, hash: "" };
+  // Behind what the office holds, or the office acknowledged a segment this PC never sealed.
+  const bytes = await run.readSmallFile(returnPath(node.id), "returned events");
+  const back = bytes ? parseReturn(bytes, node.id) : undefined;
+  if (back && back.after === head.seq && back.last === (ack.lastSeq ?? 0)) {
+    const events = back.events.filter((e) => e.seq > head.seq);
+    if (events[0] !== undefined && events[0].seq === head.seq + 1 && events[0].prev !== head.hash) throw new IntegrityError(say.noChain(node.id, head.seq), { code: "FORK" });
+    node.batch(() => {
+      node.recoverOwn(events);
+      if (!node.outbox.adoptAcked(own, ack)) throw new IntegrityError(say.offsets(node.id), { code: "RESTORE_OFFSETS" });
+    });
+    run.report.received.events += events.length;
+    run.report.warnings.push(say.recovered(events.length, ack.lastSeq ?? 0));
+    await finish(run);
+    return false;
+  }
+  if (bytes && !back) run.report.warnings.push(`${returnPath(node.id)}: not a valid file of returned events; ignored`);
+  else if (back) run.report.warnings.push(say.stale(back.after, back.last));
+  if (!node.awaitingReturn() || !(run.listed(`${AG_ROOT}/${node.id}`) ?? []).some((f) => f.name === "return.req")) {
+    const request = { format: RETURN_REQUEST_FORMAT, agent: node.id, after: head.seq, hash: head.hash };
+    await run.put(returnRequestPath(node.id), Buffer.from(`${JSON.stringify(request)}\n`, "utf8"));
+  }
+  node.setAwaitingReturn(true);
+  run.report.warnings.push(say.asked(node.id, head.seq, ack.lastSeq ?? 0));
+  return true;
+}
+
+async function finish(run: SyncRun): Promise<void> {
+  await run.transport.delete(returnRequestPath(run.node.id));
+  run.node.setAwaitingReturn(false);
+}
+
+function parseReturn(bytes: Buffer, agent: string): { after: number; last: number; events: EventEnvelope[] } | undefined {
+  let lines: string[];
+  try {
+    lines = gunzipSync(bytes, { maxOutputLength: MAX_RETURN_BYTES }).toString("utf8").split("\n").filter((l) => l !== "");
+  } catch {
+    return undefined;
+  }
+  const header = JSON.parse(lines[0] ?? "{}") as { format?: string; agent?: string; after?: number; last?: number };
+  if (header.format !== RETURN_FORMAT || header.agent !== agent || typeof header.after !== "number" || typeof header.last !== "number") return undefined;
+  const events = lines.slice(1).map((l) => JSON.parse(l) as EventEnvelope);
+  for (const e of events) {
+    const problem = envelopeProblem(e);
+    if (problem || e.origin !== agent) throw new IntegrityError(`sync: ${returnPath(agent)}: event ${e.origin}#${e.seq} refused: ${problem ?? "not this agent's"}`, { code: "BAD_EVENT" });
+  }
+  return { after: header.after, last: header.last, events };
+}
+
+/**
+ * Sede, after receiving: for each agent read in this sync that asks for its events back, writes
+ * them (those after the seq it names) into its folder; once the request is gone, the file goes.
+ */
+export async function serveReturns(run: SyncRun): Promise<void> {
+  const { node } = run;
+  for (const agent of run.agents) {
+    if (!run.reads(agent)) continue;
+    const request = await run.readSmallFile(returnRequestPath(agent), "return request");
+    if (!request) {
+      if ((await run.list(`${SEDE_ROOT}/${agent}`)).some((f) => f.name === "return.ret")) await run.transport.delete(returnPath(agent));
+      continue;
+    }
+    let after: number;
+    try {
+      const r = JSON.parse(request.toString("utf8")) as { format?: string; agent?: string; after?: number };
+      if (r.format !== RETURN_REQUEST_FORMAT || r.agent !== agent || !Number.isSafeInteger(r.after)) throw new Error("bad fields");
+      after = r.after as number;
+    } catch {
+      run.report.warnings.push(`${returnRequestPath(agent)}: not a valid request; ignored`);
+      continue;
+    }
+    const events = node.log.ownedAfter(agent, after);
+    const last = node.log.head(agent)?.seq ?? 0;
+    const header = { format: RETURN_FORMAT, agent, after, last, count: events.length };
+    const text = [header, ...events].map((l) => JSON.stringify(l)).join("\n") + "\n";
+    run.report.sent.bytes += await run.put(returnPath(agent), gzipSync(Buffer.from(text, "utf8")));
+    run.report.warnings.push(say.served(agent, events.length, after));
+  }
+}
