@@ -146,6 +146,13 @@ export class Outbox {
     return true;
   }
 
+  /** This node's last event routed to `stream` (its seq and hash), if any. */
+  lastEntry(stream: StreamName): { seq: number; hash: string } | undefined {
+    return this.db
+      .prepare(`SELECT e.seq, e.hash FROM stream_entries s JOIN events e ON e.pos = s.pos WHERE s.stream = ? ORDER BY s.offset DESC LIMIT 1`)
+      .get(stream) as { seq: number; hash: string } | undefined;
+  }
+
   /** Whether segment `number` of `stream` with that hash was sealed here or, on a reinstalled PC, is the segment it continues after. */
   holdsSegment(stream: StreamName, number: number, sha256: string): boolean {
     const here = this.db.prepare(`SELECT 1 FROM outbox_files WHERE stream = ? AND kind = 'segment' AND number = ? AND sha256 = ?`).get(stream, number, sha256);

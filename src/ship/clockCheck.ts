@@ -55,6 +55,8 @@ export async function checkClockFirst(run: SyncRun): Promise<void> {
   const path = probePath(node.id);
   // Plain and unsigned: it carries no data, only its stamp matters, and no one else reads it.
   await writeTimed(run, transport, path, () => transport.write(path, Buffer.from(`sincro clock probe of ${node.id}\n`, "utf8")));
+  // The parking area holds only what is in transit.
+  await transport.delete(path);
 }
 
 /** The sync summary's line for a PC whose clock is off by more than 2 minutes. */

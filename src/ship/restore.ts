@@ -42,8 +42,9 @@ const say = {
     `recovered from the office ${count} event(s) of this PC recorded after the backup; numbering continues after event #${office}`,
   served: (agent: string, count: number, after: number) => `sent back to ${agent} its ${count} event(s) after #${after} (its PC was restored from a backup)`,
   noChain: (agent: string, seq: number) =>
-    `sync: the events the office sent back do not follow this PC's event #${seq}: this PC recorded work of its own after the backup was restored, numbered like work the office already has from ${agent}. ` +
-    `Keep this database aside, create a fresh one with "sincro init --enroll FILE" (a new enrollment file from the office) and enter that work again`,
+    `sync: this PC's event #${seq} of ${agent} is not the one the office holds, and the office holds later events of ${agent} that this PC does not: ` +
+    `either this PC was restored from a backup and used before it synced, or another PC is using the code ${agent}. Nothing was sent. ` +
+    `Stop using one of them; to go on with this one, keep its database aside, create a fresh one with "sincro init --enroll FILE" (a new enrollment file from the office) and enter again what the office lacks`,
   stale: (after: number, last: number) => `the events the office sent back (#${after + 1} to #${last}) are not yet the ones this PC asked for; waiting for the office's next sync`,
   offsets: (agent: string) => `sync: the events sent back by the office do not end where the office's ack of ${agent}'s stream does; sync again after the office's next sync`,
 };
@@ -64,9 +65,13 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
   // Behind what the office holds, or the office acknowledged a segment this PC never sealed.
   const bytes = await run.readSmallFile(returnPath(node.id), "returned events");
   const back = bytes ? parseReturn(bytes, node.id) : undefined;
+  // The last event this PC shipped must be the office's too: otherwise this history and the
+  // office's parted (a twin PC, or a restored PC used before it synced).
+  const shipped = node.outbox.lastEntry(own) ?? null;
   if (back && back.after === head.seq && back.last === (ack.lastSeq ?? 0)) {
     const events = back.events.filter((e) => e.seq > head.seq);
-    if (events[0] !== undefined && events[0].seq === head.seq + 1 && events[0].prev !== head.hash) throw new IntegrityError(say.noChain(node.id, head.seq), { code: "FORK" });
+    const parted = (shipped !== null && back.shipped !== shipped.hash) || (events[0] !== undefined && events[0].seq === head.seq + 1 && events[0].prev !== head.hash);
+    if (parted) throw new IntegrityError(say.noChain(node.id, shipped?.seq ?? head.seq), { code: "FORK" });
     node.batch(() => {
       node.recoverOwn(events);
       if (!node.outbox.adoptAcked(own, ack)) throw new IntegrityError(say.offsets(node.id), { code: "RESTORE_OFFSETS" });
@@ -79,7 +84,7 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
   if (bytes && !back) run.report.warnings.push(`${returnPath(node.id)}: not a valid file of returned events; ignored`);
   else if (back) run.report.warnings.push(say.stale(back.after, back.last));
   if (!node.awaitingReturn() || !(run.listed(`${AG_ROOT}/${node.id}`) ?? []).some((f) => f.name === "return.req")) {
-    const request = { format: RETURN_REQUEST_FORMAT, agent: node.id, after: head.seq, hash: head.hash };
+    const request = { format: RETURN_REQUEST_FORMAT, agent: node.id, after: head.seq, hash: head.hash, shipped: shipped?.seq ?? null };
     await run.put(returnRequestPath(node.id), Buffer.from(`${JSON.stringify(request)}\n`, "utf8"));
   }
   node.setAwaitingReturn(true);
@@ -92,21 +97,21 @@ async function finish(run: SyncRun): Promise<void> {
   run.node.setAwaitingReturn(false);
 }
 
-function parseReturn(bytes: Buffer, agent: string): { after: number; last: number; events: EventEnvelope[] } | undefined {
+function parseReturn(bytes: Buffer, agent: string): { after: number; last: number; shipped: string | null; events: EventEnvelope[] } | undefined {
   let lines: string[];
   try {
     lines = gunzipSync(bytes, { maxOutputLength: MAX_RETURN_BYTES }).toString("utf8").split("\n").filter((l) => l !== "");
   } catch {
     return undefined;
   }
-  const header = JSON.parse(lines[0] ?? "{}") as { format?: string; agent?: string; after?: number; last?: number };
+  const header = JSON.parse(lines[0] ?? "{}") as { format?: string; agent?: string; after?: number; last?: number; shipped?: string | null };
   if (header.format !== RETURN_FORMAT || header.agent !== agent || typeof header.after !== "number" || typeof header.last !== "number") return undefined;
   const events = lines.slice(1).map((l) => JSON.parse(l) as EventEnvelope);
   for (const e of events) {
     const problem = envelopeProblem(e);
     if (problem || e.origin !== agent) throw new IntegrityError(`sync: ${returnPath(agent)}: event ${e.origin}#${e.seq} refused: ${problem ?? "not this agent's"}`, { code: "BAD_EVENT" });
   }
-  return { after: header.after, last: header.last, events };
+  return { after: header.after, last: header.last, shipped: typeof header.shipped === "string" ? header.shipped : null, events };
 }
 
 /**
@@ -118,23 +123,33 @@ export async function serveReturns(run: SyncRun): Promise<void> {
   for (const agent of run.agents) {
     if (!run.reads(agent)) continue;
     const request = await run.readSmallFile(returnRequestPath(agent), "return request");
+    const served = `restore.served.${agent}`;
     if (!request) {
-      if ((await run.list(`${SEDE_ROOT}/${agent}`)).some((f) => f.name === "return.ret")) await run.transport.delete(returnPath(agent));
+      // Remembered, so that a sync with nothing to clean up costs no listing.
+      if (node.config(served) !== undefined) {
+        await run.transport.delete(returnPath(agent));
+        node.db.prepare(`DELETE FROM node_config WHERE key = ?`).run(served);
+      }
       continue;
     }
     let after: number;
+    let shippedSeq: number | null;
     try {
-      const r = JSON.parse(request.toString("utf8")) as { format?: string; agent?: string; after?: number };
+      const r = JSON.parse(request.toString("utf8")) as { format?: string; agent?: string; after?: number; shipped?: number | null };
       if (r.format !== RETURN_REQUEST_FORMAT || r.agent !== agent || !Number.isSafeInteger(r.after)) throw new Error("bad fields");
       after = r.after as number;
+      shippedSeq = Number.isSafeInteger(r.shipped) ? (r.shipped as number) : null;
     } catch {
       run.report.warnings.push(`${returnRequestPath(agent)}: not a valid request; ignored`);
       continue;
     }
     const events = node.log.ownedAfter(agent, after);
     const last = node.log.head(agent)?.seq ?? 0;
-    const header = { format: RETURN_FORMAT, agent, after, last, count: events.length };
+    // The office's hash of the last event the PC says it shipped: the PC checks that both histories agree up to there.
+    const shipped = shippedSeq === null ? null : (node.log.get(agent, shippedSeq)?.hash ?? null);
+    const header = { format: RETURN_FORMAT, agent, after, last, shipped, count: events.length };
     const text = [header, ...events].map((l) => JSON.stringify(l)).join("\n") + "\n";
+    node.setState(served, String(last));
     run.report.sent.bytes += await run.put(returnPath(agent), gzipSync(Buffer.from(text, "utf8")));
     run.report.warnings.push(say.served(agent, events.length, after));
   }
