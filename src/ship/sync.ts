@@ -8,7 +8,7 @@ import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
-import { recoverAfterRestore, serveReturns } from "./restore.js";
+import { recoverAfterRestore, refuseRestoredOffice, serveReturns } from "./restore.js";
 import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
 import { checkHead, publishHead } from "./officeHead.js";
@@ -70,6 +70,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
       throw err;
     }
   }
+  if (node.role === "sede") await refuseRestoredOffice(run);
   if (run.holdOwnStream) {
     // A restored PC waiting for its own events records, applies and publishes nothing (even a
     // snapshot applied would take an event number the office already holds): it only asks.
