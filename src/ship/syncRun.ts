@@ -84,6 +84,7 @@ export class SyncRun {
   /** Whether this sync has measured this PC's clock against the server's (see `clockCheck.ts`). */
   clockMeasured = false;
   private readonly listings = new Map<string, RemoteFile[]>();
+  private readonly acks = new Map<string, AckFile | undefined>();
   // Raw bytes downloaded ahead (in parallel), taken by the step that reads them.
   private readonly fetched = new Map<string, Buffer>();
   private fetchedBytes = 0;
@@ -216,6 +217,7 @@ export class SyncRun {
   async put(path: string, plain: Buffer, transport: Transport = this.transport): Promise<number> {
     const sealed = this.trust.seal(path, plain);
     oweBellFor(this.node, path);
+    this.acks.delete(path);
     await writeTimed(this, transport, path, () => transport.write(path, sealed));
     return sealed.length;
   }
@@ -243,6 +245,14 @@ export class SyncRun {
   /** The ack file `reader` wrote for `stream`, if the folder listing shows one and it is valid. */
   async readAck(stream: StreamName, reader: string): Promise<AckFile | undefined> {
     const path = ackPath(stream, reader);
+    // Read once per sync (a restored PC's check and pruning both want the office's ack); a write of it drops the copy.
+    if (this.acks.has(path)) return this.acks.get(path);
+    const ack = await this.readAckOnce(stream, path);
+    this.acks.set(path, ack);
+    return ack;
+  }
+
+  private async readAckOnce(stream: StreamName, path: string): Promise<AckFile | undefined> {
     const bytes = await this.readSmallFile(path, "ack");
     if (!bytes) return undefined;
     const ack = parseAck(bytes, stream);
