@@ -26,6 +26,9 @@ const orders = async (db: string) =>
 const customers = async (db: string) =>
   (JSON.parse(await ok(["--db", db, "customer", "list", "--json"])) as Array<{ code: string; agent: string | null }>).filter((c) => c.agent === "AG01").map((c) => c.code).sort();
 
+const basePrice = async (db: string) =>
+  (JSON.parse(await ok(["--db", db, "price", "list", "--json"])) as Array<{ list: string; product: string; price: string }>).find((p) => p.list === "BASE" && p.product === "P001")?.price;
+
 beforeAll(async () => {
   server = await startEmbeddedFtpServer();
   await ok(["--db", sede, "init", "--role", "sede"]);
@@ -73,10 +76,14 @@ describe("backup and restore of an agent PC", () => {
     const c2 = (await ok(["--db", agent, "customer", "add", "--name", "Bar Milano", "--list", "BASE"])).trim();
     expect((await ok(["--db", agent, "order", "add", "--customer", c2, "--line", "P001:3"])).trim()).toBe("AG01/2");
     expect((await ok(["--db", agent, "order", "add", "--customer", c2, "--line", "P001:4"])).trim()).toBe("AG01/3");
+    // And the office changed a price, which the PC applied and acknowledged before its disk failed.
+    await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "9.50"]);
     await ok(["--db", agent, "sync"]);
     await ok(["--db", sede, "sync"]);
     await ok(["--db", agent, "sync"]);
+    await ok(["--db", sede, "sync"]);
     expect(await orders(sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    expect(await basePrice(agent)).toBe("9.50");
 
     // The PC's disk is replaced: the backup is copied back as its database.
     for (const f of [agent, `${agent}-wal`, `${agent}-shm`]) if (existsSync(f)) rmSync(f);
@@ -95,6 +102,8 @@ describe("backup and restore of an agent PC", () => {
     expect(second).toMatch(/recovered from the office \d+ event\(s\)/);
     expect(await orders(agent)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
     expect(await customers(agent)).toEqual(["AG01000001", "AG01000002"]);
+    // The office's price it had received after the backup comes again too.
+    expect(await basePrice(agent)).toBe("9.50");
 
     // Numbering goes on after what came back; the office takes the new work as the same PC's.
     expect((await ok(["--db", agent, "order", "add", "--customer", c2, "--line", "P001:5"])).trim()).toBe("AG01/4");
