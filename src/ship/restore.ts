@@ -3,7 +3,7 @@ import { IntegrityError, SincroError } from "../errors.js";
 import { HEAD_FOLDER, headName } from "./officeHead.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { envelopeProblem } from "../wire/envelopeCodec.js";
-import { AG_ROOT, SEDE, SEDE_ROOT, agentToSede } from "../wire/streams.js";
+import { AG_ROOT, SEDE, SEDE_ROOT, agentToSede, parseFileName } from "../wire/streams.js";
 import type { SyncRun } from "./syncRun.js";
 
 /**
@@ -83,6 +83,16 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
     });
     run.report.received.events += events.length;
     run.report.warnings.push(say.recovered(events.length, ack.lastSeq ?? 0));
+    // Segments the PC before the restore had published and the office has since acknowledged
+    // are in transit no more; this PC's outbox never knew them, so its pruning would not.
+    const ownFolder = `${AG_ROOT}/${node.id}`;
+    for (const f of await run.list(ownFolder)) {
+      const parsed = parseFileName(f.name);
+      if (parsed?.kind === "segment" && parsed.number <= ack.segment) {
+        await run.transport.delete(`${ownFolder}/${f.name}`);
+        run.report.pruned++;
+      }
+    }
     await finish(run);
     return false;
   }
