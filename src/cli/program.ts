@@ -12,6 +12,7 @@ import { registerFtp } from "./commands/ftp.js";
 import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerKey } from "./commands/key.js";
+import { registerBackup } from "./commands/backup.js";
 import { registerLog } from "./commands/log.js";
 import { registerOrder } from "./commands/order.js";
 import { registerRebuild } from "./commands/rebuild.js";
@@ -32,6 +33,7 @@ export function buildProgram(io: Io): Command {
     registerConfig,
     registerAgent,
     registerKey,
+    registerBackup,
     registerCatalogue,
     registerCustomer,
     registerSpecialPrice,

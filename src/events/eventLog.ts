@@ -66,6 +66,11 @@ export class EventLog {
     return Number(r.lastInsertRowid);
   }
 
+  /** The events of `origin` after `seq`, in seq order. */
+  ownedAfter(origin: string, seq: number): EventEnvelope[] {
+    return this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE origin = ? AND seq > ? ORDER BY seq`).all(origin, seq) as EventEnvelope[];
+  }
+
   get(origin: string, seq: number): EventEnvelope | undefined {
     return this.bySeqStmt.get(origin, seq) as EventEnvelope | undefined;
   }

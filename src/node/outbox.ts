@@ -129,6 +129,42 @@ export class Outbox {
   }
 
   /** Offsets assigned to `stream` that no sealed segment holds yet. */
+  /**
+   * On a restored agent PC, once its own events are back: everything of `stream` up to the
+   * office's ack (segment, last offset, hash) counts as published and pruned, so the next
+   * segment follows it. False, changing nothing, when this PC's offsets do not end there.
+   */
+  adoptAcked(stream: StreamName, ack: { segment: number; offset: number; sha256: string }): boolean {
+    if (this.lastOffset(stream) !== ack.offset) return false;
+    const at = new Date().toISOString();
+    const first = (this.lastSegment(stream)?.last ?? 0) + 1;
+    this.db
+      .prepare(`UPDATE outbox_files SET uploaded = coalesce(uploaded, ?), pruned = coalesce(pruned, ?), bytes = NULL WHERE stream = ? AND kind = 'segment' AND number <= ?`)
+      .run(at, at, stream, ack.segment);
+    this.db
+      .prepare(
+        `INSERT INTO outbox_files (stream, kind, number, first, last, sha256, bytes, size, sealed, uploaded, pruned) VALUES (?, 'segment', ?, ?, ?, ?, NULL, 0, ?, ?, ?)
+         ON CONFLICT (stream, kind, number) DO UPDATE SET first = excluded.first, last = excluded.last, sha256 = excluded.sha256, bytes = NULL, uploaded = excluded.uploaded, pruned = excluded.pruned`,
+      )
+      .run(stream, ack.segment, Math.min(first, ack.offset), ack.offset, ack.sha256, at, at, at);
+    return true;
+  }
+
+  /** This node's last event routed to `stream` (its seq and hash), if any. */
+  lastEntry(stream: StreamName): { seq: number; hash: string } | undefined {
+    return this.db
+      .prepare(`SELECT e.seq, e.hash FROM stream_entries s JOIN events e ON e.pos = s.pos WHERE s.stream = ? ORDER BY s.offset DESC LIMIT 1`)
+      .get(stream) as { seq: number; hash: string } | undefined;
+  }
+
+  /** Whether segment `number` of `stream` with that hash was sealed here or, on a reinstalled PC, is the segment it continues after. */
+  holdsSegment(stream: StreamName, number: number, sha256: string): boolean {
+    const here = this.db.prepare(`SELECT 1 FROM outbox_files WHERE stream = ? AND kind = 'segment' AND number = ? AND sha256 = ?`).get(stream, number, sha256);
+    if (here) return true;
+    const base = this.segmentBase(stream);
+    return base !== undefined && (base.number > number || (base.number === number && base.sha256 === sha256));
+  }
+
   pending(stream: StreamName): number {
     return this.lastOffset(stream) - (this.lastSegment(stream)?.last ?? 0);
   }

@@ -29,6 +29,7 @@ import { payloadProblem } from "../events/payloadCheck.js";
 import { Keyring } from "./keyring.js";
 import { ENROLLMENT_FORMAT, type Enrollment } from "./enrollment.js";
 import { generateKeys, publicKeys, type KeyPairs } from "../wire/keys.js";
+import { CLOCK_STATE_KEY, correctionOf, parseClockOffset, type ClockOffset } from "./clockOffset.js";
 
 export { SEDE };
 export type { Role };
@@ -44,7 +45,11 @@ interface LocalTip {
 
 /** Injected time and ids, so tests and property runs control them. */
 export interface NodeEnv {
-  /** Milliseconds since the epoch; defaults to `Date.now`. */
+  /**
+   * This PC's clock, milliseconds since the epoch; defaults to `Date.now`. The node's time is
+   * this plus the correction the last sync measured against the parking server (see
+   * {@link SincroNode.setClockOffset}).
+   */
   now?: () => number;
   /** ULID source; defaults to one monotonic factory per process. */
   ulid?: (now: number) => string;
@@ -143,6 +148,8 @@ export class SincroNode {
   /** This node's keys and the keys it trusts for the others (DESIGN §7). */
   readonly keyring: Keyring;
   private readonly now: () => number;
+  /** Added to this PC's clock: what the last sync measured against the parking server's, 0 within the tolerance. */
+  private correction = 0;
   private readonly ulid: (now: number) => string;
   private readonly configGet: Database.Statement;
   /** Identity and numbering settings, fixed at init. */
@@ -158,10 +165,14 @@ export class SincroNode {
     this.db = db;
     this.transaction = db.transaction((fn: () => unknown) => fn());
     this.walFlushAfter = db.memory ? 0 : (env.walFlushAfter ?? 256);
-    this.now = env.now ?? Date.now;
+    const pcClock = env.now ?? Date.now;
+    // Every time the node records (HLC, `at`, today's date, ids) is the corrected one, so that
+    // "most recent" means most recent in real time even on a PC whose clock is a day off.
+    this.now = () => pcClock() + this.correction;
     this.ulid = env.ulid ?? ((t) => processUlid(t));
     this.log = new EventLog(db);
     this.configGet = db.prepare(`SELECT value FROM node_config WHERE key = ?`);
+    this.correction = correctionOf(parseClockOffset(this.config(CLOCK_STATE_KEY)));
     this.id = this.config("node") as string;
     this.role = this.config("role") as Role;
     this.read = new ReadModel(db, this.id);
@@ -427,6 +438,13 @@ export class SincroNode {
    * Later commands in the same transaction see the effects of earlier ones.
    */
   execute(command: Command): ExecuteResult {
+    if (this.awaitingReturn()) {
+      throw new RefusedError(
+        "db",
+        "this PC was restored from a backup and waits for the office to send back its later work: run \"sincro sync\" (after the office's next sync) before entering anything",
+        { code: "AWAITING_RETURN" },
+      );
+    }
     const body = (): ExecuteResult => {
       const now = this.now();
       // Retirement lives in the keyring, not in the projections the deciders read.
@@ -463,6 +481,39 @@ export class SincroNode {
       return this.appendLocal(draft, tip, now).envelope;
     };
     return this.write(body);
+  }
+
+  /** On a restored agent PC: whether it waits for the office to send back its own later events (see `ship/restore.ts`). */
+  awaitingReturn(): boolean {
+    return this.config("restore.awaiting") === "1";
+  }
+
+  setAwaitingReturn(waiting: boolean): void {
+    if (waiting) this.setState("restore.awaiting", "1");
+    else this.db.prepare(`DELETE FROM node_config WHERE key = 'restore.awaiting'`).run();
+  }
+
+  /**
+   * On a restored agent PC: appends its own events the office sent back, which follow its last
+   * event, projecting and routing them as when they were recorded. Joins the caller's transaction.
+   */
+  recoverOwn(envelopes: readonly EventEnvelope[]): void {
+    this.write(() => {
+      for (const e of envelopes) {
+        const head = this.log.head(this.id);
+        if (e.origin !== this.id || (head !== undefined && e.seq <= head.seq)) {
+          throw new IntegrityError(`recover ${e.origin}#${e.seq}: not this PC's next own event`, { code: "BAD_EVENT" });
+        }
+        // Seqs of events that never left the PC (local updates) are not sent back: chained where contiguous.
+        if (head !== undefined && e.seq === head.seq + 1 && e.prev !== head.hash) {
+          throw new IntegrityError(`recover ${e.origin}#${e.seq}: does not chain to this PC's event #${head.seq}`, { code: "BROKEN_CHAIN" });
+        }
+        const pos = this.log.append(e);
+        const decoded = decodeEnvelope(e);
+        this.projector.apply(decoded);
+        this.outbox.route(decoded, pos);
+      }
+    });
   }
 
   /** On a reinstalled agent PC: the last seq (and hash) the sede already held from this code. */
@@ -524,7 +575,34 @@ export class SincroNode {
     };
   }
 
-  /** Milliseconds since the epoch, from the node's injected clock. */
+  /**
+   * Records the offset a sync measured between this PC's clock and the parking server's; from
+   * now on the node's time is corrected by it (unless it is within the tolerance).
+   */
+  setClockOffset(offset: ClockOffset): void {
+    this.setState(CLOCK_STATE_KEY, JSON.stringify(offset));
+    this.correction = correctionOf(offset);
+  }
+
+  /** The offset the last sync measured, if any sync could. */
+  clockOffset(): ClockOffset | undefined {
+    return parseClockOffset(this.config(CLOCK_STATE_KEY));
+  }
+
+  /** What the node adds to this PC's clock, in milliseconds. */
+  clockCorrectionMs(): number {
+    return this.correction;
+  }
+
+  /**
+   * Writes a consistent copy of the database into `file` (which must not exist or be empty),
+   * while other processes may be using the node: SQLite's `VACUUM INTO` reads one snapshot.
+   */
+  backupTo(file: string): void {
+    this.db.prepare(`VACUUM INTO ?`).run(file);
+  }
+
+  /** Milliseconds since the epoch: this PC's clock (the injected one in tests) plus the measured correction. */
   nowMs(): number {
     return this.now();
   }

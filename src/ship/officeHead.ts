@@ -59,6 +59,8 @@ export async function publishHead(run: SyncRun): Promise<void> {
   }
   const number = (previous?.number ?? Number(node.config("head.number") ?? "0")) + 1;
   const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams };
+  // Recorded first: a sync cut after the upload must not take its own head for a newer office's.
+  node.setState("head.writing", String(number));
   await run.put(`${HEAD_FOLDER}/${headName(number)}`, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));
   // The earlier head goes (a reader that already holds a newer number ignores older ones anyway).
   if (previous) await run.transport.delete(`${HEAD_FOLDER}/${headName(previous.number)}`);

@@ -8,11 +8,13 @@ import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
+import { recoverAfterRestore, refuseRestoredOffice, serveReturns } from "./restore.js";
 import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
 import { emptyRetiredFolders } from "./retiredFolders.js";
 import { checkHead, publishHead } from "./officeHead.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
+import { checkClockFirst, reportClock } from "./clockCheck.js";
 import { SyncRun, type SyncOptions, type SyncReport } from "./syncRun.js";
 import type { Transport } from "./transports/transport.js";
 
@@ -45,6 +47,8 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   const { node, transport } = run;
   const commandsBefore = transport.stats().commands;
   await checkRoots(run);
+  // Before anything is recorded or applied: what this sync records carries corrected times.
+  await checkClockFirst(run);
   const conflictsBefore = node.read.listConflicts().length;
   const inbound = inboundStreams(node.id, run.agents);
   // The sede reads only the folders of the agents that rang (and, now and then, all of them),
@@ -58,6 +62,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
     try {
       checkPublished(run);
       await continueEarlierPc(run);
+      run.holdOwnStream = await recoverAfterRestore(run);
     } catch (err) {
       // Nothing to start from: ring, so the office's next sync looks at this agent and puts
       // back what it parked for it if that went missing.
@@ -65,6 +70,15 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
       await ringBell(run).catch(() => undefined);
       throw err;
     }
+  }
+  if (node.role === "sede") await refuseRestoredOffice(run);
+  if (run.holdOwnStream) {
+    // A restored PC waiting for its own events records, applies and publishes nothing (even a
+    // snapshot applied would take an event number the office already holds): it only asks.
+    await ringBell(run);
+    reportClock(run);
+    run.report.commands = transport.stats().commands - commandsBefore + run.connections.commands();
+    return run.report;
   }
   seal(run);
   await resendRequested(run);
@@ -74,6 +88,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   for (const stream of inbound) if (run.reads(producerOf(stream))) await receive(run, stream);
   // What retiring agents had parked is received now; from here on nothing they sign is accepted.
   if (node.role === "sede") node.keyring.finishRetirements();
+  if (node.role === "sede") await serveReturns(run);
   if (node.role === "sede" && refreshAgentSnapshots(run)) await publish(run);
   await acknowledge(run, inbound);
   if (node.role === "sede") await refreshReaderAcks(run);
@@ -83,6 +98,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   else await checkHead(run);
   if (bells) rememberBells(run, bells);
   else await ringBell(run);
+  reportClock(run);
   run.report.conflicts = node.read.listConflicts().length - conflictsBefore;
   run.report.commands = transport.stats().commands - commandsBefore + run.connections.commands();
   return run.report;

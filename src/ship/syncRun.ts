@@ -8,6 +8,7 @@ import { ParkingTrust, type FileTrust } from "./parkingTrust.js";
 import { MAX_FILE_BYTES } from "../wire/segmentCodec.js";
 import { Connections } from "./connections.js";
 import { oweBellFor } from "./doorbell.js";
+import { writeTimed } from "./clockCheck.js";
 
 export interface SyncOptions {
   /** A new snapshot of a sede stream once this many events followed the last one. Default 10,000. */
@@ -78,7 +79,12 @@ export class SyncRun {
    * left alone, their acks taken as last read. Undefined: every folder is read.
    */
   reading: ReadonlySet<string> | undefined;
+  /** A restored agent PC waiting for its own events back: this sync only asks for them (see `restore.ts`). */
+  holdOwnStream = false;
+  /** Whether this sync has measured this PC's clock against the server's (see `clockCheck.ts`). */
+  clockMeasured = false;
   private readonly listings = new Map<string, RemoteFile[]>();
+  private readonly acks = new Map<string, AckFile | undefined>();
   // Raw bytes downloaded ahead (in parallel), taken by the step that reads them.
   private readonly fetched = new Map<string, Buffer>();
   private fetchedBytes = 0;
@@ -202,6 +208,7 @@ export class SyncRun {
     oweBellFor(this.node, path);
     const writeNew = this.transport.writeNew;
     if (!writeNew) throw new Error("putNew: this transport cannot create a file only if absent");
+    // Not timed: an "exists" would stamp someone else's older file.
     const result = await writeNew.call(this.transport, path, sealed);
     return { result, bytes: result === "created" ? sealed.length : 0 };
   }
@@ -210,7 +217,8 @@ export class SyncRun {
   async put(path: string, plain: Buffer, transport: Transport = this.transport): Promise<number> {
     const sealed = this.trust.seal(path, plain);
     oweBellFor(this.node, path);
-    await transport.write(path, sealed);
+    this.acks.delete(path);
+    await writeTimed(this, transport, path, () => transport.write(path, sealed));
     return sealed.length;
   }
 
@@ -237,6 +245,14 @@ export class SyncRun {
   /** The ack file `reader` wrote for `stream`, if the folder listing shows one and it is valid. */
   async readAck(stream: StreamName, reader: string): Promise<AckFile | undefined> {
     const path = ackPath(stream, reader);
+    // Read once per sync (a restored PC's check and pruning both want the office's ack); a write of it drops the copy.
+    if (this.acks.has(path)) return this.acks.get(path);
+    const ack = await this.readAckOnce(stream, path);
+    this.acks.set(path, ack);
+    return ack;
+  }
+
+  private async readAckOnce(stream: StreamName, path: string): Promise<AckFile | undefined> {
     const bytes = await this.readSmallFile(path, "ack");
     if (!bytes) return undefined;
     const ack = parseAck(bytes, stream);

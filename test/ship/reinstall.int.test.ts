@@ -154,7 +154,7 @@ describe("two live PCs with one agent code", () => {
     expect(after.map((c) => c.name)).not.toContain("Old PC's customer");
   });
 
-  it("a sequence the sede already holds with a different hash blocks the stream with what to do", async () => {
+  it("an old PC that finds the office holding later events of its code sends nothing and stops with what to do", async () => {
     const net = await officeWithAgent();
     const old = net.agent("AG01");
     exec(old, { kind: "AddCustomer", name: "Pub", list: "BASE" });
@@ -168,15 +168,21 @@ describe("two live PCs with one agent code", () => {
     await net.sync(twin);
     await net.sync(net.sede);
     await net.sync(twin);
-    // The old PC, unaware, sends its own segments 2 and 3 (2 no longer collides by name).
+    // The old PC, unaware, records on. Its sync finds the office's ack naming a segment it never
+    // sealed: it sends nothing (its segment 2 would reuse numbers the office holds), asks for
+    // the office's copy, and refuses new work meanwhile.
     exec(old, { kind: "AddCustomer", name: "Old 1", list: "BASE" });
-    await net.sync(old);
-    exec(old, { kind: "AddCustomer", name: "Old 2", list: "BASE" });
-    await net.sync(old);
+    const asked = await net.sync(old);
+    expect(asked.sent.events).toBe(0);
+    expect(asked.warnings.join("\n")).toMatch(/the office received events of AG01 up to #\d+/);
+    expect(() => exec(old, { kind: "AddCustomer", name: "Old 2", list: "BASE" })).toThrow(/waits for the office/);
     const customers = net.sede.read.listCustomers();
     const r = await net.sync(net.sede);
-    expect(r.errors.join("\n")).toMatch(/AG01>SEDE stopped: .*another PC publishes under this code/);
+    expect(r.errors).toEqual([]);
+    // What comes back does not follow "Old 1": the old PC stops, saying what to do.
+    await expect(net.sync(old)).rejects.toThrow(/another PC is using the code AG01/);
     expect(net.sede.read.listCustomers()).toEqual(customers);
+    expect(net.sede.read.listCustomers().map((c) => c.name)).not.toContain("Old 1");
   });
 });
 

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
+import type { SincroNode } from "../../node/sincroNode.js";
 import { clockSkewByOrigin, streamStatus } from "../../ship/streamStatus.js";
 import { headSeen } from "../../ship/officeHead.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
+import { clockWarning, describeOffset } from "../../node/clockOffset.js";
 
 /** `2026-03-02 10:15` in this PC's time zone. */
 function localTime(iso: string): string {
@@ -22,6 +24,7 @@ export function registerStatus(program: Command, io: Io): void {
         streams: streamStatus(node),
         reinstalled: node.reinstalled(),
         clockSkew: clockSkewByOrigin(node),
+        clock: clockStatus(node.clockOffset(), node.clockCorrectionMs()),
         events: node.log.origins(),
         tables: node.digests().map(({ table, rows }) => ({ table, rows })),
         conflicts: node.read.listConflicts(),
@@ -65,6 +68,8 @@ export function registerStatus(program: Command, io: Io): void {
         );
         io.out("");
       }
+      io.out(clockLine(report.clock));
+      io.out("");
       for (const s of report.clockSkew) {
         io.out(
           `clock skew: ${s.events} event(s) from ${s.origin} were up to ${(s.maxAheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (last seen ${s.lastSeen}); check the clock of ${s.origin}`,
@@ -86,4 +91,19 @@ export function registerStatus(program: Command, io: Io): void {
       io.out(`conflicts: ${report.conflicts.length}`);
       for (const c of report.conflicts) io.out(`  ${c.kind} ${c.key}: ${c.detail}`);
     });
+}
+
+/** `status --json`'s `clock`: the last measured offset against the parking server, the correction applied, and the warning if over 2 minutes. */
+function clockStatus(
+  offset: ReturnType<SincroNode["clockOffset"]>,
+  correctionMs: number,
+): { offsetMs: number; uncertaintyMs: number; measuredAt: string; correctionMs: number; warning: string | null } | null {
+  if (offset === undefined) return null;
+  return { ...offset, correctionMs, warning: clockWarning(offset) ?? null };
+}
+
+function clockLine(clock: ReturnType<typeof clockStatus>): string {
+  if (clock === null) return "clock: not measured yet (the next sync compares it with the parking server's)";
+  if (clock.warning !== null) return `clock: WARNING ${clock.warning}`;
+  return `clock: within ${describeOffset(Math.max(Math.abs(clock.offsetMs), clock.uncertaintyMs))} of the parking server's (measured ${clock.measuredAt})`;
 }

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/pr
 import { join, resolve } from "node:path";
 import { TransportError } from "../../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
-import type { RemoteFile, Transport, TransportStats } from "./transport.js";
+import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
 import { requiredConfig, type TransportKind } from "./transportKind.js";
 
 /**
@@ -118,6 +118,19 @@ export class FolderTransport implements Transport {
     } catch (err) {
       if (errnoOf(err) === "ENOENT") return;
       throw this.failure("delete", path, err);
+    }
+  }
+
+  /** The file's mtime; network shares and FAT keep it to 2 s, so that is the precision given. */
+  async stamp(path: string): Promise<ServerStamp | null> {
+    const file = this.localPath("stamp", path);
+    try {
+      this.counters.commands++;
+      const info = await stat(file);
+      return { ms: Math.floor(info.mtimeMs), precisionMs: 2_000 };
+    } catch (err) {
+      if (errnoOf(err) === "ENOENT") return null;
+      throw this.failure("stamp", path, err);
     }
   }
 

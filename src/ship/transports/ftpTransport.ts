@@ -4,7 +4,7 @@ import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { Client, type FileInfo, FTPError } from "basic-ftp";
 import { RefusedError, TransportError } from "../../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
-import type { RemoteFile, Transport, TransportStats } from "./transport.js";
+import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
 import { requiredConfig, type ConfigSource, type TransportKind } from "./transportKind.js";
 
 const EMPTY_TLS_UPLOAD_PAUSE_MS = 50;
@@ -194,6 +194,31 @@ export class FtpTransport implements Transport {
           throw this.failure("delete", this.at(path), err, "the file is still there: the FTP user needs permission to delete files");
         }
       }
+    });
+  }
+
+  /**
+   * The file's modification time: MDTM (RFC 3659, UTC, whole seconds or finer) where the server
+   * has it; otherwise the folder's listing, MLSD `modify=` (seconds) or, last, LIST's
+   * `Mmm dd hh:mm`, which is minute-granular and taken as UTC (vsftpd's default; a server
+   * listing in its local time reads as off by its time zone).
+   */
+  async stamp(path: string): Promise<ServerStamp | null> {
+    const names = splitRemotePath("stamp", path);
+    const name = names.at(-1);
+    if (name === undefined) throw new TransportError(`stamp "": a file needs a name`, { code: "TRANSPORT_PATH" });
+    return this.perform("stamp", path, async (client) => {
+      const remote = this.absolute(names);
+      const reply = await client.sendIgnoringError(`MDTM ${remote}`);
+      if (reply.code === 213) {
+        const parsed = parseMdtm(reply.message.slice(4).trim());
+        if (parsed) return parsed;
+      }
+      if (reply.code === 550 && !(await this.fileExists(client, remote))) return null;
+      const entry = (await this.entries(client, this.absolute(names.slice(0, -1)))).find((e) => e.isFile && e.name === name);
+      if (!entry) return null;
+      if (entry.modifiedAt) return { ms: entry.modifiedAt.getTime(), precisionMs: 1_000 };
+      return parseListTime(entry.rawModifiedAt, Date.now());
     });
   }
 
@@ -497,4 +522,32 @@ function networkHint(detail: string, timeoutMs: number): string | undefined {
   }
   if (/timeout|ETIMEDOUT/i.test(detail)) return `no answer within ${Math.round(timeoutMs / 1000)} s: a firewall may block the connection`;
   return undefined;
+}
+
+/** `YYYYMMDDHHMMSS[.sss]` (MDTM, UTC) to a stamp whose precision follows the digits given. */
+export function parseMdtm(text: string): ServerStamp | undefined {
+  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{1,3})\d*)?$/.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, sec, frac] = m;
+  const fraction = frac === undefined ? 0 : Number(frac.padEnd(3, "0"));
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), fraction);
+  return Number.isNaN(ms) ? undefined : { ms, precisionMs: frac === undefined ? 1_000 : 10 ** (3 - frac.length) };
+}
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+/**
+ * LIST's Unix-style time, `Mmm dd hh:mm` (within the last half year, no year given: the year that
+ * puts it nearest `nowMs`) or `Mmm dd yyyy` (older; day precision), taken as UTC.
+ */
+export function parseListTime(raw: string, nowMs: number): ServerStamp | null {
+  const m = /^([A-Za-z]{3})\s+(\d{1,2})\s+(?:(\d{1,2}):(\d\d)|(\d{4}))$/.exec(raw.trim());
+  const month = m ? MONTHS.indexOf((m[1] as string).toLowerCase()) : -1;
+  if (!m || month < 0) return null;
+  const day = Number(m[2]);
+  if (m[5] !== undefined) return { ms: Date.UTC(Number(m[5]), month, day), precisionMs: 86_400_000 };
+  const year = new Date(nowMs).getUTCFullYear();
+  const candidates = [year - 1, year, year + 1].map((y) => Date.UTC(y, month, day, Number(m[3]), Number(m[4])));
+  const ms = candidates.reduce((best, c) => (Math.abs(c - nowMs) < Math.abs(best - nowMs) ? c : best));
+  return { ms, precisionMs: 60_000 };
 }

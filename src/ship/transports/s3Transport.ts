@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -11,7 +12,7 @@ import {
 import { RefusedError, TransportError } from "../../errors.js";
 import { checkBucketName, checkConfig, type ConfigKey } from "../../node/config.js";
 import { compareNames, splitRemotePath } from "./remotePath.js";
-import type { RemoteFile, Transport, TransportStats } from "./transport.js";
+import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
 import type { ConfigSource, TransportKind } from "./transportKind.js";
 
 const DEFAULT_REGION = "us-east-1";
@@ -143,6 +144,18 @@ export class S3Transport implements Transport {
     } catch (err) {
       if (statusOf(err) === 404 && nameOf(err) !== "NoSuchBucket") return;
       throw this.failure("delete", path, err);
+    }
+  }
+
+  /** The object's Last-Modified (HEAD): whole seconds, the time the store finished the PUT. */
+  async stamp(path: string): Promise<ServerStamp | null> {
+    const key = this.fileKey("stamp", path);
+    try {
+      const reply = await this.send((client) => client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key })));
+      return reply.LastModified === undefined ? null : { ms: reply.LastModified.getTime(), precisionMs: 1_000 };
+    } catch (err) {
+      if (statusOf(err) === 404 && nameOf(err) !== "NoSuchBucket") return null;
+      throw this.failure("stamp", path, err);
     }
   }
 

@@ -6,7 +6,7 @@ import type { ConnectConfig, SFTPWrapper, Stats } from "ssh2";
 import { RefusedError, TransportError } from "../../errors.js";
 import { HOST_KEY_FINGERPRINT } from "../../node/config.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
-import type { RemoteFile, Transport, TransportStats } from "./transport.js";
+import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
 import { requiredConfig, type ConfigSource, type TransportKind } from "./transportKind.js";
 
 const { Client, utils } = ssh2;
@@ -182,6 +182,20 @@ export class SftpTransport implements Transport {
       } catch (err) {
         if (statusOf(err) === NO_SUCH_FILE) return;
         throw withHint(err, statusOf(err) === PERMISSION_DENIED ? "the SFTP user needs permission to delete files in this folder" : undefined);
+      }
+    });
+  }
+
+  /** The file's mtime from a STAT: whole seconds (SFTP v3 attributes). */
+  async stamp(path: string): Promise<ServerStamp | null> {
+    const names = splitRemotePath("stamp", path);
+    return this.perform("stamp", path, async (sftp) => {
+      try {
+        const stats = await this.request<Stats>((done) => sftp.stat(this.remote(names), done));
+        return { ms: stats.mtime * 1000, precisionMs: 1_000 };
+      } catch (err) {
+        if (statusOf(err) === NO_SUCH_FILE) return null;
+        throw err;
       }
     });
   }

@@ -47,6 +47,13 @@ export interface Transport {
    */
   writeNew?(path: string, bytes: Buffer): Promise<"created" | "exists">;
   delete(path: string): Promise<void>;
+  /**
+   * The time the server stamped on the file at `path` when it received it (its modification
+   * time, by the server's clock), or `null` when there is no such file. Optional: a transport
+   * that cannot ask leaves it out and the node's clock is then not measured (see `clockCheck.ts`).
+   * `precisionMs` is how coarse the stamp is (FTP MDTM and SFTP: 1 s; FTP LIST: 60 s).
+   */
+  stamp?(path: string): Promise<ServerStamp | null>;
   ensureDir(dir: string): Promise<void>;
   close(): Promise<void>;
   /** A risk of this connection the user must hear about at every sync (e.g. plain FTP), if any. */
@@ -58,6 +65,14 @@ export interface Transport {
 export interface RemoteFile {
   name: string;
   size: number;
+}
+
+/** A file's modification time as the server stamped it. */
+export interface ServerStamp {
+  /** Milliseconds since the epoch, by the server's clock. */
+  ms: number;
+  /** How coarse the stamp is: the true time lies in `[ms, ms + precisionMs)`. */
+  precisionMs: number;
 }
 
 export interface TransportStats {

@@ -303,6 +303,25 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       });
     }
 
+    it("stamps a file just written with the server's time, and a missing file as null", async () => {
+      const dir = folder();
+      expect(t.stamp).toBeDefined();
+      const stamp = t.stamp?.bind(t) as NonNullable<Transport["stamp"]>;
+      const before = Date.now();
+      await t.write(`${dir}/clock.probe`, Buffer.from("x"));
+      const after = Date.now();
+      const got = await stamp(`${dir}/clock.probe`);
+      expect(got).not.toBeNull();
+      const { ms, precisionMs } = got as { ms: number; precisionMs: number };
+      // The servers here run on this machine's clock: the stamp falls in the write, give or take its precision.
+      expect(precisionMs).toBeGreaterThan(0);
+      expect(precisionMs).toBeLessThanOrEqual(60_000);
+      expect(ms).toBeGreaterThanOrEqual(before - precisionMs - 1_000);
+      expect(ms).toBeLessThanOrEqual(after + 1_000);
+      expect(await stamp(`${dir}/missing.seg`)).toBeNull();
+      expect(await stamp(`${dir}/nowhere/missing.seg`)).toBeNull();
+    });
+
     it("describes itself, and fails, without showing the password", async () => {
       expect(t.describe.length).toBeGreaterThan(0);
       const secret = fixture.secret;

@@ -1,0 +1,123 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
+import { sincroAsync, type CliResult } from "../support/cli.js";
+
+// The real binary through a real FTP server: an agent PC backed up, used on, then restored from the backup.
+let server: EmbeddedFtpServer;
+const dir = mkdtempSync(join(tmpdir(), "sincro-cli-backup-"));
+const sede = join(dir, "sede.db");
+const agent = join(dir, "agent.db");
+const bak = join(dir, "agent-backup.db");
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return sincroAsync(args, { SINCRO_FTP_PASSWORD: server.password, ...env });
+}
+async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const r = await run(args, env);
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+const orders = async (db: string) =>
+  (JSON.parse(await ok(["--db", db, "order", "list", "--json"])) as Array<{ type: string; number: number; customer: string }>).map((o) => `${o.type}/${o.number}`).sort();
+const customers = async (db: string) =>
+  (JSON.parse(await ok(["--db", db, "customer", "list", "--json"])) as Array<{ code: string; agent: string | null }>).filter((c) => c.agent === "AG01").map((c) => c.code).sort();
+
+const basePrice = async (db: string) =>
+  (JSON.parse(await ok(["--db", db, "price", "list", "--json"])) as Array<{ list: string; product: string; price: string }>).find((p) => p.list === "BASE" && p.product === "P001")?.price;
+
+beforeAll(async () => {
+  server = await startEmbeddedFtpServer();
+  await ok(["--db", sede, "init", "--role", "sede"]);
+  for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/", "ftp.secure": "false" })) {
+    await ok(["--db", sede, "config", "set", k, v]);
+  }
+  await ok(["--db", sede, "ftp", "check"]);
+  await ok(["--db", sede, "product", "add", "P001", "--description", "Olio"]);
+  await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "8.90"]);
+  await ok(["--db", sede, "agent", "add", "AG01", "--name", "Mario"]);
+  const file = join(dir, "AG01.enroll");
+  await ok(["--db", sede, "agent", "enroll", "AG01", "--out", file], { SINCRO_PASSPHRASE: "una frase" });
+  await ok(["--db", agent, "init", "--enroll", file], { SINCRO_PASSPHRASE: "una frase" });
+  await ok(["--db", sede, "sync"]);
+  await ok(["--db", agent, "sync"]);
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("backup and restore of an agent PC", () => {
+  it("backup writes an owner-only copy, refuses an existing file unless --force, and says the keys are in it", async () => {
+    const c1 = (await ok(["--db", agent, "customer", "add", "--name", "Bar Roma", "--list", "BASE"])).trim();
+    expect((await ok(["--db", agent, "order", "add", "--customer", c1, "--line", "P001:2"])).trim()).toBe("AG01/1");
+    await ok(["--db", agent, "sync"]);
+    await ok(["--db", sede, "sync"]);
+    const out = await ok(["--db", agent, "backup", "--out", bak]);
+    expect(out).toContain(`saved a copy of this node in ${bak}`);
+    expect(out).toContain("private keys");
+    expect(statSync(bak).mode & 0o777).toBe(0o600);
+    const again = await run(["--db", agent, "backup", "--out", bak]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("already exists");
+    expect(again.stderr).toContain("--force");
+    const self = await run(["--db", agent, "backup", "--out", agent]);
+    expect(self.status).toBe(1);
+    expect(await ok(["--db", bak, "order", "list", "--json"])).toContain("AG01");
+    await ok(["--db", agent, "backup", "--out", bak, "--force"]);
+    expect(statSync(bak).mode & 0o777).toBe(0o600);
+  }, 120_000);
+
+  it("a restored backup gets its later orders and customers back from the office, numbers after them, and no fork", async () => {
+    // Work after the backup, received by the office (and pruned from the server once acknowledged).
+    const c2 = (await ok(["--db", agent, "customer", "add", "--name", "Bar Milano", "--list", "BASE"])).trim();
+    expect((await ok(["--db", agent, "order", "add", "--customer", c2, "--line", "P001:3"])).trim()).toBe("AG01/2");
+    expect((await ok(["--db", agent, "order", "add", "--customer", c2, "--line", "P001:4"])).trim()).toBe("AG01/3");
+    // And the office changed a price, which the PC applied and acknowledged before its disk failed.
+    await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "9.50"]);
+    await ok(["--db", agent, "sync"]);
+    await ok(["--db", sede, "sync"]);
+    await ok(["--db", agent, "sync"]);
+    await ok(["--db", sede, "sync"]);
+    expect(await orders(sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    expect(await basePrice(agent)).toBe("9.50");
+
+    // The PC's disk is replaced: the backup is copied back as its database.
+    for (const f of [agent, `${agent}-wal`, `${agent}-shm`]) if (existsSync(f)) rmSync(f);
+    copyFileSync(bak, agent);
+    expect(await orders(agent)).toEqual(["AG01/1"]);
+
+    const first = await ok(["--db", agent, "sync"]);
+    expect(first).toContain("this PC was restored from a backup");
+    const refused = await run(["--db", agent, "order", "add", "--customer", c2, "--line", "P001:1"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("restored from a backup");
+
+    const atSede = await ok(["--db", sede, "sync"]);
+    expect(atSede).toMatch(/sent back to AG01 its \d+ event\(s\)/);
+    const second = await ok(["--db", agent, "sync"]);
+    expect(second).toMatch(/recovered from the office \d+ event\(s\)/);
+    expect(await orders(agent)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    expect(await customers(agent)).toEqual(["AG01000001", "AG01000002"]);
+    // The office's price it had received after the backup comes again too.
+    expect(await basePrice(agent)).toBe("9.50");
+
+    // Numbering goes on after what came back; the office takes the new work as the same PC's.
+    expect((await ok(["--db", agent, "order", "add", "--customer", c2, "--line", "P001:5"])).trim()).toBe("AG01/4");
+    expect((await ok(["--db", agent, "customer", "add", "--name", "Bar Napoli", "--list", "BASE"])).trim()).toBe("AG01000003");
+    const send = await ok(["--db", agent, "sync"]);
+    expect(send).not.toContain("ERROR");
+    const recv = await ok(["--db", sede, "sync"]);
+    expect(recv).not.toMatch(/ERROR|Two PCs|fork/i);
+    expect(await orders(sede)).toEqual(["AG01/1", "AG01/2", "AG01/3", "AG01/4"]);
+    expect(await customers(sede)).toEqual(["AG01000001", "AG01000002", "AG01000003"]);
+    const quiet = await ok(["--db", agent, "sync"]);
+    expect(quiet).not.toMatch(/ERROR|restored/);
+    const status = JSON.parse(await ok(["--db", agent, "status", "--json"])) as { streams: Array<{ stream: string; pending: number; blocked: string | null }> };
+    expect(status.streams.find((s) => s.stream === "AG01>SEDE")?.pending).toBe(0);
+    expect(status.streams.every((s) => s.blocked === null)).toBe(true);
+  }, 240_000);
+});

@@ -1,0 +1,70 @@
+import { copyFileSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { SincroNode } from "../../src/node/sincroNode.js";
+import { exec, officeWithAgentAG01, type Network } from "../support/network.js";
+import { tempDir } from "../support/tempDir.js";
+
+/** Replaces AG01's database with `backup`, as copying the file back would. */
+function restore(net: Network, backup: string): SincroNode {
+  const old = net.agent("AG01");
+  const file = old.db.name;
+  old.close();
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f);
+  copyFileSync(backup, file);
+  const restored = SincroNode.open(file, { now: net.clock.now });
+  net.agents.set("AG01", restored);
+  return restored;
+}
+
+const order = (node: SincroNode, customer: string) => exec(node, { kind: "PlaceOrder", customer, lines: [{ product: "P001", qty: "1" }] })[0];
+const orders = (node: SincroNode) => node.read.listOrders().map((o) => `${o.type}/${o.number}`).sort();
+
+describe("an agent PC restored from a backup", () => {
+  it("with its later segments still on the server: gets its work back, clears them, numbers after them, no fork", async () => {
+    const dir = tempDir();
+    const net = officeWithAgentAG01(dir);
+    await net.round();
+    const ag = net.agent("AG01");
+    const [cust] = exec(ag, { kind: "AddCustomer", name: "Bar", list: "BASE" });
+    order(ag, cust as string);
+    await net.round();
+    const backup = `${dir}/ag01.bak`;
+    ag.backupTo(backup);
+
+    // After the backup: two syncs' worth of orders, received and acknowledged by the office; the
+    // PC fails before it prunes them, so its segments are still on the server.
+    order(ag, cust as string);
+    await net.sync(ag);
+    order(ag, cust as string);
+    await net.sync(ag);
+    await net.sync(net.sede);
+    expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    const folder = net.file("SincroAg", "AG01");
+    expect(readdirSync(folder).filter((n) => n.endsWith(".seg")).length).toBe(2);
+
+    const pc = restore(net, backup);
+    expect(orders(pc)).toEqual(["AG01/1"]);
+    const asked = await net.sync(pc);
+    expect(asked.sent.events).toBe(0);
+    expect(asked.warnings.join("\n")).toContain("this PC was restored from a backup");
+    expect(() => order(pc, cust as string)).toThrow(/restored from a backup/);
+    const served = await net.sync(net.sede);
+    expect(served.warnings.join("\n")).toMatch(/sent back to AG01 its 2 event\(s\)/);
+    const back = await net.sync(pc);
+    expect(back.errors).toEqual([]);
+    expect(back.warnings.join("\n")).toContain("recovered from the office 2 event(s)");
+    expect(orders(pc)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    expect(readdirSync(folder).filter((n) => n.endsWith(".seg"))).toEqual([]);
+    expect(readdirSync(folder)).not.toContain("return.req");
+
+    const next = order(pc, cust as string);
+    expect(next).toBe("AG01/4");
+    await net.round();
+    await net.round();
+    expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2", "AG01/3", "AG01/4"]);
+    expect(readdirSync(net.file("SincroSede", "AG01"))).not.toContain("return.ret");
+    const again = await net.sync(pc);
+    expect(again.errors).toEqual([]);
+    expect(again.warnings).toEqual([]);
+  });
+});
