@@ -79,7 +79,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   await prune(run);
   if (node.role === "sede") await publishHead(run);
   else await checkHead(run);
-  if (bells) rememberBells(run, bells);
+  if (bells) await rememberBells(run, bells);
   else await ringBell(run);
   run.report.conflicts = node.read.listConflicts().length - conflictsBefore;
   run.report.commands = transport.stats().commands - commandsBefore + run.connections.commands();
