@@ -15,7 +15,9 @@ import type { SyncRun } from "./syncRun.js";
  * folder, or when it has not read it for `sync.full-listing-hours` (default 24), or when the
  * agent is new or retiring. A bell is only a hint: the sede never opens one, so a forged or
  * moved bell costs it one listing, and a deleted one delays what it announced until the next
- * full listing, never loses it. Each bell name has one writer, the agent it names.
+ * full listing, never loses it. Each bell name has one writer, the agent it names; the sede
+ * deletes the bells it heard once it took in the agent's folder (see {@link rememberBells}), so
+ * the folder holds only rings not yet heard.
  */
 export const BELL_FOLDER = "SincroBell";
 export const BELL_FORMAT = "sincro-bell/1";

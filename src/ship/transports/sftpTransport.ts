@@ -70,7 +70,11 @@ interface HostKeyRefusal {
  * `stats().commands` counts SFTP requests: `list` and `listDirs` 4 (OPENDIR, READDIR, READDIR that
  * answers "end", CLOSE; one READDIR more per ~100 entries), `read` 4 (OPEN, FSTAT, READ, CLOSE; one READ
  * more per chunk), `write` 5 (OPEN, WRITE, fsync, CLOSE, posix-rename; one WRITE more per chunk),
- * `delete` 1, `ensureDir` 1 when the folder exists.
+ * `delete` 1, `ensureDir` 1 when the folder exists. Requests about one handle are sent together
+ * where the protocol allows (a server handles one handle's requests in order), so the round
+ * trips are fewer: `list` 2 (OPENDIR; two READDIRs at once; CLOSE not waited for), `read` 2
+ * (OPEN; FSTAT with the first READ; CLOSE not waited for), `write` 3 for up to 8 pieces (OPEN;
+ * WRITEs, fsync and CLOSE at once; posix-rename).
  */
 export class SftpTransport implements Transport {
   readonly describe: string;
