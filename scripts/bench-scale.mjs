@@ -7,7 +7,8 @@
 //
 // The servers start as the tests start them (test/support), so vsftpd, sshd and Ceph need root
 // and their Debian packages (scripts/install-*.sh); a kind that cannot start is reported and
-// skipped. BENCH_KINDS=folder,ftp,vsftpd,sshd,ceph and BENCH_N=1,10,100,300 pick the rows.
+// skipped. BENCH_KINDS=folder,ftp,vsftpd,sshd,ceph and BENCH_N=1,10,100,300 pick the rows;
+// BENCH_TRACE=1 prints each call of the measured syncs (requests, milliseconds) on stderr.
 // The test helpers are TypeScript: the project (src and test) is compiled into .bench-build/.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
