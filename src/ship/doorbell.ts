@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { SincroNode } from "../node/sincroNode.js";
 import { sealBox } from "../wire/box.js";
 import { AG_ROOT, agentToSede, parseFileName, streamFolder } from "../wire/streams.js";
+import { TransportError } from "../errors.js";
 import { isTempName } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
 
@@ -14,7 +15,9 @@ import type { SyncRun } from "./syncRun.js";
  * folder, or when it has not read it for `sync.full-listing-hours` (default 24), or when the
  * agent is new or retiring. A bell is only a hint: the sede never opens one, so a forged or
  * moved bell costs it one listing, and a deleted one delays what it announced until the next
- * full listing, never loses it. Each bell name has one writer, the agent it names.
+ * full listing, never loses it. Each bell name has one writer, the agent it names; the sede
+ * deletes the bells it heard once it took in the agent's folder (see {@link rememberBells}), so
+ * the folder holds only rings not yet heard.
  */
 export const BELL_FOLDER = "SincroBell";
 export const BELL_FORMAT = "sincro-bell/1";
@@ -92,16 +95,39 @@ export function agentsToReadNow(run: SyncRun, bells: ReadonlyMap<string, string>
 /**
  * Sede, at the end of a sync: for each agent whose folder it read and fully took in (nothing
  * listed there beyond what it applied, its stream not stopped), remembers the bells it saw
- * before reading. An agent with something left over is read again at the next sync.
+ * before reading, then deletes them (on the sync's connections at once) and remembers that none
+ * is left. So the bell folder holds only the bells not yet heard, and a quiet sync lists a
+ * nearly empty folder (an SFTP server sends ~100 names per reply: 300 bells cost 3 replies more).
+ * A ring that came while the sede read has another name and stays. An agent with something left
+ * over is read again at the next sync. A bell the server does not let the sede delete stays,
+ * remembered as seen, with a warning.
  */
-export function rememberBells(run: SyncRun, bells: ReadonlyMap<string, string>): void {
+export async function rememberBells(run: SyncRun, bells: ReadonlyMap<string, string>): Promise<void> {
   const save = run.node.db.prepare(
     `INSERT INTO bell_heard (agent, names, read) VALUES (?, ?, ?) ON CONFLICT (agent) DO UPDATE SET names = excluded.names, read = excluded.read`,
   );
   const at = run.now().toISOString();
+  const heard = run.agents.filter((agent) => run.reads(agent) && tookAllIn(run, agent));
   run.node.batch(() => {
-    for (const agent of run.agents) if (run.reads(agent) && tookAllIn(run, agent)) save.run(agent, bells.get(agent) ?? "", at);
+    for (const agent of heard) save.run(agent, bells.get(agent) ?? "", at);
   });
+  const ringing = heard.filter((agent) => (bells.get(agent) ?? "") !== "");
+  const cleared: string[] = [];
+  let refused: string | undefined;
+  await run.connections.each(ringing, async (transport, agent) => {
+    if (refused !== undefined) return;
+    try {
+      for (const name of (bells.get(agent) as string).split(" ")) await transport.delete(`${BELL_FOLDER}/${name}`);
+      cleared.push(agent);
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err;
+      refused = err.message;
+    }
+  });
+  run.node.batch(() => {
+    for (const agent of cleared) save.run(agent, "", at);
+  });
+  if (refused !== undefined) run.report.warnings.push(`${BELL_FOLDER}: could not delete the bells already heard (${refused}); a quiet sync lists them again each time`);
 }
 
 function tookAllIn(run: SyncRun, agent: string): boolean {

@@ -96,7 +96,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   if (node.role === "sede") await emptyRetiredFolders(run);
   if (node.role === "sede") await publishHead(run);
   else await checkHead(run);
-  if (bells) rememberBells(run, bells);
+  if (bells) await rememberBells(run, bells);
   else await ringBell(run);
   reportClock(run);
   run.report.conflicts = node.read.listConflicts().length - conflictsBefore;

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { TransportError } from "../../src/errors.js";
@@ -108,10 +108,12 @@ describe.each(areas)("the doorbell through %s", (_name, makeArea) => {
     expect((await net.sync(net.sede)).commands).toBeLessThanOrEqual(5);
   });
 
-  it("a forged ring costs the sede one listing; a ring put back to its old name delays an order until the full listing", async () => {
+  it("a forged ring costs the sede one listing and one delete; a deleted ring delays an order until the full listing", async () => {
     const net = await office(makeArea, 20, ["A001", "A002"]);
     const quiet = await net.sync(net.sede);
     const bellDir = join(net.area.root, BELL_FOLDER);
+    // The sede deleted every bell it heard: a quiet sync lists an empty folder.
+    expect(readdirSync(bellDir)).toEqual([]);
 
     // Anyone with the password may write a bell: it is a hint, the sede lists that folder and finds nothing.
     writeFileSync(join(bellDir, "A002.999.deadbeef"), "forged");
@@ -119,17 +121,17 @@ describe.each(areas)("the doorbell through %s", (_name, makeArea) => {
     expect(forged.received.events).toBe(0);
     expect(forged.errors).toEqual([]);
     const folderFiles = readdirSync(join(net.area.root, "SincroAg", "A002")).length;
-    // folder: readdir + a stat per file; FTP: EPSV + LIST.
-    expect(forged.commands - quiet.commands).toBeLessThanOrEqual(Math.max(2, 1 + folderFiles));
+    // folder: readdir + a stat per file; FTP: EPSV + LIST; then the bell's delete.
+    expect(forged.commands - quiet.commands).toBeLessThanOrEqual(Math.max(2, 1 + folderFiles) + 1);
+    expect(readdirSync(bellDir)).toEqual([]);
     expect((await net.sync(net.sede)).commands).toBe(quiet.commands);
 
-    // The agent rings (A001.<n>), someone puts the bell the sede already heard back in its place.
-    const before = readdirSync(bellDir).find((n) => n.startsWith("A001.")) as string;
+    // The agent rings, someone deletes the bell: the sede hears nothing until its full listing.
     const placed = order(net);
     await net.sync(net.agent("A001"));
-    const rung = readdirSync(bellDir).find((n) => n.startsWith("A001.")) as string;
-    expect(rung).not.toBe(before);
-    renameSync(join(bellDir, rung), join(bellDir, before));
+    const rung = readdirSync(bellDir).filter((n) => n.startsWith("A001."));
+    expect(rung).toHaveLength(1);
+    unlinkSync(join(bellDir, rung[0] as string));
     expect((await net.sync(net.sede)).received.events).toBe(0);
     expect(ordersAtSede(net)).toEqual([]);
     // 24 hours later the sede reads every agent's folder, and the order is there.
@@ -140,13 +142,22 @@ describe.each(areas)("the doorbell through %s", (_name, makeArea) => {
     expect((await net.sync(net.sede)).commands).toBe(quiet.commands);
   });
 
-  it("a deleted bell is a change: the sede reads that folder again", async () => {
+  it("a bell the sede heard and deleted, put back, is heard again: one listing, nothing received twice", async () => {
     const net = await office(makeArea, 5, ["A001"]);
+    const bellDir = join(net.area.root, BELL_FOLDER);
     const placed = order(net);
     await net.sync(net.agent("A001"));
-    for (const n of readdirSync(join(net.area.root, BELL_FOLDER)).filter((n) => n.startsWith("A001."))) unlinkSync(join(net.area.root, BELL_FOLDER, n));
-    await net.sync(net.sede);
+    const rung = readdirSync(bellDir).find((n) => n.startsWith("A001.")) as string;
+    const heard = await net.sync(net.sede);
+    expect(heard.received.events).toBe(1);
+    expect(readdirSync(bellDir)).toEqual([]);
+    const quiet = await net.sync(net.sede);
+    writeFileSync(join(bellDir, rung), "put back");
+    const again = await net.sync(net.sede);
+    expect(again.received.events).toBe(0);
+    expect(again.commands).toBeGreaterThan(quiet.commands);
     expect(ordersAtSede(net)).toEqual([placed]);
+    expect(readdirSync(bellDir)).toEqual([]);
   });
 });
 
@@ -171,8 +182,8 @@ describe("ringing", () => {
     expect(again.sent.events).toBe(0);
     await net.sync(net.sede);
     expect(ordersAtSede(net)).toEqual([placed]);
-    // Only the newest bell is left.
-    expect(readdirSync(join(net.area.root, BELL_FOLDER)).filter((n) => n.startsWith("A001."))).toHaveLength(1);
+    // The sede heard the newest bell and deleted it; the one cut never reached the server.
+    expect(readdirSync(join(net.area.root, BELL_FOLDER)).filter((n) => n.startsWith("A001."))).toEqual([]);
   });
 });
 

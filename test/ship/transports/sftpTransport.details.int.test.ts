@@ -2,6 +2,7 @@
 // login failures, reconnection after a cut, the root folder, and what its errors say.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { TransportError } from "../../../src/errors.js";
 import { SftpTransport } from "../../../src/ship/transports/sftpTransport.js";
@@ -50,6 +51,32 @@ describe.sequential("SftpTransport details", () => {
         listMissing: await cost(() => transport.list("SincroAg/AG02")),
       }).toEqual({ ensureDirExisting: 1, write: 5, list: 4, listDirs: 4, read: 4, readMissing: 1, delete: 1, deleteMissing: 1, listMissing: 1 });
       await transport.close();
+    }));
+
+  it("sends the requests about one file together: a listing and a download wait 2 round trips, an upload 3", () =>
+    using(startSshd(), async (server) => {
+      const wire = await TurnCounter.start(server.port);
+      const transport = new SftpTransport(sftpOptions(server, "key", { port: wire.port }));
+      try {
+        await transport.write("SincroAg/AG01/0000000001.seg", Buffer.from("segment"));
+        const turns = async (action: () => Promise<unknown>) => {
+          await new Promise((ok) => setTimeout(ok, 100)); // the last call's unwaited CLOSE answered
+          const before = wire.turns;
+          await action();
+          return wire.turns - before;
+        };
+        // A turn: the client sends after the server answered. A CLOSE not waited for leaves
+        // after the call returned, so it is not counted (nothing waits for it).
+        expect({
+          write: await turns(() => transport.write("SincroAg/AG01/0000000002.seg", Buffer.from("segment"))),
+          list: await turns(() => transport.list("SincroAg/AG01")),
+          read: await turns(() => transport.read("SincroAg/AG01/0000000001.seg")),
+          delete: await turns(() => transport.delete("SincroAg/AG01/0000000001.seg")),
+        }).toEqual({ write: 3, list: 2, read: 2, delete: 1 });
+      } finally {
+        await transport.close();
+        await wire.stop();
+      }
     }));
 
   it("refuses a server whose host key is not the pinned one, naming both fingerprints", async () => {
@@ -197,3 +224,49 @@ describe.sequential("SftpTransport details", () => {
     expect(error.message).not.toContain("secret-pw");
   });
 });
+
+/**
+ * A TCP relay to 127.0.0.1:`target` that counts turns: data from the client after data from the
+ * server. Answers are held 30 ms, so requests sent together reach the server before any answer.
+ */
+class TurnCounter {
+  turns = 0;
+  port = 0;
+  private readonly sockets = new Set<Socket>();
+  private constructor(private readonly server: Server) {}
+
+  static async start(target: number): Promise<TurnCounter> {
+    let counter: TurnCounter | undefined;
+    const server = createServer((client) => {
+      const c = counter as TurnCounter;
+      const upstream = connect(target, "127.0.0.1");
+      for (const s of [client, upstream]) {
+        s.setNoDelay(true);
+        c.sockets.add(s);
+        s.on("error", () => undefined);
+        s.on("close", () => (s === client ? upstream : client).destroy());
+      }
+      let answered = true;
+      client.on("data", (chunk) => {
+        if (answered) c.turns++;
+        answered = false;
+        upstream.write(chunk);
+      });
+      upstream.on("data", (chunk) => {
+        setTimeout(() => {
+          answered = true;
+          if (!client.destroyed) client.write(chunk);
+        }, 30);
+      });
+    });
+    counter = new TurnCounter(server);
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    counter.port = (server.address() as { port: number }).port;
+    return counter;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((ok) => this.server.close(ok));
+  }
+}
