@@ -1,3 +1,4 @@
+import { CATALOGUE } from "../wire/streams.js";
 import { encodeResendRequest, requestedFile, RESEND_FORMAT } from "../wire/ackFile.js";
 import { ackPath, agentToSede, parseFileName, readersOf, resendPath, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
 import { SegmentError } from "../errors.js";
@@ -59,11 +60,9 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
   for (const stream of run.producedStreams()) {
     const unread: string[] = [];
     for (const agent of readersOf(stream, run.agents)) {
-      // Only agents whose folders this sync reads (the doorbell), for the catalogue too: a quiet
-      // sede sync must not list the catalogue's folder because hundreds of agents never synced.
-      // An agent's first sync writes its ack of its own stream (or finds nothing and says so),
-      // and rings either way, so its folder is read at the next sede sync.
-      if (!run.reads(agent)) continue;
+      // Only agents whose folders this sync reads (the doorbell): a quiet sede sync must not
+      // look at hundreds of agents that never synced; the full listing gets to them.
+      if (stream !== CATALOGUE && !run.reads(agent)) continue;
       if (outbox.readerAck(stream, agent) >= 0) continue; // a valid ack of it was read before
       const path = ackPath(stream, agent);
       const listed = (run.listed(streamFolder(agentToSede(agent))) ?? []).some((f) => f.name === path.slice(path.lastIndexOf("/") + 1));
