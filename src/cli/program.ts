@@ -1,9 +1,10 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { Io } from "./io.js";
 import { registerAgent } from "./commands/agent.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCatalogue } from "./commands/catalogue.js";
 import { registerConfig } from "./commands/config.js";
+import { registerConflicts } from "./commands/conflicts.js";
 import { registerCustomer } from "./commands/customer.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerExport } from "./commands/export.js";
@@ -24,6 +25,7 @@ export function buildProgram(io: Io): Command {
   const program = new Command("sincro")
     .description("sync a sede and its field agents through a parking area (FTP, SFTP or a shared folder)")
     .option("--db <file>", "the node's database (default: $SINCRO_DB, else ./sincro.db)")
+    .addOption(new Option("--lang <language>", "it or en (default: the config key lang, else the locale: LC_ALL, LC_MESSAGES, LANG)").choices(["it", "en"]))
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
@@ -40,6 +42,7 @@ export function buildProgram(io: Io): Command {
     registerExport,
     registerLog,
     registerStatus,
+    registerConflicts,
     registerSync,
     registerFtp,
     registerRebuild,
