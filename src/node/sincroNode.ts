@@ -259,6 +259,7 @@ export class SincroNode {
     if (file !== ":memory:" && !existsSync(file)) {
       throw new RefusedError("db", `open ${file}: no sincro node there; create one with "sincro init --role sede|agent --db ${file}"`, {
         code: "NO_NODE",
+        say: { key: "refused.noNode", params: { file } },
       });
     }
     const db = openSqlite(file, false);
