@@ -1,5 +1,8 @@
 import { Command, Option } from "commander";
 import type { Io } from "./io.js";
+import { translateHelp } from "./help.js";
+import { CONFIG_KEYS } from "../node/config.js";
+import { EXPORT_KINDS } from "../exchange/columns.js";
 import { registerAgent } from "./commands/agent.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCatalogue } from "./commands/catalogue.js";
@@ -20,7 +23,7 @@ import { registerSpecialPrice } from "./commands/specialPrice.js";
 import { registerStatus } from "./commands/status.js";
 import { registerSync } from "./commands/sync.js";
 
-/** The `sincro` command line (DESIGN §6). */
+/** The `sincro` command line, its help in the user's language. */
 export function buildProgram(io: Io): Command {
   const program = new Command("sincro")
     .description("sync a sede and its field agents through a parking area (FTP, SFTP or a shared folder)")
@@ -60,5 +63,6 @@ export function buildProgram(io: Io): Command {
     }
   };
   propagate(program);
+  translateHelp(program, io.t, { keys: Object.keys(CONFIG_KEYS).join(", "), kinds: [...EXPORT_KINDS, "log"].join(", ") });
   return program;
 }
