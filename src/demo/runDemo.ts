@@ -15,8 +15,9 @@ import { generateKeys } from "../wire/keys.js";
 import { encodeSegment } from "../wire/segmentCodec.js";
 import { sealEnvelope } from "../events/envelope.js";
 import { Inbox } from "../ship/inbox.js";
+import { Translator } from "../i18n/translator.js";
 
-/** One rule of DESIGN §3 (or of shipping) and whether it held on every node. */
+/** One rule of sincro (what is shared with whom, what wins, what shipping guarantees) and whether it held on every node, in the language of `t`. */
 export interface DemoCheck {
   rule: string;
   held: boolean;
@@ -49,14 +50,14 @@ const AGENTS = ["AG01", "AG02", "AG03"] as const;
  * SQLite files, and a realistic day of work with several sync rounds and a dropped connection.
  * Returns one check per rule; the caller prints them and exits 0 only if all held.
  */
-export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]> {
+export async function runDemo(say: (line: string) => void, t: Translator = new Translator("en")): Promise<DemoCheck[]> {
   const dir = mkdtempSync(join(tmpdir(), "sincro-demo-"));
   const server = await startEmbeddedFtpServer({ root: join(dir, "ftp") });
   const checks: DemoCheck[] = [];
   const check = (rule: string, held: boolean, detail: string) => checks.push({ rule, held, detail });
   const nodes: SincroNode[] = [];
   try {
-    say(`embedded FTP server on ${server.url} (folder ${server.root})`);
+    say(t.t("demo.ftp", { url: server.url, root: server.root }));
     const configure = (node: SincroNode) => {
       for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/", "ftp.secure": "false" })) {
         node.setConfig(k, v);
@@ -110,7 +111,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
         await transport.close();
       }
     }
-    say("morning at the office: agents, catalogue, price lists, customers");
+    say(t.t("demo.say.morning"));
     const products = Array.from({ length: 40 }, (_, i) => `P${String(i + 1).padStart(3, "0")}`);
     sede.batch(() => {
       products.forEach((p, i) => {
@@ -130,7 +131,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     const bar01 = sedeCustomers.get("AG01")?.[0] as string;
     exec(sede, { kind: "SetSpecialPrice", customer: bar01, product: "P001", price: "3.50", discounts: ["5"] });
 
-    say("an agent syncs before the office has published:");
+    say(t.t("demo.say.earlyAgent"));
     let refused = "";
     try {
       await syncNode(ag("AG01"));
@@ -138,11 +139,11 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
       refused = (err as Error).message;
       say(`  refused as expected: ${refused}`);
     }
-    check("first sync waits for the office to publish", refused.includes("run a sync at the office first"), refused || "the sync was not refused");
+    check(t.t("demo.rule.firstSyncWaits"), refused.includes("run a sync at the office first"), refused || "the sync was not refused");
 
     await round("first round of syncs");
 
-    say("the day in the field: new customers, orders, special prices");
+    say(t.t("demo.say.field"));
     const agentCustomers = new Map<string, string>();
     const agentOrders = new Map<string, string[]>();
     for (const a of AGENTS) {
@@ -169,7 +170,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     exec(sede, { kind: "UpdateCustomer", code: bar01, city: "Modena" });
     exec(ag("AG01"), { kind: "UpdateCustomer", code: bar01, name: "Bar Centrale di Modena" });
 
-    say("AG02 syncs and the connection drops in the middle of the upload:");
+    say(t.t("demo.say.drop"));
     const dropping = new DroppingFtpTransport(ftpOptionsFromConfig(ag("AG02"), env));
     let dropError = "";
     try {
@@ -191,58 +192,58 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
       const expected = [...(sedeCustomers.get(a) ?? []), agentCustomers.get(a) as string].sort();
       return JSON.stringify(custOf(ag(a))) === JSON.stringify(expected);
     });
-    check("each agent holds its own customers, never another agent's or the office's", agentsOk && !AGENTS.some((a) => custOf(ag(a)).includes(own as string)), AGENTS.map((a) => `${a}: ${custOf(ag(a)).length}`).join(", "));
+    check(t.t("demo.rule.ownCustomers"), agentsOk && !AGENTS.some((a) => custOf(ag(a)).includes(own as string)), AGENTS.map((a) => `${a}: ${custOf(ag(a)).length}`).join(", "));
     const sameCatalogue = AGENTS.every(
       (a) => JSON.stringify(ag(a).read.listProducts()) === JSON.stringify(sede.read.listProducts()) && JSON.stringify(ag(a).read.listPrices()) === JSON.stringify(sede.read.listPrices()),
     );
-    check("every agent has all products and generic price lists", sameCatalogue, `${sede.read.listProducts().length} products, ${sede.read.listPrices().length} prices`);
+    check(t.t("demo.rule.catalogue"), sameCatalogue, `${sede.read.listProducts().length} products, ${sede.read.listPrices().length} prices`);
     const specialOk = AGENTS.every((a) => {
       const mine = new Set(custOf(ag(a)));
       const atSede = sede.read.listSpecialPrices().filter((s) => mine.has(s.customer));
       return JSON.stringify(ag(a).read.listSpecialPrices()) === JSON.stringify(atSede);
     });
-    check("agents hold the special prices of their customers only, as the office does", specialOk, `${sede.read.listSpecialPrices().length} special price(s) at the office`);
+    check(t.t("demo.rule.specialPrices"), specialOk, `${sede.read.listSpecialPrices().length} special price(s) at the office`);
     const received = sede.read.listOrders().filter((o) => o.origin !== "SEDE").map((o) => `${o.type}/${o.number}`).sort();
     const sent = [...agentOrders.values()].flat().sort();
     const customersAtSede = AGENTS.every((a) => sede.read.listCustomers().filter((c) => c.code === agentCustomers.get(a)).length === 1);
-    check("agents' customers and orders reach the office exactly once", JSON.stringify(received) === JSON.stringify(sent) && customersAtSede, `${received.length} orders received: ${received.join(" ")}`);
-    check("orders entered at the office on behalf of an agent never reach the agent", ag("AG02").read.listOrders().every((o) => o.origin !== "SEDE"), `${onBehalf} only at the office`);
+    check(t.t("demo.rule.exactlyOnce"), JSON.stringify(received) === JSON.stringify(sent) && customersAtSede, `${received.length} orders received: ${received.join(" ")}`);
+    check(t.t("demo.rule.onBehalf"), ag("AG02").read.listOrders().every((o) => o.origin !== "SEDE"), `${onBehalf} only at the office`);
     const barAtSede = sede.read.listCustomers().find((c) => c.code === bar01);
     const barAtAgent = ag("AG01").read.listCustomers().find((c) => c.code === bar01);
     check(
-      "customer edits stay on the side that made them",
+      t.t("demo.rule.customerEdits"),
       barAtSede?.city === "Modena" && barAtSede.name === "Bar di AG01" && barAtAgent?.name === "Bar Centrale di Modena" && barAtAgent.city === null,
       `office: ${barAtSede?.name}, ${barAtSede?.city}; agent: ${barAtAgent?.name}, ${barAtAgent?.city ?? "-"}`,
     );
     const sp = (n: SincroNode) => n.read.listSpecialPrices(bar01).find((s) => s.product === "P001");
     check(
-      "concurrent special-price edits: the most recent wins on both sides",
+      t.t("demo.rule.mostRecentWins"),
       sp(sede)?.price === "3.30" && sp(ag("AG01"))?.price === "3.30" && sp(sede)?.origin === "AG01",
       `office ${sp(sede)?.price} (${sp(sede)?.origin}), agent ${sp(ag("AG01"))?.price}`,
     );
-    check("a connection dropped mid-transfer loses and duplicates nothing", dropError !== "" && received.filter((o) => o.startsWith("AG02/")).length === 2, dropError ? "the retry completed the transfer" : "the connection did not drop");
+    check(t.t("demo.rule.droppedConnection"), dropError !== "" && received.filter((o) => o.startsWith("AG02/")).length === 2, dropError ? "the retry completed the transfer" : "the connection did not drop");
     const before = nodes.map((n) => JSON.stringify(n.digests()));
     const quiet: SyncReport[] = [];
     for (const n of nodes) quiet.push(await syncNode(n, " (repeat)"));
     const unchanged = quiet.every((r) => r.sent.events + r.received.events === 0) && nodes.every((n, i) => JSON.stringify(n.digests()) === before[i]);
-    check("repeating a sync changes nothing", unchanged, `${quiet.map((r) => r.commands).join("/")} FTP commands per quiet sync`);
+    check(t.t("demo.rule.quietSync"), unchanged, `${quiet.map((r) => r.commands).join("/")} FTP commands per quiet sync`);
     const rebuilt = nodes.every((n) => {
       const r = n.rebuild();
       return JSON.stringify(r.before) === JSON.stringify(r.after);
     });
-    check("rebuilding from the log reproduces every node's projections", rebuilt, `${nodes.length} nodes`);
+    check(t.t("demo.rule.rebuild"), rebuilt, `${nodes.length} nodes`);
     const parked = readdirSync(server.root, { recursive: true })
       .map((f) => join(server.root, String(f)))
       .filter((f) => statSync(f).isFile());
     const secrets = ["Bar di AG01", "Hotel di AG02", "Cliente diretto", "Articolo 1", "3.50"];
     const leaks = parked.flatMap((f) => secrets.filter((t) => readFileSync(f).includes(Buffer.from(t, "utf8"))).map((t) => `${t} in ${f}`));
     check(
-      "nothing readable on the server: every parked file is encrypted for its readers",
+      t.t("demo.rule.encrypted"),
       leaks.length === 0 && parked.length > 0,
       leaks.length === 0 ? `${parked.length} parked file(s) searched for customer names, products and prices: no hit` : leaks.slice(0, 3).join("; "),
     );
 
-    say("someone with the FTP password forges a catalogue segment, as the office would write it:");
+    say(t.t("demo.say.forge"));
     const forger = generateKeys();
     const catalogue = new Inbox(ag("AG01")).cursor("SEDE>*");
     const next = (catalogue?.segment ?? 0) + 1;
@@ -262,12 +263,12 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     say(`  ${attacked.errors[0] ?? "no error reported"}`);
     const priceAfter = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
     check(
-      "a forged file is refused, naming it, and changes nothing",
+      t.t("demo.rule.forgery"),
       refusedForged && priceAfter === priceBefore,
       refusedForged ? `refused ${forgedName}; price of P001 still ${priceAfter}` : "the forged file was not refused",
     );
     const segmentsLeft = readdirSync(join(server.root, "SincroAg"), { recursive: true }).filter((f) => String(f).endsWith(".seg"));
-    check("agents' segments are pruned from the server once the office acknowledged them", segmentsLeft.length === 0, `${segmentsLeft.length} agent segment(s) left on the server`);
+    check(t.t("demo.rule.pruned"), segmentsLeft.length === 0, `${segmentsLeft.length} agent segment(s) left on the server`);
     return checks;
   } finally {
     for (const n of nodes) n.close();

@@ -49,9 +49,9 @@ export class Translator {
     return this.numbers.format(Number(n));
   }
 
-  /** A decimal amount in euros (`"1234.56"` → `1.234,56 €` in Italian). */
+  /** A decimal amount in euros (`"1234.56"` → `1.234,56 €` in Italian; a plain space, easy to copy into other programs). */
   money(amount: number | string): string {
-    return this.euros.format(Number(amount));
+    return this.euros.format(Number(amount)).replace(/\u00a0/g, " ");
   }
 
   /** A moment (ISO text or epoch ms) as local date and time, `02/12/2026 00:30` in Italian. */
