@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { NODE_COLOURS } from "../../src/audit/htmlReport.js";
-import { screenshot } from "../audit/chromium.js";
+import { CHROMIUM, screenshot } from "../audit/chromium.js";
 import { readLines, writeLines, lineOf } from "../audit/logs.js";
 import { countColour, readPng } from "../audit/png.js";
 import { knownHistory } from "../audit/timeline.js";
@@ -117,4 +119,46 @@ describe("sincro audit / history / export log (the real binary)", () => {
     expect(countColour(bareImg, NODE_COLOURS[0])).toBeLessThan(200);
     expect(countColour(bareImg, NODE_COLOURS[1])).toBeLessThan(200);
   });
+
+  it("audit --html in Italian: Chromium renders the page in Italian, with Italian numbers, money and the timeline in each node's colour", async () => {
+    const dir = tempDir();
+    const h = await knownHistory(dir);
+    const db = h.net.sede.db.name;
+    h.net.sede.close();
+    const html = join(dir, "verifica.html");
+    const r = sincro(["audit", "--db", db, "--html", html], { LANG: "it_IT.UTF-8", TZ: "Europe/Rome" });
+    expect(r.status).toBe(0);
+    // What Chromium parsed and laid out: the document it renders, dumped from the headless browser.
+    const dom = dumpDom(html);
+    expect(dom).toContain('<html lang="it">');
+    expect(dom).toContain("VERIFICATO: tutti i controlli sono superati");
+    expect(dom).toContain("Eventi per giorno per nodo");
+    expect(dom).toContain("Decisioni \"vince la più recente\"");
+    // The concurrent edit of 2026-03-04: the sede's 7,80 € won over the agent's 7,95 € (−5 %), times in Italy's time zone.
+    expect(dom).toContain("prezzo 7,80 €");
+    expect(dom).toContain("prezzo 7,95 € −5 %");
+    expect(dom).toMatch(/il 04\/03\/2026 16:00/);
+    expect(dom).not.toMatch(/VERIFIED|events checked|Most-recent-wins/);
+    const png = join(dir, "verifica.png");
+    screenshot(html, png);
+    const img = readPng(png);
+    expect([img.width, img.height]).toEqual([1200, 900]);
+    expect(countColour(img, NODE_COLOURS[0])).toBeGreaterThan(600);
+    expect(countColour(img, NODE_COLOURS[1])).toBeGreaterThan(600);
+  });
 });
+
+/** The DOM headless Chromium builds from `html` (the page as rendered, not the file's bytes). */
+function dumpDom(html: string): string {
+  const profile = mkdtempSync(join(tmpdir(), "sincro-chromium-"));
+  try {
+    const r = spawnSync(CHROMIUM, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", `--user-data-dir=${profile}`, "--dump-dom", `file://${html}`], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.stdout, r.stderr).toContain("</html>");
+    return r.stdout;
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
