@@ -16,6 +16,8 @@ export const en = {
   "error.unexpected": "sincro: unexpected error: {message}",
   "error.syncBlocked": "sync: {n:# folder|# folders} stopped on a file that failed verification (see above); the next sync tries again",
   "error.demoFailed": "demo: some rules did not hold (see the table)",
+  "error.notPublished": "sync: the office has not published data for agent {agent} yet: run a sync at the office first (after \"sincro agent add {agent}\" there)",
+  "error.syncRunning": "sync: another sync is running on this PC since {time} (process {pid}); wait for it to end",
   "refused.sedeOnly": "{what}: only the office can do this (this PC is agent {node})",
   "refused.required": "{field} is required",
   "refused.unknownProduct": "product {code} does not exist",

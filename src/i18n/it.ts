@@ -14,6 +14,8 @@ export const it = {
   "error.unexpected": "sincro: errore imprevisto: {message}",
   "error.syncBlocked": "sync: {n:# cartella ferma|# cartelle ferme} su un file che non ha superato la verifica (vedi sopra); la prossima sincronizzazione riprova",
   "error.demoFailed": "demo: alcune regole non sono state rispettate (vedi la tabella)",
+  "error.notPublished": "sync: la sede non ha ancora pubblicato dati per l'agente {agent}: esegui prima una sincronizzazione in sede (dopo \"sincro agent add {agent}\")",
+  "error.syncRunning": "sync: un'altra sincronizzazione è in corso su questo PC dalle {time} (processo {pid}); aspetta che finisca",
   "refused.sedeOnly": "{what}: può farlo solo la sede (questo PC è l'agente {node})",
   "refused.required": "{field}: obbligatorio",
   "refused.unknownProduct": "l'articolo {code} non esiste",

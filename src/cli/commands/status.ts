@@ -108,7 +108,7 @@ export function registerStatus(program: Command, io: Io): void {
       }
       if (report.reinstalled) {
         const r = report.reinstalled;
-        io.out(t.t("status.reinstalled", { node: report.node, ...at(r.at), held: r.heldBySede, next: r.continuesAfter }));
+        io.out(t.t("status.reinstalled", { node: report.node, ...at(r.at), held: String(r.heldBySede), next: String(r.continuesAfter) }));
       }
       for (const s of report.clockSkew) {
         io.out(t.t("status.clockSkew", { who: s.origin, hours: t.number(Math.round(s.maxAheadMs / 360_000) / 10), ...at(s.lastSeen) }));
