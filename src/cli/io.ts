@@ -67,10 +67,12 @@ export function printTable(io: Io, rows: Array<Record<string, unknown>>, columns
     return;
   }
   const cols = columns ?? Object.keys(rows[0] as object);
+  // A column named like a catalogue key `col.<name>` gets the language's header.
+  const headers = cols.map((c) => io.t.lookup(`col.${c}`, {}) ?? c);
   const cells = rows.map((r) => cols.map((c) => formatCell(r[c])));
-  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length)));
+  const widths = headers.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i] as number)).join("  ").trimEnd();
-  io.out(line(cols));
+  io.out(line(headers));
   io.out(line(widths.map((w) => "-".repeat(w))));
   for (const row of cells) io.out(line(row));
 }
