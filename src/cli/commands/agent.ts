@@ -42,10 +42,10 @@ export function registerAgent(program: Command, io: Io): void {
       } finally {
         closeSync(fd);
       }
-      io.out(`enrolled agent ${code}: wrote ${out}`);
-      if (given === undefined || given === "") io.out(`passphrase: ${passphrase}  (tell it to the agent separately, e.g. by phone; it is not stored anywhere)`);
-      if (before) io.out(`the keys of the PC enrolled before as ${code} are revoked after the office's next sync, which still receives what that PC had parked`);
-      io.out(`run "sincro sync" now, so that the new PC can read what the office parked for it; then, on the agent's PC: sincro init --enroll ${out}`);
+      io.out(io.t.t("agent.enrolled", { agent: code, file: out }));
+      if (given === undefined || given === "") io.out(io.t.t("agent.passphrase", { passphrase }));
+      if (before) io.out(io.t.t("agent.replacesPc", { agent: code }));
+      io.out(io.t.t("agent.next", { file: out }));
     });
   agent
     .command("retire")
@@ -53,7 +53,7 @@ export function registerAgent(program: Command, io: Io): void {
     .argument("<code>", "a registered agent code")
     .action(function (this: Command, code: string) {
       withNode(this, io, (node) => node.retire(code));
-      io.out(`agent ${code} retired: the next sync receives what it had parked; from then on its files are refused and nothing new is written for it`);
+      io.out(io.t.t("agent.retired", { agent: code }));
     });
   agent
     .command("list")
