@@ -16,6 +16,7 @@ import { encodeSegment } from "../wire/segmentCodec.js";
 import { sealEnvelope } from "../events/envelope.js";
 import { Inbox } from "../ship/inbox.js";
 import { Translator } from "../i18n/translator.js";
+import { SincroError } from "../errors.js";
 
 /** One rule of sincro (what is shared with whom, what wins, what shipping guarantees) and whether it held on every node, in the language of `t`. */
 export interface DemoCheck {
@@ -78,16 +79,15 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
         return [a, node] as const;
       }),
     );
-    say(`enrolled ${AGENTS.join(", ")}: each PC set up from its own passphrase-protected file, with its own keys`);
+    say(t.t("demo.enrolled", { agents: t.list(AGENTS) }));
     const ag = (code: (typeof AGENTS)[number]) => agents.get(code) as SincroNode;
     const env = { ...process.env, SINCRO_FTP_PASSWORD: server.password };
     const syncNode = async (node: SincroNode, label = ""): Promise<SyncReport> => {
       const transport = transportFromConfig(node, env);
       try {
         const r = await sync(node, transport);
-        say(
-          `  sync ${node.id.padEnd(4)}${label}: sent ${r.sent.events} events/${r.sent.snapshots} snapshots, received ${r.received.events} events/${r.received.snapshots} snapshots, ${r.commands} FTP commands${r.conflicts ? `, ${r.conflicts} conflict(s) resolved` : ""}`,
-        );
+        const counts = { node: node.id.padEnd(4), label, sent: r.sent.events, sentSnapshots: r.sent.snapshots, received: r.received.events, receivedSnapshots: r.received.snapshots, commands: r.commands };
+        say(r.conflicts ? t.t("demo.syncConflicts", { ...counts, conflicts: r.conflicts }) : t.t("demo.sync", counts));
         return r;
       } finally {
         await transport.close();
@@ -106,7 +106,7 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
       const transport = transportFromConfig(sede, env);
       try {
         const checked = await checkParkingArea(transport);
-        say(`parking check at the office: ${checked.ok ? "the parking area is ready" : "NOT usable"} (${checked.target})`);
+        say(t.t(checked.ok ? "demo.parkingReady" : "demo.parkingNotUsable", { target: checked.target }));
       } finally {
         await transport.close();
       }
@@ -133,15 +133,18 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
 
     say(t.t("demo.say.earlyAgent"));
     let refused = "";
+    let said = "";
     try {
       await syncNode(ag("AG01"));
     } catch (err) {
       refused = (err as Error).message;
-      say(`  refused as expected: ${refused}`);
+      const say_ = err instanceof SincroError ? err.say : undefined;
+      said = (say_ && t.lookup(say_.key, say_.params)) ?? refused;
+      say(t.t("demo.refusedAsExpected", { reason: said }));
     }
-    check(t.t("demo.rule.firstSyncWaits"), refused.includes("run a sync at the office first"), refused || "the sync was not refused");
+    check(t.t("demo.rule.firstSyncWaits"), refused.includes("run a sync at the office first"), said || t.t("demo.detail.notRefused"));
 
-    await round("first round of syncs");
+    await round(t.t("demo.round.first"));
 
     say(t.t("demo.say.field"));
     const agentCustomers = new Map<string, string>();
@@ -161,7 +164,7 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
       );
     }
     const [onBehalf] = exec(sede, { kind: "PlaceOrder", customer: sedeCustomers.get("AG02")?.[0] as string, agent: "AG02", lines: [{ product: "P003", qty: "10" }] });
-    say(`  the office entered order ${onBehalf} on behalf of AG02`);
+    say(t.t("demo.onBehalf", { order: onBehalf ?? "", agent: "AG02" }));
     // Both sides edit the same special price without seeing each other; the agent's edit is later.
     exec(sede, { kind: "SetSpecialPrice", customer: bar01, product: "P001", price: "3.40" });
     await new Promise((r) => setTimeout(r, 5));
@@ -181,10 +184,10 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
     } finally {
       await dropping.close();
     }
-    await syncNode(ag("AG02"), " (again)");
+    await syncNode(ag("AG02"), t.t("demo.label.again"));
 
-    await round("evening round of syncs");
-    await round("one more round (nothing new)");
+    await round(t.t("demo.round.evening"));
+    await round(t.t("demo.round.quiet"));
 
     // The checks: each rule on every node.
     const custOf = (n: SincroNode) => n.read.listCustomers().map((c) => c.code).sort();
@@ -196,42 +199,42 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
     const sameCatalogue = AGENTS.every(
       (a) => JSON.stringify(ag(a).read.listProducts()) === JSON.stringify(sede.read.listProducts()) && JSON.stringify(ag(a).read.listPrices()) === JSON.stringify(sede.read.listPrices()),
     );
-    check(t.t("demo.rule.catalogue"), sameCatalogue, `${sede.read.listProducts().length} products, ${sede.read.listPrices().length} prices`);
+    check(t.t("demo.rule.catalogue"), sameCatalogue, t.t("demo.detail.catalogue", { products: sede.read.listProducts().length, prices: sede.read.listPrices().length }));
     const specialOk = AGENTS.every((a) => {
       const mine = new Set(custOf(ag(a)));
       const atSede = sede.read.listSpecialPrices().filter((s) => mine.has(s.customer));
       return JSON.stringify(ag(a).read.listSpecialPrices()) === JSON.stringify(atSede);
     });
-    check(t.t("demo.rule.specialPrices"), specialOk, `${sede.read.listSpecialPrices().length} special price(s) at the office`);
+    check(t.t("demo.rule.specialPrices"), specialOk, t.t("demo.detail.specialPrices", { n: sede.read.listSpecialPrices().length }));
     const received = sede.read.listOrders().filter((o) => o.origin !== "SEDE").map((o) => `${o.type}/${o.number}`).sort();
     const sent = [...agentOrders.values()].flat().sort();
     const customersAtSede = AGENTS.every((a) => sede.read.listCustomers().filter((c) => c.code === agentCustomers.get(a)).length === 1);
-    check(t.t("demo.rule.exactlyOnce"), JSON.stringify(received) === JSON.stringify(sent) && customersAtSede, `${received.length} orders received: ${received.join(" ")}`);
-    check(t.t("demo.rule.onBehalf"), ag("AG02").read.listOrders().every((o) => o.origin !== "SEDE"), `${onBehalf} only at the office`);
+    check(t.t("demo.rule.exactlyOnce"), JSON.stringify(received) === JSON.stringify(sent) && customersAtSede, t.t("demo.detail.received", { n: received.length, orders: received.join(" ") }));
+    check(t.t("demo.rule.onBehalf"), ag("AG02").read.listOrders().every((o) => o.origin !== "SEDE"), t.t("demo.detail.onBehalf", { order: onBehalf ?? "" }));
     const barAtSede = sede.read.listCustomers().find((c) => c.code === bar01);
     const barAtAgent = ag("AG01").read.listCustomers().find((c) => c.code === bar01);
     check(
       t.t("demo.rule.customerEdits"),
       barAtSede?.city === "Modena" && barAtSede.name === "Bar di AG01" && barAtAgent?.name === "Bar Centrale di Modena" && barAtAgent.city === null,
-      `office: ${barAtSede?.name}, ${barAtSede?.city}; agent: ${barAtAgent?.name}, ${barAtAgent?.city ?? "-"}`,
+      t.t("demo.detail.customerEdits", { sedeName: barAtSede?.name ?? "", sedeCity: barAtSede?.city ?? "-", agentName: barAtAgent?.name ?? "", agentCity: barAtAgent?.city ?? "-" }),
     );
     const sp = (n: SincroNode) => n.read.listSpecialPrices(bar01).find((s) => s.product === "P001");
     check(
       t.t("demo.rule.mostRecentWins"),
       sp(sede)?.price === "3.30" && sp(ag("AG01"))?.price === "3.30" && sp(sede)?.origin === "AG01",
-      `office ${sp(sede)?.price} (${sp(sede)?.origin}), agent ${sp(ag("AG01"))?.price}`,
+      t.t("demo.detail.mostRecent", { sede: t.money(sp(sede)?.price ?? "0"), by: sp(sede)?.origin ?? "", agent: t.money(sp(ag("AG01"))?.price ?? "0") }),
     );
-    check(t.t("demo.rule.droppedConnection"), dropError !== "" && received.filter((o) => o.startsWith("AG02/")).length === 2, dropError ? "the retry completed the transfer" : "the connection did not drop");
+    check(t.t("demo.rule.droppedConnection"), dropError !== "" && received.filter((o) => o.startsWith("AG02/")).length === 2, t.t(dropError ? "demo.detail.retried" : "demo.detail.noDrop"));
     const before = nodes.map((n) => JSON.stringify(n.digests()));
     const quiet: SyncReport[] = [];
-    for (const n of nodes) quiet.push(await syncNode(n, " (repeat)"));
+    for (const n of nodes) quiet.push(await syncNode(n, t.t("demo.label.repeat")));
     const unchanged = quiet.every((r) => r.sent.events + r.received.events === 0) && nodes.every((n, i) => JSON.stringify(n.digests()) === before[i]);
-    check(t.t("demo.rule.quietSync"), unchanged, `${quiet.map((r) => r.commands).join("/")} FTP commands per quiet sync`);
+    check(t.t("demo.rule.quietSync"), unchanged, t.t("demo.detail.quiet", { commands: quiet.map((r) => r.commands).join("/") }));
     const rebuilt = nodes.every((n) => {
       const r = n.rebuild();
       return JSON.stringify(r.before) === JSON.stringify(r.after);
     });
-    check(t.t("demo.rule.rebuild"), rebuilt, `${nodes.length} nodes`);
+    check(t.t("demo.rule.rebuild"), rebuilt, t.t("demo.detail.nodes", { n: nodes.length }));
     const parked = readdirSync(server.root, { recursive: true })
       .map((f) => join(server.root, String(f)))
       .filter((f) => statSync(f).isFile());
@@ -240,7 +243,7 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
     check(
       t.t("demo.rule.encrypted"),
       leaks.length === 0 && parked.length > 0,
-      leaks.length === 0 ? `${parked.length} parked file(s) searched for customer names, products and prices: no hit` : leaks.slice(0, 3).join("; "),
+      leaks.length === 0 ? t.t("demo.detail.noLeak", { n: parked.length }) : leaks.slice(0, 3).join("; "),
     );
 
     say(t.t("demo.say.forge"));
@@ -258,17 +261,17 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
     ).bytes;
     writeFileSync(join(server.root, forgedName), sealBox(forgedName, forgedSegment, "SEDE", forger, []));
     const priceBefore = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
-    const attacked = await syncNode(ag("AG01"), " (forged file present)");
+    const attacked = await syncNode(ag("AG01"), t.t("demo.label.forged"));
     const refusedForged = attacked.errors.some((e) => e.includes(forgedName));
     say(`  ${attacked.errors[0] ?? "no error reported"}`);
     const priceAfter = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
     check(
       t.t("demo.rule.forgery"),
       refusedForged && priceAfter === priceBefore,
-      refusedForged ? `refused ${forgedName}; price of P001 still ${priceAfter}` : "the forged file was not refused",
+      refusedForged ? t.t("demo.detail.forgeryRefused", { file: forgedName, price: t.money(priceAfter ?? "0") }) : t.t("demo.detail.forgeryAccepted"),
     );
     const segmentsLeft = readdirSync(join(server.root, "SincroAg"), { recursive: true }).filter((f) => String(f).endsWith(".seg"));
-    check(t.t("demo.rule.pruned"), segmentsLeft.length === 0, `${segmentsLeft.length} agent segment(s) left on the server`);
+    check(t.t("demo.rule.pruned"), segmentsLeft.length === 0, t.t("demo.detail.segmentsLeft", { n: segmentsLeft.length }));
     return checks;
   } finally {
     for (const n of nodes) n.close();
