@@ -73,7 +73,22 @@ function configuredLang(argv: readonly string[], io: BaseIo): string | undefined
 
 /** An error's message in the user's language, where the catalogue has it; else its own (English) message. */
 function spoken(err: SincroError, t: Translator): string {
+  if (err instanceof ImportRefusedError) return importRefusal(err, t);
   return (err.say && t.lookup(err.say.key, err.say.params)) ?? err.message;
+}
+
+/** A refused import: how many problems, then each with its line and column (the file's own header name too). */
+function importRefusal(err: ImportRefusedError, t: Translator): string {
+  const lines = [t.t("import.refused", { kind: err.kind, file: err.file, n: err.total })];
+  for (const p of err.problems) {
+    const message = (p.say && t.lookup(p.say.key, p.say.params)) ?? p.message;
+    const where = { kind: err.kind, line: String(p.line), message };
+    if (p.column === null) lines.push(t.t("import.problemLine", where));
+    else if (p.header === undefined) lines.push(t.t("import.problemCell", { ...where, column: p.column }));
+    else lines.push(t.t("import.problemCellHeader", { ...where, column: p.column, header: p.header }));
+  }
+  if (err.total > err.problems.length) lines.push(t.t("import.more", { n: err.total - err.problems.length }));
+  return lines.join("\n");
 }
 
 function wantsJson(argv: readonly string[]): boolean {
@@ -94,7 +109,7 @@ export function errorJson(err: unknown, t?: Translator): Record<string, unknown>
       code: err.code,
       message: t === undefined ? err.message : spoken(err, t),
       ...(err instanceof RefusedError && { field: err.field }),
-      ...(err instanceof ImportRefusedError && { problems: err.problems, total: err.total }),
+      ...(err instanceof ImportRefusedError && { problems: err.problems.map(({ say, ...p }) => ({ ...p, message: t === undefined ? p.message : ((say && t.lookup(say.key, say.params)) ?? p.message) })), total: err.total }),
       ...(err instanceof TransportError && err.reply !== undefined && { reply: err.reply }),
       ...(err instanceof SegmentError && { file: err.file }),
     };

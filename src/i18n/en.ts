@@ -66,6 +66,11 @@ export const en = {
   "import.summary1252": "import {kind} {file} (read as Windows-1252): {rows} rows: {new} new, {changed} changed, {unchanged} unchanged, {removed} removed; recorded {events} events",
   "import.dryRun": "import {kind} {file} (dry run, nothing written): {rows} rows: {new} new, {changed} changed, {unchanged} unchanged, {removed} removed; would record {events} events",
   "import.dryRun1252": "import {kind} {file} (read as Windows-1252; dry run, nothing written): {rows} rows: {new} new, {changed} changed, {unchanged} unchanged, {removed} removed; would record {events} events",
+  "import.refused": "import {kind} {file}: {n:1 problem|# problems}, nothing was imported",
+  "import.problemLine": "import {kind} line {line}: {message}",
+  "import.problemCell": "import {kind} line {line}, column {column}: {message}",
+  "import.problemCellHeader": "import {kind} line {line}, column {column} (\"{header}\"): {message}",
+  "import.more": "… and {n} more",
   "export.done": "exported {rows} {kind} rows to {file}",
   "rebuild.replayed": "replayed {events} events",
 

@@ -64,6 +64,11 @@ export const it = {
   "import.summary1252": "importazione {kind} {file} (letto come Windows-1252): {rows} righe: {new} nuove, {changed} cambiate, {unchanged} invariate, {removed} tolte; registrate {events} modifiche",
   "import.dryRun": "importazione {kind} {file} (prova, niente scritto): {rows} righe: {new} nuove, {changed} cambiate, {unchanged} invariate, {removed} tolte; registrerebbe {events} modifiche",
   "import.dryRun1252": "importazione {kind} {file} (letto come Windows-1252; prova, niente scritto): {rows} righe: {new} nuove, {changed} cambiate, {unchanged} invariate, {removed} tolte; registrerebbe {events} modifiche",
+  "import.refused": "importazione {kind} {file}: {n:1 problema|# problemi}, non è stato importato niente",
+  "import.problemLine": "importazione {kind} riga {line}: {message}",
+  "import.problemCell": "importazione {kind} riga {line}, colonna {column}: {message}",
+  "import.problemCellHeader": "importazione {kind} riga {line}, colonna {column} (\"{header}\"): {message}",
+  "import.more": "… e altri {n}",
   "export.done": "esportate {rows} righe di {kind} in {file}",
   "rebuild.replayed": "rieseguiti {events} eventi",
 

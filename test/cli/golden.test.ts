@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sincro } from "../support/cli.js";
@@ -176,6 +176,24 @@ describe.each([
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("a refused import in Italian", () => {
+  it("names line, column and the file's own header, in Italian; --json keeps the machine fields", () => {
+    const dir = tempDir();
+    const db = join(dir, "sede.db");
+    const it = { LANG: "it_IT.UTF-8" };
+    expect(sincro(["--db", db, "init", "--role", "sede"], it).status).toBe(0);
+    expect(sincro(["--db", db, "product", "add", "P001", "--description", "Caffè"], it).status).toBe(0);
+    const file = join(dir, "listino.csv");
+    writeFileSync(file, "Listino;Articolo;Prezzo\nBASE;P001;1.234,50\nBASE;P404;2,00\n");
+    const r = sincro(["--db", db, "import", "prices", file], it);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`sincro: importazione prices ${file}: 1 problema, non è stato importato niente\nimportazione prices riga 3, colonna product ("Articolo"): l'articolo P404 non esiste\n`);
+    const js = sincro(["--db", db, "import", "prices", file, "--json"], it);
+    expect(JSON.parse(js.stderr)).toMatchObject({ code: "IMPORT_REFUSED", field: "file", total: 1, problems: [{ line: 3, column: "product", header: "Articolo", message: "l'articolo P404 non esiste" }] });
+    expect(Object.keys((JSON.parse(js.stderr) as { problems: object[] }).problems[0] as object).sort()).toEqual(["column", "header", "line", "message"]);
+  });
+});
 
 describe("the language set once in the config", () => {
   it("config set lang it speaks Italian on that PC even with an English locale; --lang en overrides it", () => {
