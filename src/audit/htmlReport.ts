@@ -20,7 +20,7 @@ export function renderHtml(report: AuditReport, generated = new Date(), t: Trans
   const infos = report.findings.filter((f) => f.severity === "info");
   const title = t.t("audit.html.title", { source: report.source.path });
   const kind = t.t(report.source.kind === "node" ? "audit.html.kind.node" : report.source.kind === "log" ? "audit.html.kind.log" : "audit.html.kind.parking");
-  const when = { date: t.date(localDay(generated)), time: t.time(generated) };
+  const when = { date: t.dateOf(generated), time: t.time(generated) };
   const meta = report.source.node
     ? t.t("audit.html.metaOf", { kind, node: report.source.node, role: report.source.role ?? "", ...when })
     : t.t("audit.html.meta", { kind, ...when });
@@ -185,8 +185,3 @@ ${p.rows.map((r) => `<tr><td>${esc(r.product)}</td><td>${r.removed ? esc(t.t("au
 </table>`;
 }
 
-/** The local calendar day of a moment, `YYYY-MM-DD`. */
-function localDay(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}

@@ -19,18 +19,11 @@ function side(node: SincroNode, id: string | null): Side | undefined {
 
 /** What one side did to a special price: changed it (to what) or removed it, when and who. */
 function didLine(t: Translator, s: Side): string {
-  const when = { date: t.date(localDay(s.at)), time: t.time(s.at) };
+  const when = { date: t.dateOf(s.at), time: t.time(s.at) };
   const removed = s.type === "SpecialPriceRemoved";
   const price = t.money(String(s.data.price ?? "0"));
   if (s.origin === SEDE) return removed ? t.t("conflict.sede.removed", when) : t.t("conflict.sede.set", { ...when, price });
   return removed ? t.t("conflict.agent.removed", { ...when, agent: s.origin }) : t.t("conflict.agent.set", { ...when, agent: s.origin, price });
-}
-
-/** The local calendar day of a moment, `YYYY-MM-DD`. */
-export function localDay(at: string | number | Date): string {
-  const d = new Date(at);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
 /**

@@ -61,6 +61,12 @@ export class Translator {
     return this.t("format.dateTime", { date: this.dates.format(d), time: this.times.format(d) });
   }
 
+  /** Only the local date of a moment (`02/12/2026`). */
+  dateOf(at: string | number | Date): string {
+    const d = new Date(at);
+    return Number.isNaN(d.getTime()) ? String(at) : this.dates.format(d);
+  }
+
   /** Only the local time of a moment (`00:30`). */
   time(at: string | number | Date): string {
     const d = new Date(at);

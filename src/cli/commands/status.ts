@@ -6,7 +6,6 @@ import { clockSkewByOrigin, readerReceipt, recordedSince, streamStatus, unsentEv
 import { headSeen } from "../../ship/officeHead.js";
 import { SEDE } from "../../events/nodeIds.js";
 import { agentToSede, CATALOGUE, sedeToAgent } from "../../wire/streams.js";
-import { localDay } from "../conflictWords.js";
 import { type Io, jsonOption, withNode } from "../io.js";
 import { tally, tallyText, type Tally } from "../words.js";
 
@@ -80,7 +79,7 @@ export function registerStatus(program: Command, io: Io): void {
         return;
       }
       const t = io.t;
-      const at = (iso: string) => ({ date: t.date(localDay(iso)), time: t.time(iso) });
+      const at = (iso: string) => ({ date: t.dateOf(iso), time: t.time(iso) });
       if ("officeReceived" in report) {
         io.out(t.t("status.agent.title", { node: report.node }));
         const r = report.officeReceived;
