@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import type { Io } from "./io.js";
 import { translateHelp } from "./help.js";
+import { commanderError } from "./commanderWords.js";
 import { CONFIG_KEYS } from "../node/config.js";
 import { EXPORT_KINDS } from "../exchange/columns.js";
 import { registerAgent } from "./commands/agent.js";
@@ -30,7 +31,11 @@ export function buildProgram(io: Io): Command {
     .option("--db <file>", "the node's database (default: $SINCRO_DB, else ./sincro.db)")
     .addOption(new Option("--lang <language>", "it or en (default: the config key lang, else the locale: LC_ALL, LC_MESSAGES, LANG)").choices(["it", "en"]))
     .showHelpAfterError()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      outputError: (s, write) => write(commanderError(s.trimEnd(), io.t)),
+    })
     .exitOverride();
   for (const register of [
     registerInit,
@@ -58,7 +63,11 @@ export function buildProgram(io: Io): Command {
   // Subcommands inherit the overrides, so usage errors reach main() as CommanderError.
   const propagate = (cmd: Command) => {
     for (const sub of cmd.commands) {
-      sub.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+      sub.exitOverride().configureOutput({
+        writeOut: (s) => io.out(s.trimEnd()),
+        writeErr: (s) => io.err(s.trimEnd()),
+        outputError: (s, write) => write(commanderError(s.trimEnd(), io.t)),
+      });
       propagate(sub);
     }
   };

@@ -6,6 +6,7 @@ import { ImportRefusedError } from "../exchange/csvImport.js";
 import { chooseLang, Translator } from "../i18n/translator.js";
 import { type BaseIo, type Io, processIo } from "./io.js";
 import { buildProgram } from "./program.js";
+import { commanderError } from "./commanderWords.js";
 
 /**
  * Runs the command line and returns the exit code (0 done, 1 refused, 2 usage, 3 transport).
@@ -103,7 +104,7 @@ function wantsJson(argv: readonly string[]): boolean {
  * damaged parking-area file its `file`.
  */
 export function errorJson(err: unknown, t?: Translator): Record<string, unknown> {
-  if (err instanceof CommanderError) return { code: "USAGE", message: err.message.replace(/^error: /, "") };
+  if (err instanceof CommanderError) return { code: "USAGE", message: (t === undefined ? err.message : commanderError(err.message, t)).replace(/^(error|errore): /, "") };
   if (err instanceof SincroError) {
     return {
       code: err.code,

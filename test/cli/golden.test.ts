@@ -203,6 +203,11 @@ describe("the language set once in the config", () => {
     expect(sincro(["--db", db, "config", "set", "lang", "it"]).stdout).toBe("lang = it\n");
     expect(sincro(["--db", db, "product", "add", "P001", "--description", "Olio"]).stdout).toBe("articolo P001 salvato\n");
     expect(sincro(["--db", db, "--lang", "en", "product", "add", "P002", "--description", "Olio"]).stdout).toBe("product P002 saved\n");
+    const usage = sincro(["--db", db, "customer", "list", "--colour"]);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr.startsWith("errore: opzione sconosciuta '--colour'\n\nUso: sincro customer list [options]\n")).toBe(true);
+    const json = sincro(["--db", db, "statu", "--json"]);
+    expect(JSON.parse(json.stderr)).toEqual({ code: "USAGE", message: "comando sconosciuto 'statu'\n(Forse intendevi status?)" });
     const bad = sincro(["--db", db, "config", "set", "lang", "fr"]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe('sincro: config lang "fr" must be "it" or "en"\n');
