@@ -6,19 +6,28 @@
 export class SincroError extends Error {
   readonly code: string;
   readonly exitCode: number;
-  constructor(code: string, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+  /** The message's key in the catalogues (src/i18n) and its parameters, where it has one: the command line says it in the user's language. */
+  readonly say: Say | undefined;
+  constructor(code: string, message: string, options: { cause?: unknown; exitCode?: number; say?: Say } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.exitCode = options.exitCode ?? 1;
+    this.say = options.say;
   }
+}
+
+/** A catalogue message: its key and parameters (the English text stays the error's `message`). */
+export interface Say {
+  key: string;
+  params: Readonly<Record<string, string | number>>;
 }
 
 /** A command or a file was refused: `field` names what was wrong. Nothing was written. */
 export class RefusedError extends SincroError {
   readonly field: string;
-  constructor(field: string, message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(options.code ?? "REFUSED", message, { cause: options.cause, exitCode: 1 });
+  constructor(field: string, message: string, options: { cause?: unknown; code?: string; say?: Say } = {}) {
+    super(options.code ?? "REFUSED", message, { cause: options.cause, exitCode: 1, ...(options.say && { say: options.say }) });
     this.field = field;
   }
 }

@@ -1,5 +1,6 @@
 import type { AuditReport, Decision, PriceChange } from "./auditRun.js";
 import { findingSubject, type Finding } from "./findings.js";
+import { Translator } from "../i18n/translator.js";
 
 /** One colour per node in the timeline, in order of node id (distinct, readable on white). */
 export const NODE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"] as const;
@@ -10,15 +11,21 @@ const esc = (s: unknown): string =>
 /**
  * The audit as one self-contained HTML page (inline CSS and SVG, no scripts, fonts or network):
  * the verdict and summary, a timeline of events per day per node, violations highlighted,
- * clock-skew warnings, most-recent-wins decisions with both sides, and the replay digests.
+ * clock-skew warnings, most-recent-wins decisions with both sides, and the replay digests;
+ * in the language of `t`, numbers and times as it writes them (local time).
  */
-export function renderHtml(report: AuditReport, generated = new Date()): string {
+export function renderHtml(report: AuditReport, generated = new Date(), t: Translator = new Translator("en")): string {
   const violations = report.findings.filter((f) => f.severity === "violation");
   const warnings = report.findings.filter((f) => f.severity === "warning");
   const infos = report.findings.filter((f) => f.severity === "info");
-  const title = `sincro audit — ${report.source.path}`;
+  const title = t.t("audit.html.title", { source: report.source.path });
+  const kind = t.t(report.source.kind === "node" ? "audit.html.kind.node" : report.source.kind === "log" ? "audit.html.kind.log" : "audit.html.kind.parking");
+  const when = { date: t.dateOf(generated), time: t.time(generated) };
+  const meta = report.source.node
+    ? t.t("audit.html.metaOf", { kind, node: report.source.node, role: report.source.role ?? "", ...when })
+    : t.t("audit.html.meta", { kind, ...when });
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<html lang="${t.lang}"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px 32px;color:#1b1b1b;background:#fff;max-width:1120px}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -33,44 +40,44 @@ code{font-family:"DejaVu Sans Mono",monospace;font-size:12px}.muted{color:#666}
 .card b{display:block;font-size:20px}
 </style></head><body>
 <h1>${esc(title)}</h1>
-<div class="meta">${esc(report.source.kind === "node" ? "node database" : report.source.kind === "log" ? "exported log" : "parking area")}${report.source.node ? ` of ${esc(report.source.node)}` : ""}${report.source.role ? ` (${esc(report.source.role)})` : ""} · generated ${esc(generated.toISOString())}</div>
-<div class="verdict ${report.ok ? "ok" : "bad"}">${report.ok ? "VERIFIED: every check holds" : `FAILED: ${violations.length} violation${violations.length === 1 ? "" : "s"}`}</div>
+<div class="meta">${esc(meta)}</div>
+<div class="verdict ${report.ok ? "ok" : "bad"}">${esc(report.ok ? t.t("audit.html.ok") : t.t("audit.html.failed", { n: violations.length }))}</div>
 <div class="cards">
-<div class="card"><b>${report.events.toLocaleString("en")}</b>events checked</div>
-<div class="card"><b>${report.origins.length}</b>origins</div>
-<div class="card"><b>${violations.length}</b>violations</div>
-<div class="card"><b>${warnings.length}</b>clock-skew warnings</div>
-<div class="card"><b>${report.decisions.length}</b>most-recent-wins decisions</div>
-${report.replay ? `<div class="card"><b>${report.replay.differing.length}</b>tables differing</div>` : ""}
+<div class="card"><b>${t.number(report.events)}</b>${esc(t.t("audit.html.card.events"))}</div>
+<div class="card"><b>${t.number(report.origins.length)}</b>${esc(t.t("audit.html.card.origins"))}</div>
+<div class="card"><b>${t.number(violations.length)}</b>${esc(t.t("audit.html.card.violations"))}</div>
+<div class="card"><b>${t.number(warnings.length)}</b>${esc(t.t("audit.html.card.skew"))}</div>
+<div class="card"><b>${t.number(report.decisions.length)}</b>${esc(t.t("audit.html.card.decisions"))}</div>
+${report.replay ? `<div class="card"><b>${t.number(report.replay.differing.length)}</b>${esc(t.t("audit.html.card.differing"))}</div>` : ""}
 </div>
-<h2>Events per day per node</h2>
-${timelineSvg(report)}
-<h2>Violations</h2>
-${findingTable(violations, "violation", "No violation: every hash, chain and sequence holds.")}
-<h2>Clock skew</h2>
-<p class="muted">An event is flagged when its HLC wall time is more than 24 h (the threshold) ahead of the receiving node's own clock (the time "at" of the next event that node recorded: the sender's clock ran ahead), or ahead of its own time "at" (its node's clock had been pulled forward by a skewed one).</p>
-${findingTable(warnings, "warning", "No clock skew.")}
-<h2>Most-recent-wins decisions</h2>
-${decisionTable(report.decisions)}
-<h2>Origins</h2>
-<table><tr><th>origin</th><th>events held</th><th>seq range</th><th>checked as</th></tr>
-${report.origins.map((o) => `<tr><td>${esc(o.origin)}</td><td class="num">${o.events}</td><td>${o.first}…${o.last}</td><td>${o.complete ? "complete own log" : "routed subset"}</td></tr>`).join("\n")}
+<h2>${esc(t.t("audit.html.h.timeline"))}</h2>
+${timelineSvg(report, t)}
+<h2>${esc(t.t("audit.html.h.violations"))}</h2>
+${findingTable(violations, "violation", t.t("audit.html.noViolations"), t)}
+<h2>${esc(t.t("audit.html.h.skew"))}</h2>
+<p class="muted">${esc(t.t("audit.html.skewNote"))}</p>
+${findingTable(warnings, "warning", t.t("audit.html.noSkew"), t)}
+<h2>${esc(t.t("audit.html.h.decisions"))}</h2>
+${decisionTable(report.decisions, t)}
+<h2>${esc(t.t("audit.html.h.origins"))}</h2>
+<table><tr><th>${esc(t.t("audit.html.th.origin"))}</th><th>${esc(t.t("audit.html.th.eventsHeld"))}</th><th>${esc(t.t("audit.html.th.seqRange"))}</th><th>${esc(t.t("audit.html.th.checkedAs"))}</th></tr>
+${report.origins.map((o) => `<tr><td>${esc(o.origin)}</td><td class="num">${t.number(o.events)}</td><td>${o.first}…${o.last}</td><td>${esc(t.t(o.complete ? "audit.html.complete" : "audit.html.subset"))}</td></tr>`).join("\n")}
 </table>
-${report.parking ? parkingTable(report) : ""}
-${report.replay ? replayTable(report) : ""}
-${report.specialPrices ? pricesTable(report) : ""}
-<h2>Information</h2>
-${findingTable(infos, "info", "Nothing to note.")}
+${report.parking ? parkingTable(report, t) : ""}
+${report.replay ? replayTable(report, t) : ""}
+${report.specialPrices ? pricesTable(report, t) : ""}
+<h2>${esc(t.t("audit.html.h.info"))}</h2>
+${findingTable(infos, "info", t.t("audit.html.noInfo"), t)}
 </body></html>
 `;
 }
 
-function timelineSvg(report: AuditReport): string {
+function timelineSvg(report: AuditReport, t: Translator): string {
   const days = [...new Set(report.timeline.map((t) => t.day))].sort();
   const origins = [...new Set(report.timeline.map((t) => t.origin))].sort();
-  if (days.length === 0) return `<p class="muted">No events.</p>`;
+  if (days.length === 0) return `<p class="muted">${esc(t.t("audit.html.noEvents"))}</p>`;
   const colour = (o: string) => NODE_COLOURS[origins.indexOf(o) % NODE_COLOURS.length] as string;
-  const totals = days.map((d) => report.timeline.filter((t) => t.day === d).reduce((n, t) => n + t.events, 0));
+  const totals = days.map((d) => report.timeline.filter((e) => e.day === d).reduce((n, e) => n + e.events, 0));
   const max = Math.max(...totals);
   const W = 1040;
   const H = 300;
@@ -86,21 +93,21 @@ function timelineSvg(report: AuditReport): string {
   const yMax = ticks[ticks.length - 1] as number;
   const y = (v: number) => top + plotH - (v / yMax) * plotH;
   const parts: string[] = [];
-  for (const t of ticks) {
-    const yy = Math.round(y(t)) + 0.5;
+  for (const tick of ticks) {
+    const yy = Math.round(y(tick)) + 0.5;
     parts.push(`<line x1="${left}" y1="${yy}" x2="${W - right}" y2="${yy}" stroke="#e5e5e5"/>`);
-    parts.push(`<text x="${left - 6}" y="${yy + 4}" text-anchor="end" font-size="11" fill="#444">${t.toLocaleString("en")}</text>`);
+    parts.push(`<text x="${left - 6}" y="${yy + 4}" text-anchor="end" font-size="11" fill="#444">${t.number(tick)}</text>`);
   }
   const labelEvery = Math.max(1, Math.ceil(days.length / 12));
   days.forEach((day, i) => {
     const x = Math.round(left + i * step + (step - barW) / 2);
     let acc = 0;
     for (const o of origins) {
-      const n = report.timeline.find((t) => t.day === day && t.origin === o)?.events ?? 0;
+      const n = report.timeline.find((e) => e.day === day && e.origin === o)?.events ?? 0;
       if (n === 0) continue;
       const y1 = Math.round(y(acc + n));
       const y0 = Math.round(y(acc));
-      parts.push(`<rect x="${x}" y="${y1}" width="${barW}" height="${Math.max(1, y0 - y1)}" fill="${colour(o)}"><title>${esc(day)} ${esc(o)}: ${n} events</title></rect>`);
+      parts.push(`<rect x="${x}" y="${y1}" width="${barW}" height="${Math.max(1, y0 - y1)}" fill="${colour(o)}"><title>${esc(t.t("audit.html.barTitle", { day, origin: o, n }))}</title></rect>`);
       acc += n;
     }
     if (i % labelEvery === 0) {
@@ -109,8 +116,8 @@ function timelineSvg(report: AuditReport): string {
   });
   parts.push(`<line x1="${left}" y1="${top + plotH + 0.5}" x2="${W - right}" y2="${top + plotH + 0.5}" stroke="#333"/>`);
   parts.push(`<line x1="${left - 0.5}" y1="${top}" x2="${left - 0.5}" y2="${top + plotH}" stroke="#333"/>`);
-  parts.push(`<text x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" font-size="12" fill="#222">events</text>`);
-  parts.push(`<text x="${left + plotW / 2}" y="${H - 20}" text-anchor="middle" font-size="12" fill="#222">day (UTC, from each event's time "at")</text>`);
+  parts.push(`<text x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" font-size="12" fill="#222">${esc(t.t("audit.html.axis.events"))}</text>`);
+  parts.push(`<text x="${left + plotW / 2}" y="${H - 20}" text-anchor="middle" font-size="12" fill="#222">${esc(t.t("audit.html.axis.day"))}</text>`);
   const legend = origins
     .map((o, i) => `<rect x="${left + i * 110}" y="${H - 12}" width="12" height="12" fill="${colour(o)}"/><text x="${left + i * 110 + 17}" y="${H - 2}" font-size="12" fill="#222">${esc(o)}</text>`)
     .join("");
@@ -130,46 +137,51 @@ function niceTicks(max: number): number[] {
   return out;
 }
 
-function findingTable(list: Finding[], cls: string, empty: string): string {
+function findingTable(list: Finding[], cls: string, empty: string, t: Translator): string {
   if (list.length === 0) return `<p class="muted">${esc(empty)}</p>`;
   const shown = list.slice(0, 500);
-  return `<table><tr><th>kind</th><th>what</th><th>where</th><th>detail</th></tr>
+  return `<table><tr><th>${esc(t.t("audit.html.th.kind"))}</th><th>${esc(t.t("audit.html.th.what"))}</th><th>${esc(t.t("audit.html.th.where"))}</th><th>${esc(t.t("audit.html.th.detail"))}</th></tr>
 ${shown.map((f) => `<tr class="${cls}"><td><b>${esc(f.kind)}</b></td><td><code>${esc(findingSubject(f))}</code></td><td>${esc(f.where ?? "")}</td><td>${esc(f.detail)}</td></tr>`).join("\n")}
-</table>${list.length > shown.length ? `<p class="muted">… and ${list.length - shown.length} more (see --json).</p>` : ""}`;
+</table>${list.length > shown.length ? `<p class="muted">${esc(t.t("audit.html.more", { n: list.length - shown.length }))}</p>` : ""}`;
 }
 
-function side(c: PriceChange | { ref: string }): string {
+function side(c: PriceChange | { ref: string }, t: Translator): string {
   if (!("hlc" in c)) return esc(c.ref);
-  const what = c.type === "SpecialPriceRemoved" ? "removed" : `price ${esc(c.price)}${c.discounts.length ? ` −${c.discounts.map(esc).join("+")} %` : ""}`;
-  return `<code>${esc(c.ref)}</code> ${what}<br><span class="muted">HLC ${esc(c.hlc)} · at ${esc(c.at)}</span>`;
+  const what = c.type === "SpecialPriceRemoved" ? esc(t.t("audit.html.removed")) : `${esc(t.t("audit.html.price", { price: c.price === null ? "" : t.money(c.price) }))}${c.discounts.length ? ` −${c.discounts.map(esc).join("+")} %` : ""}`;
+  return `<code>${esc(c.ref)}</code> ${what}<br><span class="muted">${esc(t.t("audit.html.sideMeta", { hlc: c.hlc, at: t.dateTime(c.at) }))}</span>`;
 }
 
-function decisionTable(list: Decision[]): string {
-  if (list.length === 0) return `<p class="muted">No special price was changed on two nodes without one seeing the other.</p>`;
-  return `<table><tr><th>customer/product</th><th>won</th><th>lost</th><th>why</th></tr>
-${list.map((d) => `<tr><td><code>${esc(d.key)}</code></td><td>${side(d.winner)}</td><td>${side(d.loser)}</td><td>${esc(d.detail)}</td></tr>`).join("\n")}
+function decisionTable(list: Decision[], t: Translator): string {
+  if (list.length === 0) return `<p class="muted">${esc(t.t("audit.html.noDecisions"))}</p>`;
+  const th = (k: "key" | "won" | "lost" | "why") => `<th>${esc(t.t(`audit.html.th.${k}`))}</th>`;
+  return `<table><tr>${th("key")}${th("won")}${th("lost")}${th("why")}</tr>
+${list.map((d) => `<tr><td><code>${esc(d.key)}</code></td><td>${side(d.winner, t)}</td><td>${side(d.loser, t)}</td><td>${esc(d.detail)}</td></tr>`).join("\n")}
 </table>`;
 }
 
-function parkingTable(report: AuditReport): string {
+function parkingTable(report: AuditReport, t: Translator): string {
   const streams = report.parking?.streams ?? [];
-  return `<h2>Streams in the parking area</h2><table><tr><th>stream</th><th>folder</th><th>segments</th><th>snapshots</th><th>events</th><th>offsets</th></tr>
+  const th = (k: "stream" | "folder" | "segments" | "snapshots" | "events" | "offsets") => `<th>${esc(t.t(`audit.html.th.${k}`))}</th>`;
+  return `<h2>${esc(t.t("audit.html.h.parking"))}</h2><table><tr>${th("stream")}${th("folder")}${th("segments")}${th("snapshots")}${th("events")}${th("offsets")}</tr>
 ${streams.map((s) => `<tr><td>${esc(s.stream)}</td><td><code>${esc(s.folder)}</code></td><td class="num">${s.segments}</td><td class="num">${s.snapshots}</td><td class="num">${s.events}</td><td>${s.first ?? ""}…${s.last ?? ""}</td></tr>`).join("\n")}
 </table>`;
 }
 
-function replayTable(report: AuditReport): string {
+function replayTable(report: AuditReport, t: Translator): string {
   const r = report.replay as NonNullable<AuditReport["replay"]>;
-  return `<h2>Replay${r.until ? ` until ${esc(r.until)}` : ""}</h2>
-<p class="muted">${r.events} events replayed into fresh projections; a SHA-256 per table.</p>
-<table><tr><th>table</th><th>rows</th><th>replay digest</th><th>node digest</th><th>same</th></tr>
-${r.tables.map((t) => `<tr class="${t.same === false ? "differs" : ""}"><td>${esc(t.table)}</td><td class="num">${t.rows}</td><td><code>${esc(t.sha256.slice(0, 16))}</code></td><td><code>${esc(t.nodeSha256?.slice(0, 16) ?? "")}</code></td><td>${t.same === undefined ? "" : t.same ? "yes" : "<b>NO</b>"}</td></tr>`).join("\n")}
+  const th = (k: "table" | "rows" | "replayDigest" | "nodeDigest" | "same") => `<th>${esc(t.t(`audit.html.th.${k}`))}</th>`;
+  return `<h2>${esc(r.until ? t.t("audit.html.h.replayUntil", { until: r.until }) : t.t("audit.html.h.replay"))}</h2>
+<p class="muted">${esc(t.t("audit.html.replayNote", { events: r.events }))}</p>
+<table><tr>${th("table")}${th("rows")}${th("replayDigest")}${th("nodeDigest")}${th("same")}</tr>
+${r.tables.map((x) => `<tr class="${x.same === false ? "differs" : ""}"><td>${esc(x.table)}</td><td class="num">${t.number(x.rows)}</td><td><code>${esc(x.sha256.slice(0, 16))}</code></td><td><code>${esc(x.nodeSha256?.slice(0, 16) ?? "")}</code></td><td>${x.same === undefined ? "" : x.same ? esc(t.t("common.yes")) : `<b>${esc(t.t("common.no"))}</b>`}</td></tr>`).join("\n")}
 </table>`;
 }
 
-function pricesTable(report: AuditReport): string {
+function pricesTable(report: AuditReport, t: Translator): string {
   const p = report.specialPrices as NonNullable<AuditReport["specialPrices"]>;
-  return `<h2>Special prices of ${esc(p.customer)} as of ${esc(p.asOf)}</h2><table><tr><th>product</th><th>price</th><th>discounts</th><th>set by</th><th>HLC</th></tr>
-${p.rows.map((r) => `<tr><td>${esc(r.product)}</td><td>${r.removed ? "(removed)" : esc(r.price)}</td><td>${esc(r.discounts.join("+"))}</td><td><code>${esc(r.setBy)}</code></td><td><code>${esc(r.hlc)}</code></td></tr>`).join("\n")}
+  const th = (k: "product" | "price" | "discounts" | "setBy") => `<th>${esc(t.t(`audit.html.th.${k}`))}</th>`;
+  return `<h2>${esc(t.t("audit.html.h.prices", { customer: p.customer, asOf: p.asOf }))}</h2><table><tr>${th("product")}${th("price")}${th("discounts")}${th("setBy")}<th>HLC</th></tr>
+${p.rows.map((r) => `<tr><td>${esc(r.product)}</td><td>${r.removed ? esc(t.t("audit.html.removedParen")) : esc(r.price === null ? "" : t.money(r.price))}</td><td>${esc(r.discounts.join("+"))}</td><td><code>${esc(r.setBy)}</code></td><td><code>${esc(r.hlc)}</code></td></tr>`).join("\n")}
 </table>`;
 }
+

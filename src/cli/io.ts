@@ -1,13 +1,19 @@
 import { Command, Option } from "commander";
 import { RefusedError, UsageError } from "../errors.js";
 import { SincroNode } from "../node/sincroNode.js";
+import type { Translator } from "../i18n/translator.js";
 
 /** Where command output goes; tests and the demo swap these. */
-export interface Io {
+export interface BaseIo {
   out(line: string): void;
   err(line: string): void;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
+}
+
+/** {@link BaseIo} and the user's language, chosen once per run (`--lang`, config `lang`, locale). */
+export interface Io extends BaseIo {
+  t: Translator;
 }
 
 /**
@@ -30,7 +36,7 @@ function lineWriter(stream: NodeJS.WriteStream): (line: string) => void {
   };
 }
 
-export const processIo: Io = {
+export const processIo: BaseIo = {
   out: lineWriter(process.stdout),
   err: lineWriter(process.stderr),
   isTTY: Boolean(process.stdout.isTTY),
@@ -57,14 +63,16 @@ export const jsonOption = () => new Option("--json", "print JSON instead of a ta
 /** Prints rows as an aligned text table (columns from the first row's keys, or `columns`). */
 export function printTable(io: Io, rows: Array<Record<string, unknown>>, columns?: string[]): void {
   if (rows.length === 0) {
-    io.out("(none)");
+    io.out(io.t.t("common.none"));
     return;
   }
   const cols = columns ?? Object.keys(rows[0] as object);
+  // A column named like a catalogue key `col.<name>` gets the language's header.
+  const headers = cols.map((c) => io.t.lookup(`col.${c}`, {}) ?? c);
   const cells = rows.map((r) => cols.map((c) => formatCell(r[c])));
-  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length)));
+  const widths = headers.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i] as number)).join("  ").trimEnd();
-  io.out(line(cols));
+  io.out(line(headers));
   io.out(line(widths.map((w) => "-".repeat(w))));
   for (const row of cells) io.out(line(row));
 }
@@ -79,7 +87,7 @@ function formatCell(v: unknown): string {
 /** Parses `TYPE/NUMBER` (e.g. `AG01/12`). */
 export function parseOrderRef(text: string): { type: string; number: number } {
   const m = /^([A-Z0-9]{1,8})\/(\d{1,9})$/.exec(text);
-  if (!m) throw new RefusedError("order", `order "${text}" must be written TYPE/NUMBER, e.g. AG01/12`, { code: "BAD_REF" });
+  if (!m) throw new RefusedError("order", `order "${text}" must be written TYPE/NUMBER, e.g. AG01/12`, { code: "BAD_REF", say: { key: "refused.badOrderRef", params: { text } } });
   return { type: m[1] as string, number: Number(m[2]) };
 }
 
@@ -89,6 +97,7 @@ export function parseLine(text: string, index: number): { product: string; qty: 
   if (!m) {
     throw new RefusedError(`line ${index + 1}`, `line ${index + 1} "${text}" must be PRODUCT:QTY or PRODUCT:QTY@PRICE, e.g. P001:3 or P001:3@12.50`, {
       code: "BAD_LINE",
+      say: { key: "refused.badLine", params: { line: index + 1, text } },
     });
   }
   return m[3] === undefined ? { product: m[1] as string, qty: m[2] as string } : { product: m[1] as string, qty: m[2] as string, price: m[3] };

@@ -1,9 +1,14 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { Io } from "./io.js";
+import { translateHelp } from "./help.js";
+import { commanderError } from "./commanderWords.js";
+import { CONFIG_KEYS } from "../node/config.js";
+import { EXPORT_KINDS } from "../exchange/columns.js";
 import { registerAgent } from "./commands/agent.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCatalogue } from "./commands/catalogue.js";
 import { registerConfig } from "./commands/config.js";
+import { registerConflicts } from "./commands/conflicts.js";
 import { registerCustomer } from "./commands/customer.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerExport } from "./commands/export.js";
@@ -20,13 +25,18 @@ import { registerSpecialPrice } from "./commands/specialPrice.js";
 import { registerStatus } from "./commands/status.js";
 import { registerSync } from "./commands/sync.js";
 
-/** The `sincro` command line (DESIGN §6). */
+/** The `sincro` command line, its help in the user's language. */
 export function buildProgram(io: Io): Command {
   const program = new Command("sincro")
     .description("sync a sede and its field agents through a parking area (FTP, SFTP or a shared folder)")
     .option("--db <file>", "the node's database (default: $SINCRO_DB, else ./sincro.db)")
+    .addOption(new Option("--lang <language>", "it or en (default: the config key lang, else the locale: LC_ALL, LC_MESSAGES, LANG)").choices(["it", "en"]))
     .showHelpAfterError()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      outputError: (s, write) => write(commanderError(s.trimEnd(), io.t)),
+    })
     .exitOverride();
   for (const register of [
     registerInit,
@@ -42,6 +52,7 @@ export function buildProgram(io: Io): Command {
     registerExport,
     registerLog,
     registerStatus,
+    registerConflicts,
     registerSync,
     registerFtp,
     registerRebuild,
@@ -54,10 +65,15 @@ export function buildProgram(io: Io): Command {
   // Subcommands inherit the overrides, so usage errors reach main() as CommanderError.
   const propagate = (cmd: Command) => {
     for (const sub of cmd.commands) {
-      sub.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+      sub.exitOverride().configureOutput({
+        writeOut: (s) => io.out(s.trimEnd()),
+        writeErr: (s) => io.err(s.trimEnd()),
+        outputError: (s, write) => write(commanderError(s.trimEnd(), io.t)),
+      });
       propagate(sub);
     }
   };
   propagate(program);
+  translateHelp(program, io.t, { keys: Object.keys(CONFIG_KEYS).join(", "), kinds: [...EXPORT_KINDS, "log"].join(", ") });
   return program;
 }

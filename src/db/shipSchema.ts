@@ -134,4 +134,15 @@ CREATE TABLE IF NOT EXISTS bell_rung (
   names  TEXT NOT NULL,
   owed   INTEGER NOT NULL
 ) STRICT;
+
+-- Conflicts a person has marked as seen (sincro conflicts --ack). Kept apart from the conflicts
+-- projection, which a rebuild replays: a conflict is named by its kind, key and the event that
+-- revealed it, which a replay gives again.
+CREATE TABLE IF NOT EXISTS conflicts_seen (
+  kind     TEXT NOT NULL,
+  key      TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  seen     TEXT NOT NULL,
+  PRIMARY KEY (kind, key, event_id)
+) STRICT, WITHOUT ROWID;
 `;

@@ -15,8 +15,10 @@ import { generateKeys } from "../wire/keys.js";
 import { encodeSegment } from "../wire/segmentCodec.js";
 import { sealEnvelope } from "../events/envelope.js";
 import { Inbox } from "../ship/inbox.js";
+import { Translator } from "../i18n/translator.js";
+import { SincroError } from "../errors.js";
 
-/** One rule of DESIGN §3 (or of shipping) and whether it held on every node. */
+/** One rule of sincro (what is shared with whom, what wins, what shipping guarantees) and whether it held on every node, in the language of `t`. */
 export interface DemoCheck {
   rule: string;
   held: boolean;
@@ -49,14 +51,14 @@ const AGENTS = ["AG01", "AG02", "AG03"] as const;
  * SQLite files, and a realistic day of work with several sync rounds and a dropped connection.
  * Returns one check per rule; the caller prints them and exits 0 only if all held.
  */
-export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]> {
+export async function runDemo(say: (line: string) => void, t: Translator = new Translator("en")): Promise<DemoCheck[]> {
   const dir = mkdtempSync(join(tmpdir(), "sincro-demo-"));
   const server = await startEmbeddedFtpServer({ root: join(dir, "ftp") });
   const checks: DemoCheck[] = [];
   const check = (rule: string, held: boolean, detail: string) => checks.push({ rule, held, detail });
   const nodes: SincroNode[] = [];
   try {
-    say(`embedded FTP server on ${server.url} (folder ${server.root})`);
+    say(t.t("demo.ftp", { url: server.url, root: server.root }));
     const configure = (node: SincroNode) => {
       for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/", "ftp.secure": "false" })) {
         node.setConfig(k, v);
@@ -77,16 +79,15 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
         return [a, node] as const;
       }),
     );
-    say(`enrolled ${AGENTS.join(", ")}: each PC set up from its own passphrase-protected file, with its own keys`);
+    say(t.t("demo.enrolled", { agents: t.list(AGENTS) }));
     const ag = (code: (typeof AGENTS)[number]) => agents.get(code) as SincroNode;
     const env = { ...process.env, SINCRO_FTP_PASSWORD: server.password };
     const syncNode = async (node: SincroNode, label = ""): Promise<SyncReport> => {
       const transport = transportFromConfig(node, env);
       try {
         const r = await sync(node, transport);
-        say(
-          `  sync ${node.id.padEnd(4)}${label}: sent ${r.sent.events} events/${r.sent.snapshots} snapshots, received ${r.received.events} events/${r.received.snapshots} snapshots, ${r.commands} FTP commands${r.conflicts ? `, ${r.conflicts} conflict(s) resolved` : ""}`,
-        );
+        const counts = { node: node.id.padEnd(4), label, sent: r.sent.events, sentSnapshots: r.sent.snapshots, received: r.received.events, receivedSnapshots: r.received.snapshots, commands: r.commands };
+        say(r.conflicts ? t.t("demo.syncConflicts", { ...counts, conflicts: r.conflicts }) : t.t("demo.sync", counts));
         return r;
       } finally {
         await transport.close();
@@ -105,12 +106,12 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
       const transport = transportFromConfig(sede, env);
       try {
         const checked = await checkParkingArea(transport);
-        say(`parking check at the office: ${checked.ok ? "the parking area is ready" : "NOT usable"} (${checked.target})`);
+        say(t.t(checked.ok ? "demo.parkingReady" : "demo.parkingNotUsable", { target: checked.target }));
       } finally {
         await transport.close();
       }
     }
-    say("morning at the office: agents, catalogue, price lists, customers");
+    say(t.t("demo.say.morning"));
     const products = Array.from({ length: 40 }, (_, i) => `P${String(i + 1).padStart(3, "0")}`);
     sede.batch(() => {
       products.forEach((p, i) => {
@@ -130,19 +131,22 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     const bar01 = sedeCustomers.get("AG01")?.[0] as string;
     exec(sede, { kind: "SetSpecialPrice", customer: bar01, product: "P001", price: "3.50", discounts: ["5"] });
 
-    say("an agent syncs before the office has published:");
+    say(t.t("demo.say.earlyAgent"));
     let refused = "";
+    let said = "";
     try {
       await syncNode(ag("AG01"));
     } catch (err) {
       refused = (err as Error).message;
-      say(`  refused as expected: ${refused}`);
+      const say_ = err instanceof SincroError ? err.say : undefined;
+      said = (say_ && t.lookup(say_.key, say_.params)) ?? refused;
+      say(t.t("demo.refusedAsExpected", { reason: said }));
     }
-    check("first sync waits for the office to publish", refused.includes("run a sync at the office first"), refused || "the sync was not refused");
+    check(t.t("demo.rule.firstSyncWaits"), refused.includes("run a sync at the office first"), said || t.t("demo.detail.notRefused"));
 
-    await round("first round of syncs");
+    await round(t.t("demo.round.first"));
 
-    say("the day in the field: new customers, orders, special prices");
+    say(t.t("demo.say.field"));
     const agentCustomers = new Map<string, string>();
     const agentOrders = new Map<string, string[]>();
     for (const a of AGENTS) {
@@ -160,7 +164,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
       );
     }
     const [onBehalf] = exec(sede, { kind: "PlaceOrder", customer: sedeCustomers.get("AG02")?.[0] as string, agent: "AG02", lines: [{ product: "P003", qty: "10" }] });
-    say(`  the office entered order ${onBehalf} on behalf of AG02`);
+    say(t.t("demo.onBehalf", { order: onBehalf ?? "", agent: "AG02" }));
     // Both sides edit the same special price without seeing each other; the agent's edit is later.
     exec(sede, { kind: "SetSpecialPrice", customer: bar01, product: "P001", price: "3.40" });
     await new Promise((r) => setTimeout(r, 5));
@@ -169,7 +173,7 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     exec(sede, { kind: "UpdateCustomer", code: bar01, city: "Modena" });
     exec(ag("AG01"), { kind: "UpdateCustomer", code: bar01, name: "Bar Centrale di Modena" });
 
-    say("AG02 syncs and the connection drops in the middle of the upload:");
+    say(t.t("demo.say.drop"));
     const dropping = new DroppingFtpTransport(ftpOptionsFromConfig(ag("AG02"), env));
     let dropError = "";
     try {
@@ -180,10 +184,10 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     } finally {
       await dropping.close();
     }
-    await syncNode(ag("AG02"), " (again)");
+    await syncNode(ag("AG02"), t.t("demo.label.again"));
 
-    await round("evening round of syncs");
-    await round("one more round (nothing new)");
+    await round(t.t("demo.round.evening"));
+    await round(t.t("demo.round.quiet"));
 
     // The checks: each rule on every node.
     const custOf = (n: SincroNode) => n.read.listCustomers().map((c) => c.code).sort();
@@ -191,58 +195,58 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
       const expected = [...(sedeCustomers.get(a) ?? []), agentCustomers.get(a) as string].sort();
       return JSON.stringify(custOf(ag(a))) === JSON.stringify(expected);
     });
-    check("each agent holds its own customers, never another agent's or the office's", agentsOk && !AGENTS.some((a) => custOf(ag(a)).includes(own as string)), AGENTS.map((a) => `${a}: ${custOf(ag(a)).length}`).join(", "));
+    check(t.t("demo.rule.ownCustomers"), agentsOk && !AGENTS.some((a) => custOf(ag(a)).includes(own as string)), AGENTS.map((a) => `${a}: ${custOf(ag(a)).length}`).join(", "));
     const sameCatalogue = AGENTS.every(
       (a) => JSON.stringify(ag(a).read.listProducts()) === JSON.stringify(sede.read.listProducts()) && JSON.stringify(ag(a).read.listPrices()) === JSON.stringify(sede.read.listPrices()),
     );
-    check("every agent has all products and generic price lists", sameCatalogue, `${sede.read.listProducts().length} products, ${sede.read.listPrices().length} prices`);
+    check(t.t("demo.rule.catalogue"), sameCatalogue, t.t("demo.detail.catalogue", { products: sede.read.listProducts().length, prices: sede.read.listPrices().length }));
     const specialOk = AGENTS.every((a) => {
       const mine = new Set(custOf(ag(a)));
       const atSede = sede.read.listSpecialPrices().filter((s) => mine.has(s.customer));
       return JSON.stringify(ag(a).read.listSpecialPrices()) === JSON.stringify(atSede);
     });
-    check("agents hold the special prices of their customers only, as the office does", specialOk, `${sede.read.listSpecialPrices().length} special price(s) at the office`);
+    check(t.t("demo.rule.specialPrices"), specialOk, t.t("demo.detail.specialPrices", { n: sede.read.listSpecialPrices().length }));
     const received = sede.read.listOrders().filter((o) => o.origin !== "SEDE").map((o) => `${o.type}/${o.number}`).sort();
     const sent = [...agentOrders.values()].flat().sort();
     const customersAtSede = AGENTS.every((a) => sede.read.listCustomers().filter((c) => c.code === agentCustomers.get(a)).length === 1);
-    check("agents' customers and orders reach the office exactly once", JSON.stringify(received) === JSON.stringify(sent) && customersAtSede, `${received.length} orders received: ${received.join(" ")}`);
-    check("orders entered at the office on behalf of an agent never reach the agent", ag("AG02").read.listOrders().every((o) => o.origin !== "SEDE"), `${onBehalf} only at the office`);
+    check(t.t("demo.rule.exactlyOnce"), JSON.stringify(received) === JSON.stringify(sent) && customersAtSede, t.t("demo.detail.received", { n: received.length, orders: received.join(" ") }));
+    check(t.t("demo.rule.onBehalf"), ag("AG02").read.listOrders().every((o) => o.origin !== "SEDE"), t.t("demo.detail.onBehalf", { order: onBehalf ?? "" }));
     const barAtSede = sede.read.listCustomers().find((c) => c.code === bar01);
     const barAtAgent = ag("AG01").read.listCustomers().find((c) => c.code === bar01);
     check(
-      "customer edits stay on the side that made them",
+      t.t("demo.rule.customerEdits"),
       barAtSede?.city === "Modena" && barAtSede.name === "Bar di AG01" && barAtAgent?.name === "Bar Centrale di Modena" && barAtAgent.city === null,
-      `office: ${barAtSede?.name}, ${barAtSede?.city}; agent: ${barAtAgent?.name}, ${barAtAgent?.city ?? "-"}`,
+      t.t("demo.detail.customerEdits", { sedeName: barAtSede?.name ?? "", sedeCity: barAtSede?.city ?? "-", agentName: barAtAgent?.name ?? "", agentCity: barAtAgent?.city ?? "-" }),
     );
     const sp = (n: SincroNode) => n.read.listSpecialPrices(bar01).find((s) => s.product === "P001");
     check(
-      "concurrent special-price edits: the most recent wins on both sides",
+      t.t("demo.rule.mostRecentWins"),
       sp(sede)?.price === "3.30" && sp(ag("AG01"))?.price === "3.30" && sp(sede)?.origin === "AG01",
-      `office ${sp(sede)?.price} (${sp(sede)?.origin}), agent ${sp(ag("AG01"))?.price}`,
+      t.t("demo.detail.mostRecent", { sede: t.money(sp(sede)?.price ?? "0"), by: sp(sede)?.origin ?? "", agent: t.money(sp(ag("AG01"))?.price ?? "0") }),
     );
-    check("a connection dropped mid-transfer loses and duplicates nothing", dropError !== "" && received.filter((o) => o.startsWith("AG02/")).length === 2, dropError ? "the retry completed the transfer" : "the connection did not drop");
+    check(t.t("demo.rule.droppedConnection"), dropError !== "" && received.filter((o) => o.startsWith("AG02/")).length === 2, t.t(dropError ? "demo.detail.retried" : "demo.detail.noDrop"));
     const before = nodes.map((n) => JSON.stringify(n.digests()));
     const quiet: SyncReport[] = [];
-    for (const n of nodes) quiet.push(await syncNode(n, " (repeat)"));
+    for (const n of nodes) quiet.push(await syncNode(n, t.t("demo.label.repeat")));
     const unchanged = quiet.every((r) => r.sent.events + r.received.events === 0) && nodes.every((n, i) => JSON.stringify(n.digests()) === before[i]);
-    check("repeating a sync changes nothing", unchanged, `${quiet.map((r) => r.commands).join("/")} FTP commands per quiet sync`);
+    check(t.t("demo.rule.quietSync"), unchanged, t.t("demo.detail.quiet", { commands: quiet.map((r) => r.commands).join("/") }));
     const rebuilt = nodes.every((n) => {
       const r = n.rebuild();
       return JSON.stringify(r.before) === JSON.stringify(r.after);
     });
-    check("rebuilding from the log reproduces every node's projections", rebuilt, `${nodes.length} nodes`);
+    check(t.t("demo.rule.rebuild"), rebuilt, t.t("demo.detail.nodes", { n: nodes.length }));
     const parked = readdirSync(server.root, { recursive: true })
       .map((f) => join(server.root, String(f)))
       .filter((f) => statSync(f).isFile());
     const secrets = ["Bar di AG01", "Hotel di AG02", "Cliente diretto", "Articolo 1", "3.50"];
     const leaks = parked.flatMap((f) => secrets.filter((t) => readFileSync(f).includes(Buffer.from(t, "utf8"))).map((t) => `${t} in ${f}`));
     check(
-      "nothing readable on the server: every parked file is encrypted for its readers",
+      t.t("demo.rule.encrypted"),
       leaks.length === 0 && parked.length > 0,
-      leaks.length === 0 ? `${parked.length} parked file(s) searched for customer names, products and prices: no hit` : leaks.slice(0, 3).join("; "),
+      leaks.length === 0 ? t.t("demo.detail.noLeak", { n: parked.length }) : leaks.slice(0, 3).join("; "),
     );
 
-    say("someone with the FTP password forges a catalogue segment, as the office would write it:");
+    say(t.t("demo.say.forge"));
     const forger = generateKeys();
     const catalogue = new Inbox(ag("AG01")).cursor("SEDE>*");
     const next = (catalogue?.segment ?? 0) + 1;
@@ -257,17 +261,17 @@ export async function runDemo(say: (line: string) => void): Promise<DemoCheck[]>
     ).bytes;
     writeFileSync(join(server.root, forgedName), sealBox(forgedName, forgedSegment, "SEDE", forger, []));
     const priceBefore = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
-    const attacked = await syncNode(ag("AG01"), " (forged file present)");
+    const attacked = await syncNode(ag("AG01"), t.t("demo.label.forged"));
     const refusedForged = attacked.errors.some((e) => e.includes(forgedName));
     say(`  ${attacked.errors[0] ?? "no error reported"}`);
     const priceAfter = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
     check(
-      "a forged file is refused, naming it, and changes nothing",
+      t.t("demo.rule.forgery"),
       refusedForged && priceAfter === priceBefore,
-      refusedForged ? `refused ${forgedName}; price of P001 still ${priceAfter}` : "the forged file was not refused",
+      refusedForged ? t.t("demo.detail.forgeryRefused", { file: forgedName, price: t.money(priceAfter ?? "0") }) : t.t("demo.detail.forgeryAccepted"),
     );
     const segmentsLeft = readdirSync(join(server.root, "SincroAg"), { recursive: true }).filter((f) => String(f).endsWith(".seg"));
-    check("agents' segments are pruned from the server once the office acknowledged them", segmentsLeft.length === 0, `${segmentsLeft.length} agent segment(s) left on the server`);
+    check(t.t("demo.rule.pruned"), segmentsLeft.length === 0, t.t("demo.detail.segmentsLeft", { n: segmentsLeft.length }));
     return checks;
   } finally {
     for (const n of nodes) n.close();

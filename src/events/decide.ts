@@ -65,12 +65,13 @@ function sedeOnly(ctx: DecideContext, what: string): void {
   if (ctx.role !== "sede") {
     throw new RefusedError("role", `${what}: only the sede can do this (this node is agent ${ctx.node})`, {
       code: "SEDE_ONLY",
+      say: { key: "refused.sedeOnly", params: { what, node: ctx.node } },
     });
   }
 }
 
 function requireMatch(value: string | undefined, field: string, pattern: RegExp, hint: string): string {
-  if (value === undefined || value === "") throw new RefusedError(field, `${field} is required`, { code: "MISSING" });
+  if (value === undefined || value === "") throw new RefusedError(field, `${field} is required`, { code: "MISSING", say: { key: "refused.required", params: { field } } });
   if (!pattern.test(value)) throw new RefusedError(field, `${field} "${value}" is not valid: ${hint}`, { code: "BAD_CODE" });
   return value;
 }
@@ -94,7 +95,7 @@ function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: Do
   sedeOnly(ctx, "agent add");
   const code = requireMatch(c.code, "code", NODE_ID, "1 to 8 capital letters or digits, e.g. AG01");
   if (code === ctx.node) throw new RefusedError("code", `code "${code}" is the sede's own node id`, { code: "DUPLICATE" });
-  if (state.agent(code)) throw new RefusedError("code", `agent ${code} already exists`, { code: "DUPLICATE" });
+  if (state.agent(code)) throw new RefusedError("code", `agent ${code} already exists`, { code: "DUPLICATE", say: { key: "refused.agentExists", params: { code } } });
   const name = requireText(c.name, "name");
   const orderType = requireMatch(c.orderType ?? code, "order-type", NODE_ID, "1 to 8 capital letters or digits");
   const prefix = requireMatch(c.customerPrefix ?? code, "customer-prefix", /^[A-Z0-9]{1,8}$/, "1 to 8 capital letters or digits");
@@ -155,10 +156,10 @@ function saveProduct(
   const code = requireMatch(c.code, "code", PRODUCT_CODE, "letters, digits and . _ / - (at most 40)");
   const current = state.product(code);
   if (c.kind === "AddProduct" && current) {
-    throw new RefusedError("code", `product ${code} already exists (use product update to change it)`, { code: "DUPLICATE" });
+    throw new RefusedError("code", `product ${code} already exists (use product update to change it)`, { code: "DUPLICATE", say: { key: "refused.productExists", params: { code } } });
   }
   if (c.kind === "UpdateProduct" && !current) {
-    throw new RefusedError("code", `product ${code} does not exist`, { code: "UNKNOWN" });
+    throw new RefusedError("code", `product ${code} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownProduct", params: { code } } });
   }
   const data = {
     code,
@@ -175,7 +176,7 @@ function saveProduct(
 function discontinueProduct(c: Extract<Command, { kind: "DiscontinueProduct" }>, state: DomainState, ctx: DecideContext): Decision {
   sedeOnly(ctx, "product discontinue");
   const current = state.product(c.code);
-  if (!current) throw new RefusedError("code", `product ${c.code} does not exist`, { code: "UNKNOWN" });
+  if (!current) throw new RefusedError("code", `product ${c.code} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownProduct", params: { code: c.code } } });
   if (!current.active) return { events: [], unchanged: `product ${c.code} is already discontinued` };
   return { events: [{ type: "ProductDiscontinued", data: { code: c.code } }] };
 }
@@ -184,7 +185,7 @@ function setGenericPrice(c: Extract<Command, { kind: "SetGenericPrice" }>, state
   sedeOnly(ctx, "price set");
   const list = requireMatch(c.list, "list", LIST_CODE, "letters, digits, _ and - (at most 16)");
   const product = requireMatch(c.product, "product", PRODUCT_CODE, "letters, digits and . _ / -");
-  if (!state.product(product)) throw new RefusedError("product", `product ${product} does not exist`, { code: "UNKNOWN" });
+  if (!state.product(product)) throw new RefusedError("product", `product ${product} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownProduct", params: { code: product } } });
   const price = parseDecimal(c.price, "price", MONEY);
   if (state.genericPrice(list, product) === price) return { events: [], unchanged: `list ${list} already has ${product} at ${price}` };
   const events: DraftEvent[] = [];
@@ -196,7 +197,7 @@ function setGenericPrice(c: Extract<Command, { kind: "SetGenericPrice" }>, state
 function removeGenericPrice(c: Extract<Command, { kind: "RemoveGenericPrice" }>, state: DomainState, ctx: DecideContext): Decision {
   sedeOnly(ctx, "price remove");
   if (state.genericPrice(c.list, c.product) === undefined) {
-    throw new RefusedError("product", `list ${c.list} has no price for product ${c.product}`, { code: "UNKNOWN" });
+    throw new RefusedError("product", `list ${c.list} has no price for product ${c.product}`, { code: "UNKNOWN", say: { key: "refused.noListPrice", params: { list: c.list, product: c.product } } });
   }
   return { events: [{ type: "GenericPriceRemoved", data: { list: c.list, product: c.product } }] };
 }
@@ -228,15 +229,15 @@ function addCustomer(c: Extract<Command, { kind: "AddCustomer" }>, state: Domain
     }
     agent = ctx.node;
   } else if (c.agent !== undefined) {
-    if (!state.agent(c.agent)) throw new RefusedError("agent", `agent ${c.agent} does not exist`, { code: "UNKNOWN" });
+    if (!state.agent(c.agent)) throw new RefusedError("agent", `agent ${c.agent} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownAgent", params: { code: c.agent } } });
     agent = c.agent;
   }
   const list = c.list === undefined ? null : c.list;
-  if (list !== null && !state.priceList(list)) throw new RefusedError("list", `price list ${list} does not exist`, { code: "UNKNOWN" });
+  if (list !== null && !state.priceList(list)) throw new RefusedError("list", `price list ${list} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownList", params: { code: list } } });
   let code: string;
   if (c.code !== undefined) {
     code = requireMatch(c.code, "code", CUSTOMER_CODE, "1 to 20 letters or digits");
-    if (state.customer(code)) throw new RefusedError("code", `customer ${code} already exists`, { code: "DUPLICATE" });
+    if (state.customer(code)) throw new RefusedError("code", `customer ${code} already exists`, { code: "DUPLICATE", say: { key: "refused.customerExists", params: { code } } });
     if (ctx.role === "agent" && !inSeries(code, ctx.customerPrefix, ctx.customerDigits)) {
       throw new RefusedError(
         "code",
@@ -272,7 +273,7 @@ function addCustomer(c: Extract<Command, { kind: "AddCustomer" }>, state: Domain
 
 function requireCustomer(state: DomainState, code: string, field = "customer"): CustomerView {
   const customer = state.customer(code);
-  if (!customer) throw new RefusedError(field, `customer ${code} does not exist`, { code: "UNKNOWN" });
+  if (!customer) throw new RefusedError(field, `customer ${code} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownCustomer", params: { code } } });
   return customer;
 }
 
@@ -298,7 +299,7 @@ function updateCustomer(c: Extract<Command, { kind: "UpdateCustomer" }>, state: 
     });
   }
   if (c.list !== undefined && c.list !== "" && !state.priceList(c.list)) {
-    throw new RefusedError("list", `price list ${c.list} does not exist`, { code: "UNKNOWN" });
+    throw new RefusedError("list", `price list ${c.list} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownList", params: { code: c.list } } });
   }
   const next: CustomerState = {
     code: current.code,
@@ -404,7 +405,7 @@ function requireOwnCustomer(customer: CustomerView, ctx: DecideContext, doing: s
 function setSpecialPrice(c: Extract<Command, { kind: "SetSpecialPrice" }>, state: DomainState, ctx: DecideContext): Decision {
   requireOwnCustomer(requireCustomer(state, c.customer), ctx, "sets special prices");
   const product = state.product(c.product);
-  if (!product) throw new RefusedError("product", `product ${c.product} does not exist`, { code: "UNKNOWN" });
+  if (!product) throw new RefusedError("product", `product ${c.product} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownProduct", params: { code: c.product } } });
   const price = parseDecimal(c.price, "price", MONEY);
   const discounts = (c.discounts ?? []).map((d, i) => parseDecimal(d, `discount ${i + 1}`, PERCENT));
   const current = state.specialPrice(c.customer, c.product);
@@ -425,7 +426,10 @@ function removeSpecialPrice(c: Extract<Command, { kind: "RemoveSpecialPrice" }>,
   requireOwnCustomer(requireCustomer(state, c.customer), ctx, "removes special prices");
   const current = state.specialPrice(c.customer, c.product);
   if (!current || current.removed) {
-    throw new RefusedError("product", `customer ${c.customer} has no special price for product ${c.product}`, { code: "UNKNOWN" });
+    throw new RefusedError("product", `customer ${c.customer} has no special price for product ${c.product}`, {
+      code: "UNKNOWN",
+      say: { key: "refused.noSpecialPrice", params: { customer: c.customer, product: c.product } },
+    });
   }
   return {
     events: [{ type: "SpecialPriceRemoved", data: { customer: c.customer, product: c.product, supersedes: current.hlc } }],
@@ -433,13 +437,13 @@ function removeSpecialPrice(c: Extract<Command, { kind: "RemoveSpecialPrice" }>,
 }
 
 function resolveLines(lines: LineInput[], customer: CustomerView, state: DomainState): OrderLine[] {
-  if (lines.length === 0) throw new RefusedError("line", "an order needs at least one --line PRODUCT:QTY[@PRICE]", { code: "MISSING" });
+  if (lines.length === 0) throw new RefusedError("line", "an order needs at least one --line PRODUCT:QTY[@PRICE]", { code: "MISSING", say: { key: "refused.orderNeedsLine", params: {} } });
   return lines.map((line, i) => {
     const field = `line ${i + 1}`;
     const product = state.product(line.product);
-    if (!product) throw new RefusedError(`${field} product`, `${field}: product ${line.product} does not exist`, { code: "UNKNOWN" });
+    if (!product) throw new RefusedError(`${field} product`, `${field}: product ${line.product} does not exist`, { code: "UNKNOWN", say: { key: "refused.lineUnknownProduct", params: { line: i + 1, code: line.product } } });
     if (!product.active) {
-      throw new RefusedError(`${field} product`, `${field}: product ${line.product} is discontinued`, { code: "DISCONTINUED" });
+      throw new RefusedError(`${field} product`, `${field}: product ${line.product} is discontinued`, { code: "DISCONTINUED", say: { key: "refused.lineDiscontinued", params: { line: i + 1, code: line.product } } });
     }
     const qty = parseDecimal(line.qty, `${field} quantity`, QUANTITY);
     if (line.price !== undefined) {
@@ -470,7 +474,7 @@ function placeOrder(c: Extract<Command, { kind: "PlaceOrder" }>, state: DomainSt
   const orderType =
     state.orderType(type) ??
     (ctx.role === "agent" && type === ctx.orderType ? { code: type, description: `Orders of agent ${ctx.node}`, agent: ctx.node } : undefined);
-  if (!orderType) throw new RefusedError("type", `order type ${type} does not exist`, { code: "UNKNOWN" });
+  if (!orderType) throw new RefusedError("type", `order type ${type} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownOrderType", params: { code: type } } });
   if (ctx.role === "agent") {
     if (c.agent !== undefined && c.agent !== ctx.node) {
       throw new RefusedError("agent", `--agent is for the sede entering orders on behalf of an agent (this node is ${ctx.node})`);
@@ -486,7 +490,7 @@ function placeOrder(c: Extract<Command, { kind: "PlaceOrder" }>, state: DomainSt
     }
     agent = c.agent ?? null;
     if (agent !== null) {
-      if (!state.agent(agent)) throw new RefusedError("agent", `agent ${agent} does not exist`, { code: "UNKNOWN" });
+      if (!state.agent(agent)) throw new RefusedError("agent", `agent ${agent} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownAgent", params: { code: agent } } });
       if (customer.agent !== null && customer.agent !== agent) {
         throw new RefusedError("agent", `customer ${customer.code} belongs to agent ${customer.agent}, not ${agent}`);
       }
@@ -495,7 +499,7 @@ function placeOrder(c: Extract<Command, { kind: "PlaceOrder" }>, state: DomainSt
   const date = c.date ?? ctx.today;
   const m = DATE.exec(date);
   if (!m || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
-    throw new RefusedError("date", `date "${date}" is not a date like 2026-03-31`, { code: "BAD_DATE" });
+    throw new RefusedError("date", `date "${date}" is not a date like 2026-03-31`, { code: "BAD_DATE", say: { key: "refused.badDate", params: { date } } });
   }
   const lines = resolveLines(c.lines, customer, state);
   type = orderType.code;
@@ -510,8 +514,8 @@ function placeOrder(c: Extract<Command, { kind: "PlaceOrder" }>, state: DomainSt
 
 function requireOrder(state: DomainState, type: string, number: number) {
   const order = state.order(type, number);
-  if (!order) throw new RefusedError("order", `order ${type}/${number} does not exist`, { code: "UNKNOWN" });
-  if (order.status === "cancelled") throw new RefusedError("order", `order ${type}/${number} is cancelled`, { code: "CANCELLED" });
+  if (!order) throw new RefusedError("order", `order ${type}/${number} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownOrder", params: { order: `${type}/${number}` } } });
+  if (order.status === "cancelled") throw new RefusedError("order", `order ${type}/${number} is cancelled`, { code: "CANCELLED", say: { key: "refused.orderCancelled", params: { order: `${type}/${number}` } } });
   return order;
 }
 

@@ -1,4 +1,4 @@
-import { RefusedError } from "../errors.js";
+import { RefusedError, type Say } from "../errors.js";
 import type { ImportKind } from "./columns.js";
 
 /**
@@ -11,6 +11,8 @@ export interface ImportProblem {
   column: string | null;
   header?: string;
   message: string;
+  /** The message's catalogue key and parameters, where it has one (not part of `--json`). */
+  say?: Say;
 }
 
 /** How many problems an {@link ImportRefusedError} lists; the rest are only counted. */
@@ -23,6 +25,8 @@ export const MAX_LISTED_PROBLEMS = 50;
 export class ImportRefusedError extends RefusedError {
   readonly problems: ImportProblem[];
   readonly total: number;
+  readonly kind: ImportKind;
+  readonly file: string;
   constructor(kind: ImportKind, file: string, problems: ImportProblem[], total: number) {
     const lines = problems.map((p) => formatProblem(kind, p));
     if (total > problems.length) lines.push(`… and ${total - problems.length} more`);
@@ -30,6 +34,8 @@ export class ImportRefusedError extends RefusedError {
     super("file", `import ${kind} ${file}: ${count}, nothing was imported\n${lines.join("\n")}`, { code: "IMPORT_REFUSED" });
     this.problems = problems;
     this.total = total;
+    this.kind = kind;
+    this.file = file;
   }
 }
 
@@ -54,8 +60,7 @@ export class ImportProblems {
     this.total++;
     if (this.listed.length >= MAX_LISTED_PROBLEMS) return;
     const header = problem.column === null ? undefined : this.headers.get(problem.column);
-    const { line, column, message } = problem;
-    this.listed.push(header === undefined || header === column ? problem : { line, column, header, message });
+    this.listed.push(header === undefined || header === problem.column ? problem : { ...problem, header });
   }
 
   /** Problems counted but not listed (beyond what their source kept). */

@@ -107,7 +107,9 @@ function specialPrice(row: CsvRow, state: DomainState, ctx: DecideContext): RowC
  */
 export function refusalProblem(err: RefusedError, line: number, row: CsvRow, state: DomainState, ctx: DecideContext): ImportProblem {
   const column = columnOf(err.field);
-  return { line, column, message: inFileTerms(err, row, state, ctx) ?? detail(err, column) };
+  const inFile = inFileTerms(err, row, state, ctx);
+  // The domain's own refusal ("product P404 does not exist") can be said in the user's language.
+  return { line, column, message: inFile ?? detail(err, column), ...(inFile === undefined && err.say && { say: err.say }) };
 }
 
 function inFileTerms(err: RefusedError, row: CsvRow, state: DomainState, ctx: DecideContext): string | undefined {

@@ -85,6 +85,10 @@ export const CONFIG_KEYS = {
     describe: "the sede reads every agent's folder at least this often, rung or not (default 24; 0: at every sync)",
     check: (v) => (/^\d{1,4}$/.test(v) ? undefined : "must be a whole number of hours"),
   },
+  lang: {
+    describe: "the language sincro speaks on this PC: it or en (default: the locale; --lang overrides it)",
+    check: (v) => (v === "it" || v === "en" ? undefined : 'must be "it" or "en"'),
+  },
   "skew.hours": {
     describe: "report received clocks this many hours ahead of ours (default 24)",
     check: (v) => (/^\d{1,4}$/.test(v) ? undefined : "must be a whole number of hours"),

@@ -270,6 +270,7 @@ export class SincroNode {
     if (file !== ":memory:" && !existsSync(file)) {
       throw new RefusedError("db", `open ${file}: no sincro node there; create one with "sincro init --role sede|agent --db ${file}"`, {
         code: "NO_NODE",
+        say: { key: "refused.noNode", params: { file } },
       });
     }
     const db = openSqlite(file, false);
@@ -564,7 +565,10 @@ export class SincroNode {
       if (held && processAlive(held.pid)) {
         const at = new Date(held.since);
         const hhmm = `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
-        throw new SincroError("SYNC_RUNNING", `sync: another sync is running on this node since ${hhmm} (process ${held.pid}); wait for it to end`, { exitCode: 1 });
+        throw new SincroError("SYNC_RUNNING", `sync: another sync is running on this node since ${hhmm} (process ${held.pid}); wait for it to end`, {
+          exitCode: 1,
+          say: { key: "error.syncRunning", params: { time: hhmm, pid: String(held.pid) } },
+        });
       }
       this.db
         .prepare(`INSERT INTO sync_lock (one, pid, token, since) VALUES (1, ?, ?, ?) ON CONFLICT (one) DO UPDATE SET pid = excluded.pid, token = excluded.token, since = excluded.since`)

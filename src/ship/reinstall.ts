@@ -18,7 +18,7 @@ export function checkPublished(run: SyncRun): void {
     throw new SincroError(
       "NOT_PUBLISHED",
       `sync: the office has not published data for agent ${node.id} yet: run a sync at the office first (after "sincro agent add ${node.id}" there)`,
-      { exitCode: 1 },
+      { exitCode: 1, say: { key: "error.notPublished", params: { agent: node.id } } },
     );
   }
 }

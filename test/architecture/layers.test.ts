@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
  * audit) are siblings: neither imports the other.
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
+  ["i18n"],
   ["errors.ts", "db"],
   ["events"],
   ["wire"],
@@ -69,7 +70,7 @@ export function backPointingImports(files: ReadonlyArray<{ path: string; text: s
 }
 
 describe("layers of src/", () => {
-  it("every import points down the order events → wire → projections → node → ship → exchange/audit → demo → cli", () => {
+  it("every import points down the order i18n → events → wire → projections → node → ship → exchange/audit → demo → cli", () => {
     const files = sourceFiles(SRC).map((path) => ({ path, text: readFileSync(path, "utf8") }));
     expect(files.length).toBeGreaterThan(50);
     expect(backPointingImports(files)).toEqual([]);

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { NODE_COLOURS } from "../../src/audit/htmlReport.js";
-import { screenshot } from "../audit/chromium.js";
+import { CHROMIUM, screenshot } from "../audit/chromium.js";
 import { readLines, writeLines, lineOf } from "../audit/logs.js";
 import { countColour, readPng } from "../audit/png.js";
 import { knownHistory } from "../audit/timeline.js";
@@ -71,13 +73,18 @@ describe("sincro audit / history / export log (the real binary)", () => {
     const blind = sincro(["audit", "--folder", join(dir, "park")]);
     expect(blind.stdout).toContain("signed and encrypted; audit with the sede's database (--db) to open it");
     expect(blind.status).toBe(0);
-    const hist = sincro(["history", "special-price", h.customer, "P001", "--db", db]);
+    const plain = sincro(["history", "special-price", h.customer, "P001", "--db", db], { TZ: "Europe/Rome" });
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toContain(`history of special price ${h.customer}/P001: 3 changes\n`);
+    expect(plain.stdout).toMatch(new RegExp(`04/03/2026 16:00 +SEDE +special price of P001 for customer ${h.customer}: €7\\.80 +kept \\(the most recent\\)`));
+    expect(plain.stdout).not.toContain(h.sedeEdit.hlc);
+    const hist = sincro(["history", "special-price", h.customer, "P001", "--db", db, "--verbose"]);
     expect(hist.status).toBe(0);
     expect(hist.stdout).toContain(`history of special price ${h.customer}/P001 in SEDE's log: 3 change(s)`);
     expect(hist.stdout).toMatch(new RegExp(`SEDE#${h.sedeEdit.seq}\\s+SEDE\\s+${h.sedeEdit.hlc}.*won`));
     const js = JSON.parse(sincro(["history", "order", "AG01/1", "--db", db, "--json"]).stdout) as { entries: Array<{ ref: string; type: string }> };
     expect(js.entries.map((e) => e.type)).toEqual(["OrderPlaced", "OrderAmended"]);
-    const cust = sincro(["history", "customer", h.customer, "--db", db]);
+    const cust = sincro(["history", "customer", h.customer, "--db", db, "--verbose"]);
     expect(cust.stdout).toContain("CustomerUpdated");
     expect(sincro(["history", "order", "12", "--db", db]).status).toBe(1);
   });
@@ -117,4 +124,46 @@ describe("sincro audit / history / export log (the real binary)", () => {
     expect(countColour(bareImg, NODE_COLOURS[0])).toBeLessThan(200);
     expect(countColour(bareImg, NODE_COLOURS[1])).toBeLessThan(200);
   });
+
+  it("audit --html in Italian: Chromium renders the page in Italian, with Italian numbers, money and the timeline in each node's colour", async () => {
+    const dir = tempDir();
+    const h = await knownHistory(dir);
+    const db = h.net.sede.db.name;
+    h.net.sede.close();
+    const html = join(dir, "verifica.html");
+    const r = sincro(["audit", "--db", db, "--html", html], { LANG: "it_IT.UTF-8", TZ: "Europe/Rome" });
+    expect(r.status).toBe(0);
+    // What Chromium parsed and laid out: the document it renders, dumped from the headless browser.
+    const dom = dumpDom(html);
+    expect(dom).toContain('<html lang="it">');
+    expect(dom).toContain("VERIFICATO: tutti i controlli sono superati");
+    expect(dom).toContain("Eventi per giorno per nodo");
+    expect(dom).toContain("Decisioni \"vince la più recente\"");
+    // The concurrent edit of 2026-03-04: the sede's 7,80 € won over the agent's 7,95 € (−5 %), times in Italy's time zone.
+    expect(dom).toContain("prezzo 7,80 €");
+    expect(dom).toContain("prezzo 7,95 € −5 %");
+    expect(dom).toMatch(/il 04\/03\/2026 16:00/);
+    expect(dom).not.toMatch(/VERIFIED|events checked|Most-recent-wins/);
+    const png = join(dir, "verifica.png");
+    screenshot(html, png);
+    const img = readPng(png);
+    expect([img.width, img.height]).toEqual([1200, 900]);
+    expect(countColour(img, NODE_COLOURS[0])).toBeGreaterThan(600);
+    expect(countColour(img, NODE_COLOURS[1])).toBeGreaterThan(600);
+  });
 });
+
+/** The DOM headless Chromium builds from `html` (the page as rendered, not the file's bytes). */
+function dumpDom(html: string): string {
+  const profile = mkdtempSync(join(tmpdir(), "sincro-chromium-"));
+  try {
+    const r = spawnSync(CHROMIUM, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", `--user-data-dir=${profile}`, "--dump-dom", `file://${html}`], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.stdout, r.stderr).toContain("</html>");
+    return r.stdout;
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}

@@ -101,8 +101,8 @@ describe("bad input is refused with the field, the reason, a non-zero exit and n
     ["duplicate agent code", sede, ["agent", "add", "AG01", "--name", "X"], 1, /agent AG01 already exists/],
     ["missing required flag", sede, ["product", "add", "P009"], 2, /required option '--description <text>' not specified/],
     ["unknown flag", sede, ["customer", "list", "--colour"], 2, /unknown option '--colour'/],
-    ["sede-only command on an agent", agent, ["product", "add", "P009", "--description", "x"], 1, /only the sede can do this \(this node is agent AG01\)/],
-    ["sede-only price on an agent", agent, ["price", "set", "--list", "B", "--product", "P001", "--price", "1"], 1, /only the sede/],
+    ["sede-only command on an agent", agent, ["product", "add", "P009", "--description", "x"], 1, /only the office can do this \(this PC is agent AG01\)/],
+    ["sede-only price on an agent", agent, ["price", "set", "--list", "B", "--product", "P001", "--price", "1"], 1, /only the office can do this/],
     ["config key that does not exist", sede, ["config", "set", "ftp.colour", "blue"], 1, /config key "ftp.colour" does not exist/],
     ["config value out of range", sede, ["config", "set", "ftp.port", "70000"], 1, /ftp.port "70000" must be a port number/],
     ["malformed line", sede, ["order", "add", "--customer", "000001", "--line", "P001"], 1, /line 1 "P001" must be PRODUCT:QTY/],
@@ -185,7 +185,7 @@ describe("an agent sets special prices for its own customers only", () => {
   it("its own customer's special price is recorded", () => {
     const before = eventCount(held);
     expect(ok(["--db", held, "special-price", "set", "--customer", "000001", "--product", "P001", "--price", "7"])).toMatch(
-      /^recorded SpecialPriceSet AG01#1\n$/,
+      /^special price of P001 for customer 000001: €7\.00\n$/,
     );
     expect(eventCount(held)).toBe(before + 1);
   });

@@ -93,7 +93,8 @@ describe("clocks a day off, through a real FTP server", () => {
     const s = (await clockOf(sede, {})) as ClockJson;
     expect(s.warning).toBeNull();
     expect(s.correctionMs).toBe(0);
-    expect(await ok(["--db", sede, "status"])).toMatch(/^clock: within \d+ s of the parking server's/m);
+    expect(Math.abs(s.offsetMs)).toBeLessThan(120_000);
+    expect(await ok(["--db", sede, "status"])).not.toContain("clock: WARNING");
   }, 120_000);
 
   it("the truly later special price wins on both sides, whichever PC's clock is off", async () => {

@@ -145,8 +145,11 @@ describe("a closed pipe", () => {
     const { db, file } = sede();
     const rows = Array.from({ length: 3000 }, (_, i) => `P${i};Prodotto numero ${i}, descrizione lunga;PZ;22`);
     ok(["--db", db, "import", "products", file("p.csv", `code;description;unit;vat\n${rows.join("\n")}\n`)]);
-    const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${BIN}" --db "${db}" product list | head -1`], { encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${BIN}" --db "${db}" product list | head -1`], {
+      encoding: "utf8",
+      env: { ...process.env, LC_ALL: "", LC_MESSAGES: "", LANG: "en_US.UTF-8" },
+    });
     // Codes up to P2999 (5 wide), descriptions up to "Prodotto numero 2999, descrizione lunga" (39 wide).
-    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: `code   description${" ".repeat(30)}unit  vat  active\n`, stderr: "" });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: `code   description${" ".repeat(30)}unit  VAT %  active\n`, stderr: "" });
   });
 });

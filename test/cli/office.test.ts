@@ -66,6 +66,8 @@ describe("moving customers and retiring an agent on the command line", () => {
       ["AG01", true],
       ["AG02", true],
     ]);
-    expect(sincroOk(["--db", sede, "status"])).toMatch(/last heard from: AG01 \d{4}-\d\d-\d\d \d\d:\d\d, AG02 /);
+    const text = sincroOk(["--db", sede, "status"]);
+    expect(text).toMatch(/^AG01 .*: last heard from on .+ at \d\d:\d\d; today: /m);
+    expect(text).toMatch(/^AG02 .*: last heard from on .+ at \d\d:\d\d; today: /m);
   }, 300_000);
 });

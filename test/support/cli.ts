@@ -11,11 +11,17 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The environment of a command run by a test: English unless the test says otherwise (the
+ * machine's own locale may be Italian), no node named unless the test names one.
+ */
+const BASE_ENV = { SINCRO_DB: "", LC_ALL: "", LC_MESSAGES: "", LANG: "en_US.UTF-8" };
+
 /** Runs the real command line in a child process. */
 export function sincro(args: string[], env: Record<string, string> = {}, cwd?: string): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
-    env: { ...process.env, SINCRO_DB: "", ...env },
+    env: { ...process.env, ...BASE_ENV, ...env },
     ...(cwd !== undefined && { cwd }),
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -27,7 +33,7 @@ export function sincro(args: string[], env: Record<string, string> = {}, cwd?: s
  */
 export function sincroAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SINCRO_DB: "", ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...BASE_ENV, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));

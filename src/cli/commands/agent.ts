@@ -64,10 +64,10 @@ export function registerAgent(program: Command, io: Io): void {
       } finally {
         closeSync(fd);
       }
-      io.out(`enrolled agent ${code}: wrote ${out}`);
-      if (given === undefined || given === "") io.out(`passphrase: ${passphrase}  (tell it to the agent separately, e.g. by phone; it is not stored anywhere)`);
-      if (before) io.out(`the keys of the PC enrolled before as ${code} are revoked after the office's next sync, which still receives what that PC had parked`);
-      io.out(`run "sincro sync" now, so that the new PC can read what the office parked for it; then, on the agent's PC: sincro init --enroll ${out}`);
+      io.out(io.t.t("agent.enrolled", { agent: code, file: out }));
+      if (given === undefined || given === "") io.out(io.t.t("agent.passphrase", { passphrase }));
+      if (before) io.out(io.t.t("agent.replacesPc", { agent: code }));
+      io.out(io.t.t("agent.next", { file: out }));
     });
   agent
     .command("retire")
@@ -78,7 +78,7 @@ export function registerAgent(program: Command, io: Io): void {
       const o = this.opts() as { customersTo?: string };
       const to = o.customersTo === undefined ? undefined : o.customersTo === "none" ? null : o.customersTo;
       const { customers } = withNode(this, io, (node) => node.retire(code, to));
-      io.out(RETIRE_MESSAGES.retired(code));
+      io.out(io.t.t("agent.retired", { agent: code }));
       io.out(RETIRE_MESSAGES.customers(code, customers, to));
     });
   agent

@@ -43,7 +43,7 @@ export function registerAudit(program: Command, io: Io): void {
     .action(async function (this: Command) {
       const o = this.opts() as AuditOpts;
       const report = await runAudit(this, io, o);
-      if (o.html !== undefined) writeHtml(o.html, report);
+      if (o.html !== undefined) writeHtml(o.html, report, io);
       if (o.json) io.out(JSON.stringify(report));
       else printReport(io, report, o.html);
       if (!report.ok) process.exitCode = 1;
@@ -85,10 +85,10 @@ async function runAudit(cmd: Command, io: Io, o: AuditOpts): Promise<AuditReport
   return auditNodeDatabase(dbPath(cmd, io), options);
 }
 
-function writeHtml(file: string, report: AuditReport): void {
+function writeHtml(file: string, report: AuditReport, io: Io): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, renderHtml(report), "utf8");
+    writeFileSync(tmp, renderHtml(report, new Date(), io.t), "utf8");
     renameSync(tmp, file);
   } catch (cause) {
     throw new RefusedError("html", `audit --html ${file}: cannot write it (${(cause as Error).message})`, { cause, code: "CANNOT_WRITE" });

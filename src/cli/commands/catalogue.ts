@@ -36,7 +36,7 @@ export function registerCatalogue(program: Command, io: Io): void {
     .action(function (this: Command) {
       const rows = withNode(this, io, (node) => node.read.listProducts());
       if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify(rows));
-      else printTable(io, rows as unknown as Array<Record<string, unknown>>);
+      else printTable(io, rows.map((r) => ({ ...r, vat: io.t.number(r.vat), active: io.t.t(r.active ? "common.yes" : "common.no") })));
     });
 
   const price = program.command("price").description("generic price lists (sede)");
@@ -63,6 +63,6 @@ export function registerCatalogue(program: Command, io: Io): void {
     .action(function (this: Command) {
       const rows = withNode(this, io, (node) => node.read.listPrices());
       if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify(rows));
-      else printTable(io, rows as unknown as Array<Record<string, unknown>>);
+      else printTable(io, rows.map((r) => ({ ...r, price: io.t.money(r.price) })));
     });
 }

@@ -9,11 +9,13 @@ export function registerDemo(program: Command, io: Io): void {
     .description("a sede and three agents syncing through an embedded FTP server on 127.0.0.1; changes nothing of yours")
     .action(async () => {
       const started = Date.now();
-      const checks = await runDemo((line) => io.out(line));
+      const t = io.t;
+      const checks = await runDemo((line) => io.out(line), t);
       io.out("");
-      printTable(io, checks.map((c) => ({ rule: c.rule, "held on every node": c.held ? "yes" : "NO", detail: c.detail })));
+      const [rule, held, detail] = [t.t("demo.header.rule"), t.t("demo.header.held"), t.t("demo.header.detail")];
+      printTable(io, checks.map((c) => ({ [rule]: c.rule, [held]: t.t(c.held ? "common.yes" : "common.no"), [detail]: c.detail })));
       io.out("");
-      io.out(`${checks.filter((c) => c.held).length} of ${checks.length} rules held (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      if (!checks.every((c) => c.held)) throw new SincroError("DEMO_FAILED", "demo: some rules did not hold (see the table)");
+      io.out(t.t("demo.summary", { held: checks.filter((c) => c.held).length, total: checks.length, seconds: t.number(Math.round((Date.now() - started) / 100) / 10) }));
+      if (!checks.every((c) => c.held)) throw new SincroError("DEMO_FAILED", "demo: some rules did not hold (see the table)", { say: { key: "error.demoFailed", params: {} } });
     });
 }

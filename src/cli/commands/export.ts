@@ -43,6 +43,6 @@ export function registerExport(program: Command, io: Io): void {
         ...(decimalComma === true && { decimalComma: true }),
       };
       const { rows } = withNode(this, io, (node) => exporter(node, out, options));
-      io.out(`exported ${rows} ${kind} rows to ${out}`);
+      io.out(io.t.t("export.done", { rows, kind, file: out }));
     });
 }

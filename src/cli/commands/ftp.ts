@@ -34,13 +34,16 @@ export function registerFtp(program: Command, io: Io): void {
         if (pinned !== undefined) withNode(this, io, (node) => node.setConfig("ftp.tls-fingerprint", pinned));
         if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify({ ...report, ...(pinned !== undefined && { pinned }) }));
         else {
-          io.out(`checking ${report.target}`);
-          for (const s of report.steps) io.out(`  ${s.status === "ok" ? "ok     " : s.status === "failed" ? "FAILED " : "skipped"} ${s.step}${s.detail ? `: ${s.detail}` : ""}`);
-          io.out(report.ok ? "the parking area is ready for sincro" : "the parking area is NOT usable as it is (see above)");
-          if (pinned !== undefined) {
-            io.out(`pinned the FTPS certificate the server presented: SHA-256 ${pinned} (compare it with the one your provider gives; agents enrolled from now on get it)`);
+          io.out(io.t.t("parking.checking", { target: report.target }));
+          for (const s of report.steps) {
+            const mark = io.t.t(s.status === "ok" ? "parking.ok" : s.status === "failed" ? "parking.failed" : "parking.skipped");
+            io.out(`  ${mark} ${s.step}${s.detail ? `: ${s.detail}` : ""}`);
           }
-          if (transport.warning) io.out(`warning: ${transport.warning}`);
+          io.out(io.t.t(report.ok ? "parking.ready" : "parking.notUsable"));
+          if (pinned !== undefined) {
+            io.out(io.t.t("parking.pinned", { fingerprint: pinned }));
+          }
+          if (transport.warning) io.out(io.t.t("sync.warning", { text: transport.warning }));
         }
         if (!report.ok) throw new SincroError("CHECK_FAILED", `${group} check: some permissions are missing`, { exitCode: 3 });
       });

@@ -40,20 +40,15 @@ export function registerImport(program: Command, io: Io): void {
         }
       });
       if (o.json) io.out(JSON.stringify(summary));
-      else io.out(describeSummary(summary));
+      else io.out(describeSummary(io, summary));
     });
 }
 
-function describeSummary(s: ImportSummary): string {
-  const counts = `${s.rows} rows: ${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged, ${s.removed} removed`;
-  if (s.encoding === "windows-1252") {
-    return s.dryRun
-      ? `import ${s.kind} ${s.file} (read as Windows-1252; dry run, nothing written): ${counts}; would record ${s.events} events`
-      : `import ${s.kind} ${s.file} (read as Windows-1252): ${counts}; recorded ${s.events} events`;
-  }
-  return s.dryRun
-    ? `import ${s.kind} ${s.file} (dry run, nothing written): ${counts}; would record ${s.events} events`
-    : `import ${s.kind} ${s.file}: ${counts}; recorded ${s.events} events`;
+function describeSummary(io: Io, s: ImportSummary): string {
+  const p = { kind: s.kind, file: s.file, rows: s.rows, new: s.new, changed: s.changed, unchanged: s.unchanged, removed: s.removed, events: s.events };
+  const cp1252 = s.encoding === "windows-1252";
+  if (s.dryRun) return io.t.t(cp1252 ? "import.dryRun1252" : "import.dryRun", p);
+  return io.t.t(cp1252 ? "import.summary1252" : "import.summary", p);
 }
 
 /**

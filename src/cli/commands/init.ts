@@ -53,8 +53,8 @@ export function registerInit(program: Command, io: Io): void {
       });
       const ctx = node.context();
       node.close();
-      io.out(`created sede node ${ctx.node} in ${file}${backup ? ` with the office's keys from ${o.restoreKey}` : ""}`);
-      io.out(`customer codes: ${ctx.customerPrefix}${"N".repeat(ctx.customerDigits)}; orders numbered in type ${ctx.orderType}`);
+      io.out(backup ? io.t.t("init.sedeRestored", { node: ctx.node, file, backup: o.restoreKey ?? "" }) : io.t.t("init.sede", { node: ctx.node, file }));
+      io.out(io.t.t("init.numbering", { codes: `${ctx.customerPrefix}${"N".repeat(ctx.customerDigits)}`, type: ctx.orderType }));
     });
 }
 
@@ -81,7 +81,7 @@ function initFromEnrollment(io: Io, file: string, o: { enroll?: string; role?: s
     } finally {
       node.close();
     }
-    io.out(`enrolled agent ${enrollment.agent} (${enrollment.name}) on the existing database ${file}`);
+    io.out(io.t.t("init.agentExisting", { agent: enrollment.agent, name: enrollment.name, file }));
     for (const d of numbering.adopted) io.out(`numbering now as registered at the office (nothing was recorded here yet): ${d}`);
     for (const d of numbering.differs) {
       io.out(`warning: ${d}; this PC keeps its own numbering, which what it already sent uses (the office may register the agent again with the same settings)`);
@@ -91,8 +91,14 @@ function initFromEnrollment(io: Io, file: string, o: { enroll?: string; role?: s
   const node = SincroNode.init(file, { role: "agent", enrollment });
   const ctx = node.context();
   node.close();
-  io.out(`created agent node ${ctx.node} (${enrollment.name}) in ${file}, enrolled by the office`);
-  io.out(`customer codes: ${ctx.customerPrefix}${"N".repeat(ctx.customerDigits)}; orders numbered in type ${ctx.orderType}; parking area: ${enrollment.parking.transport ?? "not set"}`);
+  io.out(io.t.t("init.agent", { node: ctx.node, name: enrollment.name, file }));
+  io.out(
+    io.t.t("init.agentNumbering", {
+      codes: `${ctx.customerPrefix}${"N".repeat(ctx.customerDigits)}`,
+      type: ctx.orderType,
+      transport: enrollment.parking.transport ?? io.t.t("init.notSet"),
+    }),
+  );
 }
 
 function readKeyBackup(io: Io, file: string): KeyBackup {

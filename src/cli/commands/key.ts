@@ -27,7 +27,7 @@ export function registerKey(program: Command, io: Io): void {
       } finally {
         closeSync(fd);
       }
-      io.out(`saved the office's keys in ${out}`);
-      if (given === undefined || given === "") io.out(`passphrase: ${passphrase}  (write it down and keep it apart from the file; it is not stored anywhere)`);
+      io.out(io.t.t("key.saved", { file: out }));
+      if (given === undefined || given === "") io.out(io.t.t("key.passphrase", { passphrase }));
     });
 }

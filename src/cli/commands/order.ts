@@ -54,16 +54,23 @@ export function registerOrder(program: Command, io: Io): void {
       } else {
         printTable(
           io,
-          rows.map((r) => ({
-            order: `${r.type}/${r.number}`,
-            date: r.date,
-            customer: r.customer,
-            agent: r.agent,
-            origin: r.origin,
-            status: r.changedAfterReceipt ? `${r.status}, changed by the agent after receipt` : r.status,
-            lines: r.lines.map((l) => `${l.product}:${l.qty}@${l.price}`).join(" "),
-          })),
+          rows.map((r) => {
+            const status = orderStatus(io, r.status);
+            return {
+              order: `${r.type}/${r.number}`,
+              date: io.t.date(r.date),
+              customer: r.customer,
+              agent: r.agent,
+              origin: r.origin,
+              status: r.changedAfterReceipt ? io.t.t("order.changedAfterReceipt", { status }) : status,
+              lines: r.lines.map((l) => `${l.product} ${io.t.number(l.qty)} × ${io.t.money(l.price)}`).join("; "),
+            };
+          }),
         );
       }
     });
+}
+
+function orderStatus(io: Io, status: string): string {
+  return status === "placed" || status === "amended" || status === "cancelled" ? io.t.t(`order.${status}`) : status;
 }

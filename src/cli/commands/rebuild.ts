@@ -17,8 +17,8 @@ export function registerRebuild(program: Command, io: Io): void {
       if ((this.opts() as { json?: boolean }).json) {
         io.out(JSON.stringify({ events: result.events, tables: result.after, differing }));
       } else {
-        io.out(`replayed ${result.events} events`);
-        printTable(io, rows.map((r) => ({ ...r, same: r.same ? "yes" : "NO" })));
+        io.out(io.t.t("rebuild.replayed", { events: result.events }));
+        printTable(io, rows.map((r) => ({ ...r, same: io.t.t(r.same ? "common.yes" : "common.no") })));
       }
       if (differing.length > 0) {
         throw new IntegrityError(`rebuild: projections differed from a replay of the log in ${differing.join(", ")} (now rebuilt from the log)`, {

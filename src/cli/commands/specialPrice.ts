@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { parseHlc } from "../../events/hlc.js";
 import { collect, type Io, jsonOption, printTable, withNode } from "../io.js";
 import { record } from "./record.js";
 
@@ -27,6 +28,22 @@ export function registerSpecialPrice(program: Command, io: Io): void {
       const o = this.opts() as { customer?: string; json?: boolean };
       const rows = withNode(this, io, (node) => node.read.listSpecialPrices(o.customer));
       if (o.json) io.out(JSON.stringify(rows));
-      else printTable(io, rows as unknown as Array<Record<string, unknown>>);
+      else {
+        // The HLC stays in --json and history --verbose; a person reads when and by whom.
+        printTable(
+          io,
+          rows.map((r) => {
+            const wall = parseHlc(r.hlc)?.wall;
+            return {
+              customer: r.customer,
+              product: r.product,
+              price: io.t.money(r.price),
+              discounts: r.discounts.map((d) => io.t.number(d)).join(" + "),
+              changed: wall === undefined ? "" : io.t.dateTime(wall),
+              by: r.origin,
+            };
+          }),
+        );
+      }
     });
 }

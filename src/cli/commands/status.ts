@@ -1,95 +1,126 @@
 import type { Command } from "commander";
+import { decodePayload } from "../../events/eventTypes.js";
+import { conflictName, conflictsSeen } from "../../node/conflictsSeen.js";
 import type { SincroNode } from "../../node/sincroNode.js";
-import { clockSkewByOrigin, streamStatus } from "../../ship/streamStatus.js";
+import { clockSkewByOrigin, readerReceipt, recordedSince, streamStatus, unsentEvents, type EventGist } from "../../ship/streamStatus.js";
 import { headSeen } from "../../ship/officeHead.js";
-import { type Io, jsonOption, printTable, withNode } from "../io.js";
-import { clockWarning, describeOffset } from "../../node/clockOffset.js";
+import { SEDE } from "../../events/nodeIds.js";
+import { agentToSede, CATALOGUE, sedeToAgent } from "../../wire/streams.js";
+import { type Io, jsonOption, withNode } from "../io.js";
+import { clockWarning } from "../../node/clockOffset.js";
+import { tally, tallyText, type Tally } from "../words.js";
 
-/** `2026-03-02 10:15` in this PC's time zone. */
-function localTime(iso: string): string {
-  const d = new Date(iso);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+/** The sede's view of one agent: when data last came from it, what it recorded today, what stops it. */
+interface AgentStatus {
+  agent: string;
+  /** The same as `agent` (the name the first JSON of this field used). */
+  code: string;
+  name: string;
+  lastHeard: string | null;
+  today: Tally;
+  blocked: string | null;
+}
+
+const countable = (events: EventGist[]) => events.map((e) => ({ type: e.type, data: e.type === "SnapshotApplied" ? decodePayload(e.data) : undefined }));
+
+/** Local midnight today, as the ISO time events' `at` is compared with. */
+function startOfToday(nowMs: number): string {
+  const d = new Date(nowMs);
+  d.setHours(0, 0, 0, 0);
+  return d.toISOString();
+}
+
+function gather(node: SincroNode) {
+  const streams = streamStatus(node);
+  const seen = conflictsSeen(node.db);
+  const conflicts = node.read.listConflicts();
+  const newConflicts = conflicts.filter((c) => !seen.has(conflictName(c))).length;
+  const base = {
+    node: node.id,
+    role: node.role,
+    streams,
+    reinstalled: node.reinstalled(),
+    clockSkew: clockSkewByOrigin(node),
+    clock: clockStatus(node.clockOffset(), node.clockCorrectionMs()),
+    events: node.log.origins(),
+    tables: node.digests().map(({ table, rows }) => ({ table, rows })),
+    conflicts,
+    newConflicts,
+    quarantined: node.log.quarantined(),
+    changedOrders: node.read.listOrders().filter((o) => o.changedAfterReceipt).map((o) => `${o.type}/${o.number}`),
+  };
+  if (node.role === "agent") {
+    const out = agentToSede(node.id);
+    const receipt = readerReceipt(node, out, SEDE);
+    const lastOrder = receipt?.lastOrder ? (decodePayload(receipt.lastOrder) as { type: string; number: number }) : undefined;
+    return {
+      ...base,
+      officeHead: headSeen({ node }) ?? null,
+      officeReceived: receipt ? { at: receipt.at, upToOrder: lastOrder ? `${lastOrder.type}/${lastOrder.number}` : null } : null,
+      waiting: tally(countable(unsentEvents(node, out))),
+    };
+  }
+  const since = startOfToday(node.nowMs());
+  const heard = new Map(node.outbox.lastHeard(node.read.agents().map((a) => a.code)).map((h) => [h.code, h.lastHeard]));
+  const agents: AgentStatus[] = node.read.agents().map((a) => {
+    const s = streams.find((x) => x.stream === agentToSede(a.code));
+    return { agent: a.code, code: a.code, name: a.name, lastHeard: heard.get(a.code) ?? null, today: tally(countable(recordedSince(node, a.code, since))), blocked: s?.blocked ?? null };
+  });
+  const produced = [CATALOGUE, ...node.read.agents().map((a) => sedeToAgent(a.code))];
+  const waiting = new Map<string, EventGist>();
+  for (const stream of produced) for (const e of unsentEvents(node, stream)) waiting.set(`${e.origin} ${e.type} ${e.data}`, e);
+  return { ...base, agents, waiting: tally(countable([...waiting.values()])) };
 }
 
 export function registerStatus(program: Command, io: Io): void {
   program
     .command("status")
-    .description("streams (pending, unacknowledged, last sync), events per origin, projections, conflicts")
+    .description("an agent: what the office has received and what waits to be sent; the office: each agent's news, today's arrivals, what is stopped, new conflicts")
     .addOption(jsonOption())
     .action(function (this: Command) {
-      const report = withNode(this, io, (node) => ({
-        node: node.id,
-        role: node.role,
-        streams: streamStatus(node),
-        reinstalled: node.reinstalled(),
-        clockSkew: clockSkewByOrigin(node),
-        clock: clockStatus(node.clockOffset(), node.clockCorrectionMs()),
-        events: node.log.origins(),
-        tables: node.digests().map(({ table, rows }) => ({ table, rows })),
-        conflicts: node.read.listConflicts(),
-        quarantined: node.log.quarantined(),
-        changedOrders: node.read.listOrders().filter((o) => o.changedAfterReceipt).map((o) => `${o.type}/${o.number}`),
-        officeHead: node.role === "agent" ? (headSeen({ node }) ?? null) : undefined,
-        agents: node.role === "sede" ? node.outbox.lastHeard(node.read.agents().map((a) => a.code)) : undefined,
-      }));
+      const report = withNode(this, io, gather);
       if ((this.opts() as { json?: boolean }).json) {
         io.out(JSON.stringify(report));
         return;
       }
-      io.out(`node ${report.node} (${report.role})`);
-      if (report.agents && report.agents.length > 0) {
-        io.out(`last heard from: ${report.agents.map((a) => `${a.code} ${a.lastHeard === null ? "never" : localTime(a.lastHeard)}`).join(", ")}`);
+      const t = io.t;
+      const at = (iso: string) => ({ date: t.dateOf(iso), time: t.time(iso) });
+      if ("officeReceived" in report) {
+        io.out(t.t("status.agent.title", { node: report.node }));
+        const r = report.officeReceived;
+        if (r === null) io.out(t.t("status.agent.officeHasNothing"));
+        else if (r.upToOrder !== null) io.out(t.t("status.agent.officeHasUpTo", { order: r.upToOrder, ...at(r.at) }));
+        else io.out(t.t("status.agent.officeHasNoOrder", at(r.at)));
+        const waiting = tallyText(t, report.waiting);
+        io.out(waiting === undefined ? t.t("status.agent.nothingWaiting") : t.t("status.agent.waiting", { what: waiting }));
+        const head = report.officeHead;
+        if (head) {
+          const office = at(head.at);
+          io.out(t.t("status.agent.officeNews", { ...at(head.seenAt), officeDate: office.date, officeTime: office.time }));
+        } else io.out(t.t("status.agent.noOfficeNews"));
+        for (const s of report.streams) if (s.direction === "in" && s.blocked) io.out(t.t("status.agent.blocked", { reason: s.blocked }));
+      } else {
+        io.out(t.t("status.sede.title", { node: report.node }));
+        if (report.agents.length === 0) io.out(t.t("status.sede.noAgents"));
+        for (const a of report.agents) {
+          const today = tallyText(t, a.today) ?? t.t("status.sede.nothingToday");
+          io.out(a.lastHeard === null ? t.t("status.sede.agentNeverHeard", { agent: a.agent, name: a.name, today }) : t.t("status.sede.agentHeard", { agent: a.agent, name: a.name, today, ...at(a.lastHeard) }));
+          if (a.blocked) io.out(t.t("status.sede.agentBlocked", { agent: a.agent, reason: a.blocked }));
+        }
+        const waiting = tallyText(t, report.waiting);
+        if (waiting !== undefined) io.out(t.t("status.sede.waiting", { what: waiting }));
       }
-      if (report.role === "agent") {
-        io.out(report.officeHead ? `last news from the office: ${report.officeHead.seenAt} (its signed head number ${report.officeHead.number}, written at ${report.officeHead.at})` : "no news from the office yet");
-      }
-      io.out("");
-      io.out("streams:");
-      printTable(
-        io,
-        report.streams.map((s) => ({
-          stream: s.stream,
-          dir: s.direction,
-          pending: s.direction === "out" ? s.pending : "",
-          unacked: s.direction === "out" ? s.unacked : "",
-          applied: s.direction === "in" ? (s.segment !== null && s.segment >= 0 ? `segment ${s.segment}` : "nothing yet") : "",
-          "last sync": s.lastSync ?? "never",
-          blocked: s.blocked ?? "",
-        })),
-      );
-      io.out("");
       if (report.reinstalled) {
         const r = report.reinstalled;
-        io.out(
-          `this PC replaced an earlier one with agent code ${report.node} (${r.at}): the office had received its events up to #${r.heldBySede}` +
-            (r.stillOnServer > 0 ? `, ${r.stillOnServer} more segment(s) were still on the server` : "") +
-            `; numbering continues after #${r.continuesAfter}`,
-        );
-        io.out("");
+        io.out(t.t("status.reinstalled", { node: report.node, ...at(r.at), held: String(r.heldBySede), next: String(r.continuesAfter) }));
       }
-      io.out(clockLine(report.clock));
-      io.out("");
+      if (report.clock?.warning) io.out(`clock: WARNING ${report.clock.warning}`);
       for (const s of report.clockSkew) {
-        io.out(
-          `clock skew: ${s.events} event(s) from ${s.origin} were up to ${(s.maxAheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (last seen ${s.lastSeen}); check the clock of ${s.origin}`,
-        );
+        io.out(t.t("status.clockSkew", { who: s.origin, hours: t.number(Math.round(s.maxAheadMs / 360_000) / 10), ...at(s.lastSeen) }));
       }
-      if (report.clockSkew.length > 0) io.out("");
-      if (report.quarantined.length > 0) {
-        io.out(`quarantined: ${report.quarantined.length} received event(s) kept in the log but not applied (the domain refuses them):`);
-        for (const q of report.quarantined) io.out(`  ${q.origin}#${q.seq} ${q.type}: ${q.reason}`);
-        io.out("");
-      }
-      io.out("events by origin:");
-      printTable(io, report.events);
-      io.out("");
-      printTable(io, report.tables);
-      io.out("");
-      const changed = report.changedOrders;
-      if (changed.length > 0) io.out(`orders changed by the agent after the office received them (fix them in the ERP too): ${changed.join(", ")}`);
-      io.out(`conflicts: ${report.conflicts.length}`);
-      for (const c of report.conflicts) io.out(`  ${c.kind} ${c.key}: ${c.detail}`);
+      if (report.quarantined.length > 0) io.out(t.t("status.quarantined", { n: report.quarantined.length }));
+      if (report.changedOrders.length > 0) io.out(t.t("status.changedOrders", { orders: report.changedOrders.join(", ") }));
+      io.out(report.newConflicts > 0 ? t.t("status.newConflicts", { n: report.newConflicts }) : t.t("status.noNewConflicts"));
     });
 }
 
@@ -100,10 +131,4 @@ function clockStatus(
 ): { offsetMs: number; uncertaintyMs: number; measuredAt: string; correctionMs: number; warning: string | null } | null {
   if (offset === undefined) return null;
   return { ...offset, correctionMs, warning: clockWarning(offset) ?? null };
-}
-
-function clockLine(clock: ReturnType<typeof clockStatus>): string {
-  if (clock === null) return "clock: not measured yet (the next sync compares it with the parking server's)";
-  if (clock.warning !== null) return `clock: WARNING ${clock.warning}`;
-  return `clock: within ${describeOffset(Math.max(Math.abs(clock.offsetMs), clock.uncertaintyMs))} of the parking server's (measured ${clock.measuredAt})`;
 }

@@ -1,10 +1,20 @@
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
+import { decodePayload } from "../../events/eventTypes.js";
 import { SincroNode } from "../../node/sincroNode.js";
+import { lastPosition, receivedSince, sentSince, uploadedFiles, type EventGist } from "../../ship/streamStatus.js";
 import { sync, type SyncReport } from "../../ship/sync.js";
 import { transportFromConfig } from "../../ship/transports/transportFromConfig.js";
 import { dbPath, type Io, jsonOption } from "../io.js";
 import { SincroError } from "../../errors.js";
+import { tally, tallyText, tallyTotal } from "../words.js";
+
+/** What a sync moved, in a person's words: counted by what the changes were about. */
+interface SyncMoved {
+  sent: EventGist[];
+  snapshots: number;
+  received: EventGist[];
+}
 
 export function registerSync(program: Command, io: Io): void {
   program
@@ -15,8 +25,12 @@ export function registerSync(program: Command, io: Io): void {
       const json = (this.opts() as { json?: boolean }).json === true;
       const node = SincroNode.open(dbPath(this, io));
       const transport = transportFromConfig(node, io.env);
-      const bar = io.isTTY && !json ? new cliProgress.SingleBar({ format: "{phase} {file} [{bar}] {value}/{total} files", clearOnComplete: true }) : undefined;
+      const t = io.t;
+      const bar =
+        io.isTTY && !json ? new cliProgress.SingleBar({ format: t.t("sync.bar", { phase: "{phase}", file: "{file}", bar: "{bar}", value: "{value}", total: "{total}" }), clearOnComplete: true }) : undefined;
       let files = 0;
+      const uploadedBefore = uploadedFiles(node);
+      const posBefore = lastPosition(node);
       try {
         const report = await sync(node, transport, {
           // More connections to the same parking area, for a sede reading many agents (sync.connections).
@@ -27,15 +41,17 @@ export function registerSync(program: Command, io: Io): void {
               if (files === 1) bar.start(files, 0, p);
               bar.setTotal(Math.max(files, bar.getTotal()));
               bar.update(files, p);
-            } else if (!json) io.out(`${p.phase === "upload" ? "upload  " : "download"} ${p.file} (${p.bytes} bytes)`);
+            } else if (!json) io.out(t.t(p.phase === "upload" ? "sync.upload" : "sync.download", { file: p.file, size: size(io, p.bytes) }));
           },
         });
         bar?.stop();
         if (transport.warning) report.warnings.unshift(transport.warning);
         if (json) io.out(JSON.stringify(report));
-        else printReport(io, report);
+        else printReport(io, report, sentAndReceived(node, uploadedBefore, posBefore), node.role === "sede");
         if (report.errors.length > 0) {
-          throw new SincroError("SYNC_BLOCKED", `sync: ${report.errors.length} stream(s) stopped on a file that failed verification (see above)`);
+          throw new SincroError("SYNC_BLOCKED", `sync: ${report.errors.length} stream(s) stopped on a file that failed verification (see above)`, {
+            say: { key: "error.syncBlocked", params: { n: report.errors.length } },
+          });
         }
       } finally {
         bar?.stop();
@@ -45,15 +61,41 @@ export function registerSync(program: Command, io: Io): void {
     });
 }
 
-function printReport(io: Io, r: SyncReport): void {
-  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-  io.out(`sync of ${r.node}`);
-  io.out(`  sent:     ${r.sent.events} events in ${r.sent.segments} segments, ${r.sent.snapshots} snapshots, ${kb(r.sent.bytes)}`);
-  io.out(
-    `  received: ${r.received.events} events in ${r.received.segments} segments, ${r.received.snapshots} snapshots, ${kb(r.received.bytes)}` +
-      (r.received.duplicates > 0 ? ` (${r.received.duplicates} already held)` : ""),
-  );
-  io.out(`  conflicts resolved: ${r.conflicts}; files pruned from the server: ${r.pruned}; requests to the server: ${r.commands}`);
-  for (const w of r.warnings) io.out(`  warning: ${w}`);
-  for (const e of r.errors) io.out(`  ERROR: ${e}`);
+function size(io: Io, bytes: number): string {
+  return `${io.t.number(Math.round((bytes / 1024) * 10) / 10)} KB`;
+}
+
+function printReport(io: Io, r: SyncReport, moved: SyncMoved, sede: boolean): void {
+  const t = io.t;
+  const withData = (events: EventGist[]) => events.map((e) => ({ type: e.type, data: e.type === "SnapshotApplied" ? decodePayload(e.data) : undefined }));
+  io.out(t.t("sync.title", { node: r.node, time: t.time(Date.now()) }));
+  const sent = tally(withData(moved.sent));
+  const sentText = tallyText(t, sent);
+  if (moved.snapshots > 0) io.out(`  ${t.t("sync.sentSnapshots", { n: moved.snapshots })}`);
+  if (sentText === undefined && moved.snapshots === 0) io.out(`  ${t.t("sync.nothingSent")}`);
+  else if (sentText !== undefined) io.out(`  ${t.t(sede ? "sync.sentToAgents" : "sync.sentToSede", { n: tallyTotal(sent), what: sentText })}`);
+  if (sede) {
+    const origins = [...new Set(moved.received.map((e) => e.origin))].sort();
+    if (origins.length === 0) io.out(`  ${t.t("sync.nothingReceived")}`);
+    for (const agent of origins) {
+      const counts = tally(withData(moved.received.filter((e) => e.origin === agent)));
+      io.out(`  ${t.t("sync.receivedFromAgent", { n: tallyTotal(counts), what: tallyText(t, counts) ?? "", agent })}`);
+    }
+  } else {
+    const counts = tally(withData(moved.received));
+    const text = tallyText(t, counts);
+    const rows = counts.snapshotRow ?? 0;
+    if (rows > 0) io.out(`  ${t.t("sync.receivedInitial", { n: rows })}`);
+    if (text !== undefined) io.out(`  ${t.t("sync.receivedFromSede", { n: tallyTotal({ ...counts, snapshotRow: 0 }), what: text })}`);
+    else if (rows === 0) io.out(`  ${t.t("sync.nothingReceived")}`);
+  }
+  if (r.conflicts > 0) io.out(`  ${t.t("sync.conflicts", { n: r.conflicts })}`);
+  io.out(`  ${t.t("sync.transferred", { sent: size(io, r.sent.bytes), received: size(io, r.received.bytes), requests: r.commands })}`);
+  for (const w of r.warnings) io.out(`  ${t.t("sync.warning", { text: w })}`);
+  for (const e of r.errors) io.out(`  ${t.t("sync.error", { text: e })}`);
+}
+
+function sentAndReceived(node: SincroNode, uploadedBefore: Set<string>, posBefore: number): SyncMoved {
+  const { events, snapshots } = sentSince(node, uploadedBefore);
+  return { sent: events, snapshots, received: receivedSince(node, posBefore) };
 }
