@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { runDemo } from "../../demo/runDemo.js";
 import { SincroError } from "../../errors.js";
 import { type Io, printTable } from "../io.js";
 
@@ -10,6 +9,9 @@ export function registerDemo(program: Command, io: Io): void {
     .action(async () => {
       const started = Date.now();
       const t = io.t;
+      // Loaded here, not at start-up: the embedded FTP server (ftp-srv and its dependencies) is
+      // the demo's alone, and loading it cost every other command about a fifth of a second.
+      const { runDemo } = await import("../../demo/runDemo.js");
       const checks = await runDemo((line) => io.out(line), t);
       io.out("");
       const [rule, held, detail] = [t.t("demo.header.rule"), t.t("demo.header.held"), t.t("demo.header.detail")];
