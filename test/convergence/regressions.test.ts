@@ -373,4 +373,15 @@ describe("regressions found by the convergence model", () => {
   it("the catalogue's snapshot deleted after a retirement is uploaded again for an agent that has read nothing", async () => {
     await replay(noSkew, [new Retire("AG01", true), new Attack({ kind: "delete", index: 4 })]);
   });
+
+  // Seed 924415350 of the default folder run (shrunk): an unsigned SincroAg/AG03/0000000001.seg,
+  // then AG03 retired. The sede keeps a retired agent's folder whose last file it cannot read,
+  // and says so at every sync; the settle took that for a sync that never goes quiet.
+  it("a forged file in a retired agent's folder keeps the folder, with a warning, and the rest converges", async () => {
+    await replay(noSkew, [
+      new Attack({ kind: "forge", folder: "agent", victim: "AG03", file: "seg", signer: "unsigned", slot: "next", index: 0 }),
+      new Retire("AG03", false),
+      new Sync("SEDE", undefined),
+    ]);
+  });
 });
