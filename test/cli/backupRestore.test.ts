@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
-import { sincroAsync, type CliResult } from "../support/cli.js";
+import { sincroAsync, sincroAsyncOk, type CliResult } from "../support/cli.js";
 
 // The real binary through a real FTP server: an agent PC backed up, used on, then restored from the backup.
 let server: EmbeddedFtpServer;
@@ -15,12 +15,7 @@ const bak = join(dir, "agent-backup.db");
 async function run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return sincroAsync(args, { SINCRO_FTP_PASSWORD: server.password, ...env });
 }
-async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const r = await run(args, env);
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout;
-}
+const ok = (args: string[], env: Record<string, string> = {}): Promise<string> => sincroAsyncOk(args, { SINCRO_FTP_PASSWORD: server.password, ...env });
 const orders = async (db: string) =>
   (JSON.parse(await ok(["--db", db, "order", "list", "--json"])) as Array<{ type: string; number: number; customer: string }>).map((o) => `${o.type}/${o.number}`).sort();
 const customers = async (db: string) =>

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
-import { sincroAsync } from "../support/cli.js";
+import { sincroAsyncOk } from "../support/cli.js";
 
 // Two agent PCs with the wrong date, one a day fast and one a day slow, run the real binary
 // under libfaketime; the sede and the FTP server (this process) keep the right time.
@@ -18,12 +18,7 @@ const sede = join(dir, "sede.db");
 const ag1 = join(dir, "ag01.db");
 const ag2 = join(dir, "ag02.db");
 
-async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const r = await sincroAsync(args, { SINCRO_FTP_PASSWORD: server.password, ...env });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return r.stdout;
-}
+const ok = (args: string[], env: Record<string, string> = {}): Promise<string> => sincroAsyncOk(args, { SINCRO_FTP_PASSWORD: server.password, ...env });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

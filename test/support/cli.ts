@@ -51,6 +51,14 @@ export function sincroOk(args: string[]): string {
   return r.stdout;
 }
 
+/** {@link sincroAsync} expecting success with nothing on stderr; returns stdout. */
+export async function sincroAsyncOk(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const r = await sincroAsync(args, env);
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
 /** How many events the node's log holds, read through `sincro log --json`. */
 export function eventCount(db: string): number {
   return (JSON.parse(sincroOk(["--db", db, "log", "--json"])) as unknown[]).length;
