@@ -1,19 +1,17 @@
 import { createHash } from "node:crypto";
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  type ListObjectsV2CommandOutput,
-} from "@aws-sdk/client-s3";
+import { createRequire } from "node:module";
+import type { ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { RefusedError, TransportError } from "../../errors.js";
 import { checkBucketName, checkConfig, type ConfigKey } from "../../node/config.js";
 import { compareNames, splitRemotePath } from "./remotePath.js";
 import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
 import type { ConfigSource, TransportKind } from "./transportKind.js";
+
+// The AWS SDK is loaded when an S3 parking area is first used, not at every command's start-up.
+type Sdk = typeof import("@aws-sdk/client-s3");
+const require = createRequire(import.meta.url);
+let loaded: Sdk | undefined;
+const sdk = (): Sdk => (loaded ??= require("@aws-sdk/client-s3") as Sdk);
 
 const DEFAULT_REGION = "us-east-1";
 
@@ -98,7 +96,7 @@ export class S3Transport implements Transport {
   async read(path: string): Promise<Buffer | null> {
     const key = this.fileKey("download", path);
     try {
-      const reply = await this.send((client) => client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key })));
+      const reply = await this.send((client) => client.send(new (sdk().GetObjectCommand)({ Bucket: this.options.bucket, Key: key })));
       const bytes = Buffer.from((await reply.Body?.transformToByteArray()) ?? new Uint8Array());
       this.counters.bytesReceived += bytes.length;
       if (reply.ContentLength !== undefined && bytes.length !== reply.ContentLength) {
@@ -140,7 +138,7 @@ export class S3Transport implements Transport {
     const key = this.fileKey("delete", path);
     try {
       // S3 answers a delete of a missing key with success too.
-      await this.send((client) => client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key })));
+      await this.send((client) => client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.options.bucket, Key: key })));
     } catch (err) {
       if (statusOf(err) === 404 && nameOf(err) !== "NoSuchBucket") return;
       throw this.failure("delete", path, err);
@@ -151,7 +149,7 @@ export class S3Transport implements Transport {
   async stamp(path: string): Promise<ServerStamp | null> {
     const key = this.fileKey("stamp", path);
     try {
-      const reply = await this.send((client) => client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key })));
+      const reply = await this.send((client) => client.send(new (sdk().HeadObjectCommand)({ Bucket: this.options.bucket, Key: key })));
       return reply.LastModified === undefined ? null : { ms: reply.LastModified.getTime(), precisionMs: 1_000 };
     } catch (err) {
       if (statusOf(err) === 404 && nameOf(err) !== "NoSuchBucket") return null;
@@ -164,7 +162,7 @@ export class S3Transport implements Transport {
     if (folder === "") return; // The bucket (or the prefix) always lists.
     try {
       await this.send((client) =>
-        client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: folder, Body: Buffer.alloc(0), ContentLength: 0 })),
+        client.send(new (sdk().PutObjectCommand)({ Bucket: this.options.bucket, Key: folder, Body: Buffer.alloc(0), ContentLength: 0 })),
       );
     } catch (err) {
       throw this.failure("create folder", dir, err);
@@ -184,7 +182,7 @@ export class S3Transport implements Transport {
     const md5 = createHash("md5").update(bytes).digest("base64");
     await this.send((client) =>
       client.send(
-        new PutObjectCommand({
+        new (sdk().PutObjectCommand)({
           Bucket: this.options.bucket,
           Key: key,
           Body: bytes,
@@ -204,7 +202,7 @@ export class S3Transport implements Transport {
       do {
         const page = await this.send((client) =>
           client.send(
-            new ListObjectsV2Command({
+            new (sdk().ListObjectsV2Command)({
               Bucket: this.options.bucket,
               Prefix: folder,
               Delimiter: "/",
@@ -233,7 +231,7 @@ export class S3Transport implements Transport {
     const quiet = process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
     try {
-      this.client = new S3Client({
+      this.client = new (sdk().S3Client)({
         ...(endpoint !== undefined && { endpoint, forcePathStyle: true }),
         region: region ?? DEFAULT_REGION,
         credentials: { accessKeyId, secretAccessKey, ...(sessionToken !== undefined && { sessionToken }) },
@@ -274,7 +272,7 @@ export class S3Transport implements Transport {
     const status = statusOf(err);
     const name = nameOf(err);
     let detail: string;
-    if (err instanceof S3ServiceException || status !== undefined) {
+    if ((loaded !== undefined && err instanceof loaded.S3ServiceException) || status !== undefined) {
       const message = err instanceof Error && err.message !== "" && err.message !== name && err.message !== "UnknownError" ? `: ${err.message}` : "";
       detail = `the server replied ${status ?? "?"} ${name ?? "error"}${message}`;
     } else {

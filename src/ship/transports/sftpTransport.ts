@@ -1,15 +1,18 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
-import ssh2 from "ssh2";
-import type { ConnectConfig, SFTPWrapper, Stats } from "ssh2";
+import { createRequire } from "node:module";
+import type { Client as SshClient, ConnectConfig, SFTPWrapper, Stats } from "ssh2";
 import { RefusedError, TransportError } from "../../errors.js";
 import { HOST_KEY_FINGERPRINT } from "../../node/config.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
 import { requiredConfig, type ConfigSource, type TransportKind } from "./transportKind.js";
 
-const { Client, utils } = ssh2;
+// ssh2 is loaded when an SFTP parking area is first used, not at every command's start-up.
+const require = createRequire(import.meta.url);
+let loaded: typeof import("ssh2") | undefined;
+const ssh2 = (): typeof import("ssh2") => (loaded ??= require("ssh2") as typeof import("ssh2"));
 
 // SFTP status codes (draft-ietf-secsh-filexfer-02, the version OpenSSH speaks).
 const EOF = 1;
@@ -473,7 +476,7 @@ export class SftpTransport implements Transport {
     // The key first: a password is only sent when the key is refused.
     config.authHandler = [...(privateKey !== undefined ? ["publickey" as const] : []), ...(password !== undefined ? ["password" as const] : [])];
 
-    const client = new Client();
+    const client = new (ssh2().Client)();
     // Errors after the handshake reach the calls in progress (their requests fail); this listener
     // keeps a second error event from crashing the process.
     client.on("error", () => undefined);
@@ -556,7 +559,7 @@ export class SftpTransport implements Transport {
 
 // One SSH connection and its SFTP channel, with the requests waiting for an answer.
 interface Session {
-  client: InstanceType<typeof Client>;
+  client: SshClient;
   sftp: SFTPWrapper;
   chunk: number; // bytes per READ or WRITE
   waiting: Set<(err: unknown) => void>; // how to fail each request in flight
@@ -747,7 +750,7 @@ function readPrivateKey(file: string, field: string, what: string): Buffer {
   } catch (err) {
     throw new RefusedError(field, `${what} ${file}: cannot read it (${(err as Error).message})`, { cause: err, code: "BAD_CONFIG" });
   }
-  const parsed = utils.parseKey(bytes);
+  const parsed = ssh2().utils.parseKey(bytes);
   if (parsed instanceof Error) {
     const encrypted = /passphrase|encrypted/i.test(parsed.message);
     throw new RefusedError(
