@@ -2,15 +2,15 @@
 // objects in memory, radosgw) on 127.0.0.1 with free ports, every file in one temporary folder,
 // each daemon in the foreground and stopped by PID. `scripts/install-ceph.sh` installs Debian's
 // packages; nothing here is skipped when they are missing. Start it once per test file (~12 s).
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { daemon, freePort, type Daemon } from "./daemon.js";
 
 const run = promisify(execFile);
 
@@ -51,20 +51,12 @@ export async function startCeph(): Promise<RunningCeph> {
   requireCeph();
   const began = Date.now();
   const work = await mkdtemp(join(tmpdir(), "sincro-ceph-"));
-  const daemons: Array<{ name: string; child: ChildProcess; exited: Promise<void> }> = [];
+  const daemons: Array<{ name: string; server: Daemon }> = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       // radosgw first, the monitor last: each stops cleanly while the ones below it still run.
-      for (const daemon of [...daemons].reverse()) {
-        const { child, exited } = daemon;
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-          await exited;
-          clearTimeout(timer);
-        }
-      }
+      for (const { server } of [...daemons].reverse()) await server.stop(5000);
       await rm(work, { recursive: true, force: true });
     })();
     return stopping;
@@ -119,12 +111,12 @@ export async function startCeph(): Promise<RunningCeph> {
     const monmap = join(work, "monmap");
     await run("monmaptool", ["--create", "--add", "a", `127.0.0.1:${monPort}`, "--fsid", fsid, monmap]);
     await run("ceph-mon", ["-c", conf, "--mkfs", "-i", "a", "--monmap", monmap, "--keyring", keyring]);
-    daemons.push(daemon("ceph-mon", ["-c", conf, "-f", "-i", "a"]));
+    daemons.push(start("ceph-mon", ["-c", conf, "-f", "-i", "a"]));
     const osdUuid = randomUUID();
     await run("ceph", ["-c", conf, "--connect-timeout", "20", "osd", "new", osdUuid, "0"]);
     await run("ceph-osd", ["-c", conf, "-i", "0", "--mkfs", "--osd-uuid", osdUuid]);
-    daemons.push(daemon("ceph-osd", ["-c", conf, "-f", "-i", "0"]));
-    daemons.push(daemon("radosgw", ["-c", conf, "-f", "-n", RGW]));
+    daemons.push(start("ceph-osd", ["-c", conf, "-f", "-i", "0"]));
+    daemons.push(start("radosgw", ["-c", conf, "-f", "-n", RGW]));
     const endpoint = `http://127.0.0.1:${port}`;
     await waitForS3(endpoint, daemons);
     const accessKeyId = `SINCRO${randomBytes(7).toString("hex").toUpperCase()}`;
@@ -151,30 +143,19 @@ export async function startCeph(): Promise<RunningCeph> {
     throw new Error(`Ceph did not start in ${work}: ${(err as Error).message}`);
   }
 
-  function daemon(name: string, args: string[]): { name: string; child: ChildProcess; exited: Promise<void> } {
-    const child = spawn(`/usr/bin/${name}`, args, { stdio: ["ignore", "ignore", "pipe"] });
-    live.add(child);
-    let output = "";
-    child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
-    const exited = new Promise<void>((done) =>
-      child.once("exit", () => {
-        live.delete(child);
-        done();
-      }),
-    );
-    Object.defineProperty(child, "sincroOutput", { get: () => output });
-    return { name, child, exited };
+  function start(name: string, args: string[]): { name: string; server: Daemon } {
+    return { name, server: daemon(spawn(`/usr/bin/${name}`, args, { stdio: ["ignore", "ignore", "pipe"] }), 2000) };
   }
+
 }
 
 // Resolves once radosgw answers `GET /` with 200; fails if a daemon exits first or after 60 s.
-async function waitForS3(endpoint: string, daemons: Array<{ name: string; child: ChildProcess }>): Promise<void> {
+async function waitForS3(endpoint: string, daemons: Array<{ name: string; server: Daemon }>): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const dead = daemons.find(({ child }) => child.exitCode !== null || child.signalCode !== null);
+    const dead = daemons.find(({ server }) => server.child.exitCode !== null || server.child.signalCode !== null);
     if (dead !== undefined) {
-      const output = (dead.child as ChildProcess & { sincroOutput?: string }).sincroOutput ?? "";
-      throw new Error(`${dead.name} exited: ${output.trim() || "no output"}`);
+      throw new Error(`${dead.name} exited: ${dead.server.output().trim() || "no output"}`);
     }
     const ok = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(1000) }).then(
       (reply) => reply.status === 200,
@@ -184,21 +165,4 @@ async function waitForS3(endpoint: string, daemons: Array<{ name: string; child:
     await new Promise((wait) => setTimeout(wait, 100));
   }
   throw new Error(`radosgw did not answer at ${endpoint} within 60 s`);
-}
-
-// Daemons still running; killed if the test process exits without stopping them.
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
-});
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
 }

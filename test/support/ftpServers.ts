@@ -7,12 +7,11 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { daemon, ensureSystemUser, freePort, runWithInput, waitForGreeting } from "./daemon.js";
 
 const run = promisify(execFile);
 
@@ -82,7 +81,7 @@ export function requireFtpServer(kind: FtpServerKind): void {
 export async function startVsftpd(options: FtpServerOptions = {}): Promise<RunningFtpServer> {
   requireFtpServer("vsftpd");
   if (options.deny === "delete") throw new Error("vsftpd cannot deny deletes alone; use pure-ftpd for that");
-  const { uid, gid } = await ensureSystemUser();
+  const { uid, gid } = await ensureSystemUser(TEST_USER);
   await ensurePamService();
   const work = await mkdtemp(join(tmpdir(), "sincro-vsftpd-"));
   await chmod(work, 0o711); // the FTP user must pass through to its root
@@ -159,7 +158,7 @@ export async function startVsftpd(options: FtpServerOptions = {}): Promise<Runni
 export async function startPureFtpd(options: FtpServerOptions = {}): Promise<RunningFtpServer> {
   requireFtpServer("pure-ftpd");
   if (options.deny === "write") throw new Error("use vsftpd to deny writes");
-  const { uid, gid } = await ensureSystemUser();
+  const { uid, gid } = await ensureSystemUser(TEST_USER);
   const work = await mkdtemp(join(tmpdir(), "sincro-pureftpd-"));
   await chmod(work, 0o711); // the FTP user must pass through to its root
   const root = join(work, "root");
@@ -202,27 +201,17 @@ async function running(
   work: string,
   fields: Pick<RunningFtpServer, "user" | "password" | "root" | "secure" | "ca">,
 ): Promise<RunningFtpServer> {
-  live.add(child);
-  child.once("exit", () => live.delete(child));
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const server = daemon(child);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await server.stop(3000);
       await rm(work, { recursive: true, force: true });
     })();
     return stopping;
   };
   try {
-    await waitForGreeting(port, exited, () => output);
+    await waitForGreeting(port, server, "greeting", (text) => /^220 /m.test(text));
   } catch (err) {
     await stop();
     throw new Error(`${kind} did not start on 127.0.0.1:${port}: ${(err as Error).message}`);
@@ -230,100 +219,8 @@ async function running(
   return { kind, host: "127.0.0.1", port, ...fields, stop };
 }
 
-// Servers still running; killed if the test process exits without stopping them.
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
-});
-
-// Resolves once the server sends its `220` greeting; fails if it exits first or after 10 s.
-async function waitForGreeting(port: number, exited: Promise<void>, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let gone = false;
-  void exited.then(() => (gone = true));
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`it exited: ${output().trim() || "no output"}`);
-    if (await greets(port)) return;
-    await new Promise((wait) => setTimeout(wait, 50));
-  }
-  throw new Error(`no greeting within 10 s; output: ${output().trim() || "none"}`);
-}
-
-function greets(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    let text = "";
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.on("error", () => finish(false));
-    socket.on("data", (chunk) => {
-      text += chunk.toString();
-      if (/^220 /m.test(text)) finish(true);
-    });
-  });
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
-
-let systemUser: Promise<{ uid: number; gid: number }> | undefined;
-
-// Creates the test system user (no login shell) once per process and sets its known password.
 // vsftpd refuses a user whose home folder is missing, even with `local_root`.
-function ensureSystemUser(): Promise<{ uid: number; gid: number }> {
-  systemUser ??= (async () => {
-    if (!(await lookUpUser())) {
-      await retryOnLock(() =>
-        run("useradd", ["--system", "--no-create-home", "--home-dir", SYSTEM_HOME, "--shell", "/usr/sbin/nologin", SYSTEM_USER]),
-      ).catch(async (err) => {
-        // Another test file may have created it at the same moment.
-        if (!(await lookUpUser())) throw new Error(`cannot create system user ${SYSTEM_USER} (run the tests as root): ${err}`);
-      });
-    }
-    await retryOnLock(() => runWithInput("chpasswd", [], `${SYSTEM_USER}:${SYSTEM_PASSWORD}\n`));
-    const found = await lookUpUser();
-    if (!found) throw new Error(`system user ${SYSTEM_USER} is missing after useradd`);
-    if (!existsSync(found.home)) {
-      if (found.home !== SYSTEM_HOME) await retryOnLock(() => run("usermod", ["--home", SYSTEM_HOME, SYSTEM_USER]));
-      await mkdir(SYSTEM_HOME, { recursive: true, mode: 0o755 });
-    }
-    return { uid: found.uid, gid: found.gid };
-  })();
-  return systemUser;
-}
-
-async function lookUpUser(): Promise<{ uid: number; gid: number; home: string } | undefined> {
-  const passwd = await readFile("/etc/passwd", "utf8");
-  const line = passwd.split("\n").find((entry) => entry.startsWith(`${SYSTEM_USER}:`));
-  const fields = line?.split(":");
-  if (fields === undefined || fields[2] === undefined || fields[3] === undefined || fields[5] === undefined) return undefined;
-  return { uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] };
-}
-
-/** Runs `action` again while another process holds /etc/passwd's lock (useradd, chpasswd). */
-export async function retryOnLock<T>(action: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await action();
-    } catch (err) {
-      // useradd and chpasswd refuse while another process holds /etc/passwd's lock.
-      if (attempt >= 20 || !/lock/i.test(String(err))) throw err;
-      await new Promise((wait) => setTimeout(wait, 100 + randomInt(200)));
-    }
-  }
-}
+const TEST_USER = { name: SYSTEM_USER, password: SYSTEM_PASSWORD, home: SYSTEM_HOME, needsHome: true };
 
 // Debian's own vsftpd PAM service also checks /etc/shells, which refuses a nologin user; this one
 // only checks the password.
@@ -375,15 +272,4 @@ export function testCertificate(): Promise<TestCertificate> {
     return { key, cert, ...paths };
   })();
   return certificate;
-}
-
-/** Runs `command` with `input` on its stdin. */
-export function runWithInput(command: string, args: string[], input: string): Promise<{ stdout: string }> {
-  return new Promise((done, fail) => {
-    const child = execFile(command, args, (err, stdout, stderr) => {
-      if (err) fail(new Error(`${command} failed: ${stderr.trim() || err.message}`));
-      else done({ stdout });
-    });
-    child.stdin?.end(input);
-  });
 }

@@ -7,14 +7,12 @@
 // others (so nothing under /tmp): the servers live under /var/lib/sincro-test-sshd. The user
 // logs in to `/park` inside its chroot, a folder it owns: the parking area is its login folder.
 import { execFile, spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freePort, retryOnLock, runWithInput } from "./ftpServers.js";
+import { daemon, ensureSystemUser, freePort, waitForGreeting } from "./daemon.js";
 
 const run = promisify(execFile);
 
@@ -27,6 +25,7 @@ const BASE = "/var/lib/sincro-test-sshd";
 const SYSTEM_USER = "sincrosftp";
 const SYSTEM_PASSWORD = "sincro-test-only-Sftp1";
 const SYSTEM_HOME = "/var/lib/sincrosftp";
+const TEST_USER = { name: SYSTEM_USER, password: SYSTEM_PASSWORD, home: SYSTEM_HOME, needsHome: false };
 
 /** A running sshd; connect an `SftpTransport` with these fields. */
 export interface RunningSshServer {
@@ -70,7 +69,7 @@ export function requireSshd(): void {
 
 export async function startSshd(options: SshServerOptions = {}): Promise<RunningSshServer> {
   requireSshd();
-  const { uid, gid } = await ensureSystemUser();
+  const { uid, gid } = await ensureSystemUser(TEST_USER);
   await mkdir("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation folder
   await mkdir(BASE, { recursive: true, mode: 0o755 });
   const work = await mkdtemp(join(BASE, "srv-"));
@@ -127,31 +126,21 @@ export async function startSshd(options: SshServerOptions = {}): Promise<Running
     { mode: 0o600 },
   );
   const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "pipe", "pipe"] });
-  live.add(child);
-  child.once("exit", () => live.delete(child));
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const server = daemon(child);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      const pid = child.pid;
-      if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        // Each session is a child process of its own; it outlives the listener otherwise.
-        const sessions = await childrenOf(pid);
-        child.kill("SIGTERM");
-        for (const session of sessions) killQuietly(session);
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
+      // Each session is a child process of its own; it outlives the listener otherwise.
+      const sessions = child.pid === undefined ? [] : await childrenOf(child.pid);
+      const stopped = server.stop(3000);
+      for (const session of sessions) killQuietly(session);
+      await stopped;
       await rm(work, { recursive: true, force: true });
     })();
     return stopping;
   };
   try {
-    await waitForBanner(port, exited, () => output);
+    await waitForGreeting(port, server, "SSH banner", (text) => text.startsWith("SSH-2.0-"));
   } catch (err) {
     await stop();
     throw new Error(`sshd did not start on 127.0.0.1:${port}: ${(err as Error).message}`);
@@ -165,17 +154,11 @@ export async function startSshd(options: SshServerOptions = {}): Promise<Running
     privateKeyFile: clientKeyFile,
     hostKey,
     root,
-    log: () => output,
+    log: server.output,
     sessionProcesses: async () => (child.pid === undefined ? [] : descendantsOf(child.pid)),
     stop,
   };
 }
-
-// Servers still running; killed if the test process exits without stopping them.
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
-});
 
 // The PIDs whose parent is `pid` (sshd's per-connection processes), read from /proc.
 async function childrenOf(pid: number): Promise<number[]> {
@@ -203,66 +186,4 @@ function killQuietly(pid: number): void {
   } catch {
     // Already gone.
   }
-}
-
-// Resolves once the server sends its `SSH-2.0-` banner; fails if it exits first or after 10 s.
-async function waitForBanner(port: number, exited: Promise<void>, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let gone = false;
-  void exited.then(() => (gone = true));
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`it exited: ${output().trim() || "no output"}`);
-    if (await banner(port)) return;
-    await new Promise((wait) => setTimeout(wait, 50));
-  }
-  throw new Error(`no SSH banner within 10 s; output: ${output().trim() || "none"}`);
-}
-
-function banner(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    let text = "";
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.on("error", () => finish(false));
-    socket.on("data", (chunk) => {
-      text += chunk.toString("latin1");
-      if (text.startsWith("SSH-2.0-")) finish(true);
-    });
-  });
-}
-
-let systemUser: Promise<{ uid: number; gid: number }> | undefined;
-
-// Creates the test system user (no login shell) once per process and sets its known password
-// (with `UsePAM no`, sshd refuses even key logins for an account without one: it is locked).
-function ensureSystemUser(): Promise<{ uid: number; gid: number }> {
-  systemUser ??= (async () => {
-    if (!(await lookUpUser())) {
-      await retryOnLock(() =>
-        run("useradd", ["--system", "--no-create-home", "--home-dir", SYSTEM_HOME, "--shell", "/usr/sbin/nologin", SYSTEM_USER]),
-      ).catch(async (err) => {
-        // Another test file may have created it at the same moment.
-        if (!(await lookUpUser())) throw new Error(`cannot create system user ${SYSTEM_USER} (run the tests as root): ${err}`);
-      });
-    }
-    await retryOnLock(() => runWithInput("chpasswd", [], `${SYSTEM_USER}:${SYSTEM_PASSWORD}\n`));
-    const found = await lookUpUser();
-    if (!found) throw new Error(`system user ${SYSTEM_USER} is missing after useradd`);
-    return { uid: found.uid, gid: found.gid };
-  })();
-  return systemUser;
-}
-
-async function lookUpUser(): Promise<{ uid: number; gid: number } | undefined> {
-  const passwd = await readFile("/etc/passwd", "utf8");
-  const fields = passwd
-    .split("\n")
-    .find((entry) => entry.startsWith(`${SYSTEM_USER}:`))
-    ?.split(":");
-  if (fields === undefined || fields[2] === undefined || fields[3] === undefined) return undefined;
-  return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }

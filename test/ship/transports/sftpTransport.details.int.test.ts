@@ -6,7 +6,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { TransportError } from "../../../src/errors.js";
 import { SftpTransport } from "../../../src/ship/transports/sftpTransport.js";
-import { freePort } from "../../support/ftpServers.js";
+import { freePort } from "../../support/daemon.js";
 import { keySecret, sftpOptions } from "../../support/sftpFixture.js";
 import { startSshd, type RunningSshServer } from "../../support/sshServer.js";
 import { FtpCuttingProxy } from "../../support/tcpProxy.js";
