@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
-import { sincroAsync, sincroAsyncOk, type CliResult } from "../support/cli.js";
+import { setUpCliOffice, sincroAsync, sincroAsyncOk, type CliResult } from "../support/cli.js";
 
 // The real binary through a real FTP server: an agent PC backed up, used on, then restored from the backup.
 let server: EmbeddedFtpServer;
@@ -26,17 +26,7 @@ const basePrice = async (db: string) =>
 
 beforeAll(async () => {
   server = await startEmbeddedFtpServer();
-  await ok(["--db", sede, "init", "--role", "sede"]);
-  for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/", "ftp.secure": "false" })) {
-    await ok(["--db", sede, "config", "set", k, v]);
-  }
-  await ok(["--db", sede, "ftp", "check"]);
-  await ok(["--db", sede, "product", "add", "P001", "--description", "Olio"]);
-  await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "8.90"]);
-  await ok(["--db", sede, "agent", "add", "AG01", "--name", "Mario"]);
-  const file = join(dir, "AG01.enroll");
-  await ok(["--db", sede, "agent", "enroll", "AG01", "--out", file], { SINCRO_PASSPHRASE: "una frase" });
-  await ok(["--db", agent, "init", "--enroll", file], { SINCRO_PASSPHRASE: "una frase" });
+  await setUpCliOffice({ server, password: server.password, sede, agents: [{ code: "AG01", db: agent }], dir });
   await ok(["--db", sede, "sync"]);
   await ok(["--db", agent, "sync"]);
 }, 120_000);

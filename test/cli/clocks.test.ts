@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedFtpServer, type EmbeddedFtpServer } from "../../src/ship/transports/embeddedFtpServer.js";
-import { sincroAsyncOk } from "../support/cli.js";
+import { setUpCliOffice, sincroAsyncOk } from "../support/cli.js";
 
 // Two agent PCs with the wrong date, one a day fast and one a day slow, run the real binary
 // under libfaketime; the sede and the FTP server (this process) keep the right time.
@@ -48,19 +48,16 @@ beforeAll(async () => {
   const probe = spawnSync(process.execPath, ["-e", "process.stdout.write(String(Date.now()))"], { env: { ...process.env, ...fast }, encoding: "utf8" });
   expect(Number(probe.stdout) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
   server = await startEmbeddedFtpServer();
-  await ok(["--db", sede, "init", "--role", "sede"]);
-  for (const [k, v] of Object.entries({ transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/", "ftp.secure": "false" })) {
-    await ok(["--db", sede, "config", "set", k, v]);
-  }
-  await ok(["--db", sede, "ftp", "check"]);
-  await ok(["--db", sede, "product", "add", "P001", "--description", "Olio"]);
-  await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "8.90"]);
-  for (const [code, db, env] of [["AG01", ag1, fast], ["AG02", ag2, slow]] as const) {
-    await ok(["--db", sede, "agent", "add", code, "--name", code]);
-    const file = join(dir, `${code}.enroll`);
-    await ok(["--db", sede, "agent", "enroll", code, "--out", file], { SINCRO_PASSPHRASE: "una frase" });
-    await ok(["--db", db, "init", "--enroll", file], { SINCRO_PASSPHRASE: "una frase", ...env });
-  }
+  await setUpCliOffice({
+    server,
+    password: server.password,
+    sede,
+    agents: [
+      { code: "AG01", db: ag1, env: fast },
+      { code: "AG02", db: ag2, env: slow },
+    ],
+    dir,
+  });
   await ok(["--db", sede, "sync"]);
 }, 120_000);
 

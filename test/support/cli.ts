@@ -78,3 +78,36 @@ export function enrollAgent(sedeDb: string, agentDb: string, code: string, env: 
   expect(init.stderr).toBe("");
   expect(init.status).toBe(0);
 }
+
+/** A sede and its agents set up through the real command line on an FTP server, as the README's quick start does. */
+export interface CliOffice {
+  server: { host: string; port: number; user: string };
+  /** The FTP password the commands read from the environment (never stored by these tests). */
+  password: string;
+  sede: string;
+  agents: ReadonlyArray<{ code: string; db: string; env?: Record<string, string> }>;
+  /** The folder the enrollment files are written to. */
+  dir: string;
+}
+
+/**
+ * Sets up `office`: the sede's database and FTP settings, `ftp check` (which creates the
+ * parking area), product P001 at 8.90 on list BASE, then each agent registered, enrolled and
+ * installed from its enrollment file (under the agent's own environment, e.g. a faked clock).
+ */
+export async function setUpCliOffice(office: CliOffice): Promise<void> {
+  const { server, sede, dir } = office;
+  const ok = (args: string[], env: Record<string, string> = {}) => sincroAsyncOk(args, { SINCRO_FTP_PASSWORD: office.password, ...env });
+  await ok(["--db", sede, "init", "--role", "sede"]);
+  const settings = { transport: "ftp", "ftp.host": server.host, "ftp.port": String(server.port), "ftp.user": server.user, "ftp.dir": "/", "ftp.secure": "false" };
+  for (const [k, v] of Object.entries(settings)) await ok(["--db", sede, "config", "set", k, v]);
+  await ok(["--db", sede, "ftp", "check"]);
+  await ok(["--db", sede, "product", "add", "P001", "--description", "Olio"]);
+  await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "8.90"]);
+  for (const { code, db, env = {} } of office.agents) {
+    await ok(["--db", sede, "agent", "add", code, "--name", code]);
+    const file = `${dir}/${code}.enroll`;
+    await ok(["--db", sede, "agent", "enroll", code, "--out", file], { SINCRO_PASSPHRASE: "una frase" });
+    await ok(["--db", db, "init", "--enroll", file], { SINCRO_PASSPHRASE: "una frase", ...env });
+  }
+}
