@@ -18,6 +18,7 @@ export const en = {
   "error.demoFailed": "demo: some rules did not hold (see the table)",
   "error.notPublished": "sync: the office has not published data for agent {agent} yet: run a sync at the office first (after \"sincro agent add {agent}\" there)",
   "error.syncRunning": "sync: another sync is running on this PC since {time} (process {pid}); wait for it to end",
+  "error.sedeRestoredSyncFirst": "this office database was put back from a backup: run \"sincro sync\" before entering anything, so that its numbering goes on after what the office already published",
   "usage.unknownOption": "error: unknown option '{option}'",
   "usage.unknownCommand": "error: unknown command '{command}'",
   "usage.requiredOption": "error: required option '{option}' not specified",

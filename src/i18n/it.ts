@@ -16,6 +16,7 @@ export const it = {
   "error.demoFailed": "demo: alcune regole non sono state rispettate (vedi la tabella)",
   "error.notPublished": "sync: la sede non ha ancora pubblicato dati per l'agente {agent}: esegui prima una sincronizzazione in sede (dopo \"sincro agent add {agent}\")",
   "error.syncRunning": "sync: un'altra sincronizzazione è in corso su questo PC dalle {time} (processo {pid}); aspetta che finisca",
+  "error.sedeRestoredSyncFirst": "questo database della sede è stato ripristinato da un backup: esegui \"sincro sync\" prima di inserire qualsiasi cosa, così la numerazione riprende dopo quanto la sede aveva già pubblicato",
   "usage.unknownOption": "errore: opzione sconosciuta '{option}'",
   "usage.unknownCommand": "errore: comando sconosciuto '{command}'",
   "usage.requiredOption": "errore: manca l'opzione obbligatoria '{option}'",
