@@ -19,6 +19,7 @@ export const en = {
   "error.notPublished": "sync: the office has not published data for agent {agent} yet: run a sync at the office first (after \"sincro agent add {agent}\" there)",
   "error.syncRunning": "sync: another sync is running on this PC since {time} (process {pid}); wait for it to end",
   "error.sedeRestoredSyncFirst": "this office database was put back from a backup: run \"sincro sync\" before entering anything, so that its numbering goes on after what the office already published",
+  "error.officeRestoredOldHead": "sync: this office database is older than the office's last sync (it last wrote the office's head number {held}; the server holds number {newest}, written by an earlier sincro that did not record where the office's numbering stood). Going on would publish numbers the agents already hold. Nothing was sent. Put back the office database from after its last sync if you have it; otherwise see README, \"The office PC restored from a backup\"",
   "usage.unknownOption": "error: unknown option '{option}'",
   "usage.unknownCommand": "error: unknown command '{command}'",
   "usage.requiredOption": "error: required option '{option}' not specified",

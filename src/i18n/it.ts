@@ -17,6 +17,7 @@ export const it = {
   "error.notPublished": "sync: la sede non ha ancora pubblicato dati per l'agente {agent}: esegui prima una sincronizzazione in sede (dopo \"sincro agent add {agent}\")",
   "error.syncRunning": "sync: un'altra sincronizzazione è in corso su questo PC dalle {time} (processo {pid}); aspetta che finisca",
   "error.sedeRestoredSyncFirst": "questo database della sede è stato ripristinato da un backup: esegui \"sincro sync\" prima di inserire qualsiasi cosa, così la numerazione riprende dopo quanto la sede aveva già pubblicato",
+  "error.officeRestoredOldHead": "sync: questo database della sede è più vecchio dell'ultima sincronizzazione della sede (ha scritto per ultima la testata numero {held}; sul server c'è la numero {newest}, scritta da una versione precedente di sincro che non registrava a che punto era la numerazione della sede). Andare avanti pubblicherebbe numeri che gli agenti hanno già. Non è stato inviato nulla. Rimetti il database della sede successivo alla sua ultima sincronizzazione, se lo hai; altrimenti vedi il README, \"Il PC della sede ripristinato da un backup\"",
   "usage.unknownOption": "errore: opzione sconosciuta '{option}'",
   "usage.unknownCommand": "errore: comando sconosciuto '{command}'",
   "usage.requiredOption": "errore: manca l'opzione obbligatoria '{option}'",

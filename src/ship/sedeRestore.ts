@@ -55,6 +55,8 @@ export interface RecoverState {
   streams: Record<StreamName, StreamRecovery>;
   /** Agents whose events this database waits for. */
   agents: string[];
+  /** Own events were taken back and the projections not yet rebuilt (kept across a crash). */
+  rebuild?: boolean;
 }
 
 const say = {
@@ -102,6 +104,11 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     return;
   }
   const held = Math.max((JSON.parse(last) as { number: number }).number, Number(node.config("head.writing") ?? "0"));
+  // A copy made by "sincro backup" looks at its first sync; any other database only when it has
+  // something to publish (its listing of the catalogue folder is the one publishing makes anyway),
+  // so a quiet sync costs nothing more.
+  const toPublish = run.producedStreams().some((stream) => node.outbox.pending(stream) > 0 || node.outbox.files(stream).some((f) => f.uploaded === null && f.pruned === null));
+  if (!node.isUncheckedBackup() && !toPublish) return;
   const newer = (await run.list(HEAD_FOLDER))
     .map((f) => /^(\d{10})\.head$/.exec(f.name))
     .flatMap((m) => (m ? [Number(m[1])] : []))
@@ -121,7 +128,9 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     node.restoreChecked();
     return;
   }
-  if (!head || !head.positions || !head.own) throw new SincroError("OFFICE_RESTORED", say.oldHead(held, newest), { exitCode: 1 });
+  if (!head || !head.positions || !head.own) {
+    throw new SincroError("OFFICE_RESTORED", say.oldHead(held, newest), { exitCode: 1, say: { key: "error.officeRestoredOldHead", params: { held: String(held), newest: String(newest) } } });
+  }
   // Segments published after that head (a sync cut before it wrote its head) are on the server:
   // the office goes on after them too.
   const positions = new Map<StreamName, HeadPosition>(Object.entries(head.positions));
@@ -209,8 +218,14 @@ export async function recoverRestoredOffice(run: SyncRun): Promise<void> {
   if (own > 0) {
     run.report.received.events += own;
     run.report.warnings.push(say.ownBack(own, [...from].join(", ")));
+  }
+  if (state.rebuild) {
     // Last-writer-wins and every projection, as if the events had never gone missing.
-    node.rebuild();
+    node.batch(() => {
+      node.rebuild();
+      state.rebuild = false;
+      node.setState(STATE_KEY, JSON.stringify(state));
+    });
   }
   const waiting = Object.keys(state.streams).length > 0 || state.agents.length > 0;
   if (!waiting) {
@@ -243,7 +258,9 @@ function takeBackSegment(run: SyncRun, state: RecoverState, stream: StreamName, 
   if (s.next === s.target && sha256 !== s.targetSha) throw new SegmentError(path, `read ${path}: is not the segment the office's head names`, { code: "BROKEN_CHAIN" });
   const { node } = run;
   return node.batch(() => {
+    run.hook("apply", { stream, file: path });
     const added = node.appendRecoveredOwn(events);
+    if (added > 0) state.rebuild = true;
     node.outbox.recordPublished(stream, s.next, header.first, header.last, sha256);
     if (s.next >= s.target) delete state.streams[stream];
     else {
@@ -278,6 +295,7 @@ function takeBackAgentEvents(run: SyncRun, state: RecoverState, agent: string, p
   const events = entries.map((e) => e.event);
   checkAuthority(stream, path, agent, events);
   node.batch(() => {
+    run.hook("apply", { stream, file: path });
     const result = node.receive(events, { source: path });
     run.report.received.events += result.applied;
     run.report.received.duplicates += result.duplicates;
