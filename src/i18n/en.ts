@@ -153,6 +153,8 @@ export const en = {
   "status.changedOrders": "Orders changed by the agent after the office received them (fix them in the ERP too): {orders}",
   "status.quarantined": "{n:# received change was|# received changes were} kept aside and not applied: see \"sincro status --json\" (quarantined).",
   "status.clockSkew": "The clock of {who} was up to {hours} h ahead of this PC's (last on {date} at {time}): check it.",
+  "restore.sede.awaitingAgents": "Office database put back from a backup ({date} {time}): still waiting for {agents} to sync; their orders and customers received since the backup come back then, and their new ones are read after that.",
+  "restore.sede.awaitingOwn": "Office database put back from a backup ({date} {time}): the office's own changes published since the backup for {streams} are not all back yet; an agent's next sync brings them.",
   "status.reinstalled": "This PC replaced an earlier one with agent code {node} on {date} at {time}; the office had received its data up to change {held}; numbering continues after {next}.",
   "status.lastSyncNever": "This PC has not synced yet.",
 

@@ -151,6 +151,8 @@ export const it = {
   "status.changedOrders": "Ordini modificati dall'agente dopo che la sede li aveva ricevuti (correggili anche nel gestionale): {orders}",
   "status.quarantined": "{n:# modifica ricevuta è stata messa da parte|# modifiche ricevute sono state messe da parte} e non applicate: vedi \"sincro status --json\" (quarantined).",
   "status.clockSkew": "L'orologio di {who} era avanti fino a {hours} h rispetto a questo PC (l'ultima volta il {date} alle {time}): controllalo.",
+  "restore.sede.awaitingAgents": "Database della sede ripristinato da un backup ({date} {time}): si aspetta ancora la prossima sincronizzazione di {agents}: gli ordini e i clienti ricevuti dopo il backup torneranno allora, e quelli nuovi verranno letti subito dopo.",
+  "restore.sede.awaitingOwn": "Database della sede ripristinato da un backup ({date} {time}): le modifiche della sede pubblicate dopo il backup per {streams} non sono ancora tutte tornate; le porterà la prossima sincronizzazione di un agente.",
   "status.reinstalled": "Questo PC ha sostituito il {date} alle {time} un PC precedente con codice agente {node}; la sede aveva ricevuto i suoi dati fino alla modifica {held}; la numerazione prosegue dopo {next}.",
   "status.lastSyncNever": "Questo PC non si è ancora sincronizzato.",
 
