@@ -154,12 +154,12 @@ export class Outbox {
    * On a restored office database: everything of `stream` up to `at` (the last segment the
    * office published before, from its signed head) counts as published, so the next segment is
    * numbered after it and chains to it, and offsets go on after its last. Files sealed here up
-   * to that number and never uploaded (the original PC uploaded the same) are not uploaded again.
+   * to that number are not uploaded again (the original PC uploaded the same, or newer ones).
    */
   adoptPublished(stream: StreamName, at: { segment: number; offset: number; sha256: string }): void {
     const now = new Date().toISOString();
     this.db
-      .prepare(`UPDATE outbox_files SET uploaded = coalesce(uploaded, ?), pruned = coalesce(pruned, ?), bytes = NULL WHERE stream = ? AND number <= ? AND (uploaded IS NULL OR kind = 'segment')`)
+      .prepare(`UPDATE outbox_files SET uploaded = coalesce(uploaded, ?), pruned = coalesce(pruned, ?), bytes = NULL WHERE stream = ? AND number <= ?`)
       .run(now, now, stream, at.segment);
     this.recordPublished(stream, at.segment, at.offset - 1, at.offset, at.sha256);
     this.db

@@ -175,6 +175,9 @@ export async function recoverRestoredOffice(run: SyncRun): Promise<void> {
   const { node } = run;
   const state = recoverState(node);
   if (!state) return;
+  // An agent retired meanwhile is waited for no more, nor are the office's files for it.
+  state.agents = state.agents.filter((a) => run.agents.includes(a));
+  for (const stream of Object.keys(state.streams)) if (!run.producedStreams().includes(stream)) delete state.streams[stream];
   let own = 0;
   const from = new Set<string>();
   // From the server: segments not yet pruned there.

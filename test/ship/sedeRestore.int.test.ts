@@ -231,4 +231,20 @@ describe("the office database restored from a backup", () => {
     await net.round();
     for (const a of net.agents.values()) expect((await net.sync(a)).errors).toEqual([]);
   });
+
+  it("an agent retired while the office waits for it is waited for no more", async () => {
+    const { net, restored } = await restoredOffice();
+    await net.sync(restored);
+    await net.sync(net.agent("AG01"));
+    await net.sync(restored);
+    expect(recoveryAwaited(restored)).toMatchObject({ agents: ["AG02"] });
+    restored.retire("AG02");
+    // Its folder is read one last time at the sync that retires it; from the next one on, nobody waits for it.
+    await net.sync(restored);
+    const r = await net.sync(restored);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.join("\n")).toMatch(/restore of the office database complete/);
+    expect(recoveryAwaited(restored)).toBeUndefined();
+    expect(readdirSync(net.file("SincroSede", "_ALL"))).not.toContain("recover.req");
+  });
 });
