@@ -247,4 +247,32 @@ describe("the office database restored from a backup", () => {
     expect(recoveryAwaited(restored)).toBeUndefined();
     expect(readdirSync(net.file("SincroSede", "_ALL"))).not.toContain("recover.req");
   });
+
+  it("the office's last sync before the restore was cut after uploading, before its head: it goes on after that file too", async () => {
+    const dir = tempDir();
+    const net = office(dir);
+    await net.round();
+    const backup = join(dir, "sede.bak");
+    net.sede.backupTo(backup);
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.50" });
+    await net.round();
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.75" });
+    const cut = { hook: (step: string, where: { file?: string }) => {
+      if (step === "rename" && where.file?.startsWith("SincroSede/_ALL/")) throw new Error("power cut");
+    } };
+    await expect(net.sync(net.sede, cut)).rejects.toThrow(/power cut/);
+    for (const a of net.agents.values()) expect(prices(await net.sync(a).then(() => a))).toContain("BASE/P001=9.75");
+
+    const restored = restoreSede(net, backup);
+    const first = await net.sync(restored);
+    expect(first.errors).toEqual([]);
+    expect(prices(restored)).toContain("BASE/P001=9.75");
+    exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "10.00" });
+    await net.round();
+    for (const a of net.agents.values()) {
+      const r = await net.sync(a);
+      expect(r.errors).toEqual([]);
+      expect(prices(a)).toContain("BASE/P001=10.00");
+    }
+  });
 });
