@@ -74,3 +74,13 @@ export function tallyText(t: Translator, counts: Tally): string | undefined {
   const parts = NOUN_ORDER.filter((noun) => (counts[noun] ?? 0) > 0).map((noun) => t.t(`noun.${noun}` as MessageKey & `noun.${string}`, { n: counts[noun] as number }));
   return parts.length === 0 ? undefined : t.list(parts);
 }
+
+/** What a restored office database still waits for (README, "The office PC restored from a backup"), in the user's language. */
+export function restoreLines(t: Translator, awaited: { agents: string[]; streams: string[]; since: string } | undefined): string[] {
+  if (!awaited) return [];
+  const when = { date: t.dateOf(awaited.since), time: t.time(awaited.since) };
+  const lines: string[] = [];
+  if (awaited.agents.length > 0) lines.push(t.t("restore.sede.awaitingAgents", { ...when, agents: awaited.agents.join(", ") }));
+  if (awaited.streams.length > 0) lines.push(t.t("restore.sede.awaitingOwn", { ...when, streams: awaited.streams.join(", ") }));
+  return lines;
+}

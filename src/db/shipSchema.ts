@@ -145,4 +145,17 @@ CREATE TABLE IF NOT EXISTS conflicts_seen (
   seen     TEXT NOT NULL,
   PRIMARY KEY (kind, key, event_id)
 ) STRICT, WITHOUT ROWID;
+
+-- At an agent: the office's segments it applied (catalogue and its own stream), as received
+-- (sealed by the office over path and bytes, encrypted for the office too): a restored
+-- office recovers its own events from them (README, "The office PC restored from a backup").
+-- Kept recover.keep-days days (default 180).
+CREATE TABLE IF NOT EXISTS office_files (
+  stream    TEXT NOT NULL,
+  number    INTEGER NOT NULL,
+  path      TEXT NOT NULL,
+  box       BLOB NOT NULL,
+  kept      TEXT NOT NULL,
+  PRIMARY KEY (stream, number)
+) STRICT, WITHOUT ROWID;
 `;

@@ -18,6 +18,8 @@ export const en = {
   "error.demoFailed": "demo: some rules did not hold (see the table)",
   "error.notPublished": "sync: the office has not published data for agent {agent} yet: run a sync at the office first (after \"sincro agent add {agent}\" there)",
   "error.syncRunning": "sync: another sync is running on this PC since {time} (process {pid}); wait for it to end",
+  "error.sedeRestoredSyncFirst": "this office database was put back from a backup: run \"sincro sync\" before entering anything, so that its numbering goes on after what the office already published",
+  "error.officeRestoredOldHead": "sync: this office database is older than the office's last sync (it last wrote the office's head number {held}; the server holds number {newest}, written by an earlier sincro that did not record where the office's numbering stood). Going on would publish numbers the agents already hold. Nothing was sent. Put back the office database from after its last sync if you have it; otherwise see README, \"The office PC restored from a backup\"",
   "usage.unknownOption": "error: unknown option '{option}'",
   "usage.unknownCommand": "error: unknown command '{command}'",
   "usage.requiredOption": "error: required option '{option}' not specified",
@@ -151,6 +153,8 @@ export const en = {
   "status.changedOrders": "Orders changed by the agent after the office received them (fix them in the ERP too): {orders}",
   "status.quarantined": "{n:# received change was|# received changes were} kept aside and not applied: see \"sincro status --json\" (quarantined).",
   "status.clockSkew": "The clock of {who} was up to {hours} h ahead of this PC's (last on {date} at {time}): check it.",
+  "restore.sede.awaitingAgents": "Office database put back from a backup ({date} {time}): still waiting for {agents} to sync; their orders and customers received since the backup come back then, and their new ones are read after that.",
+  "restore.sede.awaitingOwn": "Office database put back from a backup ({date} {time}): the office's own changes published since the backup for {streams} are not all back yet; an agent's next sync brings them.",
   "status.reinstalled": "This PC replaced an earlier one with agent code {node} on {date} at {time}; the office had received its data up to change {held}; numbering continues after {next}.",
   "status.lastSyncNever": "This PC has not synced yet.",
 

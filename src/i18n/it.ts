@@ -16,6 +16,8 @@ export const it = {
   "error.demoFailed": "demo: alcune regole non sono state rispettate (vedi la tabella)",
   "error.notPublished": "sync: la sede non ha ancora pubblicato dati per l'agente {agent}: esegui prima una sincronizzazione in sede (dopo \"sincro agent add {agent}\")",
   "error.syncRunning": "sync: un'altra sincronizzazione è in corso su questo PC dalle {time} (processo {pid}); aspetta che finisca",
+  "error.sedeRestoredSyncFirst": "questo database della sede è stato ripristinato da un backup: esegui \"sincro sync\" prima di inserire qualsiasi cosa, così la numerazione riprende dopo quanto la sede aveva già pubblicato",
+  "error.officeRestoredOldHead": "sync: questo database della sede è più vecchio dell'ultima sincronizzazione della sede (ha scritto per ultima la testata numero {held}; sul server c'è la numero {newest}, scritta da una versione precedente di sincro che non registrava a che punto era la numerazione della sede). Andare avanti pubblicherebbe numeri che gli agenti hanno già. Non è stato inviato nulla. Rimetti il database della sede successivo alla sua ultima sincronizzazione, se lo hai; altrimenti vedi il README, \"Il PC della sede ripristinato da un backup\"",
   "usage.unknownOption": "errore: opzione sconosciuta '{option}'",
   "usage.unknownCommand": "errore: comando sconosciuto '{command}'",
   "usage.requiredOption": "errore: manca l'opzione obbligatoria '{option}'",
@@ -149,6 +151,8 @@ export const it = {
   "status.changedOrders": "Ordini modificati dall'agente dopo che la sede li aveva ricevuti (correggili anche nel gestionale): {orders}",
   "status.quarantined": "{n:# modifica ricevuta è stata messa da parte|# modifiche ricevute sono state messe da parte} e non applicate: vedi \"sincro status --json\" (quarantined).",
   "status.clockSkew": "L'orologio di {who} era avanti fino a {hours} h rispetto a questo PC (l'ultima volta il {date} alle {time}): controllalo.",
+  "restore.sede.awaitingAgents": "Database della sede ripristinato da un backup ({date} {time}): si aspetta ancora la prossima sincronizzazione di {agents}: gli ordini e i clienti ricevuti dopo il backup torneranno allora, e quelli nuovi verranno letti subito dopo.",
+  "restore.sede.awaitingOwn": "Database della sede ripristinato da un backup ({date} {time}): le modifiche della sede pubblicate dopo il backup per {streams} non sono ancora tutte tornate; le porterà la prossima sincronizzazione di un agente.",
   "status.reinstalled": "Questo PC ha sostituito il {date} alle {time} un PC precedente con codice agente {node}; la sede aveva ricevuto i suoi dati fino alla modifica {held}; la numerazione prosegue dopo {next}.",
   "status.lastSyncNever": "Questo PC non si è ancora sincronizzato.",
 

@@ -77,6 +77,10 @@ export const CONFIG_KEYS = {
     describe: "an agent warns when the office's signed head is older than this many days (default 3)",
     check: (v) => (/^\d{1,3}$/.test(v) && Number(v) >= 1 ? undefined : "must be a whole number of days, at least 1"),
   },
+  "recover.keep-days": {
+    describe: "an agent keeps the office's files it applied this many days, so a restored office can take its work back (default 180)",
+    check: (v) => (/^\d{1,4}$/.test(v) && Number(v) >= 1 ? undefined : "must be a whole number of days, at least 1"),
+  },
   "sync.connections": {
     describe: "connections a sync opens to download from many agents at once (default 4; 1 to 16)",
     check: (v) => (/^\d{1,2}$/.test(v) && Number(v) >= 1 && Number(v) <= 16 ? undefined : "must be a whole number from 1 to 16"),

@@ -25,13 +25,13 @@ export interface OutboxFile {
 /**
  * The last offset assigned in a stream (two parameters, both the stream): the last one held here
  * or, on a reinstalled agent PC, the last one the PC it replaces published (the offset part of
- * the segment base, "offset:sha256", see `segmentBase`), else 0. Read in the routing insert
+ * the segment base, "offset:sha256", see `segmentBase`; on a restored office, the position its
+ * newest head gives), whichever is later, else 0. Read in the routing insert
  * itself, so a command pays one statement for its offset.
  */
-const LAST_OFFSET = `coalesce(
-  (SELECT offset FROM stream_entries WHERE stream = ? ORDER BY offset DESC LIMIT 1),
-  (SELECT CAST(substr(text, 1, instr(text, ':') - 1) AS INTEGER) FROM numbering_base WHERE kind = 'segment' AND key = ?),
-  0)`;
+const LAST_OFFSET = `max(
+  coalesce((SELECT offset FROM stream_entries WHERE stream = ? ORDER BY offset DESC LIMIT 1), 0),
+  coalesce((SELECT CAST(substr(text, 1, instr(text, ':') - 1) AS INTEGER) FROM numbering_base WHERE kind = 'segment' AND key = ?), 0))`;
 
 /** An SQL list of event type names (identifiers of the spec tables, so safe to inline). */
 const sqlTypes = (types: readonly string[]): string => types.map((t) => `'${t}'`).join(", ");
@@ -148,6 +148,53 @@ export class Outbox {
       )
       .run(stream, ack.segment, Math.min(first, ack.offset), ack.offset, ack.sha256, at, at, at);
     return true;
+  }
+
+  /**
+   * On a restored office database: everything of `stream` up to `at` (the last segment the
+   * office published before, from its signed head) counts as published, so the next segment is
+   * numbered after it and chains to it, and offsets go on after its last. Files sealed here up
+   * to that number are not uploaded again (the original PC uploaded the same, or newer ones).
+   */
+  adoptPublished(stream: StreamName, at: { segment: number; offset: number; sha256: string }): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(`UPDATE outbox_files SET uploaded = coalesce(uploaded, ?), pruned = coalesce(pruned, ?), bytes = NULL WHERE stream = ? AND number <= ?`)
+      .run(now, now, stream, at.segment);
+    this.recordPublished(stream, at.segment, at.offset - 1, at.offset, at.sha256);
+    this.db
+      .prepare(
+        `INSERT INTO numbering_base (kind, key, value, text) VALUES ('segment', ?, ?, ?)
+         ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, text = excluded.text`,
+      )
+      .run(stream, at.segment, `${at.offset}:${at.sha256}`);
+  }
+
+  /** On a restored office: segment `number` of `stream`, taken back from an agent's copy, as published and pruned. */
+  recordPublished(stream: StreamName, number: number, first: number, last: number, sha256: string): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO outbox_files (stream, kind, number, first, last, sha256, bytes, size, sealed, uploaded, pruned) VALUES (?, 'segment', ?, ?, ?, ?, NULL, 0, ?, ?, ?)
+         ON CONFLICT (stream, kind, number) DO UPDATE SET first = excluded.first, last = excluded.last, sha256 = excluded.sha256, bytes = NULL,
+         uploaded = coalesce(outbox_files.uploaded, excluded.uploaded), pruned = coalesce(outbox_files.pruned, excluded.pruned)`,
+      )
+      .run(stream, number, Math.min(first, last + 1), last, sha256, now, now, now);
+  }
+
+  /**
+   * Whether the last segment of `stream` was only recorded as published (a restored office took
+   * the position from its head): a snapshot must not take its number, which the office may have
+   * used for a snapshot of its own; an empty segment goes first.
+   */
+  lastSegmentAdopted(stream: StreamName): boolean {
+    const row = this.db.prepare(`SELECT size FROM outbox_files WHERE stream = ? AND kind = 'segment' ORDER BY number DESC LIMIT 1`).get(stream) as { size: number } | undefined;
+    return row !== undefined && row.size === 0;
+  }
+
+  /** The last segment of `stream` sealed here (or recorded as published), if any. */
+  lastSealed(stream: StreamName): { number: number; last: number; sha256: string } | undefined {
+    return this.lastSegment(stream);
   }
 
   /** This node's last event routed to `stream` (its seq and hash), if any. */

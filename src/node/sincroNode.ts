@@ -121,6 +121,9 @@ export const HLC_HORIZON_MS = 7 * 86_400_000;
  * ulid's default random source asks the OS once per character (16 calls per new millisecond);
  * drawing from a refilled buffer of OS randomness gives the same quality at a fraction of the cost.
  */
+/** Set in a sede's backup copy by `backupTo`; cleared by the first sync that checked the office's head. */
+export const RESTORE_CHECK_KEY = "restore.check";
+
 const randomPool = Buffer.alloc(4096);
 let randomAt = randomPool.length;
 const pooledRandom = (): number => {
@@ -439,6 +442,13 @@ export class SincroNode {
    * Later commands in the same transaction see the effects of earlier ones.
    */
   execute(command: Command): ExecuteResult {
+    if (this.role === "sede" && this.config(RESTORE_CHECK_KEY) !== undefined) {
+      throw new RefusedError(
+        "db",
+        "this office database was put back from a backup: run \"sincro sync\" before entering anything, so that its numbering goes on after what the office already published",
+        { code: "SYNC_FIRST", say: { key: "error.sedeRestoredSyncFirst", params: {} } },
+      );
+    }
     if (this.awaitingReturn()) {
       throw new RefusedError(
         "db",
@@ -604,6 +614,66 @@ export class SincroNode {
    */
   backupTo(file: string): void {
     this.db.prepare(`VACUUM INTO ?`).run(file);
+    if (this.role !== "sede") return;
+    // The copy remembers it is one: put back, it records nothing before a sync has checked
+    // whether the office published more since (README, "The office PC restored from a backup").
+    const copy = new Database(file);
+    try {
+      copy.prepare(`INSERT INTO node_config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(RESTORE_CHECK_KEY, new Date(this.now()).toISOString());
+    } finally {
+      copy.close();
+    }
+  }
+
+  /** At the sede: the first sync after a backup was put back has checked the office's head (see `ship/sedeRestore.ts`). */
+  restoreChecked(): void {
+    this.db.prepare(`DELETE FROM node_config WHERE key = ?`).run(RESTORE_CHECK_KEY);
+  }
+
+  /** At the sede: whether this database is a backup not yet checked by a sync. */
+  isUncheckedBackup(): boolean {
+    return this.config(RESTORE_CHECK_KEY) !== undefined;
+  }
+
+  /**
+   * On a restored office database: its own numbering goes on after `seq` (the last event the
+   * office had recorded when it last published, from its signed head), whatever this copy holds.
+   */
+  continueOwnAfter(seq: number, hash: string): void {
+    this.db
+      .prepare(`INSERT INTO numbering_base (kind, key, value, text) VALUES ('seq', ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, text = excluded.text`)
+      .run(this.id, seq, hash);
+  }
+
+  /**
+   * On a restored office database: appends its own events taken back from an agent's copy of
+   * its published files (verified there). An event already held with the same hash is skipped;
+   * a different one under the same number throws (the copy recorded work of its own before
+   * syncing). Projections are not touched: the caller rebuilds them. Returns how many were new.
+   */
+  appendRecoveredOwn(envelopes: readonly EventEnvelope[]): number {
+    return this.write(() => {
+      let added = 0;
+      for (const e of envelopes) {
+        const problem = envelopeProblem(e);
+        if (problem || e.origin !== this.id) throw new IntegrityError(`recover ${e.origin}#${e.seq}: ${problem ?? "not this office's event"}`, { code: "BAD_EVENT" });
+        const held = this.log.get(this.id, e.seq);
+        if (held) {
+          if (held.hash !== e.hash) {
+            throw new IntegrityError(
+              `recover ${e.origin}#${e.seq}: this database holds another event under that number: it recorded work after being put back and before its first sync. Put the backup back again and sync before entering anything`,
+              { code: "FORK" },
+            );
+          }
+          continue;
+        }
+        const before = this.log.get(this.id, e.seq - 1);
+        if (before && before.hash !== e.prev) throw new IntegrityError(`recover ${e.origin}#${e.seq}: does not chain to event #${e.seq - 1}`, { code: "BROKEN_CHAIN" });
+        this.log.append(e);
+        added++;
+      }
+      return added;
+    });
   }
 
   /** Milliseconds since the epoch: this PC's clock (the injected one in tests) plus the measured correction. */
@@ -636,9 +706,10 @@ export class SincroNode {
     const latest = last ? last.clock : this.log.maxHlc();
     const parsed = latest === undefined ? undefined : parseHlc(latest);
     const clock = parsed ? { wall: parsed.wall, counter: parsed.counter } : HLC_ZERO;
-    if (last) return { seq: last.seq, hash: last.hash, id: last.id, clock };
     const base = this.seqBase();
-    return { seq: base?.seq ?? 0, hash: base?.hash ?? "", id: "", clock };
+    // A restored office goes on after what it had published, even past events this copy holds.
+    if (last && (base === undefined || last.seq >= base.seq)) return { seq: last.seq, hash: last.hash, id: last.id, clock };
+    return { seq: base?.seq ?? 0, hash: base?.hash ?? "", id: last?.id ?? "", clock };
   }
 
   /** Appends one local event after `tip`, projects and routes it; returns the new tip. */

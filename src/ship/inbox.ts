@@ -64,6 +64,11 @@ export class Inbox {
       .run(stream, segment, offset, sha256, new Date(this.node.nowMs()).toISOString());
   }
 
+  /** On a restored office: the stream goes on after `segment` (its events up to `offset` are back), as if applied. */
+  moveTo(stream: StreamName, segment: number, offset: number, sha256: string): void {
+    this.setCursor(stream, segment, offset, sha256);
+  }
+
   /** Marks the stream blocked (a file failed verification); the next sync tries again. */
   block(stream: StreamName, reason: string): void {
     this.db
@@ -150,7 +155,7 @@ export class Inbox {
  * A stream's segments speak for its producer only (DESIGN §7): every event's origin is the
  * producer, and of a type that role ships. Otherwise the whole file is refused, naming the line.
  */
-function checkAuthority(stream: StreamName, file: string, producer: string, events: readonly EventEnvelope[]): void {
+export function checkAuthority(stream: StreamName, file: string, producer: string, events: readonly EventEnvelope[]): void {
   const writer = producerOf(stream);
   if (producer !== writer) {
     throw new SegmentError(file, `read ${file}: header names producer ${JSON.stringify(producer).slice(0, 40)}, but only ${writer} writes ${stream}`, { code: "NOT_AUTHORIZED" });

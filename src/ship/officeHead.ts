@@ -24,6 +24,20 @@ export interface OfficeHead {
   at: string;
   /** The last segment published per stream. */
   streams: Record<StreamName, number>;
+  /**
+   * Per stream, the last segment published: its number, last offset and hash (what its next
+   * segment chains to); and the office's own last event (seq, hash). A restored office database
+   * goes on from there (README, "The office PC restored from a backup"). Absent in heads of
+   * earlier versions.
+   */
+  positions?: Record<StreamName, HeadPosition>;
+  own?: { seq: number; hash: string };
+}
+
+export interface HeadPosition {
+  segment: number;
+  offset: number;
+  sha256: string;
 }
 
 /** A sede sync with nothing new writes a head only when the last one is older than this. */
@@ -36,10 +50,14 @@ export const DEFAULT_HEAD_MAX_AGE_DAYS = 3;
 export async function publishHead(run: SyncRun): Promise<void> {
   const { node } = run;
   const streams: Record<StreamName, number> = {};
+  const positions: Record<StreamName, HeadPosition> = {};
   for (const stream of run.producedStreams()) {
     const uploaded = node.outbox.files(stream).filter((f) => f.kind === "segment" && f.uploaded !== null);
-    streams[stream] = uploaded.reduce((max, f) => Math.max(max, f.number), 0);
+    const last = uploaded.reduce<(typeof uploaded)[number] | undefined>((top, f) => (top === undefined || f.number > top.number ? f : top), undefined);
+    streams[stream] = last?.number ?? 0;
+    if (last) positions[stream] = { segment: last.number, offset: last.last, sha256: last.sha256 };
   }
+  const ownHead = node.log.head(node.id);
   // A quiet sync within the hour after the last head writes none: the head says nothing new,
   // and a quiet sync of an office with hundreds of agents stays a handful of requests.
   const last = node.config("head.last");
@@ -58,7 +76,7 @@ export async function publishHead(run: SyncRun): Promise<void> {
     return;
   }
   const number = (previous?.number ?? Number(node.config("head.number") ?? "0")) + 1;
-  const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams };
+  const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams, positions, own: { seq: ownHead?.seq ?? 0, hash: ownHead?.hash ?? "" } };
   // Recorded first: a sync cut after the upload must not take its own head for a newer office's.
   node.setState("head.writing", String(number));
   await run.put(`${HEAD_FOLDER}/${headName(number)}`, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));
@@ -142,7 +160,7 @@ export async function checkHead(run: SyncRun): Promise<void> {
   }
 }
 
-function parseHead(bytes: Buffer): OfficeHead | undefined {
+export function parseHead(bytes: Buffer): OfficeHead | undefined {
   try {
     const h = JSON.parse(bytes.toString("utf8")) as Partial<OfficeHead>;
     if (h.format !== HEAD_FORMAT || !Number.isSafeInteger(h.number) || typeof h.at !== "string" || Number.isNaN(Date.parse(h.at))) return undefined;

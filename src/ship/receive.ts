@@ -3,6 +3,7 @@ import { parseFileName, producerOf, resendPath, segmentName, streamFolder, type 
 import { requestResend } from "./resend.js";
 import type { RemoteFile } from "./transports/transport.js";
 import type { SyncRun } from "./syncRun.js";
+import { keepOfficeFile } from "./sedeRestore.js";
 
 /** What the listing of a stream's folder offers a reader at segment `at`. */
 export type NextStep =
@@ -103,8 +104,10 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
 
 async function applySegment(run: SyncRun, stream: StreamName, number: number, file: RemoteFile): Promise<void> {
   const path = `${streamFolder(stream)}/${file.name}`;
-  const bytes = await run.fetch(path, file);
+  const { plain: bytes, sealed } = await run.fetchSealed(path, file);
   const result = run.inbox.applySegment(stream, number, path, bytes, run.hook);
+  // An agent keeps the office's files it applied: a restored office takes its events back from them.
+  if (run.node.role === "agent") keepOfficeFile(run, stream, number, path, sealed);
   if (run.node.role === "sede") run.node.outbox.heardFrom(producerOf(stream), run.now());
   const { received, warnings } = run.report;
   received.segments++;

@@ -1,6 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { IntegrityError, SincroError } from "../errors.js";
-import { HEAD_FOLDER, headName } from "./officeHead.js";
+import { IntegrityError } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { envelopeProblem } from "../wire/envelopeCodec.js";
 import { AG_ROOT, SEDE, SEDE_ROOT, agentToSede, parseFileName } from "../wire/streams.js";
@@ -41,10 +40,6 @@ const say = {
     `It asked the office to send them back; nothing is sent from this PC until they are here. Sync again after the office's next sync, and enter nothing until then`,
   recovered: (count: number, office: number) =>
     `recovered from the office ${count} event(s) of this PC recorded after the backup; numbering continues after event #${office}`,
-  officeRestored: (held: number, newest: number) =>
-    `sync: this office database is older than the office's last sync (it last wrote the office's head number ${held}; the server holds number ${newest}, signed by the office's key): ` +
-    `it was restored from a backup, or copied from another PC. sincro cannot yet bring a restored office database up to date by itself, and syncing it would lose the agents' orders received since the backup. ` +
-    `Nothing was sent. Put back the office database from after its last sync if you have it; otherwise keep this one aside and see README, "When things go wrong"`,
   served: (agent: string, count: number, after: number) => `sent back to ${agent} its ${count} event(s) after #${after} (its PC was restored from a backup)`,
   noChain: (agent: string, seq: number) =>
     `sync: this PC's event #${seq} of ${agent} is not the one the office holds, and the office holds later events of ${agent} that this PC does not: ` +
@@ -167,32 +162,5 @@ export async function serveReturns(run: SyncRun): Promise<void> {
     node.setState(served, String(last));
     run.report.sent.bytes += await run.put(returnPath(agent), gzipSync(Buffer.from(text, "utf8")));
     run.report.warnings.push(say.served(agent, events.length, after));
-  }
-}
-
-/**
- * Sede, before anything of this sync is published: a head on the server numbered past the last
- * one this database wrote, and signed by the office's key, means this database is older than the
- * office's last sync (a restored backup). Publishing from it would reuse numbers the agents hold:
- * refused, nothing written. Only a sync with something to publish looks (its listing of the
- * catalogue folder is the one publishing makes anyway), so a quiet sync costs nothing more.
- */
-export async function refuseRestoredOffice(run: SyncRun): Promise<void> {
-  const { node } = run;
-  const last = node.config("head.last");
-  if (last === undefined) return;
-  const held = Math.max((JSON.parse(last) as { number: number }).number, Number(node.config("head.writing") ?? "0"));
-  const toPublish = run.producedStreams().some((stream) => node.outbox.pending(stream) > 0 || node.outbox.files(stream).some((f) => f.uploaded === null && f.pruned === null));
-  if (!toPublish) return;
-  const newer = (await run.list(HEAD_FOLDER))
-    .map((f) => /^(\d{10})\.head$/.exec(f.name))
-    .flatMap((m) => (m ? [Number(m[1])] : []))
-    .filter((n) => n > held)
-    .sort((a, b) => b - a);
-  for (const n of newer) {
-    // A forgery (anyone with the password may write there) does not open: warned and ignored.
-    if (await run.readSmallFile(`${HEAD_FOLDER}/${headName(n)}`, "office head")) {
-      throw new SincroError("OFFICE_RESTORED", say.officeRestored(held, n), { exitCode: 1 });
-    }
   }
 }

@@ -1,5 +1,6 @@
 import { sedeToAgent, type StreamName } from "../wire/streams.js";
 import type { SyncRun } from "./syncRun.js";
+import { recoveringStream } from "./sedeRestore.js";
 
 /**
  * Whether the sede seals a new snapshot of a stream now: it has none yet, or `snapshotEvery`
@@ -22,9 +23,13 @@ export function seal(run: SyncRun): void {
   node.batch(() => {
     for (const stream of produced) {
       outbox.seal(stream, now);
-      if (node.role !== "sede") continue;
+      // A restored office's stream whose published events are not all back yet gets no snapshot: it would lack them.
+      if (node.role !== "sede" || recoveringStream(node, stream)) continue;
       const lastOffset = outbox.files(stream).filter((f) => f.kind === "segment").at(-1)?.last ?? 0;
-      if (snapshotDue(lastOffset, outbox.lastSnapshot(stream), run.snapshotEvery)) outbox.sealSnapshot(stream, now);
+      if (snapshotDue(lastOffset, outbox.lastSnapshot(stream), run.snapshotEvery)) {
+        if (outbox.lastSegmentAdopted(stream)) outbox.sealEmpty(stream, now);
+        outbox.sealSnapshot(stream, now);
+      }
     }
     run.hook("seal", { stream: produced[0] as StreamName });
   });
@@ -44,9 +49,9 @@ export function refreshAgentSnapshots(run: SyncRun): boolean {
       // Retired in this sync: nothing new is written for it.
       if (run.node.keyring.isRetiring(agent)) continue;
       const stream = sedeToAgent(agent);
-      if (!outbox.agentDataSince(stream)) continue;
+      if (!outbox.agentDataSince(stream) || recoveringStream(run.node, stream)) continue;
       const lastSegment = outbox.files(stream).filter((f) => f.kind === "segment").at(-1)?.number ?? 0;
-      if (outbox.lastSnapshot(stream)?.number === lastSegment) outbox.sealEmpty(stream, now);
+      if (outbox.lastSnapshot(stream)?.number === lastSegment || outbox.lastSegmentAdopted(stream)) outbox.sealEmpty(stream, now);
       outbox.sealSnapshot(stream, now);
       sealed = true;
     }

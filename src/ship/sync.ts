@@ -8,7 +8,8 @@ import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
 import { checkPublished, continueEarlierPc } from "./reinstall.js";
-import { recoverAfterRestore, refuseRestoredOffice, serveReturns } from "./restore.js";
+import { recoverAfterRestore, serveReturns } from "./restore.js";
+import { answerRecoverRequest, awaitingAgent, detectRestoredOffice, recoverRestoredOffice } from "./sedeRestore.js";
 import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
 import { emptyRetiredFolders } from "./retiredFolders.js";
@@ -71,7 +72,7 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
       throw err;
     }
   }
-  if (node.role === "sede") await refuseRestoredOffice(run);
+  if (node.role === "sede") await detectRestoredOffice(run);
   if (run.holdOwnStream) {
     // A restored PC waiting for its own events records, applies and publishes nothing (even a
     // snapshot applied would take an event number the office already holds): it only asks.
@@ -85,7 +86,9 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   if (node.role === "sede") await restoreForFirstSync(run);
   await rewriteForNewReaders(run, inbound);
   await publish(run);
-  for (const stream of inbound) if (run.reads(producerOf(stream))) await receive(run, stream);
+  // A restored office takes back what it lacks before reading on; an agent it waits for is not read meanwhile.
+  if (node.role === "sede") await recoverRestoredOffice(run);
+  for (const stream of inbound) if (run.reads(producerOf(stream)) && !(node.role === "sede" && awaitingAgent(node, producerOf(stream)))) await receive(run, stream);
   // What retiring agents had parked is received now; from here on nothing they sign is accepted.
   if (node.role === "sede") node.keyring.finishRetirements();
   if (node.role === "sede") await serveReturns(run);
@@ -95,7 +98,10 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   await prune(run);
   if (node.role === "sede") await emptyRetiredFolders(run);
   if (node.role === "sede") await publishHead(run);
-  else await checkHead(run);
+  else {
+    await checkHead(run);
+    await answerRecoverRequest(run);
+  }
   if (bells) await rememberBells(run, bells);
   else await ringBell(run);
   reportClock(run);

@@ -181,6 +181,11 @@ export class SyncRun {
    * file a segment error naming it.
    */
   async fetch(path: string, file: RemoteFile): Promise<Buffer> {
+    return (await this.fetchSealed(path, file)).plain;
+  }
+
+  /** Like {@link fetch}, also giving the bytes as they were on the server (sealed). */
+  async fetchSealed(path: string, file: RemoteFile): Promise<{ plain: Buffer; sealed: Buffer }> {
     if (file.size > MAX_FILE_BYTES) {
       throw new SegmentError(path, `read ${path}: ${file.size} bytes on the server, more than the ${MAX_FILE_BYTES / 1048576} MB a parked file may have (refused without downloading it)`, {
         code: "TOO_LARGE",
@@ -196,7 +201,7 @@ export class SyncRun {
         code: "SHORT_READ",
       });
     }
-    return this.trust.open(path, bytes);
+    return { plain: this.trust.open(path, bytes), sealed: bytes };
   }
 
   /**

@@ -106,3 +106,40 @@ describe("backup and restore of an agent PC", () => {
     expect(status.streams.every((s) => s.blocked === null)).toBe(true);
   }, 240_000);
 });
+
+describe("backup and restore of the office PC", () => {
+  it("a restored office takes back the orders received since the backup, says what it waits for, and goes on without a fork", async () => {
+    const sedeBak = join(dir, "sede-backup.db");
+    await ok(["--db", sede, "sync"]);
+    await ok(["--db", agent, "sync"]);
+    await ok(["--db", sede, "backup", "--out", sedeBak]);
+    const before = await orders(sede);
+    const [c1] = await customers(agent);
+    const placed = (await ok(["--db", agent, "order", "add", "--customer", c1 as string, "--line", "P001:4"])).trim();
+    await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "11.00"]);
+    await ok(["--db", agent, "sync"]);
+    await ok(["--db", sede, "sync"]);
+    await ok(["--db", agent, "sync"]);
+    await ok(["--db", sede, "sync"]);
+    expect(await orders(sede)).toEqual([...before, placed].sort());
+
+    for (const f of [sede, `${sede}-wal`, `${sede}-shm`]) if (existsSync(f)) rmSync(f);
+    copyFileSync(sedeBak, sede);
+    const early = await run(["--db", sede, "--lang", "it", "price", "set", "--list", "BASE", "--product", "P001", "--price", "1.00"]);
+    expect(early.status).toBe(1);
+    expect(early.stderr).toContain("ripristinato da un backup: esegui \"sincro sync\"");
+    const first = await ok(["--db", sede, "--lang", "it", "sync"]);
+    expect(first).toContain("si aspetta ancora la prossima sincronizzazione di AG01");
+    expect(await ok(["--db", sede, "--lang", "en", "status"])).toContain("still waiting for AG01 to sync");
+    await ok(["--db", agent, "sync"]);
+    const back = await ok(["--db", sede, "sync"]);
+    expect(back).not.toContain("still waiting");
+    expect(await orders(sede)).toEqual([...before, placed].sort());
+    expect(await basePrice(sede)).toBe("11.00");
+    await ok(["--db", sede, "price", "set", "--list", "BASE", "--product", "P001", "--price", "12.00"]);
+    await ok(["--db", sede, "sync"]);
+    const agentSync = await ok(["--db", agent, "sync"]);
+    expect(agentSync).not.toMatch(/fork|Two PCs/i);
+    expect(await basePrice(agent)).toBe("12.00");
+  }, 120_000);
+});

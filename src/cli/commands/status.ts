@@ -1,3 +1,4 @@
+import { recoveryAwaited } from "../../ship/sedeRestore.js";
 import type { Command } from "commander";
 import { decodePayload } from "../../events/eventTypes.js";
 import { conflictName, conflictsSeen } from "../../node/conflictsSeen.js";
@@ -8,7 +9,7 @@ import { SEDE } from "../../events/nodeIds.js";
 import { agentToSede, CATALOGUE, sedeToAgent } from "../../wire/streams.js";
 import { type Io, jsonOption, withNode } from "../io.js";
 import { clockWarning } from "../../node/clockOffset.js";
-import { tally, tallyText, type Tally } from "../words.js";
+import { restoreLines, tally, tallyText, type Tally } from "../words.js";
 
 /** The sede's view of one agent: when data last came from it, what it recorded today, what stops it. */
 interface AgentStatus {
@@ -40,6 +41,7 @@ function gather(node: SincroNode) {
     role: node.role,
     streams,
     reinstalled: node.reinstalled(),
+    restore: node.role === "sede" ? (recoveryAwaited(node) ?? null) : null,
     clockSkew: clockSkewByOrigin(node),
     clock: clockStatus(node.clockOffset(), node.clockCorrectionMs()),
     events: node.log.origins(),
@@ -114,6 +116,7 @@ export function registerStatus(program: Command, io: Io): void {
         const r = report.reinstalled;
         io.out(t.t("status.reinstalled", { node: report.node, ...at(r.at), held: String(r.heldBySede), next: String(r.continuesAfter) }));
       }
+      for (const line of restoreLines(t, report.restore ?? undefined)) io.out(line);
       if (report.clock?.warning) io.out(`clock: WARNING ${report.clock.warning}`);
       for (const s of report.clockSkew) {
         io.out(t.t("status.clockSkew", { who: s.origin, hours: t.number(Math.round(s.maxAheadMs / 360_000) / 10), ...at(s.lastSeen) }));

@@ -1,3 +1,5 @@
+import { recoveryAwaited } from "../../ship/sedeRestore.js";
+import { restoreLines } from "../words.js";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { decodePayload } from "../../events/eventTypes.js";
@@ -47,7 +49,10 @@ export function registerSync(program: Command, io: Io): void {
         bar?.stop();
         if (transport.warning) report.warnings.unshift(transport.warning);
         if (json) io.out(JSON.stringify(report));
-        else printReport(io, report, sentAndReceived(node, uploadedBefore, posBefore), node.role === "sede");
+        else {
+          printReport(io, report, sentAndReceived(node, uploadedBefore, posBefore), node.role === "sede");
+          for (const line of restoreLines(t, recoveryAwaited(node))) io.out(`  ${line}`);
+        }
         if (report.errors.length > 0) {
           throw new SincroError("SYNC_BLOCKED", `sync: ${report.errors.length} stream(s) stopped on a file that failed verification (see above)`, {
             say: { key: "error.syncBlocked", params: { n: report.errors.length } },

@@ -1,0 +1,278 @@
+import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { ParkingTrust } from "../../src/ship/parkingTrust.js";
+import { Inbox } from "../../src/ship/inbox.js";
+import { recoveryAwaited } from "../../src/ship/sedeRestore.js";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { SincroNode } from "../../src/node/sincroNode.js";
+import { Network, exec, folderArea } from "../support/network.js";
+import { tempDir } from "../support/tempDir.js";
+
+/** A sede with agents AG01 and AG02, product P001 at 8.90 on BASE, on a folder parking area. */
+function office(dir: string): Network {
+  const net = new Network(dir, folderArea(join(dir, "park")), ["AG01", "AG02"]);
+  exec(
+    net.sede,
+    { kind: "RegisterAgent", code: "AG01", name: "Mario" },
+    { kind: "RegisterAgent", code: "AG02", name: "Luigi" },
+    { kind: "AddProduct", code: "P001", description: "Olio" },
+    { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "8.90" },
+  );
+  return net;
+}
+
+/** Replaces the sede's database with `backup`, as copying the file back would. */
+function restoreSede(net: Network, backup: string): SincroNode {
+  const file = net.sede.db.name;
+  net.sede.close();
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f);
+  copyFileSync(backup, file);
+  net.sede = SincroNode.open(file, { now: net.clock.now });
+  return net.sede;
+}
+
+const order = (node: SincroNode, customer: string, qty = "1") => exec(node, { kind: "PlaceOrder", customer, lines: [{ product: "P001", qty }] })[0] as string;
+const orders = (node: SincroNode) => node.read.listOrders().map((o) => `${o.type}/${o.number}`).sort();
+const customers = (node: SincroNode) => node.read.listCustomers().map((c) => `${c.code}:${c.agent ?? "-"}`).sort();
+const prices = (node: SincroNode) => node.read.listPrices().map((p) => `${p.list}/${p.product}=${p.price}`).sort();
+const segments = (net: Network, ...folder: string[]) => readdirSync(net.file(...folder)).filter((n) => n.endsWith(".seg"));
+
+/** Sede backup, then a few weeks of work both ways (pruned everywhere), then the backup put back. */
+async function restoredOffice() {
+  const dir = tempDir();
+  const net = office(dir);
+  await net.round();
+  const [c1] = exec(net.agent("AG01"), { kind: "AddCustomer", name: "Bar", list: "BASE" });
+  await net.round();
+  const backup = join(dir, "sede.bak");
+  net.sede.backupTo(backup);
+
+  // After the backup: orders and customers from both agents, catalogue and special prices from the office.
+  order(net.agent("AG01"), c1 as string);
+  const [c2] = exec(net.agent("AG02"), { kind: "AddCustomer", name: "Caffè", list: "BASE" });
+  order(net.agent("AG02"), c2 as string, "3");
+  exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.50" }, { kind: "AddProduct", code: "P002", description: "Vino" });
+  await net.round();
+  exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P002", price: "4.00" });
+  const [c3] = exec(net.sede, { kind: "AddCustomer", name: "Ristorante", agent: "AG01", list: "BASE" });
+  exec(net.sede, { kind: "SetSpecialPrice", customer: c1 as string, product: "P001", price: "7.00" });
+  order(net.agent("AG01"), c1 as string, "5");
+  await net.round();
+  await net.round();
+  const before = { orders: orders(net.sede), customers: customers(net.sede), prices: prices(net.sede) };
+  // Everything acknowledged was pruned: nothing of it is on the server any more.
+  expect(segments(net, "SincroAg", "AG01")).toEqual([]);
+  expect(segments(net, "SincroAg", "AG02")).toEqual([]);
+  expect(before.orders).toEqual(["AG01/1", "AG01/2", "AG02/1"]);
+  const restored = restoreSede(net, backup);
+  expect(orders(restored)).toEqual([]);
+  return { net, restored, before, c1: c1 as string, c2: c2 as string, c3: c3 as string };
+}
+
+describe("the office database restored from a backup", () => {
+  it("takes back its own later work and the agents' orders, goes on numbering after them, no fork", async () => {
+    const { net, restored, before, c1 } = await restoredOffice();
+    // Nothing may be entered before a sync has checked how far the office had got.
+    expect(() => exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "1.00" })).toThrow(/put back from a backup: run "sincro sync"/);
+
+    const first = await net.sync(restored);
+    expect(first.errors).toEqual([]);
+    expect(first.warnings.join("\n")).toMatch(/put back from a backup .*numbering goes on/);
+    expect(first.warnings.join("\n")).toMatch(/still waits for the agents AG01, AG02/);
+    expect(readdirSync(net.file("SincroSede", "_ALL"))).toContain("recover.req");
+    // Work entered now is numbered after what the office published: agents accept it.
+    exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.90" });
+
+    for (const a of net.agents.values()) expect((await net.sync(a)).errors).toEqual([]);
+    const back = await net.sync(restored);
+    expect(back.errors).toEqual([]);
+    // The office's catalogue segments are still on the server (kept until a snapshot covers them): taken back from there.
+    expect(first.warnings.join("\n")).toMatch(/took back \d+ event\(s\) of the office published after the backup \(from the parking area\)/);
+    expect(back.warnings.join("\n")).toMatch(/took back 2 event\(s\) of AG01 received after the backup/);
+    expect(back.warnings.join("\n")).toMatch(/restore of the office database complete/);
+    expect(orders(restored)).toEqual(before.orders);
+    expect(customers(restored)).toEqual(before.customers);
+    expect(readdirSync(net.file("SincroSede", "_ALL"))).not.toContain("recover.req");
+
+    await net.round();
+    await net.round();
+    for (const a of net.agents.values()) {
+      const r = await net.sync(a);
+      expect(r.errors).toEqual([]);
+      expect(r.warnings.join("\n")).not.toMatch(/fork|Two PCs/i);
+      expect(prices(a)).toEqual(prices(restored));
+      expect(readdirSync(net.file("SincroAg", a.id))).not.toContain("recover.ret");
+    }
+    expect(prices(restored)).toContain("BASE/P001=9.90");
+    expect(prices(restored)).toContain("BASE/P002=4.00");
+    expect(restored.read.specialPrice?.(c1, "P001") ?? "7.00").toBeDefined();
+
+    // New work flows both ways.
+    order(net.agent("AG02"), net.agent("AG02").read.listCustomers()[0]?.code as string);
+    exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P002", price: "4.50" });
+    await net.round();
+    await net.round();
+    expect(orders(restored)).toEqual([...before.orders, "AG02/2"].sort());
+    for (const a of net.agents.values()) expect(prices(a)).toContain("BASE/P002=4.50");
+  });
+
+  it("with the office's own segments gone from the server, takes them back from the copies the agents kept", async () => {
+    const { net, restored, before } = await restoredOffice();
+    for (const folder of ["_ALL", "AG01", "AG02"]) for (const f of segments(net, "SincroSede", folder)) rmSync(net.file("SincroSede", folder, f));
+    const first = await net.sync(restored);
+    expect(first.errors).toEqual([]);
+    expect(first.warnings.join("\n")).not.toMatch(/took back \d+ event\(s\) of the office/);
+    for (const a of net.agents.values()) expect((await net.sync(a)).errors).toEqual([]);
+    const back = await net.sync(restored);
+    expect(back.errors).toEqual([]);
+    expect(back.warnings.join("\n")).toMatch(/took back \d+ event\(s\) of the office published after the backup \(from AG01/);
+    expect(back.warnings.join("\n")).toMatch(/restore of the office database complete/);
+    expect(orders(restored)).toEqual(before.orders);
+    expect(customers(restored)).toEqual(before.customers);
+    expect(prices(restored)).toEqual(before.prices);
+    exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P002", price: "5.00" });
+    await net.round();
+    for (const a of net.agents.values()) {
+      const r = await net.sync(a);
+      expect(r.errors).toEqual([]);
+      expect(prices(a)).toEqual(prices(restored));
+    }
+  });
+
+  it("an agent that does not answer holds only its own stream; the others go on", async () => {
+    const { net, restored, before } = await restoredOffice();
+    await net.sync(restored);
+    const ag01 = net.agent("AG01");
+    expect((await net.sync(ag01)).errors).toEqual([]);
+    const r = await net.sync(restored);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.join("\n")).toMatch(/still waits for the agents AG02/);
+    expect(orders(restored)).toEqual(["AG01/1", "AG01/2"]);
+    // AG01's new orders flow; the office's new prices reach it.
+    order(ag01, ag01.read.listCustomers()[0]?.code as string, "2");
+    exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "10.00" });
+    await net.sync(restored);
+    expect((await net.sync(ag01)).errors).toEqual([]);
+    await net.sync(restored);
+    expect(orders(restored)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    expect(prices(ag01)).toContain("BASE/P001=10.00");
+    expect(recoveryAwaited(restored)).toMatchObject({ agents: ["AG02"] });
+    // AG02 syncs at last: its order comes back.
+    const ag02 = net.agent("AG02");
+    expect((await net.sync(ag02)).errors).toEqual([]);
+    const done = await net.sync(restored);
+    expect(done.warnings.join("\n")).toMatch(/complete/);
+    expect(orders(restored)).toEqual([...before.orders, "AG01/3"].sort());
+    await net.round();
+    expect(prices(ag02)).toEqual(prices(restored));
+  });
+
+  it("refuses a forged answer, naming the file, and takes the agent's true one later", async () => {
+    const { net, restored, before } = await restoredOffice();
+    await net.sync(restored);
+    await net.sync(net.agent("AG01"));
+    await net.sync(net.agent("AG02"));
+    // AG02's answer copied over AG01's: signed by AG02, so not AG01's.
+    const ret = (a: string) => net.file("SincroAg", a, "recover.ret");
+    copyFileSync(ret("AG02"), ret("AG01"));
+    const r = await net.sync(restored);
+    expect(r.warnings.join("\n")).toMatch(/SincroAg\/AG01\/recover\.ret.*signed by "AG02"/);
+    expect(r.warnings.join("\n")).toMatch(/still waits for the agents AG01/);
+    expect(orders(restored)).toEqual(["AG02/1"]);
+    // AG01's next sync answers the request as it now stands.
+    await net.sync(net.agent("AG01"));
+    await net.sync(restored);
+    expect(orders(restored)).toEqual(before.orders);
+  });
+
+  it("an enrolled agent cannot slip in events it could not send: the whole answer is refused", async () => {
+    const { net, restored } = await restoredOffice();
+    await net.sync(restored);
+    const cursor = new Inbox(restored).cursor("AG01>SEDE");
+    const ag01 = net.agent("AG01");
+    await net.sync(ag01);
+    // AG01 answers, signed with its own key, with one of the office's events as if it were its own.
+    const forged = [
+      JSON.stringify({ format: "sincro-recover/1", agent: "AG01", position: { segment: 9, offset: (cursor?.offset ?? 0) + 1, sha256: "x" } }),
+      ...restored.log.ownedAfter("SEDE", 0).slice(0, 1).map((e) => JSON.stringify({ offset: (cursor?.offset ?? 0) + 1, event: e })),
+    ];
+    const path = "SincroAg/AG01/recover.ret";
+    writeFileSync(net.file(path), new ParkingTrust(ag01).seal(path, gzipSync(Buffer.from(`${forged.join("\n")}\n`))));
+    const r = await net.sync(restored);
+    expect(r.errors.join("\n")).toMatch(/SincroAg\/AG01\/recover\.ret: refused: .*carries only AG01's own events/);
+    expect(new Inbox(restored).cursor("AG01>SEDE")).toEqual(cursor);
+    expect(restored.log.head("AG01")?.seq).toBeLessThan(ag01.log.head("AG01")?.seq ?? 0);
+    expect(r.warnings.join("\n")).toMatch(/still waits for the agents AG01/);
+  });
+
+  it("a sync cut in the middle of the recovery: the next one completes it, every event applied once", async () => {
+    const { net, before } = await restoredOffice();
+    const crashAt = (match: RegExp) => ({
+      hook: (_step: string, where: { file?: string }) => {
+        if (where.file !== undefined && match.test(where.file)) throw new Error(`crash at ${where.file}`);
+      },
+    });
+    // Cut while taking back the office's own segment from the server, then again on an agent's answer.
+    await expect(net.sync(net.sede, crashAt(/SincroSede\/_ALL\/0+3\.seg/))).rejects.toThrow(/crash/);
+    let sede = net.reopen(net.sede);
+    expect((await net.sync(sede)).errors).toEqual([]);
+    for (const a of net.agents.values()) await net.sync(a);
+    await expect(net.sync(sede, crashAt(/AG02\/recover\.ret/))).rejects.toThrow(/crash/);
+    sede = net.reopen(sede);
+    const r = await net.sync(sede);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.join("\n")).toMatch(/complete/);
+    expect(orders(sede)).toEqual(before.orders);
+    expect(customers(sede)).toEqual(before.customers);
+    expect(prices(sede)).toEqual(before.prices);
+    const counts = sede.db.prepare(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM events`).get() as { n: number; d: number };
+    expect(counts.n).toBe(counts.d);
+    await net.round();
+    for (const a of net.agents.values()) expect((await net.sync(a)).errors).toEqual([]);
+  });
+
+  it("an agent retired while the office waits for it is waited for no more", async () => {
+    const { net, restored } = await restoredOffice();
+    await net.sync(restored);
+    await net.sync(net.agent("AG01"));
+    await net.sync(restored);
+    expect(recoveryAwaited(restored)).toMatchObject({ agents: ["AG02"] });
+    restored.retire("AG02");
+    // Its folder is read one last time at the sync that retires it; from the next one on, nobody waits for it.
+    await net.sync(restored);
+    const r = await net.sync(restored);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.join("\n")).toMatch(/restore of the office database complete/);
+    expect(recoveryAwaited(restored)).toBeUndefined();
+    expect(readdirSync(net.file("SincroSede", "_ALL"))).not.toContain("recover.req");
+  });
+
+  it("the office's last sync before the restore was cut after uploading, before its head: it goes on after that file too", async () => {
+    const dir = tempDir();
+    const net = office(dir);
+    await net.round();
+    const backup = join(dir, "sede.bak");
+    net.sede.backupTo(backup);
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.50" });
+    await net.round();
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.75" });
+    const cut = { hook: (step: string, where: { file?: string }) => {
+      if (step === "rename" && where.file?.startsWith("SincroSede/_ALL/")) throw new Error("power cut");
+    } };
+    await expect(net.sync(net.sede, cut)).rejects.toThrow(/power cut/);
+    for (const a of net.agents.values()) expect(prices(await net.sync(a).then(() => a))).toContain("BASE/P001=9.75");
+
+    const restored = restoreSede(net, backup);
+    const first = await net.sync(restored);
+    expect(first.errors).toEqual([]);
+    expect(prices(restored)).toContain("BASE/P001=9.75");
+    exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "10.00" });
+    await net.round();
+    for (const a of net.agents.values()) {
+      const r = await net.sync(a);
+      expect(r.errors).toEqual([]);
+      expect(prices(a)).toContain("BASE/P001=10.00");
+    }
+  });
+});
