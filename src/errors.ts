@@ -1,3 +1,5 @@
+import type { MessageKey, MessageParams } from "./i18n/translator.js";
+
 /**
  * Every error sincro raises on purpose is a {@link SincroError}: a stable string `code`
  * for programs, a message for people (`<operation> <what>: <detail>`), and the exit code
@@ -21,6 +23,11 @@ export class SincroError extends Error {
 export interface Say {
   key: string;
   params: Readonly<Record<string, string | number>>;
+}
+
+/** A {@link Say} whose key and parameters the compiler checks against the English catalogue. */
+export function say<K extends MessageKey>(key: K, ...params: MessageParams<K>): Say {
+  return { key, params: (params[0] ?? {}) as Record<string, string | number> };
 }
 
 /** A command or a file was refused: `field` names what was wrong. Nothing was written. */

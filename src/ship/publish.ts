@@ -1,9 +1,9 @@
-import { IntegrityError, SegmentError, SincroError, TransportError } from "../errors.js";
+import { IntegrityError, SegmentError, SincroError, TransportError, say } from "../errors.js";
 import type { OutboxFile } from "../node/outbox.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { SEDE, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
 import { isTempName, type RemoteFile } from "./transports/transport.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
 
 /**
  * Which sealed files of a stream go to the server now, and which are marked pruned without
@@ -63,7 +63,7 @@ async function uploadAgainWhatWentMissing(run: SyncRun): Promise<void> {
     const present = new Set((await run.list(folder)).map((f) => f.name));
     for (const f of unacked) {
       if (present.has(fileName(f))) continue;
-      run.report.warnings.push(`${folder}/${fileName(f)} is missing from the server and the office has not read it yet: uploaded again from this PC's sealed copy`);
+      warn(run.report, `${folder}/${fileName(f)} is missing from the server and the office has not read it yet: uploaded again from this PC's sealed copy`, say("warn.reuploadedUnread", { file: `${folder}/${fileName(f)}` }));
       run.node.db.prepare(`UPDATE outbox_files SET uploaded = NULL WHERE stream = ? AND kind = ? AND number = ?`).run(stream, f.kind, f.number);
     }
   }
@@ -130,7 +130,7 @@ function settleExisting(run: SyncRun, stream: StreamName, f: OutboxFile, path: s
       { exitCode: 1 },
     );
   }
-  run.report.warnings.push(`${path} was damaged on the server; uploaded it again from this node's sealed copy`);
+  warn(run.report, `${path} was damaged on the server; uploaded it again from this node's sealed copy`, say("warn.damagedReplaced", { file: path }));
   return "damaged";
 }
 

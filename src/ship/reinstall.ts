@@ -1,4 +1,4 @@
-import { SegmentError, SincroError } from "../errors.js";
+import { SegmentError, SincroError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { inSeries } from "../events/decide.js";
 import type { NumberingBase } from "../node/sincroNode.js";
@@ -6,7 +6,7 @@ import type { AckFile } from "../wire/ackFile.js";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
 import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, sedeToAgent, streamFolder } from "../wire/streams.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
 
 /** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
 export function checkPublished(run: SyncRun): void {
@@ -156,9 +156,14 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
     );
   }
   node.continueNumbering(base, { at: run.now().toISOString(), heldBySede: ack?.lastSeq ?? 0, stillOnServer: listed.length });
-  run.report.warnings.push(
-    `agent code ${node.id} was used by an earlier PC: the office had received its events up to #${ack?.lastSeq ?? 0}` +
+  const held = ack?.lastSeq ?? 0;
+  warn(
+    run.report,
+    `agent code ${node.id} was used by an earlier PC: the office had received its events up to #${held}` +
       (listed.length > 0 ? `, and ${listed.length} more segment(s) are still on the server for it` : "") +
       `; this PC continues after event #${base.seq}. Work that PC never synced is not recoverable.`,
+    listed.length > 0
+      ? say("warn.reinstalledLeftovers", { agent: node.id, held, files: listed.length, last: base.seq })
+      : say("warn.reinstalled", { agent: node.id, held, last: base.seq }),
   );
 }

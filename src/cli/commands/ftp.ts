@@ -3,7 +3,7 @@ import { SincroError } from "../../errors.js";
 import { checkParkingArea } from "../../ship/transports/parkingCheck.js";
 import { transportFromConfig } from "../../ship/transports/transportFromConfig.js";
 import { FtpTransport, ftpOptionsFromConfig } from "../../ship/transports/ftpTransport.js";
-import { type Io, jsonOption, withNode } from "../io.js";
+import { type Io, jsonOption, spokenOr, withNode } from "../io.js";
 
 /** `sincro parking check`, and its older name `sincro ftp check`: the configured transport's parking area. */
 export function registerFtp(program: Command, io: Io): void {
@@ -43,7 +43,7 @@ export function registerFtp(program: Command, io: Io): void {
           if (pinned !== undefined) {
             io.out(io.t.t("parking.pinned", { fingerprint: pinned }));
           }
-          if (transport.warning) io.out(io.t.t("sync.warning", { text: transport.warning }));
+          if (transport.warning) io.out(io.t.t("sync.warning", { text: spokenOr(io.t, transport.warningSay, transport.warning) }));
         }
         if (!report.ok) throw new SincroError("CHECK_FAILED", `${group} check: some permissions are missing`, { exitCode: 3 });
       });

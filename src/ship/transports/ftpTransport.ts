@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { Readable, Writable } from "node:stream";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { Client, type FileInfo, FTPError } from "basic-ftp";
-import { RefusedError, TransportError } from "../../errors.js";
+import { RefusedError, type Say, say, TransportError } from "../../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
 import { requiredConfig, type ConfigSource, type TransportKind } from "./transportKind.js";
@@ -62,6 +62,7 @@ export class FtpTransport implements Transport {
   private readonly options: Required<Omit<FtpTransportOptions, "ca" | "fingerprint">> & { ca: string | Buffer | undefined; fingerprint: string | undefined };
   /** Set for plain FTP: what `sync` warns about. */
   readonly warning: string | undefined;
+  readonly warningSay: Say | undefined;
   /** The SHA-256 fingerprint of the certificate the server presented (FTPS, once connected). */
   presented: string | undefined;
   private readonly counters: TransportStats = { commands: 0, bytesSent: 0, bytesReceived: 0 };
@@ -86,6 +87,7 @@ export class FtpTransport implements Transport {
     };
     this.warning =
       secure === false ? `plain FTP to ${options.host}: the password and the files travel unencrypted on the network (ftp.secure false)` : undefined;
+    this.warningSay = secure === false ? say("warn.plainFtp", { host: options.host }) : undefined;
     const dir = this.options.dir;
     const tls = secure === true ? " (TLS)" : secure === "implicit" ? " (implicit TLS)" : "";
     this.describe =
