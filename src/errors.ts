@@ -50,8 +50,8 @@ export class UsageError extends SincroError {
 export class TransportError extends SincroError {
   /** The server's reply code, when the server answered (FTP: 550, 530 …). */
   readonly reply: number | undefined;
-  constructor(message: string, options: { cause?: unknown; reply?: number; code?: string } = {}) {
-    super(options.code ?? "TRANSPORT", message, { cause: options.cause, exitCode: 3 });
+  constructor(message: string, options: { cause?: unknown; reply?: number; code?: string; say?: Say } = {}) {
+    super(options.code ?? "TRANSPORT", message, { cause: options.cause, exitCode: 3, ...(options.say && { say: options.say }) });
     this.reply = options.reply;
   }
 }

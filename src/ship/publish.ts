@@ -127,7 +127,7 @@ function settleExisting(run: SyncRun, stream: StreamName, f: OutboxFile, path: s
       `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
         stream.startsWith(SEDE) ? "the sede" : `agent ${run.node.id}`
       }: stop syncing on one of them and reinstall it from the office (see README, "A second PC with the same agent code")`,
-      { exitCode: 1 },
+      { exitCode: 1, say: stream.startsWith(SEDE) ? say("error.twoOffices", { file: path }) : say("error.twoPcs", { file: path, agent: run.node.id }) },
     );
   }
   warn(run.report, `${path} was damaged on the server; uploaded it again from this node's sealed copy`, say("warn.damagedReplaced", { file: path }));

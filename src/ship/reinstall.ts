@@ -88,7 +88,7 @@ async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
       throw new SincroError(
         "WAIT_FOR_OFFICE",
         `sync: the office has not synced since this PC was enrolled, so its files are not yet readable with this PC's keys (${ack}). Ask the office to run "sincro sync", then sync again; nothing was changed here`,
-        { exitCode: 1 },
+        { exitCode: 1, say: say("error.waitForOffice") },
       );
     }
     if (!(err instanceof SegmentError)) throw err;
@@ -152,7 +152,7 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
       "FORK",
       `sync: agent code ${node.id} was already in use on another PC (the office holds its events up to #${base.seq}), and this PC has recorded ${recorded.seq} event(s) before its first sync, whose numbers collide with those. ` +
         `If this PC replaces the old one, create a fresh database with "sincro init --enroll FILE" (a new enrollment file from the office) and sync before entering anything; if the old PC is still in use, give this one another agent code.`,
-      { exitCode: 1 },
+      { exitCode: 1, say: say("error.codeInUse", { agent: node.id, held: base.seq, n: recorded.seq }) },
     );
   }
   node.continueNumbering(base, { at: run.now().toISOString(), heldBySede: ack?.lastSeq ?? 0, stillOnServer: listed.length });

@@ -327,7 +327,7 @@ export class FtpTransport implements Transport {
           if (err instanceof FTPError) {
             throw new TransportError(
               `connect to ${this.describe}: the server does not offer FTPS (it answered AUTH TLS with ${err.code}); to use plain FTP anyway, where the password travels unencrypted, run "sincro config set ftp.secure false"`,
-              { cause: err, reply: err.code, code: "TRANSPORT_NO_TLS" },
+              { cause: err, reply: err.code, code: "TRANSPORT_NO_TLS", say: say("error.ftpNoTls", { server: this.describe }) },
             );
           }
           throw this.failure("connect to", this.describe, err, undefined, "TRANSPORT_CONNECT");
@@ -339,7 +339,7 @@ export class FtpTransport implements Transport {
         if (presented?.toUpperCase() !== pinned.toUpperCase()) {
           throw new TransportError(
             `connect to ${this.describe}: the server's certificate changed: it presents SHA-256 ${presented ?? "none"}, but ftp.tls-fingerprint pins ${pinned}; refusing to send the password (if the provider renewed it, check the new one with the provider and run "sincro config set ftp.tls-fingerprint NEW")`,
-            { code: "TRANSPORT_CERTIFICATE" },
+            { code: "TRANSPORT_CERTIFICATE", say: say("error.ftpCertificate", { server: this.describe, presented: presented ?? "-", pinned }) },
           );
         }
       }
@@ -448,6 +448,7 @@ export function ftpOptionsFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv)
   if (password === undefined) {
     throw new RefusedError("ftp.password", `sync: no FTP password; set SINCRO_FTP_PASSWORD or "sincro config set ftp.password ..."`, {
       code: "MISSING_CONFIG",
+      say: say("error.noFtpPassword"),
     });
   }
   const secure = node.config("ftp.secure");
