@@ -96,7 +96,7 @@ describe("header synonyms", () => {
     const dir = tempDir();
     const node = seededSede(dir);
     const err = refusal(node, "prices", csv(dir, "pr.csv", "Listino;Articolo;Prezzo €\nBASE;P001;gratis\n")) as ImportRefusedError;
-    expect(err.problems).toEqual([{ line: 2, column: "price", header: "Prezzo €", message: expect.stringContaining('"gratis" is not a decimal number') }]);
+    expect(err.problems).toMatchObject([{ line: 2, column: "price", header: "Prezzo €", message: expect.stringContaining('"gratis" is not a decimal number') }]);
     expect(err.message).toContain('import prices line 2, column price ("Prezzo €"): "gratis" is not a decimal number');
   });
 
