@@ -32,12 +32,14 @@ export function registerFtp(program: Command, io: Io): void {
         const presented = transport instanceof FtpTransport ? transport.presented : undefined;
         const pinned = report.ok && pinning && presented !== undefined ? presented : undefined;
         if (pinned !== undefined) withNode(this, io, (node) => node.setConfig("ftp.tls-fingerprint", pinned));
-        if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify({ ...report, ...(pinned !== undefined && { pinned }) }));
+        // The machine fields: each step's English name, as it was.
+        const machine = { ...report, steps: report.steps.map(({ say: _say, ...s }) => s) };
+        if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify({ ...machine, ...(pinned !== undefined && { pinned }) }));
         else {
           io.out(io.t.t("parking.checking", { target: report.target }));
           for (const s of report.steps) {
             const mark = io.t.t(s.status === "ok" ? "parking.ok" : s.status === "failed" ? "parking.failed" : "parking.skipped");
-            io.out(`  ${mark} ${s.step}${s.detail ? `: ${s.detail}` : ""}`);
+            io.out(`  ${mark} ${spokenOr(io.t, s.say, s.step)}${s.detail ? `: ${s.detail}` : ""}`);
           }
           io.out(io.t.t(report.ok ? "parking.ready" : "parking.notUsable"));
           if (pinned !== undefined) {
