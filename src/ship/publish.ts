@@ -91,7 +91,10 @@ async function publishFile(run: SyncRun, stream: StreamName, f: OutboxFile, pres
       const remote = await openedOrDamaged(run, path, async () => {
         const raw = await run.transport.read(path);
         if (raw === null) {
-          throw new TransportError(`publish ${path}: the server said the file exists, then that it does not; sync again`, { code: "VANISHED" });
+          throw new TransportError(`publish ${path}: the server said the file exists, then that it does not; sync again`, {
+            code: "VANISHED",
+            say: say("error.syncAgain", { file: path }),
+          });
         }
         run.report.received.bytes += raw.length;
         return run.trust.open(path, raw);

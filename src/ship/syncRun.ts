@@ -213,6 +213,7 @@ export class SyncRun {
     // FTP stream mode cannot tell a data connection closed early from a complete file.
     if (bytes.length !== file.size) {
       throw new TransportError(`read ${path}: got ${bytes.length} of ${file.size} bytes (connection closed early); sync again`, {
+        say: say("error.syncAgain", { file: path }),
         code: "SHORT_READ",
       });
     }
