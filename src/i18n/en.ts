@@ -354,6 +354,7 @@ export const en = {
   "order.cancelled": "cancelled",
   "order.changedAfterReceipt": "{status}, changed by the agent after the office received it",
   "history.title": "history of {target}: {n:# change|# changes}",
+  "history.verboseTitle": "history of {target} in {node}'s log: {n:# event|# events}",
   "history.won": "kept (the most recent)",
   "history.lost": "not kept: a more recent change wins",
   "history.snapshot": "initial data from the office",

@@ -352,6 +352,7 @@ export const it = {
   "order.cancelled": "annullato",
   "order.changedAfterReceipt": "{status}, modificato dall'agente dopo che la sede l'aveva ricevuto",
   "history.title": "storia di {target}: {n:# modifica|# modifiche}",
+  "history.verboseTitle": "cronologia di {target} nel log di {node}: {n:# evento|# eventi}",
   "history.won": "vale (la più recente)",
   "history.lost": "non vale: vince una modifica più recente",
   "history.snapshot": "dati iniziali dalla sede",
