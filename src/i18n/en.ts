@@ -395,6 +395,7 @@ export const en = {
   "demo.detail.noLeak": "{n:# parked file|# parked files} searched for customer names, products and prices: no hit",
   "demo.detail.forgeryRefused": "refused {file}; price of P001 still {price}",
   "demo.detail.forgeryAccepted": "the forged file was not refused",
+  "demo.noError": "no error reported",
   "demo.detail.segmentsLeft": "{n:# agent file|# agent files} left on the server",
   "demo.enrolled": "enrolled {agents}: each PC set up from its own passphrase-protected file, with its own keys",
   "demo.sync": "  sync {node}{label}: sent {sent} events/{sentSnapshots} snapshots, received {received} events/{receivedSnapshots} snapshots, {commands} FTP commands",

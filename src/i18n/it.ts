@@ -393,6 +393,7 @@ export const it = {
   "demo.detail.noLeak": "{n:# file parcheggiato cercato|# file parcheggiati cercati} per nomi di clienti, articoli e prezzi: nessun risultato",
   "demo.detail.forgeryRefused": "rifiutato {file}; il prezzo di P001 è ancora {price}",
   "demo.detail.forgeryAccepted": "il file falsificato non è stato rifiutato",
+  "demo.noError": "nessun errore segnalato",
   "demo.detail.segmentsLeft": "{n:# file di agente rimasto|# file di agenti rimasti} sul server",
   "demo.enrolled": "abilitati {agents}: ogni PC preparato dal proprio file protetto da frase segreta, con le proprie chiavi",
   "demo.sync": "  sync {node}{label}: inviati {sent} eventi/{sentSnapshots} istantanee, ricevuti {received} eventi/{receivedSnapshots} istantanee, {commands} comandi FTP",
