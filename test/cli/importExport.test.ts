@@ -50,7 +50,7 @@ describe("sincro import / export", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("2 problems, nothing was imported");
-    expect(r.stderr).toContain('import prices line 3, column price: "12,5,0" is not a decimal number');
+    expect(r.stderr).toContain('import prices line 3, column price: price "12,5,0" is not a decimal number');
     expect(r.stderr).toContain("import prices line 4, column product: product P404 does not exist");
     expect(eventCount(sede)).toBe(count);
   });
