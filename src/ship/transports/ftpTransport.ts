@@ -327,7 +327,7 @@ export class FtpTransport implements Transport {
           if (err instanceof FTPError) {
             throw new TransportError(
               `connect to ${this.describe}: the server does not offer FTPS (it answered AUTH TLS with ${err.code}); to use plain FTP anyway, where the password travels unencrypted, run "sincro config set ftp.secure false"`,
-              { cause: err, reply: err.code, code: "TRANSPORT_NO_TLS", say: say("error.ftpNoTls", { server: this.describe }) },
+              { cause: err, reply: err.code, code: "TRANSPORT_NO_TLS", say: say("error.ftpNoTls", { server: this.describe, reply: String(err.code) }) },
             );
           }
           throw this.failure("connect to", this.describe, err, undefined, "TRANSPORT_CONNECT");
