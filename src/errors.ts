@@ -1,3 +1,5 @@
+import type { MessageKey, MessageParams } from "./i18n/translator.js";
+
 /**
  * Every error sincro raises on purpose is a {@link SincroError}: a stable string `code`
  * for programs, a message for people (`<operation> <what>: <detail>`), and the exit code
@@ -23,6 +25,11 @@ export interface Say {
   params: Readonly<Record<string, string | number>>;
 }
 
+/** A {@link Say} whose key and parameters the compiler checks against the English catalogue. */
+export function say<K extends MessageKey>(key: K, ...params: MessageParams<K>): Say {
+  return { key, params: (params[0] ?? {}) as Record<string, string | number> };
+}
+
 /** A command or a file was refused: `field` names what was wrong. Nothing was written. */
 export class RefusedError extends SincroError {
   readonly field: string;
@@ -43,8 +50,8 @@ export class UsageError extends SincroError {
 export class TransportError extends SincroError {
   /** The server's reply code, when the server answered (FTP: 550, 530 …). */
   readonly reply: number | undefined;
-  constructor(message: string, options: { cause?: unknown; reply?: number; code?: string } = {}) {
-    super(options.code ?? "TRANSPORT", message, { cause: options.cause, exitCode: 3 });
+  constructor(message: string, options: { cause?: unknown; reply?: number; code?: string; say?: Say } = {}) {
+    super(options.code ?? "TRANSPORT", message, { cause: options.cause, exitCode: 3, ...(options.say && { say: options.say }) });
     this.reply = options.reply;
   }
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { RefusedError, UsageError } from "../errors.js";
+import { RefusedError, type Say, UsageError } from "../errors.js";
 import { SincroNode } from "../node/sincroNode.js";
 import type { Translator } from "../i18n/translator.js";
 
@@ -82,6 +82,11 @@ function formatCell(v: unknown): string {
   if (Array.isArray(v)) return v.join("+");
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
+}
+
+/** A catalogue message in the user's language; `text` (English) where there is none. */
+export function spokenOr(t: Translator, said: Say | undefined, text: string): string {
+  return (said && t.lookup(said.key, said.params)) ?? text;
 }
 
 /** Parses `TYPE/NUMBER` (e.g. `AG01/12`). */

@@ -263,7 +263,10 @@ export async function runDemo(say: (line: string) => void, t: Translator = new T
     const priceBefore = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
     const attacked = await syncNode(ag("AG01"), t.t("demo.label.forged"));
     const refusedForged = attacked.errors.some((e) => e.includes(forgedName));
-    say(`  ${attacked.errors[0] ?? "no error reported"}`);
+    // The stopped folder as the sync says it, in the user's language.
+    const stopped = attacked.errors[0];
+    const stoppedSay = attacked.said.find((x) => x.text === stopped)?.say;
+    say(`  ${stopped === undefined ? t.t("demo.noError") : ((stoppedSay && t.lookup(stoppedSay.key, stoppedSay.params)) ?? stopped)}`);
     const priceAfter = ag("AG01").read.listPrices().find((p) => p.list === "BASE" && p.product === "P001")?.price;
     check(
       t.t("demo.rule.forgery"),

@@ -1,4 +1,4 @@
-import { RefusedError } from "../errors.js";
+import { RefusedError, type Say, say } from "../errors.js";
 import type { Command, LineInput } from "./commands.js";
 import { MONEY, PERCENT, QUANTITY, VAT_RATE, parseDecimal } from "./decimal.js";
 import type { CustomerView, DecideContext, DomainState } from "./domainState.js";
@@ -70,19 +70,30 @@ function sedeOnly(ctx: DecideContext, what: string): void {
   }
 }
 
-function requireMatch(value: string | undefined, field: string, pattern: RegExp, hint: string): string {
+/** What a code must look like: the English hint, and the catalogue message that says it. */
+const HINTS = {
+  agentCode: { text: "1 to 8 capital letters or digits, e.g. AG01", key: "refused.badCode.agentCode" },
+  code8: { text: "1 to 8 capital letters or digits", key: "refused.badCode.code8" },
+  product: { text: "letters, digits and . _ / - (at most 40)", key: "refused.badCode.product" },
+  unit: { text: "1 to 8 letters or digits, e.g. PZ", key: "refused.badCode.unit" },
+  list: { text: "letters, digits, _ and - (at most 16)", key: "refused.badCode.list" },
+  customer: { text: "1 to 20 letters or digits", key: "refused.badCode.customer" },
+} as const;
+
+function requireMatch(value: string | undefined, field: string, pattern: RegExp, hintOf: keyof typeof HINTS): string {
+  const hint = HINTS[hintOf].text;
   if (value === undefined || value === "") throw new RefusedError(field, `${field} is required`, { code: "MISSING", say: { key: "refused.required", params: { field } } });
-  if (!pattern.test(value)) throw new RefusedError(field, `${field} "${value}" is not valid: ${hint}`, { code: "BAD_CODE" });
+  if (!pattern.test(value)) throw new RefusedError(field, `${field} "${value}" is not valid: ${hint}`, { code: "BAD_CODE", say: say(HINTS[hintOf].key, { field, value }) });
   return value;
 }
 
 function requireText(value: string | undefined, field: string, max = 200): string {
   const text = value?.trim() ?? "";
-  if (text === "") throw new RefusedError(field, `${field} is required and must not be blank`, { code: "MISSING" });
-  if (text.length > max) throw new RefusedError(field, `${field} is longer than ${max} characters`, { code: "TOO_LONG" });
+  if (text === "") throw new RefusedError(field, `${field} is required and must not be blank`, { code: "MISSING", say: say("refused.blank", { field }) });
+  if (text.length > max) throw new RefusedError(field, `${field} is longer than ${max} characters`, { code: "TOO_LONG", say: say("refused.tooLong", { field, max }) });
   // Control characters would break CSV exports and terminals.
   if (/[\u0000-\u001f\u007f]/.test(text)) {
-    throw new RefusedError(field, `${field} contains a control character`, { code: "BAD_TEXT" });
+    throw new RefusedError(field, `${field} contains a control character`, { code: "BAD_TEXT", say: say("refused.controlChar", { field }) });
   }
   return text;
 }
@@ -93,40 +104,51 @@ function optionalText(value: string | undefined, field: string, max = 200): stri
 
 function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: DomainState, ctx: DecideContext): Decision {
   sedeOnly(ctx, "agent add");
-  const code = requireMatch(c.code, "code", NODE_ID, "1 to 8 capital letters or digits, e.g. AG01");
-  if (code === ctx.node) throw new RefusedError("code", `code "${code}" is the sede's own node id`, { code: "DUPLICATE" });
+  const code = requireMatch(c.code, "code", NODE_ID, "agentCode");
+  if (code === ctx.node) throw new RefusedError("code", `code "${code}" is the sede's own node id`, { code: "DUPLICATE", say: say("refused.sedeOwnCode", { code }) });
   if (state.agent(code)) throw new RefusedError("code", `agent ${code} already exists`, { code: "DUPLICATE", say: { key: "refused.agentExists", params: { code } } });
   const name = requireText(c.name, "name");
-  const orderType = requireMatch(c.orderType ?? code, "order-type", NODE_ID, "1 to 8 capital letters or digits");
-  const prefix = requireMatch(c.customerPrefix ?? code, "customer-prefix", /^[A-Z0-9]{1,8}$/, "1 to 8 capital letters or digits");
+  const orderType = requireMatch(c.orderType ?? code, "order-type", NODE_ID, "code8");
+  const prefix = requireMatch(c.customerPrefix ?? code, "customer-prefix", /^[A-Z0-9]{1,8}$/, "code8");
   const digitsText = c.customerDigits ?? String(AGENT_DIGITS);
   if (!/^\d{1,2}$/.test(digitsText) || Number(digitsText) < 3 || Number(digitsText) > 12) {
-    throw new RefusedError("customer-digits", `customer-digits "${digitsText}" must be a whole number from 3 to 12`, { code: "BAD_NUMBER" });
+    throw new RefusedError("customer-digits", `customer-digits "${digitsText}" must be a whole number from 3 to 12`, { code: "BAD_NUMBER", say: say("refused.customerDigits", { value: digitsText }) });
   }
   const digits = Number(digitsText);
   const existingType = state.orderType(orderType);
   if (existingType && existingType.agent !== null && existingType.agent !== code) {
     throw new RefusedError("order-type", `order type ${orderType} already belongs to agent ${existingType.agent}`, {
       code: "DUPLICATE",
+      say: say("refused.orderTypeTaken", { type: orderType, agent: existingType.agent }),
     });
   }
   if (existingType && existingType.agent === null) {
     throw new RefusedError("order-type", `order type ${orderType} is the sede's own; pick another for agent ${code}`, {
       code: "DUPLICATE",
+      say: say("refused.orderTypeOffice", { type: orderType, agent: code }),
     });
   }
   // No code of the new series may be one the sede's own series or another agent's can produce
   // (DESIGN §3: codes never collide by construction).
   const series = { prefix, digits };
   const sede = { prefix: ctx.customerPrefix, digits: ctx.customerDigits };
-  const others = [{ who: "the sede's own series", ...sede }, ...state.agents().map((a) => ({ who: `agent ${a.code}'s series`, prefix: a.customerPrefix, digits: a.customerDigits }))];
+  const others = [
+    { who: "the sede's own series", agent: null, ...sede },
+    ...state.agents().map((a) => ({ who: `agent ${a.code}'s series`, agent: a.code, prefix: a.customerPrefix, digits: a.customerDigits })),
+  ];
   for (const other of others) {
     const clash = seriesOverlap(series, other);
     if (clash !== undefined) {
       throw new RefusedError(
         "customer-prefix",
         `customer-prefix ${prefix} with customer-digits ${digits} would give agent ${code} codes like ${clash}, which ${other.who} (${other.prefix}${"N".repeat(other.digits)}) also produces; pick a prefix with letters, or another number of digits`,
-        { code: "OVERLAP" },
+        {
+          code: "OVERLAP",
+          say:
+            other.agent === null
+              ? say("refused.seriesOverlap.sede", { prefix, digits, agent: code, example: clash, other: `${other.prefix}${"N".repeat(other.digits)}` })
+              : say("refused.seriesOverlap.agent", { prefix, digits, agent: code, example: clash, owner: other.agent, other: `${other.prefix}${"N".repeat(other.digits)}` }),
+        },
       );
     }
   }
@@ -140,8 +162,8 @@ function registerAgent(c: Extract<Command, { kind: "RegisterAgent" }>, state: Do
 }
 
 function defineOrderType(c: Extract<Command, { kind: "DefineOrderType" }>, state: DomainState): Decision {
-  const code = requireMatch(c.code, "order-type", NODE_ID, "1 to 8 capital letters or digits");
-  if (state.orderType(code)) throw new RefusedError("order-type", `order type ${code} already exists`, { code: "DUPLICATE" });
+  const code = requireMatch(c.code, "order-type", NODE_ID, "code8");
+  if (state.orderType(code)) throw new RefusedError("order-type", `order type ${code} already exists`, { code: "DUPLICATE", say: say("refused.orderTypeExists", { type: code }) });
   return {
     events: [{ type: "OrderTypeDefined", data: { code, description: requireText(c.description, "description"), agent: c.agent } }],
   };
@@ -153,7 +175,7 @@ function saveProduct(
   ctx: DecideContext,
 ): Decision {
   sedeOnly(ctx, c.kind === "AddProduct" ? "product add" : "product update");
-  const code = requireMatch(c.code, "code", PRODUCT_CODE, "letters, digits and . _ / - (at most 40)");
+  const code = requireMatch(c.code, "code", PRODUCT_CODE, "product");
   const current = state.product(code);
   if (c.kind === "AddProduct" && current) {
     throw new RefusedError("code", `product ${code} already exists (use product update to change it)`, { code: "DUPLICATE", say: { key: "refused.productExists", params: { code } } });
@@ -164,7 +186,7 @@ function saveProduct(
   const data = {
     code,
     description: c.description !== undefined ? requireText(c.description, "description") : requireText(current?.description, "description"),
-    unit: c.unit !== undefined ? requireMatch(c.unit, "unit", /^[A-Za-z0-9.]{1,8}$/, "1 to 8 letters or digits, e.g. PZ") : (current?.unit ?? "PZ"),
+    unit: c.unit !== undefined ? requireMatch(c.unit, "unit", /^[A-Za-z0-9.]{1,8}$/, "unit") : (current?.unit ?? "PZ"),
     vat: c.vat !== undefined ? parseDecimal(c.vat, "vat", VAT_RATE) : (current?.vat ?? "22"),
   };
   if (current && current.active && current.description === data.description && current.unit === data.unit && current.vat === data.vat) {
@@ -183,8 +205,8 @@ function discontinueProduct(c: Extract<Command, { kind: "DiscontinueProduct" }>,
 
 function setGenericPrice(c: Extract<Command, { kind: "SetGenericPrice" }>, state: DomainState, ctx: DecideContext): Decision {
   sedeOnly(ctx, "price set");
-  const list = requireMatch(c.list, "list", LIST_CODE, "letters, digits, _ and - (at most 16)");
-  const product = requireMatch(c.product, "product", PRODUCT_CODE, "letters, digits and . _ / -");
+  const list = requireMatch(c.list, "list", LIST_CODE, "list");
+  const product = requireMatch(c.product, "product", PRODUCT_CODE, "product");
   if (!state.product(product)) throw new RefusedError("product", `product ${product} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownProduct", params: { code: product } } });
   const price = parseDecimal(c.price, "price", MONEY);
   if (state.genericPrice(list, product) === price) return { events: [], unchanged: `list ${list} already has ${product} at ${price}` };
@@ -225,7 +247,9 @@ function addCustomer(c: Extract<Command, { kind: "AddCustomer" }>, state: Domain
   let agent: string | null = null;
   if (ctx.role === "agent") {
     if (c.agent !== undefined && c.agent !== ctx.node) {
-      throw new RefusedError("agent", `an agent creates customers for itself only (this node is ${ctx.node}, got ${c.agent})`);
+      throw new RefusedError("agent", `an agent creates customers for itself only (this node is ${ctx.node}, got ${c.agent})`, {
+        say: say("refused.agentOwnCustomers", { node: ctx.node, agent: c.agent }),
+      });
     }
     agent = ctx.node;
   } else if (c.agent !== undefined) {
@@ -236,13 +260,13 @@ function addCustomer(c: Extract<Command, { kind: "AddCustomer" }>, state: Domain
   if (list !== null && !state.priceList(list)) throw new RefusedError("list", `price list ${list} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownList", params: { code: list } } });
   let code: string;
   if (c.code !== undefined) {
-    code = requireMatch(c.code, "code", CUSTOMER_CODE, "1 to 20 letters or digits");
+    code = requireMatch(c.code, "code", CUSTOMER_CODE, "customer");
     if (state.customer(code)) throw new RefusedError("code", `customer ${code} already exists`, { code: "DUPLICATE", say: { key: "refused.customerExists", params: { code } } });
     if (ctx.role === "agent" && !inSeries(code, ctx.customerPrefix, ctx.customerDigits)) {
       throw new RefusedError(
         "code",
         `customer code ${code} is outside this agent's series (${ctx.customerPrefix} followed by ${ctx.customerDigits} digits), so it could collide with another node's`,
-        { code: "BAD_CODE" },
+        { code: "BAD_CODE", say: say("refused.outsideSeries", { code, prefix: ctx.customerPrefix, digits: ctx.customerDigits }) },
       );
     }
     if (ctx.role === "sede") {
@@ -250,13 +274,16 @@ function addCustomer(c: Extract<Command, { kind: "AddCustomer" }>, state: Domain
       if (owner) {
         throw new RefusedError("code", `customer code ${code} is in agent ${owner.code}'s series; the sede must not use it`, {
           code: "BAD_CODE",
+          say: say("refused.agentSeries", { code, agent: owner.code }),
         });
       }
     }
   } else {
     const next = state.lastCustomerNumber(ctx.customerPrefix, ctx.customerDigits) + 1;
     if (next >= 10 ** ctx.customerDigits) {
-      throw new RefusedError("code", `the customer code series ${ctx.customerPrefix}+${ctx.customerDigits} digits is full`);
+      throw new RefusedError("code", `the customer code series ${ctx.customerPrefix}+${ctx.customerDigits} digits is full`, {
+        say: say("refused.seriesFull", { prefix: ctx.customerPrefix, digits: ctx.customerDigits }),
+      });
     }
     code = ctx.customerPrefix + String(next).padStart(ctx.customerDigits, "0");
   }
@@ -278,6 +305,12 @@ function requireCustomer(state: DomainState, code: string, field = "customer"): 
 }
 
 /** Who a customer belongs to, in a sentence: `agent AG01` or `no agent`. */
+/** "Customer C1 belongs to …, the update says …": by whose it is and whether the update names an agent. */
+function movesSay(customer: string, owner: string | null, says: string | null): Say {
+  if (owner === null) return says === null ? say("refused.updateMoves.officeNone", { customer }) : say("refused.updateMoves.office", { customer, says });
+  return says === null ? say("refused.updateMoves.agentNone", { customer, owner }) : say("refused.updateMoves.agent", { customer, owner, says });
+}
+
 function ownerName(agent: string | null): string {
   return agent === null ? "no agent" : `agent ${agent}`;
 }
@@ -290,12 +323,13 @@ function updateCustomer(c: Extract<Command, { kind: "UpdateCustomer" }>, state: 
     throw new RefusedError(
       "agent",
       `customer ${current.code} belongs to ${ownerName(current.agent)}, the update says ${c.agent ?? "none"}: an update does not move a customer to another agent`,
-      { code: MOVES_CUSTOMER },
+      { code: MOVES_CUSTOMER, say: movesSay(current.code, current.agent, c.agent) },
     );
   }
   if (c.name === undefined && c.list === undefined && c.vatNumber === undefined && c.city === undefined) {
     throw new RefusedError("fields", "customer update needs at least one of --name, --list, --vat-number, --city", {
       code: "MISSING",
+      say: say("refused.updateNeedsField"),
     });
   }
   if (c.list !== undefined && c.list !== "" && !state.priceList(c.list)) {
@@ -321,11 +355,14 @@ function updateCustomer(c: Extract<Command, { kind: "UpdateCustomer" }>, state: 
  */
 function pickCustomer(state: DomainState, code: string, origin: string | undefined, doing: string): CustomerView {
   const all = state.customersWithCode(code);
-  if (all.length === 0) throw new RefusedError("code", `${doing}: no customer has the code ${code}`, { code: "UNKNOWN" });
+  if (all.length === 0) throw new RefusedError("code", `${doing}: no customer has the code ${code}`, { code: "UNKNOWN", say: say("refused.noCustomerCode", { doing, code }) });
   if (origin !== undefined) {
     const chosen = all.find((c) => c.createdBy === origin);
     if (!chosen) {
-      throw new RefusedError("origin", `${doing}: no customer ${code} was created by ${origin} (created by: ${all.map((c) => c.createdBy).join(", ")})`, { code: "UNKNOWN" });
+      throw new RefusedError("origin", `${doing}: no customer ${code} was created by ${origin} (created by: ${all.map((c) => c.createdBy).join(", ")})`, {
+        code: "UNKNOWN",
+        say: say("refused.noCustomerBy", { doing, code, origin, creators: all.map((c) => c.createdBy).join(", ") }),
+      });
     }
     return chosen;
   }
@@ -354,7 +391,7 @@ function reassignCustomer(c: Extract<Command, { kind: "ReassignCustomer" }>, sta
   const customer = pickCustomer(state, c.code, c.origin, "customer assign");
   const to = c.agent;
   if (to !== null && !state.agent(to)) {
-    throw new RefusedError("agent", `customer assign: agent ${to} does not exist (use --agent none to give the customer to the office)`, { code: "UNKNOWN" });
+    throw new RefusedError("agent", `customer assign: agent ${to} does not exist (use --agent none to give the customer to the office)`, { code: "UNKNOWN", say: say("refused.assignUnknownAgent", { agent: to }) });
   }
   if (to === customer.agent) return { events: [], unchanged: `customer ${customer.code} already belongs to ${ownerName(to)}` };
   const from = customer.agent;
@@ -370,16 +407,16 @@ function reassignCustomer(c: Extract<Command, { kind: "ReassignCustomer" }>, sta
 function renameCustomer(c: Extract<Command, { kind: "RenameCustomer" }>, state: DomainState, ctx: DecideContext): Decision {
   sedeOnly(ctx, "customer rename");
   const customer = pickCustomer(state, c.code, c.origin, "customer rename");
-  const newCode = requireMatch(c.newCode, "new-code", CUSTOMER_CODE, "1 to 20 letters or digits");
+  const newCode = requireMatch(c.newCode, "new-code", CUSTOMER_CODE, "customer");
   if (newCode === customer.code) return { events: [], unchanged: `customer ${newCode} already has that code` };
-  if (state.customer(newCode)) throw new RefusedError("new-code", `customer rename: the new code ${newCode} is taken by another customer`, { code: "DUPLICATE" });
+  if (state.customer(newCode)) throw new RefusedError("new-code", `customer rename: the new code ${newCode} is taken by another customer`, { code: "DUPLICATE", say: say("refused.renameTaken", { code: newCode }) });
   if (state.codeDeparted(newCode)) {
-    throw new RefusedError("new-code", `customer rename: the new code ${newCode} was used before (by a customer that was moved or renamed); pick another`, { code: "DUPLICATE" });
+    throw new RefusedError("new-code", `customer rename: the new code ${newCode} was used before (by a customer that was moved or renamed); pick another`, { code: "DUPLICATE", say: say("refused.renameUsed", { code: newCode }) });
   }
   // Another agent would number that code one day: it would collide again.
   const owner = state.agents().find((a) => a.code !== customer.agent && inSeries(newCode, a.customerPrefix, a.customerDigits));
   if (owner) {
-    throw new RefusedError("new-code", `customer rename: the new code ${newCode} is in agent ${owner.code}'s series, which that agent numbers; pick another`, { code: "BAD_CODE" });
+    throw new RefusedError("new-code", `customer rename: the new code ${newCode} is in agent ${owner.code}'s series, which that agent numbers; pick another`, { code: "BAD_CODE", say: say("refused.renameSeries", { code: newCode, agent: owner.code }) });
   }
   // With a collision the special prices stay with the customer that keeps the code (they are
   // keyed by code: the office cannot tell whose they were).
@@ -397,7 +434,13 @@ function requireOwnCustomer(customer: CustomerView, ctx: DecideContext, doing: s
     throw new RefusedError(
       "customer",
       `customer ${customer.code} is ${customer.agent === null ? "the sede's" : `agent ${customer.agent}'s`}, not this agent's (${ctx.node}); an agent ${doing} for its own customers only`,
-      { code: NOT_OWN_CUSTOMER },
+      {
+        code: NOT_OWN_CUSTOMER,
+        say:
+          customer.agent === null
+            ? say("refused.notOwnCustomer.office", { customer: customer.code, node: ctx.node })
+            : say("refused.notOwnCustomer.agent", { customer: customer.code, owner: customer.agent, node: ctx.node }),
+      },
     );
   }
 }
@@ -460,7 +503,13 @@ function resolveLines(lines: LineInput[], customer: CustomerView, state: DomainS
       `${field}: no price for product ${line.product} (customer ${customer.code} has no special price for it and ${
         customer.list === null ? "no price list" : `list ${customer.list} has no price for it`
       }); give one as ${line.product}:${line.qty}@PRICE`,
-      { code: "NO_PRICE" },
+      {
+        code: "NO_PRICE",
+        say:
+          customer.list === null
+            ? say("refused.noPrice.noList", { line: i + 1, product: line.product, customer: customer.code, qty: line.qty })
+            : say("refused.noPrice.list", { line: i + 1, product: line.product, customer: customer.code, list: customer.list, qty: line.qty }),
+      },
     );
   });
 }
@@ -477,22 +526,29 @@ function placeOrder(c: Extract<Command, { kind: "PlaceOrder" }>, state: DomainSt
   if (!orderType) throw new RefusedError("type", `order type ${type} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownOrderType", params: { code: type } } });
   if (ctx.role === "agent") {
     if (c.agent !== undefined && c.agent !== ctx.node) {
-      throw new RefusedError("agent", `--agent is for the sede entering orders on behalf of an agent (this node is ${ctx.node})`);
+      throw new RefusedError("agent", `--agent is for the sede entering orders on behalf of an agent (this node is ${ctx.node})`, {
+        say: say("refused.onBehalfAtAgent", { node: ctx.node }),
+      });
     }
-    if (orderType.agent !== ctx.node) throw new RefusedError("type", `order type ${type} is not this agent's (${ctx.orderType})`);
+    if (orderType.agent !== ctx.node) throw new RefusedError("type", `order type ${type} is not this agent's (${ctx.orderType})`, {
+        say: say("refused.notOwnOrderType", { type, own: ctx.orderType }),
+      });
     agent = ctx.node;
   } else {
     if (orderType.agent !== null) {
       throw new RefusedError(
         "type",
         `order type ${type} is numbered by agent ${orderType.agent}; the sede enters orders in its own types (e.g. ${ctx.orderType}) with --agent`,
+        { say: say("refused.agentOrderType", { type, agent: orderType.agent, own: ctx.orderType }) },
       );
     }
     agent = c.agent ?? null;
     if (agent !== null) {
       if (!state.agent(agent)) throw new RefusedError("agent", `agent ${agent} does not exist`, { code: "UNKNOWN", say: { key: "refused.unknownAgent", params: { code: agent } } });
       if (customer.agent !== null && customer.agent !== agent) {
-        throw new RefusedError("agent", `customer ${customer.code} belongs to agent ${customer.agent}, not ${agent}`);
+        throw new RefusedError("agent", `customer ${customer.code} belongs to agent ${customer.agent}, not ${agent}`, {
+          say: say("refused.customerOfAgent", { customer: customer.code, owner: customer.agent, agent }),
+        });
       }
     }
   }

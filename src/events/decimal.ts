@@ -1,4 +1,4 @@
-import { RefusedError } from "../errors.js";
+import { RefusedError, say } from "../errors.js";
 
 /**
  * Exact decimals as canonical strings ("12.50"), never binary floating point.
@@ -31,19 +31,25 @@ export function parseDecimal(input: string, field: string, rule: DecimalRule): s
   const m = DECIMAL.exec(text);
   if (!m) {
     const why = text.startsWith("-") ? "must not be negative" : "is not a decimal number (write it like 12.50 or 12,50)";
-    throw new RefusedError(field, `${field} "${input}" ${why}`, { code: "BAD_DECIMAL" });
+    throw new RefusedError(field, `${field} "${input}" ${why}`, {
+      code: "BAD_DECIMAL",
+      say: text.startsWith("-") ? say("refused.negative", { field, value: input }) : say("refused.notDecimal", { field, value: input }),
+    });
   }
   const whole = m[1] as string;
   let frac = (m[2] ?? "").replace(/0+$/, "");
   if (frac.length > rule.maxScale) {
-    throw new RefusedError(field, `${field} "${input}" has more than ${rule.maxScale} decimals`, { code: "BAD_DECIMAL" });
+    throw new RefusedError(field, `${field} "${input}" has more than ${rule.maxScale} decimals`, {
+      code: "BAD_DECIMAL",
+      say: say("refused.tooManyDecimals", { field, value: input, max: rule.maxScale }),
+    });
   }
   const units = BigInt(whole);
   if (rule.positive && units === 0n && frac === "") {
-    throw new RefusedError(field, `${field} must be greater than zero (got "${input}")`, { code: "BAD_DECIMAL" });
+    throw new RefusedError(field, `${field} must be greater than zero (got "${input}")`, { code: "BAD_DECIMAL", say: say("refused.notPositive", { field, value: input }) });
   }
   if (rule.below !== undefined && units >= rule.below) {
-    throw new RefusedError(field, `${field} "${input}" must be less than ${rule.below}`, { code: "BAD_DECIMAL" });
+    throw new RefusedError(field, `${field} "${input}" must be less than ${rule.below}`, { code: "BAD_DECIMAL", say: say("refused.tooLarge", { field, value: input, below: String(rule.below) }) });
   }
   frac = frac.padEnd(rule.minScale, "0");
   const canonicalWhole = units.toString();

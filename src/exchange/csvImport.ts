@@ -1,5 +1,5 @@
 import { closeSync, openSync } from "node:fs";
-import { RefusedError } from "../errors.js";
+import { RefusedError, say } from "../errors.js";
 import type { Command } from "../events/commands.js";
 import type { SincroNode } from "../node/sincroNode.js";
 import { DISCOUNT_SEPARATOR, IMPORT_COLUMNS, type ImportKind } from "./columns.js";
@@ -65,13 +65,14 @@ export function importCsv(node: SincroNode, kind: ImportKind, file: string, opti
     throw new RefusedError(
       "role",
       `import ${kind}: only the sede imports ${kind} (this node is agent ${node.id}); an agent imports special-prices for its own customers`,
-      { code: "SEDE_ONLY" },
+      { code: "SEDE_ONLY", say: say("import.sedeOnly", { kind, node: node.id }) },
     );
   }
   if (options.removeMissing && kind === "customers") {
     throw new RefusedError(
       "remove-missing",
       "import customers: --remove-missing is not available for customers: sincro never deletes a customer (orders and agents refer to them); import without it",
+      { say: say("import.noRemoveCustomers") },
     );
   }
   const map = parseColumnMap(kind, options.map ?? []);
@@ -90,7 +91,8 @@ function openFile(kind: ImportKind, file: string): number {
     return openSync(file, "r");
   } catch (cause) {
     const why = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
-    throw new RefusedError("file", `import ${kind} ${file}: ${why}`, { code: "NO_FILE", cause });
+    const said = (cause as NodeJS.ErrnoException).code === "ENOENT" ? say("import.noFile", { kind, file }) : say("import.cannotOpen", { kind, file, why });
+    throw new RefusedError("file", `import ${kind} ${file}: ${why}`, { code: "NO_FILE", cause, say: said });
   }
 }
 

@@ -4,6 +4,7 @@ import { IMPORT_COLUMNS, type ImportColumns, type ImportKind } from "./columns.j
 import { type Encoding, toUtf8 } from "./encoding.js";
 import { type ColumnMap, fieldOfHeader, HEADER_SYNONYMS, type ImportField, normalizeHeader } from "./headers.js";
 import type { ImportProblem } from "./importRefusedError.js";
+import { type Say, say } from "../errors.js";
 
 /** One data row: its cells by field name, trimmed; an optional field is absent when the header does not name it. */
 export type CsvRow = Record<string, string | undefined>;
@@ -131,7 +132,7 @@ class CsvReader {
       this.drain(parser);
     }
     this.sink.progress?.({ bytes, size, rows: this.rows });
-    if (this.columns === undefined) this.fatal(1, null, `the file is empty; it needs a header row naming ${this.spec.required.join(";")}`);
+    if (this.columns === undefined) this.fatal(1, null, `the file is empty; it needs a header row naming ${this.spec.required.join(";")}`, say("import.p.empty", { fields: this.spec.required.join(";") }));
   }
 
   private parser(start: Buffer): Parser {
@@ -160,7 +161,7 @@ class CsvReader {
     let record: string[] | null;
     while ((record = parser.read() as string[] | null) !== null) this.record(record);
     const err = parser.errored as (Error & { lines?: number }) | null;
-    if (err) this.fatal(err.lines ?? this.line + 1, null, `the file is not valid CSV: ${err.message}`);
+    if (err) this.fatal(err.lines ?? this.line + 1, null, `the file is not valid CSV: ${err.message}`, say("import.p.notCsv"));
   }
 
   private record(fields: string[]): void {
@@ -185,7 +186,7 @@ class CsvReader {
     const mapped = new Set<number>();
     for (const [column, field] of this.map) {
       const i = names.findIndex((n) => normalizeHeader(n) === normalizeHeader(column));
-      if (i < 0) this.fatal(line, field, `--map ${column}=${field}: the header has no column "${column}"; it names ${shown}`);
+      if (i < 0) this.fatal(line, field, `--map ${column}=${field}: the header has no column "${column}"; it names ${shown}`, say("import.p.mapNoColumn", { column, field, shown }));
       mapped.add(i);
       take(field, i);
     }
@@ -205,6 +206,9 @@ class CsvReader {
         quoted.length === 2
           ? `columns ${quoted[0]} and ${quoted[1]} are both read as ${field}; keep one, or choose one with --map "${first}=${field}"`
           : `columns ${quoted.join(", ")} are all read as ${field}; keep one, or choose one with --map "${first}=${field}"`,
+        quoted.length === 2
+          ? say("import.p.sameField2", { first, second: names[columns[1] as number] as string, field })
+          : say("import.p.sameFieldMany", { columns: quoted.join(", "), first, field }),
       );
       ambiguous = true;
     }
@@ -219,6 +223,7 @@ class CsvReader {
         `missing column${missing.length > 1 ? "s" : ""} ${cols}: a ${this.kind} file needs a header row naming ${this.spec.required.join(
           ";",
         )} (separated by ; , or tab); this one names ${shown}. Names read for them (any case, accents optional): ${synonyms}; or name a column with --map COLUMN=FIELD`,
+        say("import.p.missingColumns", { n: missing.length, columns: cols, kind: this.kind, fields: this.spec.required.join(";"), shown, synonyms }),
       );
     }
     this.columns = [];
@@ -240,7 +245,12 @@ class CsvReader {
         this.delimiter === "," && fields.length > this.width
           ? ` (in a file separated by commas, a decimal comma must be quoted: "12,50")`
           : "";
-      this.problem(line, null, `${fields.length} fields where the header names ${this.width}${hint}`);
+      this.problem(
+        line,
+        null,
+        `${fields.length} fields where the header names ${this.width}${hint}`,
+        say(hint === "" ? "import.p.fieldCount" : "import.p.fieldCountComma", { n: fields.length, width: this.width }),
+      );
       return undefined;
     }
     const row: CsvRow = {};
@@ -253,6 +263,7 @@ class CsvReader {
           this.encoding === "utf8"
             ? "is not valid UTF-8 text; save the file as UTF-8, or read it with --encoding windows-1252"
             : "holds a byte that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90 or 0x9D); save the file as UTF-8",
+          say(this.encoding === "utf8" ? "import.p.badUtf8" : "import.p.bad1252"),
         );
         return undefined;
       }
@@ -261,7 +272,7 @@ class CsvReader {
     let empty = false;
     for (const c of this.spec.nonEmpty) {
       if (row[c] === "") {
-        this.problem(line, c, `is empty; every row needs a ${c}`);
+        this.problem(line, c, `is empty; every row needs a ${c}`, say("import.p.emptyCell", { column: c }));
         empty = true;
       }
     }
@@ -270,19 +281,20 @@ class CsvReader {
     const first = this.keys.get(key);
     if (first !== undefined) {
       const what = this.spec.key.map((c) => `${c} ${row[c]}`).join(", ");
-      this.problem(line, this.spec.key[this.spec.key.length - 1] as string, `${what} appears again (first on line ${first})`);
+      const values = this.spec.key.map((c) => row[c] as string).join(", ");
+      this.problem(line, this.spec.key[this.spec.key.length - 1] as string, `${what} appears again (first on line ${first})`, say("import.p.repeated", { values, first: String(first) }));
       return undefined;
     }
     this.keys.set(key, line);
     return row;
   }
 
-  private problem(line: number, column: string | null, message: string): void {
-    this.sink.problem({ line, column, message });
+  private problem(line: number, column: string | null, message: string, said: Say): void {
+    this.sink.problem({ line, column, message, say: said });
   }
 
-  private fatal(line: number, column: string | null, message: string): never {
-    this.problem(line, column, message);
+  private fatal(line: number, column: string | null, message: string, said: Say): never {
+    this.problem(line, column, message, said);
     throw new StopReading();
   }
 }

@@ -1,6 +1,6 @@
 import { readSync } from "node:fs";
 import iconv from "iconv-lite";
-import { RefusedError } from "../errors.js";
+import { RefusedError, say } from "../errors.js";
 
 /** The text encodings `import` reads. */
 export const ENCODINGS = ["utf8", "windows-1252"] as const;
@@ -24,7 +24,7 @@ export function detectEncoding(fd: number, what: string): Encoding {
     if (position === 0) {
       if (n >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return "utf8";
       if (n >= 2 && ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff))) {
-        throw new RefusedError("encoding", `${what}: the file is UTF-16 text; save it as CSV (UTF-8 or Windows-1252)`, { code: "BAD_ENCODING" });
+        throw new RefusedError("encoding", `${what}: the file is UTF-16 text; save it as CSV (UTF-8 or Windows-1252)`, { code: "BAD_ENCODING", say: say("import.utf16", { what }) });
       }
     }
     try {

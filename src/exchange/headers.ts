@@ -1,4 +1,4 @@
-import { RefusedError } from "../errors.js";
+import { RefusedError, say } from "../errors.js";
 import { IMPORT_COLUMNS, type ImportKind } from "./columns.js";
 
 /** A column sincro reads from an import file (the `list --json` field names). */
@@ -81,16 +81,23 @@ export function parseColumnMap(kind: ImportKind, values: readonly string[]): Col
     const column = at < 0 ? "" : value.slice(0, at).trim();
     const field = at < 0 ? "" : value.slice(at + 1).trim();
     if (column === "" || field === "") {
-      throw new RefusedError("map", `import ${kind}: --map "${value}" must be written COLUMN=FIELD, e.g. --map "Cod. Art.=code"`, { code: "BAD_MAP" });
+      throw new RefusedError("map", `import ${kind}: --map "${value}" must be written COLUMN=FIELD, e.g. --map "Cod. Art.=code"`, {
+        code: "BAD_MAP",
+        say: say("import.mapSyntax", { kind, value }),
+      });
     }
     if (!fields.includes(field)) {
       throw new RefusedError("map", `import ${kind}: --map ${column}=${field}: a ${kind} file has no field "${field}"; its fields are ${fields.join(", ")}`, {
         code: "BAD_MAP",
+        say: say("import.mapNoField", { kind, column, field, fields: fields.join(", ") }),
       });
     }
     const earlier = seen.get(normalizeHeader(column));
     if (earlier !== undefined) {
-      throw new RefusedError("map", `import ${kind}: --map maps column "${column}" twice (to ${earlier} and to ${field})`, { code: "BAD_MAP" });
+      throw new RefusedError("map", `import ${kind}: --map maps column "${column}" twice (to ${earlier} and to ${field})`, {
+        code: "BAD_MAP",
+        say: say("import.mapTwice", { kind, column, earlier, field }),
+      });
     }
     seen.set(normalizeHeader(column), field);
     return [column, field] as const;

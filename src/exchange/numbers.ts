@@ -1,4 +1,5 @@
 import type { ImportProblem } from "./importRefusedError.js";
+import { say } from "../errors.js";
 
 type Mark = "," | ".";
 
@@ -96,7 +97,12 @@ export class NumberReader {
         mark === ","
           ? `"${p.text}" is ambiguous: line ${line} writes decimals with a comma ("${text}"), so this dot may group thousands; write ${plain(p.text, ",")} or ${p.text.replace(".", ",")}`
           : `"${p.text}" is ambiguous: line ${line} writes decimals with a point ("${text}"), so this comma may group thousands; write ${plain(p.text, ".")} or ${p.text.replace(",", ".")}`;
-      this.problem({ line: p.line, column: p.column, message });
+      const params = { value: p.text, line: String(line), sample: text };
+      const said =
+        mark === ","
+          ? say("import.p.ambiguousDot", { ...params, whole: plain(p.text, ","), decimal: p.text.replace(".", ",") })
+          : say("import.p.ambiguousComma", { ...params, whole: plain(p.text, "."), decimal: p.text.replace(",", ".") });
+      this.problem({ line: p.line, column: p.column, message, say: said });
     }
     const other = this.moreProvisional[mark === "," ? "." : ","];
     if (other > 0) this.unlisted(other);

@@ -1,4 +1,4 @@
-import { RefusedError } from "../errors.js";
+import { RefusedError, type Say, say } from "../errors.js";
 import type { Command } from "../events/commands.js";
 import { decide, MOVES_CUSTOMER, NOT_OWN_CUSTOMER } from "../events/decide.js";
 import type { DecideContext, DomainState, ProductView } from "../events/domainState.js";
@@ -45,7 +45,7 @@ function product(row: CsvRow, state: DomainState, ctx: DecideContext): RowComman
   const code = row.code as string;
   const fields = { code, description: row.description as string, unit: row.unit as string, vat: row.vat as string };
   const active = parseActive(row.active);
-  if (active === undefined) throw new RefusedError("active", `"${row.active}" is not true or false`);
+  if (active === undefined) throw new RefusedError("active", `"${row.active}" is not true or false`, { say: say("import.p.badActive", { value: row.active ?? "" }) });
   const current = state.product(code);
   if (!current) {
     const commands: Command[] = [{ kind: "AddProduct", ...fields }];
@@ -109,19 +109,26 @@ export function refusalProblem(err: RefusedError, line: number, row: CsvRow, sta
   const column = columnOf(err.field);
   const inFile = inFileTerms(err, row, state, ctx);
   // The domain's own refusal ("product P404 does not exist") can be said in the user's language.
-  return { line, column, message: inFile ?? detail(err, column), ...(inFile === undefined && err.say && { say: err.say }) };
+  const said = inFile?.say ?? err.say;
+  return { line, column, message: inFile?.text ?? detail(err, column), ...(said && { say: said }) };
 }
 
-function inFileTerms(err: RefusedError, row: CsvRow, state: DomainState, ctx: DecideContext): string | undefined {
+function inFileTerms(err: RefusedError, row: CsvRow, state: DomainState, ctx: DecideContext): { text: string; say: Say } | undefined {
   if (err.code === MOVES_CUSTOMER) {
-    const owner = state.customer(row.code as string)?.agent ?? null;
-    return `customer ${row.code} belongs to ${owner === null ? "no agent" : `agent ${owner}`}, the file says ${
+    const customer = row.code as string;
+    const owner = state.customer(customer)?.agent ?? null;
+    const says = row.agent ?? "";
+    const text = `customer ${row.code} belongs to ${owner === null ? "no agent" : `agent ${owner}`}, the file says ${
       row.agent === "" ? "none" : row.agent
     }: an import does not move a customer to another agent`;
+    if (owner === null) return { text, say: says === "" ? say("import.p.movesCustomer.officeNone", { customer }) : say("import.p.movesCustomer.office", { customer, says }) };
+    return { text, say: says === "" ? say("import.p.movesCustomer.agentNone", { customer, owner }) : say("import.p.movesCustomer.agent", { customer, owner, says }) };
   }
   if (err.code === NOT_OWN_CUSTOMER) {
-    const owner = state.customer(row.customer as string)?.agent ?? null;
-    return `customer ${row.customer} is ${owner === null ? "the sede's" : `agent ${owner}'s`}, not this agent's (${ctx.node}); an agent imports special prices for its own customers only`;
+    const customer = row.customer as string;
+    const owner = state.customer(customer)?.agent ?? null;
+    const text = `customer ${row.customer} is ${owner === null ? "the sede's" : `agent ${owner}'s`}, not this agent's (${ctx.node}); an agent imports special prices for its own customers only`;
+    return { text, say: owner === null ? say("import.p.notOwn.office", { customer, node: ctx.node }) : say("import.p.notOwn.agent", { customer, owner, node: ctx.node }) };
   }
   return undefined;
 }

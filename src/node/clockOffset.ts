@@ -1,3 +1,5 @@
+import { type Say, say } from "../errors.js";
+
 /**
  * The offset between this PC's clock and the parking server's (DESIGN §8, "Clock"), as the
  * last sync measured it: the server's stamp on a file this PC had just written, against this
@@ -79,4 +81,17 @@ export function clockWarning(offset: ClockOffset | undefined): string | undefine
   if (offset === undefined || Math.abs(offset.offsetMs) <= CLOCK_WARN_MS) return undefined;
   const way = offset.offsetMs < 0 ? "ahead of" : "behind";
   return `this PC's clock is ${describeOffset(offset.offsetMs)} ${way} the parking server's (measured ${offset.measuredAt}): set the PC's date and time; meanwhile sincro corrects the times it records by that much`;
+}
+
+/** {@link clockWarning} as a catalogue message: minutes below 2 hours, else hours to one decimal. */
+export function clockSay(offset: ClockOffset | undefined): Say | undefined {
+  if (offset === undefined || Math.abs(offset.offsetMs) <= CLOCK_WARN_MS) return undefined;
+  const abs = Math.abs(offset.offsetMs);
+  const ahead = offset.offsetMs < 0;
+  if (abs < 2 * 3_600_000) {
+    const n = Math.round(abs / 60_000);
+    return ahead ? say("warn.clockAheadMinutes", { n }) : say("warn.clockBehindMinutes", { n });
+  }
+  const n = Math.round(abs / 360_000) / 10;
+  return ahead ? say("warn.clockAheadHours", { n }) : say("warn.clockBehindHours", { n });
 }

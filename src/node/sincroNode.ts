@@ -140,6 +140,13 @@ const SQLITE_MAGIC = "SQLite format 3\0";
  * One node (sede or agent) over its SQLite file: executes commands (decide → append →
  * project, one synchronous transaction), receives events from other nodes, rebuilds.
  */
+/** A numbering setting on which an agent's PC and its enrollment file differ (see `adoptEnrollment`). */
+export interface NumberingChange {
+  what: "orderType" | "customerCodes";
+  here: string;
+  office: string;
+}
+
 export class SincroNode {
   readonly db: Database.Database;
   readonly log: EventLog;
@@ -362,7 +369,7 @@ export class SincroNode {
    * if it has recorded nothing yet (`adopted`); otherwise it keeps its own, which numbers what it
    * already sent, and says how they differ (`differs`).
    */
-  adoptEnrollment(enrollment: Enrollment): { adopted: string[]; differs: string[] } {
+  adoptEnrollment(enrollment: Enrollment): { adopted: string[]; differs: string[]; changes: NumberingChange[]; recordedNothing: boolean } {
     if (this.role !== "agent" || enrollment.agent !== this.id) {
       throw new RefusedError("enroll", `init --enroll: this file enrolls ${enrollment.agent}, but this database is ${this.role === "sede" ? "the sede" : `agent ${this.id}`}`, {
         code: "WRONG_NODE",
@@ -377,6 +384,12 @@ export class SincroNode {
         ? [`customer codes ${series(here.customerPrefix, here.customerDigits)} here, ${series(enrollment.customerPrefix, enrollment.customerDigits)} at the office`]
         : []),
     ];
+    const changes: NumberingChange[] = [
+      ...(here.orderType !== enrollment.orderType ? [{ what: "orderType" as const, here: here.orderType, office: enrollment.orderType }] : []),
+      ...(here.customerPrefix !== enrollment.customerPrefix || here.customerDigits !== enrollment.customerDigits
+        ? [{ what: "customerCodes" as const, here: series(here.customerPrefix, here.customerDigits), office: series(enrollment.customerPrefix, enrollment.customerDigits) }]
+        : []),
+    ];
     const recordedNothing = this.log.localHead(this.id) === undefined;
     this.batch(() => {
       this.keyring.setOwn(enrollment.keys, at);
@@ -389,7 +402,7 @@ export class SincroNode {
         this.setState("customer.digits", String(enrollment.customerDigits));
       }
     });
-    return recordedNothing ? { adopted: different, differs: [] } : { adopted: [], differs: different };
+    return { ...(recordedNothing ? { adopted: different, differs: [] } : { adopted: [], differs: different }), changes, recordedNothing };
   }
 
   close(): void {

@@ -1,7 +1,7 @@
-import { TransportError } from "../errors.js";
-import { CLOCK_WARN_MS, clockWarning, measureOffset } from "../node/clockOffset.js";
+import { say, TransportError } from "../errors.js";
+import { CLOCK_WARN_MS, clockSay, clockWarning, measureOffset } from "../node/clockOffset.js";
 import { AG_ROOT, ALL_FOLDER, SEDE_ROOT } from "../wire/streams.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
 import type { Transport } from "./transports/transport.js";
 
 /** A measurement younger than this, of a clock found right, is not repeated by a probe. */
@@ -32,7 +32,7 @@ export async function writeTimed(run: SyncRun, transport: Transport, path: strin
     if (stamp) run.node.setClockOffset(measureOffset(before, after, stamp.ms, stamp.precisionMs));
   } catch (err) {
     if (!(err instanceof TransportError)) throw err;
-    run.report.warnings.push(`the server's time could not be read (${err.message}); this PC's clock was not checked`);
+    warn(run.report, `the server's time could not be read (${err.message}); this PC's clock was not checked`, say("warn.serverTime"));
   }
 }
 
@@ -61,6 +61,8 @@ export async function checkClockFirst(run: SyncRun): Promise<void> {
 
 /** The sync summary's line for a PC whose clock is off by more than 2 minutes. */
 export function reportClock(run: SyncRun): void {
-  const warning = clockWarning(run.node.clockOffset());
-  if (warning !== undefined) run.report.warnings.push(warning);
+  const offset = run.node.clockOffset();
+  const warning = clockWarning(offset);
+  const said = clockSay(offset);
+  if (warning !== undefined && said !== undefined) warn(run.report, warning, said);
 }

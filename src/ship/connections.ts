@@ -1,4 +1,4 @@
-import { TransportError } from "../errors.js";
+import { type Say, say, TransportError } from "../errors.js";
 import type { Transport } from "./transports/transport.js";
 
 /**
@@ -16,7 +16,7 @@ export class Connections {
     private readonly main: Transport,
     readonly size: number,
     private readonly open: (() => Transport) | undefined,
-    private readonly warn: (message: string) => void,
+    private readonly warn: (message: string, said: Say) => void,
   ) {}
 
   /**
@@ -36,7 +36,7 @@ export class Connections {
           if (slot > 0 && err instanceof TransportError) {
             queue.unshift(next);
             this.broken.add(slot);
-            this.warn(`connection ${slot + 1} of ${this.size} failed (${err.message}); went on with fewer connections`);
+            this.warn(`connection ${slot + 1} of ${this.size} failed (${err.message}); went on with fewer connections`, say("warn.connectionLost", { n: slot + 1, size: this.size }));
             await transport.close().catch(() => undefined);
             return;
           }

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { SincroNode } from "../node/sincroNode.js";
 import { sealBox } from "../wire/box.js";
 import { AG_ROOT, agentToSede, parseFileName, streamFolder } from "../wire/streams.js";
-import { TransportError } from "../errors.js";
+import { say, TransportError } from "../errors.js";
 import { isTempName } from "./transports/transport.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
 
 /**
  * The doorbell (README, "The doorbell"): so that a quiet sede sync costs one listing whatever
@@ -127,7 +127,9 @@ export async function rememberBells(run: SyncRun, bells: ReadonlyMap<string, str
   run.node.batch(() => {
     for (const agent of cleared) save.run(agent, "", at);
   });
-  if (refused !== undefined) run.report.warnings.push(`${BELL_FOLDER}: could not delete the bells already heard (${refused}); a quiet sync lists them again each time`);
+  if (refused !== undefined) {
+    warn(run.report, `${BELL_FOLDER}: could not delete the bells already heard (${refused}); a quiet sync lists them again each time`, say("warn.bellsKept", { folder: BELL_FOLDER }));
+  }
 }
 
 function tookAllIn(run: SyncRun, agent: string): boolean {

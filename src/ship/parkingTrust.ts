@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SegmentError, SincroError } from "../errors.js";
+import { SegmentError, SincroError, say } from "../errors.js";
 import type { SincroNode } from "../node/sincroNode.js";
 import { openBox, sealBox, type Reader } from "../wire/box.js";
 import type { KeyPairs } from "../wire/keys.js";
@@ -31,7 +31,7 @@ export class ParkingTrust implements FileTrust {
       throw new SincroError(
         "NOT_ENROLLED",
         `sync: this PC (agent ${node.id}) is not enrolled, so it can neither sign nor read the office's files. Ask the office for an enrollment file ("sincro agent enroll ${node.id} --out FILE" at the sede), then run "sincro init --enroll FILE" with this --db`,
-        { exitCode: 1 },
+        { exitCode: 1, say: say("error.notEnrolled", { agent: node.id }) },
       );
     }
     this.keys = keys;

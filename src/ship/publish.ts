@@ -1,9 +1,9 @@
-import { IntegrityError, SegmentError, SincroError, TransportError } from "../errors.js";
+import { IntegrityError, SegmentError, SincroError, TransportError, say } from "../errors.js";
 import type { OutboxFile } from "../node/outbox.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { SEDE, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
 import { isTempName, type RemoteFile } from "./transports/transport.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
 
 /**
  * Which sealed files of a stream go to the server now, and which are marked pruned without
@@ -63,7 +63,7 @@ async function uploadAgainWhatWentMissing(run: SyncRun): Promise<void> {
     const present = new Set((await run.list(folder)).map((f) => f.name));
     for (const f of unacked) {
       if (present.has(fileName(f))) continue;
-      run.report.warnings.push(`${folder}/${fileName(f)} is missing from the server and the office has not read it yet: uploaded again from this PC's sealed copy`);
+      warn(run.report, `${folder}/${fileName(f)} is missing from the server and the office has not read it yet: uploaded again from this PC's sealed copy`, say("warn.reuploadedUnread", { file: `${folder}/${fileName(f)}` }));
       run.node.db.prepare(`UPDATE outbox_files SET uploaded = NULL WHERE stream = ? AND kind = ? AND number = ?`).run(stream, f.kind, f.number);
     }
   }
@@ -91,7 +91,10 @@ async function publishFile(run: SyncRun, stream: StreamName, f: OutboxFile, pres
       const remote = await openedOrDamaged(run, path, async () => {
         const raw = await run.transport.read(path);
         if (raw === null) {
-          throw new TransportError(`publish ${path}: the server said the file exists, then that it does not; sync again`, { code: "VANISHED" });
+          throw new TransportError(`publish ${path}: the server said the file exists, then that it does not; sync again`, {
+            code: "VANISHED",
+            say: say("error.syncAgain", { file: path }),
+          });
         }
         run.report.received.bytes += raw.length;
         return run.trust.open(path, raw);
@@ -127,10 +130,10 @@ function settleExisting(run: SyncRun, stream: StreamName, f: OutboxFile, path: s
       `publish ${path}: the server already holds a different ${f.kind} under this name. Two PCs are publishing as ${
         stream.startsWith(SEDE) ? "the sede" : `agent ${run.node.id}`
       }: stop syncing on one of them and reinstall it from the office (see README, "A second PC with the same agent code")`,
-      { exitCode: 1 },
+      { exitCode: 1, say: stream.startsWith(SEDE) ? say("error.twoOffices", { file: path }) : say("error.twoPcs", { file: path, agent: run.node.id }) },
     );
   }
-  run.report.warnings.push(`${path} was damaged on the server; uploaded it again from this node's sealed copy`);
+  warn(run.report, `${path} was damaged on the server; uploaded it again from this node's sealed copy`, say("warn.damagedReplaced", { file: path }));
   return "damaged";
 }
 

@@ -1,8 +1,8 @@
-import { IntegrityError, SegmentError } from "../errors.js";
-import { parseFileName, producerOf, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
+import { IntegrityError, SegmentError, say } from "../errors.js";
+import { SEDE, parseFileName, producerOf, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
 import type { RemoteFile } from "./transports/transport.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
 import { keepOfficeFile } from "./sedeRestore.js";
 
 /** What the listing of a stream's folder offers a reader at segment `at`. */
@@ -77,7 +77,13 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
           // was deleted on the server: ask for it again from the producer's sealed copy.
           const missing = segmentName(step.missing);
           const reason = `${streamFolder(stream)}/${missing} is missing while ${step.later} later segment(s) are on the server (deleted there?)`;
-          run.report.warnings.push(`${stream}: waiting for segment ${step.missing}: ${reason}; asked ${producerOf(stream)} to upload it again`);
+          const producer = producerOf(stream);
+          const file = `${streamFolder(stream)}/${missing}`;
+          warn(
+            run.report,
+            `${stream}: waiting for segment ${step.missing}: ${reason}; asked ${producer} to upload it again`,
+            producer === SEDE ? say("warn.waiting.sede", { file }) : say("warn.waiting.agent", { file, agent: producer }),
+          );
           run.inbox.block(stream, reason);
           await requestResend(run, stream, missing, reason);
         } else if (wasBlocked) {
@@ -93,7 +99,11 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
     if (err instanceof SegmentError || err instanceof IntegrityError) {
       const reason = err.message;
       run.inbox.block(stream, reason);
-      run.report.errors.push(`${stream} stopped: ${reason}`);
+      const text = `${stream} stopped: ${reason}`;
+      const file = err instanceof SegmentError ? err.file : streamFolder(stream);
+      const producer = producerOf(stream);
+      run.report.errors.push(text);
+      run.report.said.push({ text, say: producer === SEDE ? say("sync.stopped.sede", { file }) : say("sync.stopped.agent", { file, agent: producer }) });
       const name = err instanceof SegmentError ? err.file.slice(err.file.lastIndexOf("/") + 1) : "";
       if (parseFileName(name)) await requestResend(run, stream, name, reason);
       return;
@@ -109,15 +119,18 @@ async function applySegment(run: SyncRun, stream: StreamName, number: number, fi
   // An agent keeps the office's files it applied: a restored office takes its events back from them.
   if (run.node.role === "agent") keepOfficeFile(run, stream, number, path, sealed);
   if (run.node.role === "sede") run.node.outbox.heardFrom(producerOf(stream), run.now());
-  const { received, warnings } = run.report;
+  const { received } = run.report;
   received.segments++;
   received.events += result.applied;
   received.duplicates += result.duplicates;
   for (const s of result.skewed) {
-    warnings.push(`clock skew: ${s.origin}#${s.seq} is ${(s.aheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (check the clock of ${s.origin})`);
+    const hours = Math.round(s.aheadMs / 360_000) / 10;
+    const text = `clock skew: ${s.origin}#${s.seq} is ${(s.aheadMs / 3_600_000).toFixed(1)} h ahead of this PC's clock (check the clock of ${s.origin})`;
+    warn(run.report, text, s.origin === SEDE ? say("warn.clockSkew.sede", { hours }) : say("warn.clockSkew.agent", { agent: s.origin, hours }));
   }
   for (const q of result.quarantined) {
-    warnings.push(`quarantined ${q.origin}#${q.seq} (${q.type}) from ${path}: ${q.reason}; kept in the log, not applied (see "sincro status")`);
+    const text = `quarantined ${q.origin}#${q.seq} (${q.type}) from ${path}: ${q.reason}; kept in the log, not applied (see "sincro status")`;
+    warn(run.report, text, q.origin === SEDE ? say("warn.quarantined.sede", { file: path }) : say("warn.quarantined.agent", { agent: q.origin, file: path }));
   }
 }
 

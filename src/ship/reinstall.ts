@@ -1,4 +1,4 @@
-import { SegmentError, SincroError } from "../errors.js";
+import { SegmentError, SincroError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { inSeries } from "../events/decide.js";
 import type { NumberingBase } from "../node/sincroNode.js";
@@ -6,7 +6,7 @@ import type { AckFile } from "../wire/ackFile.js";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
 import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, sedeToAgent, streamFolder } from "../wire/streams.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
 
 /** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
 export function checkPublished(run: SyncRun): void {
@@ -88,7 +88,7 @@ async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
       throw new SincroError(
         "WAIT_FOR_OFFICE",
         `sync: the office has not synced since this PC was enrolled, so its files are not yet readable with this PC's keys (${ack}). Ask the office to run "sincro sync", then sync again; nothing was changed here`,
-        { exitCode: 1 },
+        { exitCode: 1, say: say("error.waitForOffice") },
       );
     }
     if (!(err instanceof SegmentError)) throw err;
@@ -152,13 +152,18 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
       "FORK",
       `sync: agent code ${node.id} was already in use on another PC (the office holds its events up to #${base.seq}), and this PC has recorded ${recorded.seq} event(s) before its first sync, whose numbers collide with those. ` +
         `If this PC replaces the old one, create a fresh database with "sincro init --enroll FILE" (a new enrollment file from the office) and sync before entering anything; if the old PC is still in use, give this one another agent code.`,
-      { exitCode: 1 },
+      { exitCode: 1, say: say("error.codeInUse", { agent: node.id, held: base.seq, n: recorded.seq }) },
     );
   }
   node.continueNumbering(base, { at: run.now().toISOString(), heldBySede: ack?.lastSeq ?? 0, stillOnServer: listed.length });
-  run.report.warnings.push(
-    `agent code ${node.id} was used by an earlier PC: the office had received its events up to #${ack?.lastSeq ?? 0}` +
+  const held = ack?.lastSeq ?? 0;
+  warn(
+    run.report,
+    `agent code ${node.id} was used by an earlier PC: the office had received its events up to #${held}` +
       (listed.length > 0 ? `, and ${listed.length} more segment(s) are still on the server for it` : "") +
       `; this PC continues after event #${base.seq}. Work that PC never synced is not recoverable.`,
+    listed.length > 0
+      ? say("warn.reinstalledLeftovers", { agent: node.id, held, files: listed.length, last: base.seq })
+      : say("warn.reinstalled", { agent: node.id, held, last: base.seq }),
   );
 }

@@ -1,9 +1,9 @@
-import { CATALOGUE } from "../wire/streams.js";
+import { CATALOGUE, SEDE } from "../wire/streams.js";
 import { encodeResendRequest, requestedFile, RESEND_FORMAT } from "../wire/ackFile.js";
 import { ackPath, agentToSede, parseFileName, readersOf, resendPath, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
-import { SegmentError } from "../errors.js";
+import { SegmentError, say } from "../errors.js";
 import type { RemoteFile } from "./transports/transport.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
 
 /**
  * Producer side: a reader whose stream stopped on a damaged or missing file asks for it again (a
@@ -39,11 +39,19 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       const present = listed !== undefined;
       const bytes = run.node.outbox.bytes(stream, parsed.kind, parsed.number);
       if (!bytes) {
-        run.report.warnings.push(`${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`);
+        const asked = `${streamFolder(stream)}/${file}`;
+        warn(
+          run.report,
+          `${path}: ${reader} asks for ${file || "a file"} of ${stream} again, but this node no longer holds it`,
+          reader === SEDE ? say("warn.resendGone.sede", { file: asked }) : say("warn.resendGone.agent", { agent: reader, file: asked }),
+        );
         continue;
       }
       run.report.sent.bytes += await run.put(`${streamFolder(stream)}/${file}`, bytes);
-      run.report.warnings.push(`${streamFolder(stream)}/${file}: uploaded again from the sealed copy, as ${reader} found it ${present ? "damaged" : "missing"}`);
+      const resent = `${streamFolder(stream)}/${file}`;
+      const text = `${resent}: uploaded again from the sealed copy, as ${reader} found it ${present ? "damaged" : "missing"}`;
+      if (reader === SEDE) warn(run.report, text, present ? say("warn.resentDamaged.sede", { file: resent }) : say("warn.resentMissing.sede", { file: resent }));
+      else warn(run.report, text, present ? say("warn.resentDamaged.agent", { file: resent, agent: reader }) : say("warn.resentMissing.agent", { file: resent, agent: reader }));
     }
   }
 }
@@ -82,7 +90,11 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
       const bytes = outbox.bytes(stream, f.kind, f.number);
       if (!bytes) continue;
       run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);
-      run.report.warnings.push(`${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server and ${unread.join(", ")} ha${unread.length === 1 ? "s" : "ve"} not read ${stream} yet`);
+      warn(
+        run.report,
+        `${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server and ${unread.join(", ")} ha${unread.length === 1 ? "s" : "ve"} not read ${stream} yet`,
+        say("warn.resentFirstSync", { file: `${folder}/${name}`, n: unread.length, agents: unread.join(", ") }),
+      );
     }
   }
 }
@@ -108,7 +120,8 @@ async function removeForged(run: SyncRun, path: string, listed: RemoteFile, read
   } catch (err) {
     if (!(err instanceof SegmentError)) throw err;
     await run.transport.delete(path);
-    run.report.warnings.push(`${path}: deleted, as ${reader} found it does not verify and this node never wrote it (${err.message})`);
+    const text = `${path}: deleted, as ${reader} found it does not verify and this node never wrote it (${err.message})`;
+    warn(run.report, text, reader === SEDE ? say("warn.forgedDeleted.sede", { file: path }) : say("warn.forgedDeleted.agent", { file: path, agent: reader }));
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inbox } from "./inbox.js";
 import { agentToSede, sedeToAgent, streamFolder } from "../wire/streams.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
+import { say } from "../errors.js";
 
 /** The node setting that records when a retired agent's folders were emptied. */
 export const emptiedKey = (agent: string): string => `retired.${agent}.emptied`;
@@ -18,7 +19,11 @@ export async function emptyRetiredFolders(run: SyncRun): Promise<void> {
     if (!node.keyring.isRetired(code) || node.config(emptiedKey(code)) !== undefined) continue;
     const blocked = inbox.cursor(agentToSede(code))?.blocked;
     if (blocked) {
-      run.report.warnings.push(`agent ${code} is retired, but its last upload could not be read (${blocked}); its folder ${streamFolder(agentToSede(code))} is kept`);
+      warn(
+        run.report,
+        `agent ${code} is retired, but its last upload could not be read (${blocked}); its folder ${streamFolder(agentToSede(code))} is kept`,
+        say("warn.retiredKept", { agent: code, folder: streamFolder(agentToSede(code)) }),
+      );
       continue;
     }
     const now = run.now();

@@ -1,5 +1,6 @@
 import { ackPath, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
-import type { SyncRun } from "./syncRun.js";
+import { type SyncRun, warn } from "./syncRun.js";
+import { say } from "../errors.js";
 
 /**
  * When the readers of a folder this node writes change — an agent enrolled, re-enrolled or
@@ -39,7 +40,7 @@ export async function rewriteForNewReaders(run: SyncRun, inbound: readonly Strea
           } else run.report.sent.snapshots++;
         }
         // Not pruned here, yet gone from the server (deleted there): the new readers need it too.
-        if (!present.has(name)) run.report.warnings.push(`${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server`);
+        if (!present.has(name)) warn(run.report, `${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server`, say("warn.reuploadedMissing", { file: `${folder}/${name}` }));
       }
     }
     for (const read of inbound) if (ackPath(read, node.id).startsWith(`${folder}/`)) run.inbox.markAcked(read, -1);

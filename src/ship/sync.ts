@@ -1,6 +1,6 @@
 import type { SincroNode } from "../node/sincroNode.js";
 import { AG_ROOT, CATALOGUE, SEDE_ROOT, inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
-import { RefusedError, SegmentError } from "../errors.js";
+import { RefusedError, SegmentError, say } from "../errors.js";
 import { acknowledge } from "./acknowledge.js";
 import { agentsToReadNow, listenToBells, oweBell, rememberBells, ringBell } from "./doorbell.js";
 import { prefetch } from "./prefetch.js";
@@ -124,7 +124,7 @@ async function checkRoots(run: SyncRun): Promise<void> {
     throw new RefusedError(
       "parking",
       `sync: ${transport.describe} has no ${missing.join(" and no ")} folder, so it is not a parking area: check the folder setting (ftp.dir, sftp.dir, s3.prefix or folder.path); at the office, "sincro parking check" creates them`,
-      { code: "NO_PARKING_AREA" },
+      { code: "NO_PARKING_AREA", say: say("error.notParkingArea", { target: transport.describe, folders: missing.join(", ") }) },
     );
   }
   if (node.role === "sede" && !node.outbox.everUploaded()) await checkNotInUse(run);

@@ -1,4 +1,4 @@
-import { SegmentError, TransportError } from "../errors.js";
+import { type Say, say, SegmentError, TransportError } from "../errors.js";
 import type { SincroNode } from "../node/sincroNode.js";
 import { parseAck, type AckFile } from "../wire/ackFile.js";
 import { CATALOGUE, ackPath, agentToSede, sedeToAgent, type StreamName } from "../wire/streams.js";
@@ -47,10 +47,29 @@ export interface SyncReport {
   /** Conflicts this sync recorded (most-recent-wins decisions, duplicate codes, foreign order types). */
   conflicts: number;
   pruned: number;
+  /** In English, with the engine's names (streams, files, event numbers): for --json and logs. */
   warnings: string[];
   /** Streams that stopped on a file that failed verification; the sync exits non-zero. */
   errors: string[];
   commands: number;
+  /**
+   * What the command line says for a warning or an error of this report, in the user's language:
+   * the catalogue message of each text of `warnings` and `errors` that has one (a text without
+   * one is printed as it is).
+   */
+  said: SaidLine[];
+}
+
+/** A line of {@link SyncReport.warnings} or `errors` and its catalogue message. */
+export interface SaidLine {
+  text: string;
+  say: Say;
+}
+
+/** Adds a warning to `report`: its English text and its catalogue message. */
+export function warn(report: SyncReport, text: string, say: Say): void {
+  report.warnings.push(text);
+  report.said.push({ text, say });
 }
 
 const DAY_MS = 86_400_000;
@@ -109,11 +128,12 @@ export class SyncRun {
       pruned: 0,
       warnings: [],
       errors: [],
+      said: [],
       commands: 0,
     };
     const wanted = options.connections ?? Number(node.config("sync.connections") ?? 4);
     const size = Number.isSafeInteger(wanted) && wanted >= 1 ? wanted : 4;
-    this.connections = new Connections(transport, size, options.openTransport, (w) => this.report.warnings.push(w));
+    this.connections = new Connections(transport, size, options.openTransport, (text, said) => warn(this.report, text, said));
   }
 
   /** Whether this sync reads the folder of `agent` (always, but at a sede that the doorbell spares). */
@@ -198,6 +218,7 @@ export class SyncRun {
     // FTP stream mode cannot tell a data connection closed early from a complete file.
     if (bytes.length !== file.size) {
       throw new TransportError(`read ${path}: got ${bytes.length} of ${file.size} bytes (connection closed early); sync again`, {
+        say: say("error.syncAgain", { file: path }),
         code: "SHORT_READ",
       });
     }
@@ -242,7 +263,7 @@ export class SyncRun {
       return await this.readIfListed(path);
     } catch (err) {
       if (!(err instanceof SegmentError)) throw err;
-      this.report.warnings.push(`${err.message}; ${what} ignored`);
+      warn(this.report, `${err.message}; ${what} ignored`, say("warn.fileIgnored", { file: path }));
       return null;
     }
   }
@@ -261,7 +282,7 @@ export class SyncRun {
     const bytes = await this.readSmallFile(path, "ack");
     if (!bytes) return undefined;
     const ack = parseAck(bytes, stream);
-    if (!ack) this.report.warnings.push(`${path}: not a valid ack file; ignored (nothing is pruned for it)`);
+    if (!ack) warn(this.report, `${path}: not a valid ack file; ignored (nothing is pruned for it)`, say("warn.badAck", { file: path }));
     return ack;
   }
 }

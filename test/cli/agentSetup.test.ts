@@ -27,7 +27,7 @@ describe("agent set-up from the office (agent add --order-type --customer-prefix
     const r = sincro(["--db", sede, "agent", "add", "AG04", "--name", "Anna", "--customer-prefix", "0", "--customer-digits", "5"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("customer-prefix");
-    expect(r.stderr).toContain("000001, which the sede's own series (NNNNNN) also produces");
+    expect(r.stderr).toContain("000001, which the office's own series (NNNNNN) also produces");
     sincroOk(["--db", sede, "agent", "add", "AG03", "--name", "Piero", "--customer-prefix", "3", "--customer-digits", "7"]);
     const afterAg03 = sincroOk(["--db", sede, "log", "--json"]);
     const other = sincro(["--db", sede, "agent", "add", "AG05", "--name", "Sara", "--customer-prefix", "30", "--customer-digits", "6"]);

@@ -80,7 +80,7 @@ describe("sincro audit / history / export log (the real binary)", () => {
     expect(plain.stdout).not.toContain(h.sedeEdit.hlc);
     const hist = sincro(["history", "special-price", h.customer, "P001", "--db", db, "--verbose"]);
     expect(hist.status).toBe(0);
-    expect(hist.stdout).toContain(`history of special price ${h.customer}/P001 in SEDE's log: 3 change(s)`);
+    expect(hist.stdout).toContain(`history of special price ${h.customer}/P001 in SEDE's log: 3 events`);
     expect(hist.stdout).toMatch(new RegExp(`SEDE#${h.sedeEdit.seq}\\s+SEDE\\s+${h.sedeEdit.hlc}.*won`));
     const js = JSON.parse(sincro(["history", "order", "AG01/1", "--db", db, "--json"]).stdout) as { entries: Array<{ ref: string; type: string }> };
     expect(js.entries.map((e) => e.type)).toEqual(["OrderPlaced", "OrderAmended"]);

@@ -42,7 +42,7 @@ describe("backup and restore of an agent PC", () => {
     await ok(["--db", agent, "sync"]);
     await ok(["--db", sede, "sync"]);
     const out = await ok(["--db", agent, "backup", "--out", bak]);
-    expect(out).toContain(`saved a copy of this node in ${bak}`);
+    expect(out).toContain(`saved a copy of this PC's database in ${bak}`);
     expect(out).toContain("private keys");
     expect(statSync(bak).mode & 0o777).toBe(0o600);
     const again = await run(["--db", agent, "backup", "--out", bak]);

@@ -159,17 +159,17 @@ describe("an agent sets special prices for its own customers only", () => {
     [
       "another agent's customer",
       ["special-price", "set", "--customer", "000002", "--product", "P001", "--price", "7"],
-      /^sincro: customer 000002 is agent AG02's, not this agent's \(AG01\); an agent sets special prices for its own customers only\n$/,
+      /^sincro: customer 000002 belongs to agent AG02, not to this agent \(AG01\); an agent changes special prices of its own customers only\n$/,
     ],
     [
       "a customer of the sede",
       ["special-price", "set", "--customer", "000003", "--product", "P001", "--price", "7", "--discount", "5"],
-      /^sincro: customer 000003 is the sede's, not this agent's \(AG01\); an agent sets special prices for its own customers only\n$/,
+      /^sincro: customer 000003 is the office's, not this agent's \(AG01\); an agent changes special prices of its own customers only\n$/,
     ],
     [
       "removing another agent's special price",
       ["special-price", "remove", "--customer", "000002", "--product", "P001"],
-      /^sincro: customer 000002 is agent AG02's, not this agent's \(AG01\); an agent removes special prices for its own customers only\n$/,
+      /^sincro: customer 000002 belongs to agent AG02, not to this agent \(AG01\); an agent changes special prices of its own customers only\n$/,
     ],
   ];
 

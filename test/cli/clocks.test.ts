@@ -68,9 +68,9 @@ afterAll(async () => {
 describe("clocks a day off, through a real FTP server", () => {
   it("the PC with the wrong clock is told at its sync and in status; the sede is not", async () => {
     const first1 = await ok(["--db", ag1, "sync"], fast);
-    expect(first1).toMatch(/warning: this PC's clock is 1 day ahead of the parking server's/);
+    expect(first1).toMatch(/warning: this PC's clock is 24 h ahead of the parking area's: set the PC's date and time/);
     const first2 = await ok(["--db", ag2, "sync"], slow);
-    expect(first2).toMatch(/warning: this PC's clock is 1 day behind the parking server's/);
+    expect(first2).toMatch(/warning: this PC's clock is 24 h behind the parking area's/);
     const c1 = (await clockOf(ag1, fast)) as ClockJson;
     expect(Math.abs(c1.offsetMs + 86_400_000)).toBeLessThan(5_000);
     expect(c1.correctionMs).toBe(c1.offsetMs);
@@ -78,7 +78,10 @@ describe("clocks a day off, through a real FTP server", () => {
     const c2 = (await clockOf(ag2, slow)) as ClockJson;
     expect(Math.abs(c2.offsetMs - 86_400_000)).toBeLessThan(5_000);
     expect(c2.warning).toContain("1 day behind");
-    expect(await ok(["--db", ag1, "status"], fast)).toMatch(/^clock: WARNING this PC's clock is 1 day ahead/m);
+    expect(await ok(["--db", ag1, "status"], fast)).toMatch(/^warning: this PC's clock is 24 h ahead/m);
+    expect(await ok(["--db", ag1, "--lang", "it", "status"], fast)).toContain(
+      "attenzione: l'orologio di questo PC è avanti di 24 ore rispetto all'area di parcheggio: correggi data e ora del PC; nel frattempo sincro corregge gli orari che registra",
+    );
 
     const atSede = await ok(["--db", sede, "sync"]);
     expect(atSede).not.toContain("clock is");
@@ -86,7 +89,7 @@ describe("clocks a day off, through a real FTP server", () => {
     expect(s.warning).toBeNull();
     expect(s.correctionMs).toBe(0);
     expect(Math.abs(s.offsetMs)).toBeLessThan(120_000);
-    expect(await ok(["--db", sede, "status"])).not.toContain("clock: WARNING");
+    expect(await ok(["--db", sede, "status"])).not.toContain("clock is");
   }, 120_000);
 
   it("the truly later special price wins on both sides, whichever PC's clock is off", async () => {

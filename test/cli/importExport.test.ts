@@ -50,7 +50,7 @@ describe("sincro import / export", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("2 problems, nothing was imported");
-    expect(r.stderr).toContain('import prices line 3, column price: "12,5,0" is not a decimal number');
+    expect(r.stderr).toContain('import prices line 3, column price: price "12,5,0" is not a decimal number');
     expect(r.stderr).toContain("import prices line 4, column product: product P404 does not exist");
     expect(eventCount(sede)).toBe(count);
   });
@@ -80,7 +80,7 @@ describe("sincro import / export", () => {
     const before = eventCount(agent);
     const r = sincro(["--db", agent, "import", "products", file("p.csv", PRODUCTS)]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("import products: only the sede imports products (this node is agent AG01)");
+    expect(r.stderr).toContain("import products: only the office imports products (this PC is agent AG01)");
     expect(eventCount(agent)).toBe(before);
     ok(["--db", sede, "import", "products", file("p.csv", PRODUCTS)]);
     const missing = sincro(["--db", agent, "import", "special-prices", file("s.csv", SPECIAL)]);

@@ -42,7 +42,7 @@ describe("moving customers and retiring an agent on the command line", () => {
     expect(sincroOk(["--db", sede, "log", "--json"])).toBe(log);
 
     const moved = sincroOk(["--db", sede, "customer", "assign", "000001", "--agent", "AG02"]);
-    expect(moved).toContain("customer 000001 moved from agent AG01 to agent AG02: AG02 receives it and its 1 special price(s) at its next sync");
+    expect(moved).toContain("customer 000001 moved from agent AG01 to agent AG02: AG02 receives it and its 1 special price at its next sync");
     const renamed = sincroOk(["--db", sede, "customer", "rename", "000001", "000100"]);
     expect(renamed).toContain("past orders keep the code 000001");
     sincroOk(["--db", sede, "sync"]);
@@ -54,7 +54,7 @@ describe("moving customers and retiring an agent on the command line", () => {
 
     // Retiring AG02: its customer is reported and goes to the office in the same command.
     const retired = sincroOk(["--db", sede, "agent", "retire", "AG02", "--customers-to", "none"]);
-    expect(retired).toContain("1 customer(s) of AG02 moved to the office: 000100");
+    expect(retired).toContain("1 customer of AG02 moved to the office: 000100");
     const assignRetired = sincro(["--db", sede, "customer", "assign", "000100", "--agent", "AG02"]);
     expect(assignRetired.status).toBe(1);
     expect(assignRetired.stderr).toContain("agent AG02 was retired");

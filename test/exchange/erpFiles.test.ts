@@ -62,7 +62,7 @@ describe("header synonyms", () => {
     const node = seededSede(dir);
     const file = csv(dir, "c.csv", "Codice;Ragione sociale;Nome;Agente;Listino\n000050;Trattoria Da Gino;Gino;;\n");
     const err = refusal(node, "customers", file) as ImportRefusedError;
-    expect(err.problems).toEqual([
+    expect(err.problems).toMatchObject([
       { line: 1, column: "name", message: 'columns "Ragione sociale" and "Nome" are both read as name; keep one, or choose one with --map "Ragione sociale=name"' },
     ]);
     importCsv(node, "customers", file, { map: ["Ragione sociale=name"] });
@@ -87,7 +87,7 @@ describe("header synonyms", () => {
     const malformed = refusal(node, "prices", file, { map: ["importo"] });
     expect(malformed.message).toBe('import prices: --map "importo" must be written COLUMN=FIELD, e.g. --map "Cod. Art.=code"');
     const absent = refusal(node, "prices", file, { map: ["prezzo netto=price"] }) as ImportRefusedError;
-    expect(absent.problems).toEqual([
+    expect(absent.problems).toMatchObject([
       { line: 1, column: "price", message: '--map prezzo netto=price: the header has no column "prezzo netto"; it names listino;articolo;importo' },
     ]);
   });
@@ -96,7 +96,7 @@ describe("header synonyms", () => {
     const dir = tempDir();
     const node = seededSede(dir);
     const err = refusal(node, "prices", csv(dir, "pr.csv", "Listino;Articolo;Prezzo €\nBASE;P001;gratis\n")) as ImportRefusedError;
-    expect(err.problems).toEqual([{ line: 2, column: "price", header: "Prezzo €", message: expect.stringContaining('"gratis" is not a decimal number') }]);
+    expect(err.problems).toMatchObject([{ line: 2, column: "price", header: "Prezzo €", message: expect.stringContaining('"gratis" is not a decimal number') }]);
     expect(err.message).toContain('import prices line 2, column price ("Prezzo €"): "gratis" is not a decimal number');
   });
 
@@ -193,7 +193,7 @@ describe("numbers as the ERP writes them", () => {
     const dir = tempDir();
     const node = seededSede(dir);
     const err = refusal(node, "prices", csv(dir, "pr.csv", "listino;articolo;prezzo\nBASE;P001;1.234\nBASE;P002;8,90\n")) as ImportRefusedError;
-    expect(err.problems).toEqual([
+    expect(err.problems).toMatchObject([
       {
         line: 2,
         column: "price",

@@ -63,7 +63,7 @@ describe("NumberReader: numbers as the ERP writes them", () => {
     expect(numbers.read("22", 4, "vat")).toBe("22");
     expect(problems).toEqual([]);
     expect(numbers.read("8,90", 5, "price")).toBe("8.90");
-    expect(problems).toEqual([
+    expect(problems).toMatchObject([
       { line: 2, column: "price", message: '"1.234" is ambiguous: line 5 writes decimals with a comma ("8,90"), so this dot may group thousands; write 1234 or 1,234' },
     ]);
   });
@@ -72,11 +72,12 @@ describe("NumberReader: numbers as the ERP writes them", () => {
     const { numbers, problems } = reader();
     numbers.read("1,234", 7, "discounts");
     numbers.read("1,234.50", 9, "price");
-    expect(problems).toEqual([
+    expect(problems).toMatchObject([
       {
         line: 7,
         column: "discounts",
         message: '"1,234" is ambiguous: line 9 writes decimals with a point ("1,234.50"), so this comma may group thousands; write 1234 or 1.234',
+        say: { key: "import.p.ambiguousComma", params: { value: "1,234", line: "9", sample: "1,234.50", whole: "1234", decimal: "1.234" } },
       },
     ]);
   });

@@ -19,7 +19,7 @@ describe("enrolling an existing agent database", () => {
   it("takes the office's order type and customer series when the PC recorded nothing yet", () => {
     const dir = tempDir();
     const { pc, enrollment } = officeAndOldPc(dir);
-    expect(pc.adoptEnrollment(enrollment)).toEqual({ adopted: ["orders numbered in type AG03 here, OR03 at the office", "customer codes AG03NNNNNN here, 3NNNNNNN at the office"], differs: [] });
+    expect(pc.adoptEnrollment(enrollment)).toEqual({ adopted: ["orders numbered in type AG03 here, OR03 at the office", "customer codes AG03NNNNNN here, 3NNNNNNN at the office"], differs: [], changes: [{ what: "orderType", here: "AG03", office: "OR03" }, { what: "customerCodes", here: "AG03NNNNNN", office: "3NNNNNNN" }], recordedNothing: true });
     pc.close();
     const reopened = SincroNode.open(join(dir, "ag03.db"));
     expect(reopened.context()).toMatchObject({ orderType: "OR03", customerPrefix: "3", customerDigits: 7 });
@@ -33,7 +33,7 @@ describe("enrolling an existing agent database", () => {
     run(sede, { kind: "AddProduct", code: "P001", description: "Olio" });
     pc.receive([...sede.log.iterate()].filter((e) => e.type === "ProductSaved"), { chain: "partial" });
     run(pc, { kind: "AddCustomer", name: "Bar" });
-    expect(pc.adoptEnrollment(enrollment)).toEqual({ adopted: [], differs: ["orders numbered in type AG03 here, OR03 at the office", "customer codes AG03NNNNNN here, 3NNNNNNN at the office"] });
+    expect(pc.adoptEnrollment(enrollment)).toEqual({ adopted: [], differs: ["orders numbered in type AG03 here, OR03 at the office", "customer codes AG03NNNNNN here, 3NNNNNNN at the office"], changes: [{ what: "orderType", here: "AG03", office: "OR03" }, { what: "customerCodes", here: "AG03NNNNNN", office: "3NNNNNNN" }], recordedNothing: false });
     expect(pc.context()).toMatchObject({ orderType: "AG03", customerPrefix: "AG03", customerDigits: 6 });
   });
 });

@@ -6,18 +6,17 @@ import { TRANSPORT_NAMES } from "../../node/config.js";
 import type { SincroNode } from "../../node/sincroNode.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 import { record } from "./record.js";
+import type { Translator } from "../../i18n/translator.js";
 
 /** What `agent retire` prints (plain English, for the message catalogue). */
+/** What `agent retire` says of the retired agent's customers, one whole message per case. */
 const RETIRE_MESSAGES = {
-  retired: (code: string) =>
-    `agent ${code} retired: the next sync receives what it had parked, then empties its folders; from then on its files are refused and nothing new is written for it`,
-  customers: (code: string, customers: string[], to: string | null | undefined) => {
-    if (customers.length === 0) return `agent ${code} has no customers`;
+  customers: (t: Translator, agent: string, customers: string[], to: string | null | undefined) => {
+    if (customers.length === 0) return t.t("agent.noCustomers", { agent });
     const list = customers.join(", ");
-    if (to === undefined) {
-      return `agent ${code} has ${customers.length} customer(s), kept at the office under ${code}: ${list}; move them with "sincro agent retire ${code} --customers-to AGENT|none" or one by one with "sincro customer assign CODE --agent AGENT|none"`;
-    }
-    return `${customers.length} customer(s) of ${code} moved to ${to === null ? "the office" : `agent ${to} (it receives them and their special prices at its next sync)`}: ${list}`;
+    const n = customers.length;
+    if (to === undefined) return t.t("agent.customersKept", { agent, n, list });
+    return to === null ? t.t("agent.customersToOffice", { agent, n, list }) : t.t("agent.customersToAgent", { agent, n, to, list });
   },
 };
 
@@ -79,7 +78,7 @@ export function registerAgent(program: Command, io: Io): void {
       const to = o.customersTo === undefined ? undefined : o.customersTo === "none" ? null : o.customersTo;
       const { customers } = withNode(this, io, (node) => node.retire(code, to));
       io.out(io.t.t("agent.retired", { agent: code }));
-      io.out(RETIRE_MESSAGES.customers(code, customers, to));
+      io.out(RETIRE_MESSAGES.customers(io.t, code, customers, to));
     });
   agent
     .command("list")

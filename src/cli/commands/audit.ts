@@ -95,12 +95,14 @@ function writeHtml(file: string, report: AuditReport, io: Io): void {
   }
 }
 
+/** The text report: the engine's terms (origins, seq, streams, projections) in the user's language's sentences. */
 function printReport(io: Io, r: AuditReport, html: string | undefined): void {
+  const t = io.t;
   const name = `${r.source.path}${r.source.node ? ` (${r.source.node})` : ""}`;
-  io.out(`audit ${name}: ${r.events} events from ${r.origins.length} origin(s)`);
+  io.out(t.t("audit.text.title", { name, events: r.events, n: r.origins.length }));
   printTable(
     io,
-    r.origins.map((o) => ({ origin: o.origin, events: o.events, seq: `${o.first}…${o.last}`, checked: o.complete ? "complete" : "routed subset" })),
+    r.origins.map((o) => ({ origin: o.origin, events: o.events, seq: `${o.first}…${o.last}`, checked: t.t(o.complete ? "audit.text.complete" : "audit.html.subset") })),
   );
   if (r.parking) {
     io.out("");
@@ -110,37 +112,37 @@ function printReport(io: Io, r: AuditReport, html: string | undefined): void {
     const list = r.findings.filter((f) => f.severity === severity);
     if (list.length === 0) continue;
     io.out("");
-    io.out(`${severity === "violation" ? "VIOLATIONS" : severity === "warning" ? "warnings" : "information"} (${list.length}):`);
+    io.out(t.t(severity === "violation" ? "audit.text.violations" : severity === "warning" ? "audit.text.warnings" : "audit.text.info", { n: list.length }));
     for (const f of list) io.out(`  ${f.kind}  ${findingSubject(f)}${f.where ? `  [${f.where}]` : ""}  ${f.detail}`);
   }
   if (r.replay) {
     io.out("");
-    io.out(`replayed ${r.replay.events} events${r.replay.until ? ` until ${r.replay.until}` : ""} into fresh projections:`);
+    io.out(r.replay.until ? t.t("audit.text.replayedUntil", { events: r.replay.events, until: r.replay.until }) : t.t("audit.text.replayed", { events: r.replay.events }));
     printTable(
       io,
       r.replay.tables.map((t) => ({
         table: t.table,
         rows: t.rows,
         replay: t.sha256.slice(0, 16),
-        ...(t.same !== undefined && { node: t.nodeSha256?.slice(0, 16), same: t.same ? "yes" : "NO" }),
+        ...(t.same !== undefined && { node: t.nodeSha256?.slice(0, 16), same: io.t.t(t.same ? "common.yes" : "common.no") }),
       })),
     );
-    if (r.replay.differing.length > 0) io.out(`differs from the node's projections: ${r.replay.differing.join(", ")}`);
+    if (r.replay.differing.length > 0) io.out(t.t("audit.text.differs", { tables: r.replay.differing.join(", ") }));
   }
   if (r.specialPrices) {
     io.out("");
-    io.out(`special prices of ${r.specialPrices.customer} as of ${r.specialPrices.asOf}:`);
+    io.out(t.t("audit.text.prices", { customer: r.specialPrices.customer, asOf: r.specialPrices.asOf }));
     printTable(
       io,
-      r.specialPrices.rows.map((p) => ({ product: p.product, price: p.removed ? "(removed)" : p.price, discounts: p.discounts, "set by": p.setBy, hlc: p.hlc })),
+      r.specialPrices.rows.map((p) => ({ product: p.product, price: p.removed ? t.t("audit.html.removedParen") : p.price, discounts: p.discounts, "set by": p.setBy, hlc: p.hlc })),
     );
   }
   if (r.decisions.length > 0) {
     io.out("");
-    io.out(`most-recent-wins decisions (${r.decisions.length}):`);
-    for (const d of r.decisions) io.out(`  ${d.key}: ${d.winner.ref} won over ${d.loser.ref}`);
+    io.out(t.t("audit.text.decisions", { n: r.decisions.length }));
+    for (const d of r.decisions) io.out(`  ${t.t("audit.text.decision", { key: d.key, winner: d.winner.ref, loser: d.loser.ref })}`);
   }
-  if (html !== undefined) io.out(`report written to ${html}`);
+  if (html !== undefined) io.out(t.t("audit.text.written", { file: html }));
   io.out("");
-  io.out(r.ok ? "audit: every check holds" : `audit: FAILED (${r.findings.filter((f) => f.severity === "violation").length} violation(s))`);
+  io.out(r.ok ? t.t("audit.text.ok") : t.t("audit.text.failed", { n: r.findings.filter((f) => f.severity === "violation").length }));
 }

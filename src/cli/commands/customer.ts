@@ -1,18 +1,21 @@
 import type { Command } from "commander";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
+import type { Translator } from "../../i18n/translator.js";
 import { record } from "./record.js";
 
 /** What `customer assign` and `customer rename` print (plain English, for the message catalogue). */
+/** What `customer assign` and `customer rename` say, one whole message per case. */
 const MESSAGES = {
-  nothing: (why: string | undefined) => `nothing to record: ${why ?? "no change"}`,
-  assigned: (code: string, from: string | null, to: string | null, prices: number) =>
-    `customer ${code} moved from ${from === null ? "the office" : `agent ${from}`} to ${to === null ? "the office" : `agent ${to}`}` +
-    (to === null ? "" : `: ${to} receives it and its ${prices} special price(s) at its next sync`) +
-    (from === null ? "" : `; ${from} stops showing it after its next sync (its past orders stay in its history)`),
-  renamed: (oldCode: string, newCode: string, agent: string | null) =>
-    `customer ${oldCode} is now ${newCode}; its special prices follow` +
-    (agent === null ? "" : `, and agent ${agent} gets the new code at its next sync`) +
-    `; past orders keep the code ${oldCode} they were placed with`,
+  assignNothing: (t: Translator, code: string, to: string | null) =>
+    to === null ? t.t("customer.assignNothing.office", { code }) : t.t("customer.assignNothing.agent", { code, agent: to }),
+  assigned: (t: Translator, code: string, from: string | null, to: string | null, n: number) => {
+    if (from === null) return t.t("customer.assigned.fromOffice", { code, to: to ?? "", n });
+    if (to === null) return t.t("customer.assigned.toOffice", { code, from });
+    return t.t("customer.assigned.agentToAgent", { code, from, to, n });
+  },
+  renameNothing: (t: Translator, code: string) => t.t("customer.renameNothing", { code }),
+  renamed: (t: Translator, oldCode: string, newCode: string, agent: string | null) =>
+    agent === null ? t.t("customer.renamed", { oldCode, newCode }) : t.t("customer.renamedAgent", { oldCode, newCode, agent }),
 };
 
 export function registerCustomer(program: Command, io: Io): void {
@@ -51,12 +54,12 @@ export function registerCustomer(program: Command, io: Io): void {
     .action(function (this: Command, code: string) {
       const o = this.opts() as { agent: string; origin?: string };
       const to = o.agent === "none" ? null : o.agent;
-      const { events, unchanged, from, prices } = withNode(this, io, (node) => {
+      const { events, from, prices } = withNode(this, io, (node) => {
         const before = node.read.customersWithCode(code).find((c) => o.origin === undefined || c.createdBy === o.origin);
         const r = node.execute({ kind: "ReassignCustomer", code, agent: to, ...(o.origin !== undefined && { origin: o.origin }) });
-        return { events: r.events.length, unchanged: r.decision.unchanged, from: before?.agent ?? null, prices: node.read.listSpecialPrices(code).length };
+        return { events: r.events.length, from: before?.agent ?? null, prices: node.read.listSpecialPrices(code).length };
       });
-      io.out(events === 0 ? MESSAGES.nothing(unchanged) : MESSAGES.assigned(code, from, to, prices));
+      io.out(events === 0 ? MESSAGES.assignNothing(io.t, code, to) : MESSAGES.assigned(io.t, code, from, to, prices));
     });
   customer
     .command("rename")
@@ -66,11 +69,11 @@ export function registerCustomer(program: Command, io: Io): void {
     .option("--origin <node>", "who created the customer, when two customers share the code")
     .action(function (this: Command, oldCode: string, newCode: string) {
       const o = this.opts() as { origin?: string };
-      const { events, unchanged, agent } = withNode(this, io, (node) => {
+      const { events, agent } = withNode(this, io, (node) => {
         const r = node.execute({ kind: "RenameCustomer", code: oldCode, newCode, ...(o.origin !== undefined && { origin: o.origin }) });
-        return { events: r.events.length, unchanged: r.decision.unchanged, agent: node.read.customer(newCode)?.agent ?? null };
+        return { events: r.events.length, agent: node.read.customer(newCode)?.agent ?? null };
       });
-      io.out(events === 0 ? MESSAGES.nothing(unchanged) : MESSAGES.renamed(oldCode, newCode, agent));
+      io.out(events === 0 ? MESSAGES.renameNothing(io.t, newCode) : MESSAGES.renamed(io.t, oldCode, newCode, agent));
     });
   customer
     .command("list")

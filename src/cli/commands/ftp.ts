@@ -3,7 +3,7 @@ import { SincroError } from "../../errors.js";
 import { checkParkingArea } from "../../ship/transports/parkingCheck.js";
 import { transportFromConfig } from "../../ship/transports/transportFromConfig.js";
 import { FtpTransport, ftpOptionsFromConfig } from "../../ship/transports/ftpTransport.js";
-import { type Io, jsonOption, withNode } from "../io.js";
+import { type Io, jsonOption, spokenOr, withNode } from "../io.js";
 
 /** `sincro parking check`, and its older name `sincro ftp check`: the configured transport's parking area. */
 export function registerFtp(program: Command, io: Io): void {
@@ -32,18 +32,20 @@ export function registerFtp(program: Command, io: Io): void {
         const presented = transport instanceof FtpTransport ? transport.presented : undefined;
         const pinned = report.ok && pinning && presented !== undefined ? presented : undefined;
         if (pinned !== undefined) withNode(this, io, (node) => node.setConfig("ftp.tls-fingerprint", pinned));
-        if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify({ ...report, ...(pinned !== undefined && { pinned }) }));
+        // The machine fields: each step's English name, as it was.
+        const machine = { ...report, steps: report.steps.map(({ say: _say, ...s }) => s) };
+        if ((this.opts() as { json?: boolean }).json) io.out(JSON.stringify({ ...machine, ...(pinned !== undefined && { pinned }) }));
         else {
           io.out(io.t.t("parking.checking", { target: report.target }));
           for (const s of report.steps) {
             const mark = io.t.t(s.status === "ok" ? "parking.ok" : s.status === "failed" ? "parking.failed" : "parking.skipped");
-            io.out(`  ${mark} ${s.step}${s.detail ? `: ${s.detail}` : ""}`);
+            io.out(`  ${mark} ${spokenOr(io.t, s.say, s.step)}${s.detail ? `: ${s.detail}` : ""}`);
           }
           io.out(io.t.t(report.ok ? "parking.ready" : "parking.notUsable"));
           if (pinned !== undefined) {
             io.out(io.t.t("parking.pinned", { fingerprint: pinned }));
           }
-          if (transport.warning) io.out(io.t.t("sync.warning", { text: transport.warning }));
+          if (transport.warning) io.out(io.t.t("sync.warning", { text: spokenOr(io.t, transport.warningSay, transport.warning) }));
         }
         if (!report.ok) throw new SincroError("CHECK_FAILED", `${group} check: some permissions are missing`, { exitCode: 3 });
       });

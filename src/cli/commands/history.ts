@@ -26,7 +26,7 @@ export function registerHistory(program: Command, io: Io): void {
       );
       return;
     }
-    io.out(`history of ${h.target} in ${h.node}'s log: ${h.entries.length} change(s)`);
+    io.out(io.t.t("history.verboseTitle", { target: h.target, node: h.node, n: h.entries.length }));
     printTable(
       io,
       h.entries.map((e) => ({

@@ -82,7 +82,7 @@ function progressReporter(io: Io, kind: ImportKind, json: boolean): { update: (p
       const now = Date.now();
       if (now - last < PLAIN_PROGRESS_EVERY_MS) return;
       last = now;
-      io.err(`import ${kind}: ${p.rows} rows, ${p.size > 0 ? Math.floor((100 * p.bytes) / p.size) : 100}% of the file`);
+      io.err(io.t.t("import.progress", { kind, rows: p.rows, percent: p.size > 0 ? Math.floor((100 * p.bytes) / p.size) : 100 }));
     },
     stop: () => undefined,
   };

@@ -75,16 +75,18 @@ function initFromEnrollment(io: Io, file: string, o: { enroll?: string; role?: s
   if (existsSync(file)) {
     // An agent PC set up before enrollment existed (or re-enrolled on the same database).
     const node = SincroNode.open(file);
-    let numbering: { adopted: string[]; differs: string[] };
+    let numbering: ReturnType<SincroNode["adoptEnrollment"]>;
     try {
       numbering = node.adoptEnrollment(enrollment);
     } finally {
       node.close();
     }
     io.out(io.t.t("init.agentExisting", { agent: enrollment.agent, name: enrollment.name, file }));
-    for (const d of numbering.adopted) io.out(`numbering now as registered at the office (nothing was recorded here yet): ${d}`);
-    for (const d of numbering.differs) {
-      io.out(`warning: ${d}; this PC keeps its own numbering, which what it already sent uses (the office may register the agent again with the same settings)`);
+    // One whole message per case: adopted (nothing recorded here yet) or kept, order type or customer codes.
+    for (const c of numbering.changes) {
+      const params = { here: c.here, office: c.office };
+      if (numbering.recordedNothing) io.out(io.t.t(c.what === "orderType" ? "init.adopted.orderType" : "init.adopted.customerCodes", params));
+      else io.out(io.t.t(c.what === "orderType" ? "init.differs.orderType" : "init.differs.customerCodes", params));
     }
     return;
   }

@@ -7,8 +7,8 @@ import { clockSkewByOrigin, readerReceipt, recordedSince, streamStatus, unsentEv
 import { headSeen } from "../../ship/officeHead.js";
 import { SEDE } from "../../events/nodeIds.js";
 import { agentToSede, CATALOGUE, sedeToAgent } from "../../wire/streams.js";
-import { type Io, jsonOption, withNode } from "../io.js";
-import { clockWarning } from "../../node/clockOffset.js";
+import { type Io, jsonOption, spokenOr, withNode } from "../io.js";
+import { clockSay, clockWarning } from "../../node/clockOffset.js";
 import { restoreLines, tally, tallyText, type Tally } from "../words.js";
 
 /** The sede's view of one agent: when data last came from it, what it recorded today, what stops it. */
@@ -117,7 +117,7 @@ export function registerStatus(program: Command, io: Io): void {
         io.out(t.t("status.reinstalled", { node: report.node, ...at(r.at), held: String(r.heldBySede), next: String(r.continuesAfter) }));
       }
       for (const line of restoreLines(t, report.restore ?? undefined)) io.out(line);
-      if (report.clock?.warning) io.out(`clock: WARNING ${report.clock.warning}`);
+      if (report.clock?.warning) io.out(t.t("sync.warning", { text: spokenOr(t, clockSay(report.clock), report.clock.warning) }));
       for (const s of report.clockSkew) {
         io.out(t.t("status.clockSkew", { who: s.origin, hours: t.number(Math.round(s.maxAheadMs / 360_000) / 10), ...at(s.lastSeen) }));
       }

@@ -7,7 +7,7 @@ import { SincroNode } from "../../node/sincroNode.js";
 import { lastPosition, receivedSince, sentSince, uploadedFiles, type EventGist } from "../../ship/streamStatus.js";
 import { sync, type SyncReport } from "../../ship/sync.js";
 import { transportFromConfig } from "../../ship/transports/transportFromConfig.js";
-import { dbPath, type Io, jsonOption } from "../io.js";
+import { dbPath, type Io, jsonOption, spokenOr } from "../io.js";
 import { SincroError } from "../../errors.js";
 import { tally, tallyText, tallyTotal } from "../words.js";
 
@@ -47,8 +47,13 @@ export function registerSync(program: Command, io: Io): void {
           },
         });
         bar?.stop();
-        if (transport.warning) report.warnings.unshift(transport.warning);
-        if (json) io.out(JSON.stringify(report));
+        if (transport.warning) {
+          report.warnings.unshift(transport.warning);
+          if (transport.warningSay) report.said.push({ text: transport.warning, say: transport.warningSay });
+        }
+        // The machine fields: warnings and errors in English, as they were.
+        const { said: _said, ...machine } = report;
+        if (json) io.out(JSON.stringify(machine));
         else {
           printReport(io, report, sentAndReceived(node, uploadedBefore, posBefore), node.role === "sede");
           for (const line of restoreLines(t, recoveryAwaited(node))) io.out(`  ${line}`);
@@ -96,8 +101,10 @@ function printReport(io: Io, r: SyncReport, moved: SyncMoved, sede: boolean): vo
   }
   if (r.conflicts > 0) io.out(`  ${t.t("sync.conflicts", { n: r.conflicts })}`);
   io.out(`  ${t.t("sync.transferred", { sent: size(io, r.sent.bytes), received: size(io, r.received.bytes), requests: r.commands })}`);
-  for (const w of r.warnings) io.out(`  ${t.t("sync.warning", { text: w })}`);
-  for (const e of r.errors) io.out(`  ${t.t("sync.error", { text: e })}`);
+  // A warning or error the engine gave a catalogue message is said in the user's language; any other as it is.
+  const said = new Map(r.said.map((s) => [s.text, s.say]));
+  for (const w of r.warnings) io.out(`  ${t.t("sync.warning", { text: spokenOr(t, said.get(w), w) })}`);
+  for (const e of r.errors) io.out(`  ${t.t("sync.error", { text: spokenOr(t, said.get(e), e) })}`);
 }
 
 function sentAndReceived(node: SincroNode, uploadedBefore: Set<string>, posBefore: number): SyncMoved {

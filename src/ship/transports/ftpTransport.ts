@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { Readable, Writable } from "node:stream";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
 import { Client, type FileInfo, FTPError } from "basic-ftp";
-import { RefusedError, TransportError } from "../../errors.js";
+import { RefusedError, type Say, say, TransportError } from "../../errors.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
 import { requiredConfig, type ConfigSource, type TransportKind } from "./transportKind.js";
@@ -62,6 +62,7 @@ export class FtpTransport implements Transport {
   private readonly options: Required<Omit<FtpTransportOptions, "ca" | "fingerprint">> & { ca: string | Buffer | undefined; fingerprint: string | undefined };
   /** Set for plain FTP: what `sync` warns about. */
   readonly warning: string | undefined;
+  readonly warningSay: Say | undefined;
   /** The SHA-256 fingerprint of the certificate the server presented (FTPS, once connected). */
   presented: string | undefined;
   private readonly counters: TransportStats = { commands: 0, bytesSent: 0, bytesReceived: 0 };
@@ -86,6 +87,7 @@ export class FtpTransport implements Transport {
     };
     this.warning =
       secure === false ? `plain FTP to ${options.host}: the password and the files travel unencrypted on the network (ftp.secure false)` : undefined;
+    this.warningSay = secure === false ? say("warn.plainFtp", { host: options.host }) : undefined;
     const dir = this.options.dir;
     const tls = secure === true ? " (TLS)" : secure === "implicit" ? " (implicit TLS)" : "";
     this.describe =
@@ -325,7 +327,7 @@ export class FtpTransport implements Transport {
           if (err instanceof FTPError) {
             throw new TransportError(
               `connect to ${this.describe}: the server does not offer FTPS (it answered AUTH TLS with ${err.code}); to use plain FTP anyway, where the password travels unencrypted, run "sincro config set ftp.secure false"`,
-              { cause: err, reply: err.code, code: "TRANSPORT_NO_TLS" },
+              { cause: err, reply: err.code, code: "TRANSPORT_NO_TLS", say: say("error.ftpNoTls", { server: this.describe, reply: String(err.code) }) },
             );
           }
           throw this.failure("connect to", this.describe, err, undefined, "TRANSPORT_CONNECT");
@@ -337,7 +339,7 @@ export class FtpTransport implements Transport {
         if (presented?.toUpperCase() !== pinned.toUpperCase()) {
           throw new TransportError(
             `connect to ${this.describe}: the server's certificate changed: it presents SHA-256 ${presented ?? "none"}, but ftp.tls-fingerprint pins ${pinned}; refusing to send the password (if the provider renewed it, check the new one with the provider and run "sincro config set ftp.tls-fingerprint NEW")`,
-            { code: "TRANSPORT_CERTIFICATE" },
+            { code: "TRANSPORT_CERTIFICATE", say: say("error.ftpCertificate", { server: this.describe, presented: presented ?? "-", pinned }) },
           );
         }
       }
@@ -446,6 +448,7 @@ export function ftpOptionsFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv)
   if (password === undefined) {
     throw new RefusedError("ftp.password", `sync: no FTP password; set SINCRO_FTP_PASSWORD or "sincro config set ftp.password ..."`, {
       code: "MISSING_CONFIG",
+      say: say("error.noFtpPassword"),
     });
   }
   const secure = node.config("ftp.secure");

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { SincroError } from "../../errors.js";
+import { type Say, say, SincroError } from "../../errors.js";
 import type { Transport } from "./transport.js";
 
 /** One probe of {@link checkParkingArea}. */
 export interface CheckStep {
   /** What was tried, e.g. `upload a file into SincroAg`. */
   step: string;
+  /** The step's name as a catalogue message, for the user's language. */
+  say: Say;
   /** `skipped` when an earlier failure made the step meaningless. */
   status: "ok" | "failed" | "skipped";
   /** For a failure: what is missing, in plain words, then the transport's error. */
@@ -36,13 +38,14 @@ const PROBE_PREFIX = "sincro-check-";
  */
 export async function checkParkingArea(transport: Transport): Promise<CheckReport> {
   const steps: CheckStep[] = [];
-  const connected = await attempt(steps, `connect to ${transport.describe} and list its root`, () => transport.list(""), (err) =>
+  const connect = { step: `connect to ${transport.describe} and list its root`, say: say("check.connect", { target: transport.describe }) };
+  const connected = await attempt(steps, connect, () => transport.list(""), (err) =>
     `cannot reach the parking area: ${messageOf(err)}`,
   );
   if (connected) {
     for (const area of AREAS) await checkArea(transport, area, steps);
   } else {
-    for (const area of AREAS) steps.push({ step: `check ${area}`, status: "skipped" });
+    for (const area of AREAS) steps.push({ step: `check ${area}`, say: say("check.area", { area }), status: "skipped" });
   }
   await transport.close().catch(() => undefined);
   return { target: transport.describe, ok: steps.every((step) => step.status === "ok"), steps };
@@ -101,17 +104,17 @@ async function checkArea(transport: Transport, area: string, steps: CheckStep[])
   // Bytes that an ASCII-mode transfer or a text filter would change.
   const first = Buffer.concat([Buffer.from(`sincro check ${token}\r\n\n\r`), Buffer.from([0, 26, 255, 128, 13, 10])]);
   const second = Buffer.from(`sincro check ${token}, second version, longer than the first one\n`);
-  const skipRest = (from: number, names: string[]) => {
-    for (const name of names.slice(from)) steps.push({ step: name, status: "skipped" });
+  const skipRest = (from: number, names: ReadonlyArray<{ step: string; say: Say }>) => {
+    for (const name of names.slice(from)) steps.push({ ...name, status: "skipped" });
   };
   const names = [
-    `create folder ${area}`,
-    `list ${area}`,
-    `upload a file into ${area}`,
-    `see the uploaded file listed in ${area}`,
-    `read the file back from ${area}`,
-    `replace the file in ${area} by writing onto its name`,
-    `delete the file from ${area}`,
+    { step: `create folder ${area}`, say: say("check.createFolder", { area }) },
+    { step: `list ${area}`, say: say("check.list", { area }) },
+    { step: `upload a file into ${area}`, say: say("check.upload", { area }) },
+    { step: `see the uploaded file listed in ${area}`, say: say("check.seeListed", { area }) },
+    { step: `read the file back from ${area}`, say: say("check.readBack", { area }) },
+    { step: `replace the file in ${area} by writing onto its name`, say: say("check.replace", { area }) },
+    { step: `delete the file from ${area}`, say: say("check.delete", { area }) },
   ] as const;
 
   try {
@@ -178,7 +181,7 @@ async function checkArea(transport: Transport, area: string, steps: CheckStep[])
 async function checkCreateOnce(transport: Transport, area: string, probe: string, first: Buffer, second: Buffer, steps: CheckStep[]): Promise<void> {
   const writeNew = transport.writeNew?.bind(transport);
   if (writeNew === undefined) return;
-  await attempt(steps, `refuse a second create of one name in ${area}`, async () => {
+  await attempt(steps, { step: `refuse a second create of one name in ${area}`, say: say("check.createOnce", { area }) }, async () => {
     if ((await writeNew(probe, first)) !== "created") throw new CheckFailure("a new name was reported as already taken");
     const again = await writeNew(probe, second);
     const back = await transport.read(probe);
@@ -215,6 +218,7 @@ async function cleanUp(transport: Transport, area: string, token: string, steps:
   if (stuck.length > 0) {
     steps.push({
       step: `remove the probe files from ${area}`,
+      say: say("check.removeProbes", { area }),
       status: "failed",
       detail: `could not delete ${stuck.join(", ")} in ${area}: delete them by hand`,
     });
@@ -223,17 +227,17 @@ async function cleanUp(transport: Transport, area: string, token: string, steps:
 
 async function attempt(
   steps: CheckStep[],
-  step: string,
+  step: { step: string; say: Say },
   action: () => Promise<unknown>,
   explain: (err: unknown) => string,
 ): Promise<boolean> {
   try {
     await action();
-    steps.push({ step, status: "ok" });
+    steps.push({ ...step, status: "ok" });
     return true;
   } catch (err) {
     if (!(err instanceof SincroError) && !(err instanceof CheckFailure)) throw err;
-    steps.push({ step, status: "failed", detail: explain(err) });
+    steps.push({ ...step, status: "failed", detail: explain(err) });
     return false;
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type { ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
-import { RefusedError, TransportError } from "../../errors.js";
+import { RefusedError, say, TransportError } from "../../errors.js";
 import { checkBucketName, checkConfig, type ConfigKey } from "../../node/config.js";
 import { compareNames, splitRemotePath } from "./remotePath.js";
 import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
@@ -340,7 +340,7 @@ export function s3OptionsFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv):
     const value = setting(key, variable);
     if (value !== undefined) return value;
     const how = key === "s3.bucket" ? `"sincro config set ${key} VALUE"` : `"sincro config set ${key} VALUE" or ${variable}`;
-    throw new RefusedError(key, `sync: ${key} is not set; set it with ${how}`, { code: "MISSING_CONFIG" });
+    throw new RefusedError(key, `sync: ${key} is not set; set it with ${how}`, { code: "MISSING_CONFIG", say: say("error.missingConfig", { key, how }) });
   };
   const options: S3TransportOptions = {
     bucket: required("s3.bucket", ""),

@@ -1,3 +1,4 @@
+import type { Say } from "../../errors.js";
 /**
  * The port between the sync engine and a parking area (DESIGN §4.1).
  *
@@ -58,6 +59,8 @@ export interface Transport {
   close(): Promise<void>;
   /** A risk of this connection the user must hear about at every sync (e.g. plain FTP), if any. */
   readonly warning?: string | undefined;
+  /** {@link warning} as a catalogue message, for the user's language. */
+  readonly warningSay?: Say | undefined;
   /** Counters since the transport was created: protocol commands sent after login, bytes moved. */
   stats(): TransportStats;
 }

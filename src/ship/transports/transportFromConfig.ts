@@ -1,4 +1,4 @@
-import { RefusedError } from "../../errors.js";
+import { RefusedError, say } from "../../errors.js";
 import { isTransportName, TRANSPORT_NAMES } from "../../node/config.js";
 import type { Transport } from "./transport.js";
 import type { ConfigSource } from "./transportKind.js";
@@ -14,11 +14,11 @@ export function transportFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv =
   const [usual, ...others] = TRANSPORT_NAMES;
   const setIt = `"sincro config set transport ${usual}" (or ${others.join(" or ")})`;
   if (name === undefined) {
-    throw new RefusedError("transport", `sync: no transport configured; run ${setIt} first`, { code: "MISSING_CONFIG" });
+    throw new RefusedError("transport", `sync: no transport configured; run ${setIt} first`, { code: "MISSING_CONFIG", say: say("error.noTransport", { setIt }) });
   }
   // `config set` refuses other values; this one came into the database some other way.
   if (!isTransportName(name)) {
-    throw new RefusedError("transport", `sync: transport "${name}" is not one sincro knows; run ${setIt}`, { code: "BAD_CONFIG" });
+    throw new RefusedError("transport", `sync: transport "${name}" is not one sincro knows; run ${setIt}`, { code: "BAD_CONFIG", say: say("error.badTransport", { name, setIt }) });
   }
   return TRANSPORTS[name].fromConfig(node, env);
 }

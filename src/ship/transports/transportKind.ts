@@ -1,4 +1,4 @@
-import { RefusedError } from "../../errors.js";
+import { RefusedError, say } from "../../errors.js";
 import type { ConfigKey, TransportName } from "../../node/config.js";
 import type { Transport } from "./transport.js";
 
@@ -41,7 +41,10 @@ export interface TransportKind<Name extends TransportName = TransportName> {
 export function requiredConfig(node: ConfigSource, key: ConfigKey): string {
   const value = node.config(key);
   if (value === undefined || value === "") {
-    throw new RefusedError(key, `sync: ${key} is not set; set it with "sincro config set ${key} VALUE"`, { code: "MISSING_CONFIG" });
+    throw new RefusedError(key, `sync: ${key} is not set; set it with "sincro config set ${key} VALUE"`, {
+      code: "MISSING_CONFIG",
+      say: say("error.missingConfig", { key, how: `"sincro config set ${key} VALUE"` }),
+    });
   }
   return value;
 }

@@ -1,0 +1,125 @@
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/**
+ * Words a person reads go through the catalogues (src/i18n): this test reads the sources and
+ * fails where a message bypasses them. Three rules:
+ * - the sync's warnings are added with `warn(report, english, say(...))`, never pushed as bare text;
+ * - the command line prints no sentence written in the code (`io.out("…")`, `io.err(\`… ${x}\`)`);
+ * - a refusal (`new RefusedError(…)`, `new SincroError(…)`) of the domain, the import and the
+ *   sync carries a `say`; the ones still without one are counted per file below, and the count
+ *   may only go down.
+ */
+const SRC = resolve(import.meta.dirname, "../../src");
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+const rel = (path: string) => relative(SRC, path);
+
+/** A literal's text without its `${…}` expressions (braces inside them balanced). */
+function withoutExpressions(literal: string): string {
+  let out = "";
+  for (let i = 0; i < literal.length; i++) {
+    if (literal[i] === "$" && literal[i + 1] === "{") {
+      let depth = 1;
+      i += 2;
+      while (i < literal.length && depth > 0) {
+        if (literal[i] === "{") depth++;
+        else if (literal[i] === "}") depth--;
+        i++;
+      }
+      i--;
+    } else out += literal[i];
+  }
+  return out;
+}
+
+/** Each call `name(` in `text`, with its whole argument list (brackets balanced) and its line. */
+function callsOf(text: string, name: RegExp): Array<{ line: number; args: string }> {
+  const calls: Array<{ line: number; args: string }> = [];
+  for (const m of text.matchAll(name)) {
+    let i = (m.index as number) + m[0].length;
+    const start = i;
+    let depth = 1;
+    while (depth > 0 && i < text.length) {
+      const c = text[i] as string;
+      if (c === "(" || c === "[" || c === "{") depth++;
+      else if (c === ")" || c === "]" || c === "}") depth--;
+      i++;
+    }
+    calls.push({ line: text.slice(0, m.index).split("\n").length, args: text.slice(start, i - 1) });
+  }
+  return calls;
+}
+
+/**
+ * The files another engineer is rewriting as this test is written (a restored agent or office):
+ * their warnings still print in English. Convert them to `warn(…, say(…))` and empty this list.
+ */
+const WARNINGS_NOT_YET_SAID = new Set(["ship/restore.ts", "ship/officeHead.ts"]);
+
+/** Refusals still without a `say`, per file (transport URLs and low-level transport errors, mostly). */
+const REFUSALS_NOT_YET_SAID: Readonly<Record<string, number>> = {
+  // checkNotInUse's "already used by another office database" (being rewritten elsewhere).
+  "ship/sync.ts": 1,
+  "ship/transports/ftpTransport.ts": 2,
+  "ship/transports/sftpTransport.ts": 8,
+  "ship/transports/s3Transport.ts": 6,
+  "exchange/csvExport.ts": 2,
+};
+
+describe("messages go through the catalogues", () => {
+  const files = sourceFiles(SRC).map((path) => ({ path, name: rel(path), text: readFileSync(path, "utf8") }));
+
+  it("the sync's warnings carry a catalogue message: no bare warnings.push in src/ship", () => {
+    const bare = files
+      .filter((f) => f.name.startsWith("ship/") && !WARNINGS_NOT_YET_SAID.has(f.name))
+      .flatMap((f) =>
+        callsOf(f.text, /\bwarnings\.(?:push|unshift)\(/g)
+          // The one place that pushes: `warn(report, text, say)` in syncRun.ts.
+          .filter((c) => !(f.name === "ship/syncRun.ts" && c.args === "text"))
+          .map((c) => `src/${f.name}:${c.line}: ${c.args.slice(0, 80)}`));
+    expect(bare).toEqual([]);
+    // Errors too: a file that adds to report.errors also says each of them.
+    const errorsUnsaid = files.filter((f) => f.name.startsWith("ship/") && /\berrors\.push\(/.test(f.text) && !/\bsaid\.push\(/.test(f.text)).map((f) => f.name);
+    expect(errorsUnsaid).toEqual([]);
+  });
+
+  it("the command line prints no sentence written in the code", () => {
+    // A literal argument whose text outside ${…} holds a word of two letters or more.
+    const technical = new Set(["cli/commands/log.ts"]); // `sincro log` prints the log's own records
+    const sentences = files
+      .filter((f) => f.name.startsWith("cli/") && !technical.has(f.name))
+      .flatMap((f) =>
+        callsOf(f.text, /\bio\.(?:out|err)\(/g)
+          .filter((c) => /^\s*[`"']/.test(c.args))
+          .filter((c) => /[A-Za-z]{2,}/.test(withoutExpressions(c.args)))
+          .map((c) => `src/${f.name}:${c.line}: ${c.args.slice(0, 80)}`),
+      );
+    expect(sentences).toEqual([]);
+  });
+
+  it("refusals carry a say; the known ones without one only get fewer", () => {
+    const counts: Record<string, number> = {};
+    for (const f of files.filter((x) => /^(events|exchange|ship)\//.test(x.name))) {
+      const unsaid = callsOf(f.text, /\bnew (?:RefusedError|SincroError)\(/g).filter((c) => !/\bsay\b/.test(c.args));
+      if (unsaid.length > 0) counts[f.name] = unsaid.length;
+    }
+    for (const [file, n] of Object.entries(counts)) {
+      expect(n, `src/${file}: ${n} refusal(s) without a say (allowed: ${REFUSALS_NOT_YET_SAID[file] ?? 0})`).toBeLessThanOrEqual(REFUSALS_NOT_YET_SAID[file] ?? 0);
+    }
+  });
+
+  it("would catch a bare warning and a printed sentence (the rules themselves)", () => {
+    expect(callsOf("run.report.warnings.push(`x ${a} y`);", /\bwarnings\.(?:push|unshift)\(/g)).toEqual([{ line: 1, args: "`x ${a} y`" }]);
+    const [c] = callsOf('io.out(`audit ${name}: ${r.events} events`);', /\bio\.(?:out|err)\(/g);
+    expect(/[A-Za-z]{2,}/.test(withoutExpressions(c?.args ?? ""))).toBe(true);
+    expect(withoutExpressions('`  ${t.t("a", { n: f({ ...x }) })}`')).toBe("`  `");
+  });
+});
