@@ -400,7 +400,7 @@ function reassignCustomer(c: Extract<Command, { kind: "ReassignCustomer" }>, sta
   const { createdBy: _createdBy, ...record } = customer;
   const events: DraftEvent[] = [];
   if (from !== null) events.push({ type: "CustomerReassigned", data: { ...moved, handover: null } });
-  events.push({ type: "CustomerReassigned", data: { ...moved, handover: { record: { ...record, agent: to }, specialPrices } } });
+  events.push({ type: "CustomerReassigned", data: { ...moved, handover: { record: { ...record, agent: to }, specialPrices, heard: to === null ? null : state.lastSeqOf(to) } } });
   return { events };
 }
 

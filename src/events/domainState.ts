@@ -26,6 +26,8 @@ export interface DomainState {
   /** The highest order number used in this order type, or 0. */
   lastOrderNumber(type: string): number;
   order(type: string, number: number): OrderView | undefined;
+  /** The sequence number of the last event of `origin` this node holds, or 0. */
+  lastSeqOf(origin: string): number;
 }
 
 export interface AgentView {

@@ -68,6 +68,12 @@ export type CustomerRecord = CustomerState & { createdBy: string };
 export interface Handover {
   record: CustomerState;
   specialPrices: HandedPrice[];
+  /**
+   * The last event of the new agent the sede held when it handed the customer over (null: to the
+   * office). The agent's own special-price changes of this customer after that one reach the sede
+   * after the handover and stand there, so on the agent they compete again after it.
+   */
+  heard: number | null;
 }
 
 /** A special price as the sede holds it (`price` null: a removal), with the change that set it. */

@@ -108,6 +108,7 @@ const PAYLOAD_CHECKS: { [T in EventType]: { [K in keyof EventPayloads[T]]-?: Che
       shape({
         record: shape(customerState),
         specialPrices: handedPrices,
+        heard: nullable(wholeNumber),
       }),
     ),
   },

@@ -64,6 +64,9 @@ export class RowState implements DomainState {
   lastOrderNumber(type: string) {
     return this.read.lastOrderNumber(type);
   }
+  lastSeqOf(origin: string) {
+    return this.read.lastSeqOf(origin);
+  }
   order(type: string, number: number) {
     return this.read.order(type, number);
   }

@@ -132,6 +132,10 @@ export class ReadModel implements DomainState {
     };
   }
 
+  lastSeqOf(origin: string): number {
+    return (this.q(`SELECT max(seq) FROM events WHERE origin = ?`, "pluck").get(origin) as number | null) ?? 0;
+  }
+
   lastOrderNumber(type: string): number {
     const n = this.q(`SELECT max(number) FROM orders WHERE type = ?`, "pluck").get(type) as number | null;
     return Math.max(n ?? 0, this.base("order", type));

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { EventOf, HandedPrice } from "../events/eventTypes.js";
+import { decodePayload, type EventOf, type HandedPrice } from "../events/eventTypes.js";
 import type { RowOf } from "../wire/snapshotRows.js";
 import { specialPriceConflict, type ConflictsProjection } from "./conflicts.js";
 import { replaces, type Stamp } from "./lastWriterWins.js";
@@ -14,9 +14,10 @@ export class SpecialPricesProjection {
   private readonly put: Database.Statement;
   private readonly held: Database.Statement;
   private readonly dropAll: Database.Statement;
+  private ownAfter: Database.Statement | undefined;
 
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     private readonly conflicts: ConflictsProjection,
   ) {
     this.current = db.prepare(`SELECT hlc, origin, event_id AS id FROM special_prices WHERE customer = ? AND product = ?`);
@@ -39,6 +40,32 @@ export class SpecialPricesProjection {
       return;
     }
     this.putHanded(d.customer, d.handover.specialPrices);
+    if (d.to !== null && d.handover.heard !== null) this.reapplyUnheard(e, d.customer, d.to, d.handover.heard);
+  }
+
+  /**
+   * The new agent's own changes to this customer's special prices that the sede had not received
+   * when it handed the customer over (after event `heard`), recorded before this node applied the
+   * handover: the release had dropped them here, but they reach the sede after the handover and
+   * stand there, so here they compete again. On the agent these are its changes still in transit;
+   * at the sede there are none (it records the handover after all it had received).
+   */
+  private reapplyUnheard(handover: { origin: string; seq: number }, customer: string, agent: string, heard: number): void {
+    // Prepared when first needed: the log's tables are not there where only the projections are.
+    this.ownAfter ??= this.db.prepare(
+      `SELECT id, origin, seq, hlc, at, type, data FROM events
+        WHERE origin = ? AND seq > ? AND type IN ('SpecialPriceSet', 'SpecialPriceRemoved')
+          AND pos < (SELECT pos FROM events WHERE origin = ? AND seq = ?) AND pos NOT IN (SELECT pos FROM quarantined)
+        ORDER BY pos`,
+    );
+    const rows = this.ownAfter.all(agent, heard, handover.origin, handover.seq) as Array<{ id: string; origin: string; seq: number; hlc: string; at: string; type: string; data: string }>;
+    for (const row of rows) {
+      const data = decodePayload(row.data) as { customer: string };
+      if (data.customer !== customer) continue;
+      const e = { ...row, data } as EventOf<"SpecialPriceSet"> | EventOf<"SpecialPriceRemoved">;
+      if (e.type === "SpecialPriceSet") this.specialPriceSet(e);
+      else this.specialPriceRemoved(e);
+    }
   }
 
   private putHanded(customer: string, prices: readonly HandedPrice[]): void {

@@ -10,7 +10,7 @@ import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reassign, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -261,6 +261,21 @@ describe("regressions found by the convergence model", () => {
       new SetSpecialPrice("AG01", 0, "P1", "1.00", []),
       new Rename(0),
       new SetSpecialPrice("SEDE", 0, "P1", "1.00", []),
+    ]);
+  });
+
+  // Seed 7 of a 200-run folder run (shrunk): AG01 set a special price for its customer 000001,
+  // and before AG01 synced the office moved 000001 to the office and back to AG01. At AG01 the
+  // release dropped the price and the handover brought only the office's prices; the office then
+  // received AG01's change (000001 was AG01's again) and kept it. The handover now says up to which
+  // of AG01's events the office had received, and AG01's later changes compete again after it.
+  it("an agent's special price still in transit survives its customer moved to the office and back", async () => {
+    await replay(noSkew, [
+      new CutSync("AG01", { direction: "download", skip: 3, afterBytes: 1, mode: "error" }),
+      new SetSpecialPrice("AG01", 0, "P1", "1.00", []),
+      new Reassign(0, null),
+      new Reassign(0, "AG01"),
+      new SaveProduct("P1", "Olio"),
     ]);
   });
 

@@ -66,7 +66,7 @@ function payload(type: EventType, agent: string | null): EventPayloads[EventType
       createdBy: "SEDE",
       from: null,
       to: agent,
-      handover: { record: { code: "C1", name: "Bar", agent, list: null, vatNumber: null, city: null }, specialPrices: [] },
+      handover: { record: { code: "C1", name: "Bar", agent, list: null, vatNumber: null, city: null }, specialPrices: [], heard: 0 },
     },
     CustomerRenamed: { code: "C1", createdBy: "SEDE", newCode: "C2", agent, specialPrices: [] },
     SnapshotApplied: { stream: "SEDE>AG01", segment: 1, sha256: "ab", rows: 1 },
