@@ -148,6 +148,8 @@ export class SincroNode {
   /** This node's keys and the keys it trusts for the others (DESIGN §7). */
   readonly keyring: Keyring;
   private readonly now: () => number;
+  /** This PC's own clock, uncorrected (the injected one in tests): what a sync measures against the server's. */
+  private readonly pcClock: () => number;
   /** Added to this PC's clock: what the last sync measured against the parking server's, 0 within the tolerance. */
   private correction = 0;
   private readonly ulid: (now: number) => string;
@@ -166,6 +168,7 @@ export class SincroNode {
     this.transaction = db.transaction((fn: () => unknown) => fn());
     this.walFlushAfter = db.memory ? 0 : (env.walFlushAfter ?? 256);
     const pcClock = env.now ?? Date.now;
+    this.pcClock = pcClock;
     // Every time the node records (HLC, `at`, today's date, ids) is the corrected one, so that
     // "most recent" means most recent in real time even on a PC whose clock is a day off.
     this.now = () => pcClock() + this.correction;
@@ -603,7 +606,15 @@ export class SincroNode {
    * while other processes may be using the node: SQLite's `VACUUM INTO` reads one snapshot.
    */
   backupTo(file: string): void {
-    this.db.prepare(`VACUUM INTO ?`).run(file);
+    writeBackup(this.db, file);
+  }
+
+  /**
+   * Milliseconds since the epoch by this PC's own clock, without the correction: the one clock a
+   * sync measures against the parking server's (the node's time is this plus the correction).
+   */
+  pcNowMs(): number {
+    return this.pcClock();
   }
 
   /** Milliseconds since the epoch: this PC's clock (the injected one in tests) plus the measured correction. */
@@ -903,4 +914,20 @@ function tune(db: Database.Database): Database.Database {
   // Fewer, larger checkpoints: each one fsyncs, and one-event transactions would otherwise pay for it often.
   db.pragma("wal_autocheckpoint = 4000");
   return db;
+}
+
+/**
+ * `VACUUM INTO file` from `db` (this node's connection, or another one on the same file, as a
+ * backup run from another process while the node syncs), then clears the copy's claim of a
+ * running sync: a copy taken during a sync and put back later must not say that a sync is
+ * running (the claiming process may be this one, or its number reused by another).
+ */
+export function writeBackup(db: Database.Database, file: string): void {
+  db.prepare(`VACUUM INTO ?`).run(file);
+  const copy = new Database(file);
+  try {
+    copy.prepare(`DELETE FROM sync_lock`).run();
+  } finally {
+    copy.close();
+  }
 }
