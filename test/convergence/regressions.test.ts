@@ -2,7 +2,9 @@
 // replays of their command sequences, plus the smallest direct form of each bug.
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { SincroNode, writeBackup } from "../../src/node/sincroNode.js";
 import type { SyncStep } from "../../src/ship/inbox.js";
 import { CuttingFolderTransport } from "../support/faultyTransport.js";
 import { exec, folderArea, Network, officeWithAgentAG01 } from "../support/network.js";
@@ -10,7 +12,7 @@ import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, BackupAgent, RestoreAgent, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -85,6 +87,45 @@ describe("regressions found by the convergence model", () => {
       new Damage(0, "truncate", 0),
       new Sync("AG02", undefined),
     ]);
+  });
+
+  // Seed 1, path "0:0:0:4:4:2" (shrunk), once backups were modelled. `sincro backup` taken while
+  // the agent's sync ran copied its claim of a running sync (process id and all); put back, the
+  // database refused every sync, "another sync is running on this node since 09:00", whenever
+  // that process number was alive (here: this very test process). A backup holds no claim now.
+  it("a backup taken during a sync, put back, does not say that a sync is running", async () => {
+    await replay(noSkew, [new BackupAgent("AG01", "apply" as SyncStep, 1), new RestoreAgent("AG01")]);
+  });
+
+  it("a backup taken during a sync, put back, syncs (direct form)", async () => {
+    const dir = tempDir();
+    const net = officeWithAgentAG01(dir);
+    await net.round();
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.10" });
+    await net.sync(net.sede);
+    const ag = net.agent("AG01");
+    const file = join(dir, "ag01.bak");
+    let taken = false;
+    // As "sincro backup" run from another process while this sync applies what it received.
+    await net.sync(ag, {
+      hook: (step) => {
+        if (step !== "apply" || taken) return;
+        const other = new Database(ag.db.name, { readonly: true });
+        writeBackup(other, file);
+        other.close();
+        taken = true;
+      },
+    });
+    expect(taken).toBe(true);
+    const path = ag.db.name;
+    ag.close();
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) unlinkSync(f);
+    writeFileSync(path, readFileSync(file));
+    const restored = SincroNode.open(path, { now: net.clock.now });
+    net.agents.set("AG01", restored);
+    const r = await net.sync(restored);
+    expect(r.errors).toEqual([]);
+    expect(restored.read.listProducts().map((p) => p.code)).toEqual(["P001"]);
   });
 
   // Seed 533540703 (shrunk). The sede sets a special price; AG01, whose clock runs 16 hours
