@@ -492,6 +492,16 @@ export class SincroNode {
     return this.config("restore.awaiting") === "1";
   }
 
+  /** A database put back from `sincro backup` that has not yet checked what it parked after the copy. */
+  isBackupCopy(): boolean {
+    return this.config("restore.check") === "1";
+  }
+
+  /** The check a backup copy's first sync makes is done: from now on this is the PC's database. */
+  clearBackupCopy(): void {
+    this.db.prepare(`DELETE FROM node_config WHERE key = 'restore.check'`).run();
+  }
+
   setAwaitingReturn(waiting: boolean): void {
     if (waiting) this.setState("restore.awaiting", "1");
     else this.db.prepare(`DELETE FROM node_config WHERE key = 'restore.awaiting'`).run();
@@ -920,13 +930,17 @@ function tune(db: Database.Database): Database.Database {
  * `VACUUM INTO file` from `db` (this node's connection, or another one on the same file, as a
  * backup run from another process while the node syncs), then clears the copy's claim of a
  * running sync: a copy taken during a sync and put back later must not say that a sync is
- * running (the claiming process may be this one, or its number reused by another).
+ * running (the claiming process may be this one, or its number reused by another). The copy is
+ * marked as one (`restore.check`): put back, its first sync looks for segments this PC parked
+ * after the copy that the office has not read yet (see ship/restore.ts).
  */
 export function writeBackup(db: Database.Database, file: string): void {
   db.prepare(`VACUUM INTO ?`).run(file);
   const copy = new Database(file);
   try {
     copy.prepare(`DELETE FROM sync_lock`).run();
+    // Put back one day, its first sync looks for work this PC parked after the copy (ship/restore.ts).
+    copy.prepare(`INSERT INTO node_config (key, value) VALUES ('restore.check', '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run();
   } finally {
     copy.close();
   }
