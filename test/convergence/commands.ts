@@ -981,13 +981,19 @@ export class BackupAgent extends Base {
  * its own account of what may be lost (branch sederestore).
  */
 export class RestoreAgent extends Base {
-  constructor(readonly agent: NodeName) {
+  /** The agent restored: the one of those with a backup of their current PC that `index` picks. */
+  private agent: NodeName = "AG01";
+  constructor(readonly index: number) {
     super();
   }
+  private restorable(m: Readonly<Model>): NodeName[] {
+    return AGENTS.filter((a) => !m.retired.has(a) && m.backups.get(a)?.pc === m.pcOf(a));
+  }
   override check(m: Readonly<Model>): boolean {
-    return !m.retired.has(this.agent) && m.backups.get(this.agent)?.pc === m.pcOf(this.agent);
+    return this.restorable(m).length > 0;
   }
   async act(m: Model, w: World): Promise<void> {
+    this.agent = pick(this.restorable(m), this.index) ?? "AG01";
     const saved = m.backups.get(this.agent);
     if (!saved) return;
     const old = w.node(this.agent);
@@ -998,7 +1004,8 @@ export class RestoreAgent extends Base {
       (old.db.prepare(`SELECT e.id FROM stream_entries s JOIN events e ON e.pos = s.pos WHERE s.stream = ? AND s.offset <= ?`).all(stream, uploaded) as Array<{ id: string }>).map((r) => r.id),
     );
     // A parked segment the attacker deleted or replaced before the office read it: this PC's sealed copy, which would have put it back, is gone with the restore.
-    const attacked = [...w.attacker.stillPlanted()].some((p) => p.startsWith(`SincroAg/${this.agent}/`));
+    // Likewise one damaged on the server: the copy does not recognise it as its own (publishing replaces it).
+    const attacked = [...w.attacker.stillPlanted(), ...w.damaged.keys()].some((p) => p.startsWith(`SincroAg/${this.agent}/`));
     let mayLose = 0;
     const after = old.log.ownedAfter(old.id, saved.backup.head);
     for (const e of after) {
@@ -1022,10 +1029,10 @@ export class RestoreAgent extends Base {
     synced(m, this.agent, out);
     const waits = w.node(this.agent).awaitingReturn();
     if (waits) w.counters.add("restored-agent-awaits-return");
-    this.did = `${after.length === 0 ? "nothing after the backup" : `after backup #${saved.backup.head}, may lose ${mayLose}`}; first sync: ${judge(w, this.agent, undefined, out)}${waits ? ", awaits its events" : ""}`;
+    this.did = `${this.agent}: ${after.length === 0 ? "nothing after the backup" : `after backup #${saved.backup.head}, may lose ${mayLose}`}; first sync: ${judge(w, this.agent, undefined, out)}${waits ? ", awaits its events" : ""}`;
   }
   label(): string {
-    return `${this.agent}.restoreBackup()`;
+    return `restoreBackup(#${this.index})`;
   }
 }
 
@@ -1113,7 +1120,8 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     // Backups of an agent's PC, now or during a sync at any step, and restoring the last one.
     fc.tuple(agent, fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([a, s, k]) => new BackupAgent(a, s, k)),
     fc.tuple(agent, fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([a, s, k]) => new BackupAgent(a, s, k)),
-    agent.map((a) => new RestoreAgent(a)),
-    agent.map((a) => new RestoreAgent(a)),
+    index.map((i) => new RestoreAgent(i)),
+    index.map((i) => new RestoreAgent(i)),
+    index.map((i) => new RestoreAgent(i)),
   ];
 }

@@ -94,7 +94,7 @@ describe("regressions found by the convergence model", () => {
   // database refused every sync, "another sync is running on this node since 09:00", whenever
   // that process number was alive (here: this very test process). A backup holds no claim now.
   it("a backup taken during a sync, put back, does not say that a sync is running", async () => {
-    await replay(noSkew, [new BackupAgent("AG01", "apply" as SyncStep, 1), new RestoreAgent("AG01")]);
+    await replay(noSkew, [new BackupAgent("AG01", "apply" as SyncStep, 1), new RestoreAgent(0)]);
   });
 
   it("a backup taken during a sync, put back, syncs (direct form)", async () => {
