@@ -983,7 +983,8 @@ export class BackupAgent extends Base {
 export class RestoreAgent extends Base {
   /** The agent restored: the one of those with a backup of their current PC that `index` picks. */
   private agent: NodeName = "AG01";
-  constructor(readonly index: number) {
+  /** `officeFirst`: the office syncs between the PC's failure and the restore (it then holds all the PC had parked). */
+  constructor(readonly index: number, readonly officeFirst = false) {
     super();
   }
   private restorable(m: Readonly<Model>): NodeName[] {
@@ -1013,6 +1014,8 @@ export class RestoreAgent extends Base {
       m.mayLose.add(e.id);
       mayLose++;
     }
+    const steps: string[] = [];
+    if (this.officeFirst) steps.push(`office sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);
     w.restore(this.agent, saved.backup);
     // Its local customer updates are those of the backup again.
     for (const [code, edit] of saved.edits) {
@@ -1029,10 +1032,10 @@ export class RestoreAgent extends Base {
     synced(m, this.agent, out);
     const waits = w.node(this.agent).awaitingReturn();
     if (waits) w.counters.add("restored-agent-awaits-return");
-    this.did = `${this.agent}: ${after.length === 0 ? "nothing after the backup" : `after backup #${saved.backup.head}, may lose ${mayLose}`}; first sync: ${judge(w, this.agent, undefined, out)}${waits ? ", awaits its events" : ""}`;
+    this.did = `${this.agent}: ${steps.map((x) => `${x}; `).join("")}${after.length === 0 ? "nothing after the backup" : `after backup #${saved.backup.head}, may lose ${mayLose}`}; first sync: ${judge(w, this.agent, undefined, out)}${waits ? ", awaits its events" : ""}`;
   }
   label(): string {
-    return `restoreBackup(#${this.index})`;
+    return `restoreBackup(#${this.index}${this.officeFirst ? ", after an office sync" : ""})`;
   }
 }
 
@@ -1120,8 +1123,8 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     // Backups of an agent's PC, now or during a sync at any step, and restoring the last one.
     fc.tuple(agent, fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([a, s, k]) => new BackupAgent(a, s, k)),
     fc.tuple(agent, fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([a, s, k]) => new BackupAgent(a, s, k)),
-    index.map((i) => new RestoreAgent(i)),
-    index.map((i) => new RestoreAgent(i)),
-    index.map((i) => new RestoreAgent(i)),
+    fc.tuple(index, fc.boolean()).map(([i, o]) => new RestoreAgent(i, o)),
+    fc.tuple(index, fc.boolean()).map(([i, o]) => new RestoreAgent(i, o)),
+    fc.tuple(index, fc.boolean()).map(([i, o]) => new RestoreAgent(i, o)),
   ];
 }
