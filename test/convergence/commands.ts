@@ -984,7 +984,8 @@ export class RestoreAgent extends Base {
   /** The agent restored: the one of those with a backup of their current PC that `index` picks. */
   private agent: NodeName = "AG01";
   /** `officeFirst`: the office syncs between the PC's failure and the restore (it then holds all the PC had parked). */
-  constructor(readonly index: number, readonly officeFirst = false) {
+  /** `pcSyncedLast`: the PC synced (sent its work) just before it failed. */
+  constructor(readonly index: number, readonly officeFirst = false, readonly pcSyncedLast = false) {
     super();
   }
   private restorable(m: Readonly<Model>): NodeName[] {
@@ -997,6 +998,12 @@ export class RestoreAgent extends Base {
     this.agent = pick(this.restorable(m), this.index) ?? "AG01";
     const saved = m.backups.get(this.agent);
     if (!saved) return;
+    const steps: string[] = [];
+    if (this.pcSyncedLast) {
+      const out = await w.sync(this.agent);
+      synced(m, this.agent, out);
+      steps.push(`its last sync: ${judge(w, this.agent, undefined, out)}`);
+    }
     const old = w.node(this.agent);
     const stream = `${this.agent}>SEDE`;
     // Parked: in a segment this PC had uploaded (whether or not the office read it yet).
@@ -1014,7 +1021,6 @@ export class RestoreAgent extends Base {
       m.mayLose.add(e.id);
       mayLose++;
     }
-    const steps: string[] = [];
     if (this.officeFirst) steps.push(`office sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);
     w.restore(this.agent, saved.backup);
     // Its local customer updates are those of the backup again.
@@ -1035,7 +1041,7 @@ export class RestoreAgent extends Base {
     this.did = `${this.agent}: ${steps.map((x) => `${x}; `).join("")}${after.length === 0 ? "nothing after the backup" : `after backup #${saved.backup.head}, may lose ${mayLose}`}; first sync: ${judge(w, this.agent, undefined, out)}${waits ? ", awaits its events" : ""}`;
   }
   label(): string {
-    return `restoreBackup(#${this.index}${this.officeFirst ? ", after an office sync" : ""})`;
+    return `restoreBackup(#${this.index}${this.pcSyncedLast ? ", the PC synced before failing" : ""}${this.officeFirst ? ", after an office sync" : ""})`;
   }
 }
 
@@ -1123,8 +1129,8 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     // Backups of an agent's PC, now or during a sync at any step, and restoring the last one.
     fc.tuple(agent, fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([a, s, k]) => new BackupAgent(a, s, k)),
     fc.tuple(agent, fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([a, s, k]) => new BackupAgent(a, s, k)),
-    fc.tuple(index, fc.boolean()).map(([i, o]) => new RestoreAgent(i, o)),
-    fc.tuple(index, fc.boolean()).map(([i, o]) => new RestoreAgent(i, o)),
-    fc.tuple(index, fc.boolean()).map(([i, o]) => new RestoreAgent(i, o)),
+    fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
+    fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
+    fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
   ];
 }

@@ -150,6 +150,16 @@ describe("regressions found by the convergence model", () => {
     }
   });
 
+  // Seed 7, path "45:0:3:3:3:5:7:7:7:5:5:5:5:6" (shrunk). AG01's backup is taken before its
+  // first sync; it enters a customer, syncs (the office gets it) and fails. Put back, the copy
+  // has no cursor yet, so its first sync took the office's ack as an earlier PC's, numbered
+  // after it like a reinstalled PC, and never got its own customer back: the office held it,
+  // AG01 did not. A backup copy now goes the restore way: it asks for its work back.
+  it("a backup taken before the agent's first sync, put back, gets back what the PC sent since", async () => {
+    await replay(noSkew, [new BackupAgent("AG01", undefined, 1), new AddCustomer("AG01", null, false), new RestoreAgent(0, false, true)]);
+    await replay(noSkew, [new BackupAgent("AG01", undefined, 1), new AddCustomer("AG01", null, false), new RestoreAgent(0, true, true)]);
+  });
+
   // Seed 533540703 (shrunk). The sede sets a special price; AG01, whose clock runs 16 hours
   // behind, gets it in its first snapshot as a row carrying the sede's HLC, not as an event.
   // Its clock was derived from events only, so its removal of that price could be stamped with
