@@ -651,6 +651,7 @@ export class DayOff extends Base {
   act(_m: Model, w: World): void {
     w.offsets[this.node] = this.days * 24 * HOUR;
     w.counters.add(this.days === 0 ? "clock-set-right" : this.days > 0 ? "clock-day-fast" : "clock-day-slow");
+    if (this.days !== 0) w.counters.add("clock-day-off");
   }
   label(): string {
     return `clockDayOff(${this.node}, ${this.days === 0 ? "set right" : this.days > 0 ? "+1 day" : "-1 day"})`;
