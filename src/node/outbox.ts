@@ -197,6 +197,11 @@ export class Outbox {
     return this.lastSegment(stream);
   }
 
+  /** The number of the last segment of `stream` sealed here (or, on a reinstalled PC, the one it continues after); 0 if none. */
+  lastSegmentNumber(stream: StreamName): number {
+    return this.lastSegment(stream)?.number ?? 0;
+  }
+
   /** This node's last event routed to `stream` (its seq and hash), if any. */
   lastEntry(stream: StreamName): { seq: number; hash: string } | undefined {
     return this.db

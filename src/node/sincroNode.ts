@@ -158,6 +158,8 @@ export class SincroNode {
   /** This node's keys and the keys it trusts for the others (DESIGN §7). */
   readonly keyring: Keyring;
   private readonly now: () => number;
+  /** This PC's own clock, uncorrected (the injected one in tests): what a sync measures against the server's. */
+  private readonly pcClock: () => number;
   /** Added to this PC's clock: what the last sync measured against the parking server's, 0 within the tolerance. */
   private correction = 0;
   private readonly ulid: (now: number) => string;
@@ -176,6 +178,7 @@ export class SincroNode {
     this.transaction = db.transaction((fn: () => unknown) => fn());
     this.walFlushAfter = db.memory ? 0 : (env.walFlushAfter ?? 256);
     const pcClock = env.now ?? Date.now;
+    this.pcClock = pcClock;
     // Every time the node records (HLC, `at`, today's date, ids) is the corrected one, so that
     // "most recent" means most recent in real time even on a PC whose clock is a day off.
     this.now = () => pcClock() + this.correction;
@@ -512,6 +515,16 @@ export class SincroNode {
     return this.config("restore.awaiting") === "1";
   }
 
+  /** A database put back from `sincro backup` that has not yet checked what it parked after the copy. */
+  isBackupCopy(): boolean {
+    return this.config(RESTORE_CHECK_KEY) !== undefined;
+  }
+
+  /** The check a backup copy's first sync makes is done: from now on this is the PC's database. */
+  clearBackupCopy(): void {
+    this.db.prepare(`DELETE FROM node_config WHERE key = ?`).run(RESTORE_CHECK_KEY);
+  }
+
   setAwaitingReturn(waiting: boolean): void {
     if (waiting) this.setState("restore.awaiting", "1");
     else this.db.prepare(`DELETE FROM node_config WHERE key = 'restore.awaiting'`).run();
@@ -626,26 +639,7 @@ export class SincroNode {
    * while other processes may be using the node: SQLite's `VACUUM INTO` reads one snapshot.
    */
   backupTo(file: string): void {
-    this.db.prepare(`VACUUM INTO ?`).run(file);
-    if (this.role !== "sede") return;
-    // The copy remembers it is one: put back, it records nothing before a sync has checked
-    // whether the office published more since (README, "The office PC restored from a backup").
-    const copy = new Database(file);
-    try {
-      copy.prepare(`INSERT INTO node_config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(RESTORE_CHECK_KEY, new Date(this.now()).toISOString());
-    } finally {
-      copy.close();
-    }
-  }
-
-  /** At the sede: the first sync after a backup was put back has checked the office's head (see `ship/sedeRestore.ts`). */
-  restoreChecked(): void {
-    this.db.prepare(`DELETE FROM node_config WHERE key = ?`).run(RESTORE_CHECK_KEY);
-  }
-
-  /** At the sede: whether this database is a backup not yet checked by a sync. */
-  isUncheckedBackup(): boolean {
-    return this.config(RESTORE_CHECK_KEY) !== undefined;
+    writeBackup(this.db, file);
   }
 
   /**
@@ -687,6 +681,14 @@ export class SincroNode {
       }
       return added;
     });
+  }
+
+  /**
+   * Milliseconds since the epoch by this PC's own clock, without the correction: the one clock a
+   * sync measures against the parking server's (the node's time is this plus the correction).
+   */
+  pcNowMs(): number {
+    return this.pcClock();
   }
 
   /** Milliseconds since the epoch: this PC's clock (the injected one in tests) plus the measured correction. */
@@ -987,4 +989,24 @@ function tune(db: Database.Database): Database.Database {
   // Fewer, larger checkpoints: each one fsyncs, and one-event transactions would otherwise pay for it often.
   db.pragma("wal_autocheckpoint = 4000");
   return db;
+}
+
+/**
+ * `VACUUM INTO file` from `db` (this node's connection, or another one on the same file, as a
+ * backup run from another process while the node syncs), then clears the copy's claim of a
+ * running sync: a copy taken during a sync and put back later must not say that a sync is
+ * running (the claiming process may be this one, or its number reused by another). The copy is
+ * marked as one (`restore.check`): put back, its first sync looks for segments this PC parked
+ * after the copy that the office has not read yet (see ship/restore.ts).
+ */
+export function writeBackup(db: Database.Database, file: string): void {
+  db.prepare(`VACUUM INTO ?`).run(file);
+  const copy = new Database(file);
+  try {
+    copy.prepare(`DELETE FROM sync_lock`).run();
+    // Put back one day, its first sync looks for work this PC parked after the copy (ship/restore.ts).
+    copy.prepare(`INSERT INTO node_config (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(RESTORE_CHECK_KEY);
+  } finally {
+    copy.close();
+  }
 }

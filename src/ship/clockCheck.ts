@@ -14,8 +14,9 @@ export function probePath(node: string): string {
 
 /**
  * Writes `path` through `write` and, the first time in a sync, reads the server's stamp on it
- * to measure this PC's clock (DESIGN §8). This PC's clock is read with `Date.now()` around the
- * write: the PC's own clock, not the node's corrected time. A server that cannot stamp, or fails
+ * to measure this PC's clock (DESIGN §8). This PC's clock is read around the write with
+ * `node.pcNowMs()`: the PC's own clock (the one the node's time derives from, injected in tests),
+ * not the node's corrected time. A server that cannot stamp, or fails
  * to, leaves the last measurement in place; the sync goes on.
  */
 export async function writeTimed(run: SyncRun, transport: Transport, path: string, write: () => Promise<void>): Promise<void> {
@@ -23,9 +24,9 @@ export async function writeTimed(run: SyncRun, transport: Transport, path: strin
     await write();
     return;
   }
-  const before = Date.now();
+  const before = run.node.pcNowMs();
   await write();
-  const after = Date.now();
+  const after = run.node.pcNowMs();
   run.clockMeasured = true;
   try {
     const stamp = await transport.stamp(path);
@@ -50,7 +51,7 @@ export async function checkClockFirst(run: SyncRun): Promise<void> {
     last !== undefined &&
     node.clockCorrectionMs() === 0 &&
     Math.abs(last.offsetMs) <= CLOCK_WARN_MS &&
-    Math.abs(Date.now() + node.clockCorrectionMs() - Date.parse(last.measuredAt)) < FRESH_MS;
+    Math.abs(node.nowMs() - Date.parse(last.measuredAt)) < FRESH_MS;
   if (fresh) return;
   const path = probePath(node.id);
   // Plain and unsigned: it carries no data, only its stamp matters, and no one else reads it.

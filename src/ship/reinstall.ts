@@ -105,6 +105,10 @@ async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
 export async function continueEarlierPc(run: SyncRun): Promise<void> {
   const { node } = run;
   if (run.inbox.cursor(sedeToAgent(node.id))) return;
+  // A backup copy of this PC taken before its first sync, put back: what the parking area shows
+  // is this PC's own work since the copy (same keys), which the office sends back to it
+  // (ship/restore.ts), not an earlier PC's to number after and leave behind.
+  if (node.isBackupCopy()) return;
   const own = agentToSede(node.id);
   await officeHasRewritten(run, ackPath(own, SEDE));
   const ack = await run.readAck(own, SEDE);

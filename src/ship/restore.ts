@@ -1,7 +1,8 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { IntegrityError } from "../errors.js";
+import { IntegrityError, SegmentError } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { envelopeProblem } from "../wire/envelopeCodec.js";
+import { decodeSegment } from "../wire/segmentCodec.js";
 import { AG_ROOT, SEDE, SEDE_ROOT, agentToSede, parseFileName } from "../wire/streams.js";
 import type { SyncRun } from "./syncRun.js";
 
@@ -57,8 +58,13 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
   const { node } = run;
   const own = agentToSede(node.id);
   const ack = await run.readAck(own, SEDE);
-  if (!ack || ack.segment === 0 || node.outbox.holdsSegment(own, ack.segment, ack.sha256)) {
+  // A backup copy put back looks at what this PC parked after the copy: segments past its last
+  // sealed one that open as its own, which the office has not read yet. Sealing now would reuse
+  // their numbers (a fork). (A second live PC with this code is stopped when it publishes.)
+  const ahead = node.isBackupCopy() ? await parkedAhead(run) : undefined;
+  if ((!ack || ack.segment === 0 || node.outbox.holdsSegment(own, ack.segment, ack.sha256)) && ahead === undefined) {
     if (node.awaitingReturn()) await finish(run);
+    else node.clearBackupCopy();
     return false;
   }
   const head = node.log.head(node.id) ?? { seq: 0, hash: "" };
@@ -68,7 +74,7 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
   // The last event this PC shipped must be the office's too: otherwise this history and the
   // office's parted (a twin PC, or a restored PC used before it synced).
   const shipped = node.outbox.lastEntry(own) ?? null;
-  if (back && back.after === head.seq && back.last === (ack.lastSeq ?? 0)) {
+  if (back && ack && back.after === head.seq && back.last === (ack.lastSeq ?? 0)) {
     const events = back.events.filter((e) => e.seq > head.seq);
     const parted = (shipped !== null && back.shipped !== shipped.hash) || (events[0] !== undefined && events[0].seq === head.seq + 1 && events[0].prev !== head.hash);
     if (parted) throw new IntegrityError(say.noChain(node.id, shipped?.seq ?? head.seq), { code: "FORK" });
@@ -98,13 +104,39 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
     await run.put(returnRequestPath(node.id), Buffer.from(`${JSON.stringify(request)}\n`, "utf8"));
   }
   node.setAwaitingReturn(true);
-  run.report.warnings.push(say.asked(node.id, head.seq, ack.lastSeq ?? 0));
+  run.report.warnings.push(say.asked(node.id, head.seq, Math.max(ack?.lastSeq ?? 0, ahead ?? 0)));
   return true;
+}
+
+/**
+ * The last seq in the segments of this PC's own stream on the server numbered past the last one
+ * it sealed that open as its own (signed with its keys), or undefined when there are none.
+ * Files that do not open (damaged, forged) are not evidence: publishing replaces them.
+ */
+async function parkedAhead(run: SyncRun): Promise<number | undefined> {
+  const { node } = run;
+  const own = agentToSede(node.id);
+  const last = node.outbox.lastSegmentNumber(own);
+  const folder = `${AG_ROOT}/${node.id}`;
+  let seq: number | undefined;
+  for (const f of await run.list(folder)) {
+    const parsed = parseFileName(f.name);
+    if (parsed?.kind !== "segment" || parsed.number <= last) continue;
+    const path = `${folder}/${f.name}`;
+    try {
+      const { events } = decodeSegment(await run.fetch(path, f), path, { stream: own, number: parsed.number });
+      for (const e of events) if (e.origin === node.id) seq = Math.max(seq ?? 0, e.seq);
+    } catch (err) {
+      if (!(err instanceof SegmentError)) throw err;
+    }
+  }
+  return seq;
 }
 
 async function finish(run: SyncRun): Promise<void> {
   await run.transport.delete(returnRequestPath(run.node.id));
   run.node.setAwaitingReturn(false);
+  run.node.clearBackupCopy();
 }
 
 function parseReturn(bytes: Buffer, agent: string): { after: number; last: number; shipped: string | null; events: EventEnvelope[] } | undefined {

@@ -100,7 +100,7 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
   if (recoverState(node) !== undefined) return;
   const last = node.config("head.last");
   if (last === undefined) {
-    node.restoreChecked();
+    node.clearBackupCopy();
     return;
   }
   const held = Math.max((JSON.parse(last) as { number: number }).number, Number(node.config("head.writing") ?? "0"));
@@ -108,7 +108,7 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
   // something to publish (its listing of the catalogue folder is the one publishing makes anyway),
   // so a quiet sync costs nothing more.
   const toPublish = run.producedStreams().some((stream) => node.outbox.pending(stream) > 0 || node.outbox.files(stream).some((f) => f.uploaded === null && f.pruned === null));
-  if (!node.isUncheckedBackup() && !toPublish) return;
+  if (!node.isBackupCopy() && !toPublish) return;
   const newer = (await run.list(HEAD_FOLDER))
     .map((f) => /^(\d{10})\.head$/.exec(f.name))
     .flatMap((m) => (m ? [Number(m[1])] : []))
@@ -125,7 +125,7 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     break;
   }
   if (newest === 0) {
-    node.restoreChecked();
+    node.clearBackupCopy();
     return;
   }
   if (!head || !head.positions || !head.own) {
@@ -162,7 +162,7 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     // The next head follows the newest one (which it replaces).
     node.setState("head.last", JSON.stringify({ ...head, readers: "" }));
     node.setState(STATE_KEY, JSON.stringify(state));
-    node.restoreChecked();
+    node.clearBackupCopy();
   });
   run.report.warnings.push(say.detected(held, newest, own.seq));
 }

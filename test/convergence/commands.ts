@@ -15,8 +15,8 @@ import type { CutPlan } from "../support/faultyTransport.js";
 import { ATTACKER, QUARANTINED, REFUSED, SIGNERS, Attacker, segmentBytes, type Quarantined, type Refused, type Signer, type Slot } from "./attacker.js";
 import { forgedEvent } from "../attacks/attackSupport.js";
 import { encodeFile } from "../../src/wire/segmentCodec.js";
-import { checkSafety, type Line, type Model } from "./model.js";
-import { AGENTS, Crash, HOUR, isCut, isFork, NODES, type NodeName, type SyncFault, type SyncOutcome, type World } from "./world.js";
+import { checkSafety, type CustomerFields, type Line, type Model, type ModelOrder, type SpecialChange } from "./model.js";
+import { AGENTS, AwaitingReturn, type Backup, CLOCK_TOLERANCE_MS, Crash, HOUR, isCut, isFork, NODES, type NodeName, type SyncFault, type SyncOutcome, type World } from "./world.js";
 
 type Cmd = fc.AsyncCommand<Model, World, boolean>;
 
@@ -35,9 +35,17 @@ function pick<T>(items: readonly T[], index: number): T | undefined {
 abstract class Base implements Cmd {
   /** What the run resolved (the customer picked, "skipped" …), for the counterexample. */
   protected did = "";
-  /** Runs only on a node still in service: a retired agent's PC acts only through {@link RetiredPcKeepsWorking}. */
+  /**
+   * Runs only on a node still in service (a retired agent's PC acts only through {@link
+   * RetiredPcKeepsWorking}), and not on a PC just restored from a backup before it synced.
+   */
   check(m: Readonly<Model>): boolean {
-    return this.live(m);
+    return this.live(m) && !this.waitsForSync(m);
+  }
+  /** A restored agent PC syncs before anything is entered on it (README, "When things go wrong"). */
+  protected waitsForSync(m: Readonly<Model>): boolean {
+    const node = (this as { node?: string }).node;
+    return node !== undefined && m.restoredUnsynced.has(node);
   }
   protected live(m: Readonly<Model>): boolean {
     const node = (this as { node?: string }).node;
@@ -46,7 +54,13 @@ abstract class Base implements Cmd {
   async run(m: Model, w: World): Promise<void> {
     w.counters.commands++;
     const before = new Map(AGENTS.map((a) => [a, w.recorded.get(a) ?? 0]));
-    await this.act(m, w);
+    try {
+      await this.act(m, w);
+    } catch (err) {
+      // A restored PC waiting for its own events refused the work (World.execute checked how).
+      if (!(err instanceof AwaitingReturn)) throw err;
+      this.did = `refused: ${(this as { node?: string }).node ?? "?"} waits for its events from the office`;
+    }
     // Recorded something: until its next complete sync, not all of it is parked.
     for (const a of AGENTS) if ((w.recorded.get(a) ?? 0) > (before.get(a) ?? 0)) m.dirty.add(a);
     checkSafety(m, w);
@@ -141,7 +155,13 @@ export class AddCustomer extends Base {
     const [e] = w.execute(this.node, command);
     const d = data<{ code: string; agent: string | null }>(e as EventEnvelope);
     const created = { name, city };
-    m.customers.set(d.code, { code: d.code, agent: d.agent, createdBy: this.node, created, edits: new Map(), sedeVersions: [created], viaSede: new Set(), formerAgents: new Set(), movedFrom: new Set(), moved: false });
+    const earlier = m.customers.get(d.code);
+    if (earlier) {
+      // A restored PC numbers again after what the office holds: only a code it lost may come back.
+      expect(earlier.event !== undefined && m.mayLose.has(earlier.event), `${this.node} created ${d.code} again, which it had not lost`).toBe(true);
+      w.counters.add("code-reused-after-restore");
+    }
+    m.customers.set(d.code, { event: (e as EventEnvelope).id, code: d.code, agent: d.agent, createdBy: this.node, created, edits: new Map(), sedeVersions: [created], viaSede: new Set(), formerAgents: new Set(), movedFrom: new Set(), moved: false });
     this.did = d.code;
   }
   label(): string {
@@ -243,6 +263,11 @@ export class Rename extends Base {
 
 // ---------------------------------------------------------------- special prices (either side)
 
+/** When and on what clock a change was recorded (for the truly-later rule, DESIGN §8). */
+function clockNote(w: World, node: NodeName, trueAt: number): Pick<SpecialChange, "trueAt" | "rightClock" | "dayOff"> {
+  return { trueAt, rightClock: Math.abs(w.clockError(node)) <= CLOCK_TOLERANCE_MS, dayOff: Math.abs(w.offsets[node]) >= 20 * HOUR };
+}
+
 export class SetSpecialPrice extends Base {
   constructor(readonly node: NodeName, readonly index: number, readonly product: string, readonly price: string, readonly discounts: string[]) {
     super();
@@ -251,10 +276,11 @@ export class SetSpecialPrice extends Base {
     const node = w.node(this.node);
     const c = pick(node.read.listCustomers(), this.index);
     if (!c || !node.read.product(this.product)) return void (this.did = "skipped: no customer or product here");
+    const trueAt = w.trueNow();
     const events = w.execute(this.node, { kind: "SetSpecialPrice", customer: c.code, product: this.product, price: this.price, discounts: this.discounts });
     for (const e of events) {
       const d = data<{ price: string; discounts: string[] }>(e);
-      m.specials.push({ customer: c.code, product: this.product, price: d.price, discounts: d.discounts, hlc: e.hlc, origin: e.origin, id: e.id });
+      m.specials.push({ customer: c.code, product: this.product, price: d.price, discounts: d.discounts, hlc: e.hlc, origin: e.origin, id: e.id, ...clockNote(w, this.node, trueAt) });
     }
     this.did = `${c.code}${events.length === 0 ? " unchanged" : ` ${events[0]?.hlc}`}`;
   }
@@ -270,8 +296,9 @@ export class RemoveSpecialPrice extends Base {
   act(m: Model, w: World): void {
     const row = pick(w.node(this.node).read.listSpecialPrices(), this.index);
     if (!row) return void (this.did = "no special price");
+    const trueAt = w.trueNow();
     for (const e of w.execute(this.node, { kind: "RemoveSpecialPrice", customer: row.customer, product: row.product })) {
-      m.specials.push({ customer: row.customer, product: row.product, price: null, discounts: [], hlc: e.hlc, origin: e.origin, id: e.id });
+      m.specials.push({ customer: row.customer, product: row.product, price: null, discounts: [], hlc: e.hlc, origin: e.origin, id: e.id, ...clockNote(w, this.node, trueAt) });
     }
     this.did = `${row.customer}/${row.product}`;
   }
@@ -323,7 +350,7 @@ export class PlaceOrder extends Base {
     const [e] = withPrices(w, this.node, make, this.lines, this.explicit);
     if (!e) return void (this.did = "no active product");
     const d = data<{ type: string; number: number; agent: string | null; lines: Line[] }>(e);
-    m.orders.set(e.id, { id: e.id, origin: this.node, agent: d.agent, type: d.type, number: d.number, lines: d.lines, status: "placed", states: [{ status: "placed", lines: d.lines }], pc: m.pcOf(this.node) });
+    m.orders.set(e.id, { id: e.id, origin: this.node, agent: d.agent, type: d.type, number: d.number, lines: d.lines, status: "placed", states: [{ status: "placed", lines: d.lines, event: e.id }], pc: m.pcOf(this.node) });
     this.did = `${d.type}/${d.number} for ${c.code}`;
   }
   label(): string {
@@ -331,21 +358,27 @@ export class PlaceOrder extends Base {
   }
 }
 
+/** The orders `node` placed and holds open now (a restored PC may hold fewer, or earlier states, until its work is back). */
+function openOrders(m: Model, w: World, node: NodeName): ModelOrder[] {
+  const held = w.node(node).db.prepare(`SELECT status FROM orders WHERE id = ?`);
+  return m.ordersOf(node).filter((o) => o.status !== "cancelled" && (held.get(o.id) as { status: string } | undefined)?.status !== undefined && (held.get(o.id) as { status: string }).status !== "cancelled");
+}
+
 export class AmendOrder extends Base {
   constructor(readonly node: NodeName, readonly index: number, readonly lines: LineSpec[], readonly explicit: boolean) {
     super();
   }
   override check(m: Readonly<Model>): boolean {
-    return this.live(m) && m.ordersOf(this.node).some((o) => o.status !== "cancelled");
+    return this.live(m) && !this.waitsForSync(m) && m.ordersOf(this.node).some((o) => o.status !== "cancelled");
   }
   act(m: Model, w: World): void {
-    const o = pick(m.ordersOf(this.node).filter((x) => x.status !== "cancelled"), this.index);
+    const o = pick(openOrders(m, w, this.node), this.index);
     if (!o) return;
     const [e] = withPrices(w, this.node, (lines) => ({ kind: "AmendOrder", type: o.type, number: o.number, lines }), this.lines, this.explicit);
     if (!e) return void (this.did = "no active product");
     o.lines = data<{ lines: Line[] }>(e).lines;
     o.status = "amended";
-    o.states.push({ status: o.status, lines: o.lines });
+    o.states.push({ status: o.status, lines: o.lines, event: e.id });
     this.did = `${o.type}/${o.number}`;
   }
   label(): string {
@@ -358,14 +391,14 @@ export class CancelOrder extends Base {
     super();
   }
   override check(m: Readonly<Model>): boolean {
-    return this.live(m) && m.ordersOf(this.node).some((o) => o.status !== "cancelled");
+    return this.live(m) && !this.waitsForSync(m) && m.ordersOf(this.node).some((o) => o.status !== "cancelled");
   }
   act(m: Model, w: World): void {
-    const o = pick(m.ordersOf(this.node).filter((x) => x.status !== "cancelled"), this.index);
+    const o = pick(openOrders(m, w, this.node), this.index);
     if (!o) return;
-    w.execute(this.node, { kind: "CancelOrder", type: o.type, number: o.number, reason: "test" });
+    const [e] = w.execute(this.node, { kind: "CancelOrder", type: o.type, number: o.number, reason: "test" });
     o.status = "cancelled";
-    o.states.push({ status: o.status, lines: o.lines });
+    o.states.push({ status: o.status, lines: o.lines, event: e?.id });
     this.did = `${o.type}/${o.number}`;
   }
   label(): string {
@@ -436,15 +469,24 @@ function judge(w: World, node: NodeName, fault: SyncFault | undefined, out: Sync
   return out.fired ? "fault fired, sync completed" : fault ? "fault not reached" : "ok";
 }
 
+/** After a sync of `node`: a complete one parked everything; one that got past the restore check lets a restored PC be used. */
+function synced(m: Model, node: NodeName, out: SyncOutcome): void {
+  if (out.report) m.dirty.delete(node);
+  if (out.report || out.error instanceof Crash) m.restoredUnsynced.delete(node);
+}
+
 export class Sync extends Base {
   constructor(readonly node: NodeName, readonly snapshotEvery: number | undefined) {
     super();
+  }
+  override check(m: Readonly<Model>): boolean {
+    return this.live(m);
   }
   async act(m: Model, w: World): Promise<void> {
     const opts = this.snapshotEvery === undefined ? {} : { snapshotEvery: this.snapshotEvery };
     const out = await w.sync(this.node, opts);
     this.did = judge(w, this.node, undefined, out);
-    if (out.report) m.dirty.delete(this.node);
+    synced(m, this.node, out);
   }
   label(): string {
     return `sync(${this.node}${this.snapshotEvery === undefined ? "" : `, snapshotEvery=${this.snapshotEvery}`})`;
@@ -455,12 +497,15 @@ export class CrashingSync extends Base {
   constructor(readonly node: NodeName, readonly step: SyncStep, readonly nth: number, readonly snapshotEvery: number | undefined) {
     super();
   }
+  override check(m: Readonly<Model>): boolean {
+    return this.live(m);
+  }
   async act(m: Model, w: World): Promise<void> {
     const fault: SyncFault = { kind: "crash", step: this.step, nth: this.nth };
     const opts = this.snapshotEvery === undefined ? { fault } : { fault, snapshotEvery: this.snapshotEvery };
     const out = await w.sync(this.node, opts);
     this.did = judge(w, this.node, fault, out);
-    if (out.report) m.dirty.delete(this.node);
+    synced(m, this.node, out);
   }
   label(): string {
     return `sync(${this.node}, crash at ${this.step} #${this.nth}${this.snapshotEvery === undefined ? "" : `, snapshotEvery=${this.snapshotEvery}`})`;
@@ -471,11 +516,14 @@ export class CutSync extends Base {
   constructor(readonly node: NodeName, readonly plan: CutPlan) {
     super();
   }
+  override check(m: Readonly<Model>): boolean {
+    return this.live(m);
+  }
   async act(m: Model, w: World): Promise<void> {
     const fault: SyncFault = { kind: "cut", plan: this.plan };
     const out = await w.sync(this.node, { fault });
     this.did = judge(w, this.node, fault, out);
-    if (out.report) m.dirty.delete(this.node);
+    synced(m, this.node, out);
   }
   label(): string {
     const p = this.plan;
@@ -589,6 +637,24 @@ export class ClockJump extends Base {
   }
   label(): string {
     return `clockJump(${this.node}, ${this.hours} h)`;
+  }
+}
+
+/**
+ * A PC's clock set a day fast or slow, or set right again (DESIGN §8): its next sync measures
+ * it against the parking server's and corrects the node's time; the PC is warned.
+ */
+export class DayOff extends Base {
+  constructor(readonly node: NodeName, readonly days: -1 | 0 | 1) {
+    super();
+  }
+  act(_m: Model, w: World): void {
+    w.offsets[this.node] = this.days * 24 * HOUR;
+    w.counters.add(this.days === 0 ? "clock-set-right" : this.days > 0 ? "clock-day-fast" : "clock-day-slow");
+    if (this.days !== 0) w.counters.add("clock-day-off");
+  }
+  label(): string {
+    return `clockDayOff(${this.node}, ${this.days === 0 ? "set right" : this.days > 0 ? "+1 day" : "-1 day"})`;
   }
 }
 
@@ -747,7 +813,7 @@ export class Attack extends Base {
 async function lastSync(m: Model, w: World, agent: NodeName): Promise<string> {
   const out = await w.sync(agent);
   const did = judge(w, agent, undefined, out);
-  if (out.report) m.dirty.delete(agent);
+  synced(m, agent, out);
   return did;
 }
 
@@ -850,6 +916,7 @@ export class Reenroll extends Base {
     if (m.dirty.has(this.agent)) return void (this.did = `${steps.join("; ")}; not reinstalled (its last sync did not complete)`);
     w.replacePc(this.agent);
     m.pcs.set(this.agent, m.pcOf(this.agent) + 1);
+    m.restoredUnsynced.delete(this.agent);
     // The new PC holds what the sede sends it: none of the old PC's orders or local edits, and the
     // customers the old PC created as the sede has them.
     for (const c of m.customers.values()) {
@@ -863,6 +930,119 @@ export class Reenroll extends Base {
   }
   label(): string {
     return `reinstallPc(${this.agent}${this.withLastSync ? ", after its last sync" : ""})`;
+  }
+}
+
+// ---------------------------------------------------------------- backups
+
+/**
+ * `sincro backup --out FILE` on an agent's PC: now, or while it syncs, at a named step of that
+ * sync (the copy then holds what the sync had committed so far).
+ */
+export class BackupAgent extends Base {
+  constructor(readonly agent: NodeName, readonly step: SyncStep | undefined, readonly nth: number) {
+    super();
+  }
+  override check(m: Readonly<Model>): boolean {
+    return !m.retired.has(this.agent);
+  }
+  async act(m: Model, w: World): Promise<void> {
+    const edits = new Map<string, CustomerFields | undefined>([...m.customers].map(([code, c]) => [code, c.edits.get(this.agent)]));
+    const remember = (backup: Backup) => m.backups.set(this.agent, { backup, pc: m.pcOf(this.agent), edits });
+    if (this.step === undefined) {
+      remember(w.backup(this.agent));
+      w.counters.add("backup");
+      return void (this.did = "now");
+    }
+    let seen = 0;
+    let taken = false;
+    const out = await w.sync(this.agent, {
+      onStep: (step) => {
+        if (step !== this.step || taken || ++seen < this.nth) return;
+        taken = true;
+        remember(w.backup(this.agent, true));
+      },
+    });
+    synced(m, this.agent, out);
+    const judged = judge(w, this.agent, undefined, out);
+    if (!taken) remember(w.backup(this.agent));
+    w.counters.add(taken ? `backup:during-${this.step}` : "backup");
+    this.did = `${taken ? `taken at ${this.step}` : "step not reached, taken after"}; sync: ${judged}`;
+  }
+  label(): string {
+    return `${this.agent}.backup(${this.step === undefined ? "now" : `during sync, at ${this.step} #${this.nth}`})`;
+  }
+}
+
+/**
+ * The agent's database replaced by its last backup (README, "When things go wrong"), then the
+ * PC syncs before anything is entered on it. What it recorded after the backup and had parked
+ * comes back from the office; what it had not parked (and its local customer updates since) is
+ * lost, and only that (Model.mayLose). A sede variant needs only its own restore step here and
+ * its own account of what may be lost (branch sederestore).
+ */
+export class RestoreAgent extends Base {
+  /** The agent restored: the one of those with a backup of their current PC that `index` picks. */
+  private agent: NodeName = "AG01";
+  /** `officeFirst`: the office syncs between the PC's failure and the restore (it then holds all the PC had parked). */
+  /** `pcSyncedLast`: the PC synced (sent its work) just before it failed. */
+  constructor(readonly index: number, readonly officeFirst = false, readonly pcSyncedLast = false) {
+    super();
+  }
+  private restorable(m: Readonly<Model>): NodeName[] {
+    return AGENTS.filter((a) => !m.retired.has(a) && m.backups.get(a)?.pc === m.pcOf(a));
+  }
+  override check(m: Readonly<Model>): boolean {
+    return this.restorable(m).length > 0;
+  }
+  async act(m: Model, w: World): Promise<void> {
+    this.agent = pick(this.restorable(m), this.index) ?? "AG01";
+    const saved = m.backups.get(this.agent);
+    if (!saved) return;
+    const steps: string[] = [];
+    if (this.pcSyncedLast) {
+      const out = await w.sync(this.agent);
+      synced(m, this.agent, out);
+      steps.push(`its last sync: ${judge(w, this.agent, undefined, out)}`);
+    }
+    const old = w.node(this.agent);
+    const stream = `${this.agent}>SEDE`;
+    // Parked: in a segment this PC had uploaded (whether or not the office read it yet).
+    const uploaded = (old.db.prepare(`SELECT max(last) AS last FROM outbox_files WHERE stream = ? AND kind = 'segment' AND uploaded IS NOT NULL`).get(stream) as { last: number | null }).last ?? 0;
+    const parked = new Set(
+      (old.db.prepare(`SELECT e.id FROM stream_entries s JOIN events e ON e.pos = s.pos WHERE s.stream = ? AND s.offset <= ?`).all(stream, uploaded) as Array<{ id: string }>).map((r) => r.id),
+    );
+    // A parked segment the attacker deleted or replaced before the office read it: this PC's sealed copy, which would have put it back, is gone with the restore.
+    // Likewise one damaged on the server: the copy does not recognise it as its own (publishing replaces it).
+    const attacked = [...w.attacker.stillPlanted(), ...w.damaged.keys()].some((p) => p.startsWith(`SincroAg/${this.agent}/`));
+    let mayLose = 0;
+    const after = old.log.ownedAfter(old.id, saved.backup.head);
+    for (const e of after) {
+      if (parked.has(e.id) && !attacked) continue;
+      m.mayLose.add(e.id);
+      mayLose++;
+    }
+    if (this.officeFirst) steps.push(`office sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);
+    w.restore(this.agent, saved.backup);
+    // Its local customer updates are those of the backup again.
+    for (const [code, edit] of saved.edits) {
+      const c = m.customers.get(m.resolve(code));
+      if (!c) continue;
+      if (edit === undefined) c.edits.delete(this.agent);
+      else c.edits.set(this.agent, edit);
+    }
+    m.restored.add(this.agent);
+    m.restoredUnsynced.add(this.agent);
+    m.dirty.add(this.agent);
+    w.counters.add("restored-agent");
+    const out = await w.sync(this.agent);
+    synced(m, this.agent, out);
+    const waits = w.node(this.agent).awaitingReturn();
+    if (waits) w.counters.add("restored-agent-awaits-return");
+    this.did = `${this.agent}: ${steps.map((x) => `${x}; `).join("")}${after.length === 0 ? "nothing after the backup" : `after backup #${saved.backup.head}, may lose ${mayLose}`}; first sync: ${judge(w, this.agent, undefined, out)}${waits ? ", awaits its events" : ""}`;
+  }
+  label(): string {
+    return `restoreBackup(#${this.index}${this.pcSyncedLast ? ", the PC synced before failing" : ""}${this.officeFirst ? ", after an office sync" : ""})`;
   }
 }
 
@@ -938,6 +1118,8 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     index.map((i) => new LoseAck(i)),
     fc.tuple(anyNode, fc.integer({ min: -72, max: -1 })).map(([n, h]) => new ClockJump(n, h)),
     fc.integer({ min: 1, max: 24 * 20 }).map((h) => new TimePasses(h)),
+    fc.tuple(anyNode, fc.constantFrom<-1 | 0 | 1>(-1, 0, 1)).map(([n, d]) => new DayOff(n, d)),
+    fc.tuple(agent, fc.constantFrom<-1 | 1>(-1, 1)).map(([n, d]) => new DayOff(n, d)),
     // The malicious writer: the password, random keys, and enrolled AG04's own key.
     attackPlan.map((p) => new Attack(p)),
     attackPlan.map((p) => new Attack(p)),
@@ -945,5 +1127,11 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     fc.tuple(agent, fc.boolean(), fc.constantFrom<string | null | undefined>(undefined, null, ...AGENTS)).map(([a, l, to]) => new Retire(a, l, to)),
     fc.tuple(agent, lineSpecs).map(([a, l]) => new RetiredPcKeepsWorking(a, l)),
     fc.tuple(agent, fc.boolean()).map(([a, l]) => new Reenroll(a, l)),
+    // Backups of an agent's PC, now or during a sync at any step, and restoring the last one.
+    fc.tuple(agent, fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([a, s, k]) => new BackupAgent(a, s, k)),
+    fc.tuple(agent, fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([a, s, k]) => new BackupAgent(a, s, k)),
+    fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
+    fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
+    fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
   ];
 }

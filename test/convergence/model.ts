@@ -7,7 +7,7 @@ import { verifyChain } from "../../src/events/verifyChain.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { ATTACKER } from "./attacker.js";
 import type { SincroNode } from "../../src/node/sincroNode.js";
-import { AGENTS, type NodeName, type World } from "./world.js";
+import { AGENTS, CLOCK_TOLERANCE_MS, hlcWall, type NodeName, type World } from "./world.js";
 
 export interface Line {
   product: string;
@@ -38,6 +38,8 @@ export interface ModelCustomer {
   movedFrom: Set<string>;
   /** Moved at least once: a holder has the sede's version of it, unless it edited it since. */
   moved: boolean;
+  /** The event that created it (a restored agent PC may lose a customer it created after its backup). */
+  event?: string;
 }
 
 export interface ModelOrder {
@@ -50,7 +52,7 @@ export interface ModelOrder {
   lines: Line[];
   status: "placed" | "amended" | "cancelled";
   /** Every state it has had, in order: the sede holds one of them until it has received the last. */
-  states: Array<{ status: "placed" | "amended" | "cancelled"; lines: Line[] }>;
+  states: Array<{ status: "placed" | "amended" | "cancelled"; lines: Line[]; event?: string }>;
   /** Which PC of its agent placed it (a reinstalled PC does not hold the orders of the one it replaces). */
   pc: number;
 }
@@ -63,6 +65,11 @@ export interface SpecialChange {
   hlc: string;
   origin: string;
   id: string;
+  /** The true time it was recorded at, and whether the node's clock was measured right then (DESIGN §8). */
+  trueAt?: number;
+  rightClock?: boolean;
+  /** Recorded on a PC whose own clock was a day or more off. */
+  dayOff?: boolean;
 }
 
 export class Model {
@@ -78,6 +85,18 @@ export class Model {
   readonly dirty = new Set<string>();
   /** The current PC of each agent (0: the first; each reinstall adds one). */
   readonly pcs = new Map<string, number>();
+  /** The last backup of each agent's PC (`sincro backup`), with what the model knew then. */
+  readonly backups = new Map<string, { backup: import("./world.js").Backup; pc: number; edits: Map<string, CustomerFields | undefined> }>();
+  /**
+   * Events a restored agent PC may have lost for good: recorded after its backup and not
+   * parked before the restore (never sealed or never uploaded; local customer updates never
+   * leave the PC at all). Everything else it recorded must come back from the office.
+   */
+  readonly mayLose = new Set<string>();
+  /** Agents whose PC was ever restored from a backup: until their work is back, they hold earlier states of their orders. */
+  readonly restored = new Set<string>();
+  /** Restored agents that have not synced since: nothing may be entered before (README: sync first). */
+  readonly restoredUnsynced = new Set<string>();
   /** Fresh names, so that a leaked edit is recognisable. */
   private counter = 0;
 
@@ -117,6 +136,46 @@ export class Model {
   /** The orders `origin` placed that its current PC holds. */
   ordersOf(origin: NodeName): ModelOrder[] {
     return [...this.orders.values()].filter((o) => o.origin === origin && (origin === "SEDE" || o.pc === this.pcOf(origin)));
+  }
+
+  /**
+   * After the final rounds: what a restored PC lost for good (the office never got it) leaves
+   * the model — each lost event must be one it was allowed to lose. Orders fall back to their
+   * last state that survived.
+   */
+  dropLost(world: World): string[] {
+    const sede = world.node("SEDE");
+    const held = sede.db.prepare(`SELECT 1 FROM events WHERE id = ?`);
+    const lost = (id: string | undefined) => id !== undefined && this.mayLose.has(id) && held.get(id) === undefined;
+    const dropped: string[] = [];
+    for (const [id, o] of [...this.orders]) {
+      if (lost(id)) {
+        this.orders.delete(id);
+        dropped.push(`order ${o.type}/${o.number}`);
+        continue;
+      }
+      const kept = o.states.filter((st) => !lost(st.event));
+      if (kept.length < o.states.length) {
+        dropped.push(`${o.states.length - kept.length} change(s) of order ${o.type}/${o.number}`);
+        o.states = kept;
+        const last = kept[kept.length - 1] as (typeof kept)[number];
+        o.status = last.status;
+        o.lines = last.lines;
+      }
+    }
+    for (const [code, c] of [...this.customers]) {
+      if (lost(c.event)) {
+        this.customers.delete(code);
+        dropped.push(`customer ${code}`);
+      }
+    }
+    for (let i = this.specials.length - 1; i >= 0; i--) {
+      if (lost(this.specials[i]?.id)) {
+        dropped.push(`special price ${this.specials[i]?.customer}|${this.specials[i]?.product}`);
+        this.specials.splice(i, 1);
+      }
+    }
+    return dropped;
   }
 
   /** The most recent change per key: highest HLC, then origin, then event id (DESIGN §3). */
@@ -180,7 +239,9 @@ export function checkSafety(model: Model, world: World): void {
       expect(o.origin, `${a} holds order ${o.type}/${o.number} of ${o.origin} (on-behalf or another agent's)`).toBe(a);
       const m = model.orders.get(o.id);
       expect(m, `${a} holds an order the model does not know: ${o.type}/${o.number}`).toBeDefined();
-      expect({ status: o.status, lines: orderLines(node, o.id) }).toEqual({ status: m?.status, lines: m?.lines });
+      const held = { status: o.status, lines: orderLines(node, o.id) };
+      if (model.restored.has(a)) expect(m?.states.map(({ status, lines }) => ({ status, lines })), `order ${o.type}/${o.number} at restored ${a}: a state it never had`).toContainEqual(held);
+      else expect(held).toEqual({ status: m?.status, lines: m?.lines });
     }
     for (const s of specialRows(node)) {
       expect(model.mayHold(a, s.customer), `${a} holds a special price of customer ${s.customer}, not its own`).toBe(true);
@@ -195,7 +256,7 @@ export function checkSafety(model: Model, world: World): void {
     // arrived, the sede holds one of the states the order has had.
     const held = { status: o.status, lines: orderLines(sede, o.id) };
     if (m.origin === "SEDE") expect(held, `order ${o.type}/${o.number} at the sede`).toEqual({ status: m.status, lines: m.lines });
-    else expect(m.states, `order ${o.type}/${o.number} at the sede is in a state the agent's order never had`).toContainEqual(held);
+    else expect(m.states.map(({ status, lines }) => ({ status, lines })), `order ${o.type}/${o.number} at the sede is in a state the agent's order never had`).toContainEqual(held);
   }
   for (const c of sede.read.listCustomers()) {
     const m = model.customers.get(c.code);
@@ -203,6 +264,31 @@ export function checkSafety(model: Model, world: World): void {
     expect([c.origin, c.agent]).toEqual([m?.createdBy, m?.agent]);
     const edit = m?.edits.get("SEDE");
     if (m && m.createdBy !== "SEDE" && !edit) expect({ name: c.name, city: c.city }, `an agent's edit of ${c.code} leaked to the sede`).toEqual(m.created);
+  }
+}
+
+/**
+ * DESIGN §8: "most recent" is most recent in real time, even on a PC whose clock is a day off,
+ * once a sync has measured it. Of two changes of one special price, both recorded on a clock
+ * measured right, the earlier not ahead of the true time (it had seen nothing from a clock not
+ * yet corrected), the one truly later (by more than the tolerance twice) is the one that stays.
+ */
+function checkTrulyLaterWins(model: Model, world: World, winners: Map<string, SpecialChange>, lost: ReadonlySet<string>): void {
+  for (const c of model.specials) {
+    if (lost.has(c.hlc) || c.trueAt === undefined || c.rightClock !== true) continue;
+    const w = winners.get(`${model.resolve(c.customer)}|${c.product}`);
+    if (!w || w.id === c.id || w.trueAt === undefined || w.rightClock !== true) continue;
+    if (c.trueAt > w.trueAt + 2 * CLOCK_TOLERANCE_MS && hlcWall(w.hlc) <= w.trueAt + CLOCK_TOLERANCE_MS) {
+      throw new Error(
+        `special price ${w.customer}|${w.product}: ${c.origin}'s change at ${new Date(c.trueAt).toISOString()} (hlc ${c.hlc}) lost to ${w.origin}'s earlier one at ${new Date(w.trueAt).toISOString()} (hlc ${w.hlc})`,
+      );
+    }
+  }
+  for (const w of winners.values()) {
+    const at = w.trueAt;
+    if (at === undefined) continue;
+    const beaten = model.specials.filter((c) => c.id !== w.id && model.resolve(c.customer) === w.customer && c.product === w.product && c.trueAt !== undefined && c.trueAt < at);
+    if (beaten.some((c) => c.dayOff === true || w.dayOff === true)) world.counters.add("special-truly-later-won-with-a-clock-a-day-off");
   }
 }
 
@@ -294,6 +380,7 @@ export function checkConverged(model: Model, world: World): void {
       }))
       .sort((x, y) => (`${x.customer}|${x.product}` < `${y.customer}|${y.product}` ? -1 : 1));
   expect(specialRows(sede), "special prices at the sede").toEqual(want(() => true));
+  checkTrulyLaterWins(model, world, winners, lost);
   for (const a of honest) {
     expect(specialRows(world.node(a)), `special prices at ${a}`).toEqual(want((c) => model.ownerOf(c) === a));
   }
@@ -307,6 +394,8 @@ export function checkConverged(model: Model, world: World): void {
   }
   const honestStreams = new Set(honest.map((a) => `${a}>SEDE`));
   expect(new Inbox(sede).cursors().filter((c) => c.blocked !== null && honestStreams.has(c.stream)), "honest streams stopped at the sede").toEqual([]);
+
+  for (const a of honest) expect(world.node(a).awaitingReturn(), `${a} still waits for its events from the office`).toBe(false);
 
   // Logs and projections.
   for (const [name, node] of world.nodes) {

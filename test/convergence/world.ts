@@ -1,18 +1,20 @@
 // The system under test of the convergence model: a sede and three agents, each a real node on
 // its own SQLite file with its own (skewed) clock, syncing through a real parking area (a folder,
 // or the embedded FTP server behind a cutting TCP proxy), and the faults injected into it.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { SincroError, TransportError } from "../../src/errors.js";
+import Database from "better-sqlite3";
+import { RefusedError, SincroError, TransportError } from "../../src/errors.js";
 import type { Command } from "../../src/events/commands.js";
 import type { EventEnvelope } from "../../src/events/envelope.js";
-import { SincroNode } from "../../src/node/sincroNode.js";
+import { SincroNode, writeBackup } from "../../src/node/sincroNode.js";
 import { FolderTransport } from "../../src/ship/transports/folderTransport.js";
 import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
 import type { StepHook, SyncStep } from "../../src/ship/inbox.js";
 import { sync, type SyncReport } from "../../src/ship/sync.js";
 import type { Transport } from "../../src/ship/transports/transport.js";
 import { CuttingFolderTransport, type CutPlan } from "../support/faultyTransport.js";
+import { withServerClock } from "../support/serverClock.js";
 import { enroll, makeNode } from "../support/nodes.js";
 import type { FtpCuttingProxy } from "../support/tcpProxy.js";
 import { Attacker } from "./attacker.js";
@@ -21,8 +23,29 @@ export const AGENTS = ["AG01", "AG02", "AG03"] as const;
 export const NODES = ["SEDE", ...AGENTS] as const;
 export type NodeName = (typeof NODES)[number];
 export const HOUR = 3_600_000;
+/**
+ * How far a node's corrected time may be from the true time once a sync measured its clock: the
+ * folder's stamp is given to 2 s (1 s of bias), FTP's MDTM to 1 s, and an offset within 5 s is
+ * not corrected at all (src/node/clockOffset.ts).
+ */
+export const CLOCK_TOLERANCE_MS = 10_000;
+
+/** The wall-clock part of an HLC, ms. */
+export function hlcWall(hlc: string): number {
+  return Number(hlc.slice(0, 13));
+}
 
 export class Crash extends Error {}
+
+/** A command refused on an agent PC restored from a backup that still waits for its own events (code AWAITING_RETURN). */
+export class AwaitingReturn extends Error {}
+
+/** A copy of a node's database, as `sincro backup` writes it. */
+export interface Backup {
+  file: string;
+  /** The node's last own event in the copy (0: none). */
+  head: number;
+}
 
 /** Faults injected, summed over every scenario of a run (printed at the end). */
 export class FaultCounters {
@@ -91,6 +114,7 @@ export class World {
   /** Local events recorded per node (a command that recorded something leaves an agent with unparked work). */
   readonly recorded = new Map<NodeName, number>();
   private pcs = 0;
+  private backups = 0;
   private readonly ftp: FtpAccess | undefined;
   private readonly ftpDir: string;
   readonly trace: boolean;
@@ -120,6 +144,16 @@ export class World {
   /** A node's clock: the shared time moving 1 ms per reading, plus the node's own offset. */
   clockOf(name: NodeName): () => number {
     return () => this.base++ + this.offsets[name];
+  }
+
+  /** The true time: the parking server's clock (it stamps every file written with it). */
+  trueNow(): number {
+    return this.base;
+  }
+
+  /** How far a node's corrected time is from the true time now (its clock's offset plus the correction its last measurement set). */
+  clockError(name: NodeName): number {
+    return this.offsets[name] + this.node(name).clockCorrectionMs();
   }
 
   /** Time passes for everyone. */
@@ -161,19 +195,77 @@ export class World {
   }
 
   /**
+   * `sincro backup --out FILE` (src/cli/commands/backup.ts): a copy by `VACUUM INTO`, into an
+   * empty owner-only file. From another connection when `during` a sync, as the command run
+   * from another process while the node syncs. Written for any node, so that a sede variant of
+   * the restore below needs only its own restore step.
+   */
+  backup(name: NodeName, during = false): Backup {
+    const node = this.node(name);
+    const file = join(this.dir, `${name}-backup-${++this.backups}.db`);
+    closeSync(openSync(file, "wx", 0o600));
+    if (!during) node.backupTo(file);
+    else {
+      const other = new Database(node.db.name, { readonly: true });
+      try {
+        writeBackup(other, file);
+      } finally {
+        other.close();
+      }
+    }
+    const copy = new Database(file, { readonly: true });
+    try {
+      const row = copy.prepare(`SELECT max(seq) AS seq FROM events WHERE origin = ?`).get(node.id) as { seq: number | null };
+      return { file, head: row.seq ?? 0 };
+    } finally {
+      copy.close();
+    }
+  }
+
+  /**
+   * Puts a backup back as a node's database (README, "When things go wrong"): the node is
+   * stopped, its file (and the WAL beside it) replaced by the copy, and opened again.
+   */
+  restore(name: NodeName, backup: Backup): SincroNode {
+    const old = this.node(name);
+    const file = old.db.name;
+    old.close();
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f);
+    copyFileSync(backup.file, file);
+    const restored = SincroNode.open(file, { now: this.clockOf(name) });
+    this.nodes.set(name, restored);
+    return restored;
+  }
+
+  /**
    * Executes a local command; checks that the events it recorded sort after everything the node
    * held (DESIGN §2: an edit made after seeing another sorts after it, whatever the clock says),
    * quarantined events aside (never part of the clock).
    */
   execute(name: NodeName, command: Command): EventEnvelope[] {
     const node = this.node(name);
+    if (node.awaitingReturn()) {
+      // A restored PC waiting for its own events refuses any new work, with what to do.
+      let refused: unknown;
+      try {
+        node.execute(command);
+      } catch (err) {
+        refused = err;
+      }
+      if (!(refused instanceof RefusedError && refused.code === "AWAITING_RETURN")) throw new Error(`${name} awaits its events from the office, and ${command.kind} was not refused: ${String(refused)}`);
+      this.counters.add("refused-while-awaiting-return");
+      throw new AwaitingReturn(`${name}: ${refused.message}`);
+    }
     const seen = node.db
       .prepare(
         `SELECT max(h) AS h FROM (SELECT max(hlc) AS h FROM events WHERE pos NOT IN (SELECT pos FROM quarantined) UNION ALL SELECT max(hlc) FROM special_prices)`,
       )
       .get() as { h: string | null };
+    const before = this.trueNow();
     const { events } = node.execute(command);
+    const after = this.trueNow();
     this.recorded.set(name, (this.recorded.get(name) ?? 0) + events.length);
+    this.checkRecordedTimes(name, events, before, after, seen.h === null ? 0 : hlcWall(seen.h));
     for (const e of events) {
       if (seen.h !== null && !(e.hlc > seen.h)) {
         throw new Error(
@@ -185,7 +277,30 @@ export class World {
     return events;
   }
 
+  /**
+   * DESIGN §8, clocks: a node whose clock a sync has measured (its corrected time within the
+   * tolerance of the true time) records every event at the true time, never behind it, and ahead
+   * of it only as far as something it already held was (the HLC sorts after what it has seen),
+   * whatever its own clock says: a PC a day fast or slow records "most recent" in real time.
+   */
+  checkRecordedTimes(name: NodeName, events: readonly EventEnvelope[], before: number, after: number, seenWall: number): void {
+    if (Math.abs(this.clockError(name)) > CLOCK_TOLERANCE_MS) return;
+    for (const e of events) {
+      const wall = hlcWall(e.hlc);
+      const at = `${name}'s ${e.type} ${e.origin}#${e.seq} (hlc ${e.hlc}, true time ${new Date(before).toISOString()}, its clock ${(this.offsets[name] / HOUR).toFixed(1)} h off, corrected by ${(this.node(name).clockCorrectionMs() / HOUR).toFixed(1)} h)`;
+      if (wall < before - CLOCK_TOLERANCE_MS) throw new Error(`clock: ${at} is behind the true time although its clock was measured`);
+      if (wall > Math.max(after + CLOCK_TOLERANCE_MS, seenWall)) throw new Error(`clock: ${at} is ahead of the true time and of everything it held`);
+    }
+    if (Math.abs(this.offsets[name]) >= 20 * HOUR && events.length > 0) this.counters.add("recorded-at-true-time-with-clock-a-day-off");
+  }
+
   private transport(fault: SyncFault | undefined): { transport: Transport; fired: () => boolean } {
+    const made = this.rawTransport(fault);
+    // The parking server's clock is the true time: it stamps every file it receives with it.
+    return { transport: withServerClock(made.transport, () => this.trueNow(), this.parkRoot), fired: made.fired };
+  }
+
+  private rawTransport(fault: SyncFault | undefined): { transport: Transport; fired: () => boolean } {
     const cut = fault?.kind === "cut" ? fault.plan : undefined;
     if (this.ftp) {
       const proxy = this.ftp.proxy;
@@ -208,7 +323,7 @@ export class World {
   }
 
   /** One sync of a node, with at most one fault armed; a crash reopens the node from its file. */
-  async sync(name: NodeName, options: { snapshotEvery?: number; fault?: SyncFault } = {}): Promise<SyncOutcome> {
+  async sync(name: NodeName, options: { snapshotEvery?: number; fault?: SyncFault; onStep?: StepHook } = {}): Promise<SyncOutcome> {
     const { fault } = options;
     let crashed = false;
     let seen = 0;
@@ -220,9 +335,12 @@ export class World {
             crashed = true;
             throw new Crash(`crash at ${step}`);
           }
-        : undefined;
+        : options.onStep;
     const { transport, fired } = this.transport(fault);
     const outcome: SyncOutcome = { fired: false, planted: this.attacker.stillPlanted() };
+    const errorBefore = this.clockError(name);
+    const startedAt = this.trueNow();
+    const ownBefore = this.node(name).log.head(this.node(name).id)?.seq ?? 0;
     try {
       const syncOptions: Parameters<typeof sync>[2] = {};
       if (hook) syncOptions.hook = hook;
@@ -235,6 +353,7 @@ export class World {
     }
     outcome.fired = crashed || fired();
     if (crashed) this.reopen(name);
+    if (outcome.report) this.checkClockMeasured(name, errorBefore, startedAt, ownBefore, outcome.report);
     this.remember();
     if (this.trace) {
       const r = outcome.report;
@@ -245,6 +364,29 @@ export class World {
       );
     }
     return outcome;
+  }
+
+  /**
+   * DESIGN §8: a sync measures the PC's clock before it records or applies anything. A clock
+   * found hours off (a day fast or slow, or set right again) is corrected from then on: what
+   * this very sync recorded carries the true time, and the PC itself is warned.
+   */
+  private checkClockMeasured(name: NodeName, errorBefore: number, startedAt: number, ownBefore: number, report: SyncReport): void {
+    if (Math.abs(errorBefore) < 2 * HOUR) return;
+    const node = this.node(name);
+    const error = this.clockError(name);
+    if (Math.abs(error) > CLOCK_TOLERANCE_MS) {
+      throw new Error(`clock: ${name}'s clock was ${(errorBefore / HOUR).toFixed(1)} h off before its sync and is still ${(error / HOUR).toFixed(1)} h off after it (offset ${(this.offsets[name] / HOUR).toFixed(1)} h, correction ${(node.clockCorrectionMs() / HOUR).toFixed(1)} h)`);
+    }
+    for (const e of node.log.ownedAfter(node.id, ownBefore)) {
+      if (hlcWall(e.hlc) < startedAt - CLOCK_TOLERANCE_MS) throw new Error(`clock: ${name} recorded ${e.type} #${e.seq} during the sync that found its clock off with the uncorrected time (hlc ${e.hlc}, sync started ${new Date(startedAt).toISOString()})`);
+    }
+    const warned = report.warnings.some((w) => w.startsWith("this PC's clock is"));
+    if (Math.abs(this.offsets[name]) > 3 * 60_000) {
+      if (!warned) throw new Error(`clock: ${name}'s clock is ${(this.offsets[name] / HOUR).toFixed(1)} h off and its sync did not warn it: ${JSON.stringify(report.warnings)}`);
+      this.counters.add("clock-warned-at-its-pc");
+    } else if (warned) throw new Error(`clock: ${name}'s clock was set right and its sync still warns: ${JSON.stringify(report.warnings)}`);
+    this.counters.add("clock-corrected");
   }
 
   /** Every file on the server, relative paths with `/`. */

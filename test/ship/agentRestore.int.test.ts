@@ -67,4 +67,49 @@ describe("an agent PC restored from a backup", () => {
     expect(again.errors).toEqual([]);
     expect(again.warnings).toEqual([]);
   });
+
+  it("with work parked after the backup that the office has not read yet: waits for it, gets it back, no fork", async () => {
+    const dir = tempDir();
+    const net = officeWithAgentAG01(dir);
+    await net.round();
+    const ag = net.agent("AG01");
+    const [cust] = exec(ag, { kind: "AddCustomer", name: "Bar", list: "BASE" });
+    order(ag, cust as string);
+    await net.round();
+    const backup = `${dir}/ag01.bak`;
+    ag.backupTo(backup);
+    order(ag, cust as string); // AG01/2: parked, the office has not synced since
+    await net.sync(ag);
+
+    const pc = restore(net, backup);
+    // The office's ack is one this copy holds: only the parked segment tells it is behind.
+    const first = await net.sync(pc);
+    expect(first.errors).toEqual([]);
+    expect(first.warnings.join("\n")).toContain("this PC was restored from a backup");
+    expect(() => order(pc, cust as string)).toThrow(/restored from a backup/);
+    await net.sync(net.sede);
+    const back = await net.sync(pc);
+    expect(back.errors).toEqual([]);
+    expect(back.warnings.join("\n")).toContain("recovered from the office 1 event(s)");
+    expect(order(pc, cust as string)).toBe("AG01/3");
+    await net.round();
+    await net.round();
+    expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    expect(orders(pc)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+  });
+
+  it("a backup copy with nothing parked after it: its first sync clears the mark and it goes on", async () => {
+    const dir = tempDir();
+    const net = officeWithAgentAG01(dir);
+    await net.round();
+    const ag = net.agent("AG01");
+    const backup = `${dir}/ag01.bak`;
+    ag.backupTo(backup);
+    const pc = restore(net, backup);
+    expect(pc.isBackupCopy()).toBe(true);
+    const r = await net.sync(pc);
+    expect([r.errors, r.warnings]).toEqual([[], []]);
+    expect(pc.isBackupCopy()).toBe(false);
+    expect(pc.awaitingReturn()).toBe(false);
+  });
 });

@@ -9,6 +9,7 @@ import type { Transport } from "../../src/ship/transports/transport.js";
 import { ParkingTrust } from "../../src/ship/parkingTrust.js";
 import { mkdirSync, readFileSync } from "node:fs";
 import { enroll, makeNode, steppingClock } from "./nodes.js";
+import { withServerClock } from "./serverClock.js";
 
 /** A parking area the tests can reach both through a transport and on the local disk. */
 export interface ParkingArea {
@@ -75,9 +76,14 @@ export class Network {
 
   private rootsMade = false;
 
+  /** A transport to the area, whose server stamps what it receives by this network's clock (serverClock.ts). */
+  open(): Transport {
+    return withServerClock(this.area.open(), this.clock.peek, this.area.root === "" ? undefined : this.area.root);
+  }
+
   async sync(node: SincroNode, options?: SyncOptions): Promise<SyncReport> {
-    const transport = this.area.open();
-    const parallel = this.connections === undefined ? {} : { connections: this.connections, openTransport: () => this.area.open() };
+    const transport = this.open();
+    const parallel = this.connections === undefined ? {} : { connections: this.connections, openTransport: () => this.open() };
     try {
       if (!this.rootsMade) {
         // What "sincro parking check" does at the office before the first sync.

@@ -4,10 +4,12 @@ import { SincroNode, type InitOptions } from "../../src/node/sincroNode.js";
 import { generateKeys, publicKeys } from "../../src/wire/keys.js";
 
 /** A clock that starts at `start` and moves 1 ms per reading, so runs are reproducible. */
-export function steppingClock(start = Date.UTC(2026, 2, 2, 9, 0, 0)): { now: () => number; set(t: number): void } {
+export function steppingClock(start = Date.UTC(2026, 2, 2, 9, 0, 0)): { now: () => number; peek: () => number; set(t: number): void } {
   let t = start;
   return {
     now: () => t++,
+    /** The time now, without stepping (a parking server's clock: see serverClock.ts). */
+    peek: () => t,
     set(v: number) {
       t = v;
     },
