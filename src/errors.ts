@@ -67,8 +67,8 @@ export class SegmentError extends SincroError {
 
 /** The database or a stored event breaks an invariant (hash chain, sequence, fork). */
 export class IntegrityError extends SincroError {
-  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(options.code ?? "INTEGRITY", message, { cause: options.cause, exitCode: 1 });
+  constructor(message: string, options: { cause?: unknown; code?: string; say?: Say } = {}) {
+    super(options.code ?? "INTEGRITY", message, { cause: options.cause, exitCode: 1, ...(options.say && { say: options.say }) });
   }
 }
 

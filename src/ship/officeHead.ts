@@ -1,7 +1,8 @@
-import { SegmentError } from "../errors.js";
+import { SegmentError, say } from "../errors.js";
+import { Translator } from "../i18n/translator.js";
 import { CATALOGUE, SEDE_ROOT, ALL_FOLDER, segmentName, sedeToAgent, streamFolder, type StreamName } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
-import type { SyncRun } from "./syncRun.js";
+import { warn, type SyncRun } from "./syncRun.js";
 
 /**
  * The office's signed head (DESIGN §7, "Freshness"; docs/FORMATS.md): written by the sede when a
@@ -114,8 +115,10 @@ export async function checkHead(run: SyncRun): Promise<void> {
   const newest = numbers.length === 0 ? undefined : Math.max(...numbers);
   const path = newest === undefined ? undefined : `${HEAD_FOLDER}/${headName(newest)}`;
   if (seen && newest !== undefined && newest < seen.number) {
-    report.warnings.push(
+    warn(
+      report,
       `${path}: the office's head on the server (number ${newest}) is older than one already seen here (number ${seen.number}, ${seen.at}): an old file was put back, or the newer one deleted; ignored`,
+      say("warn.head.older", { file: path ?? HEAD_FOLDER, ...localTime(seen.at) }),
     );
   }
   let bytes: Buffer | null = null;
@@ -124,13 +127,13 @@ export async function checkHead(run: SyncRun): Promise<void> {
       bytes = await run.readIfListed(path);
     } catch (err) {
       if (!(err instanceof SegmentError)) throw err;
-      report.warnings.push(`${err.message}; the office's head is ignored`);
+      warn(report, `${err.message}; the office's head is ignored`, say("warn.head.unreadable", { file: err.file }));
     }
   }
   let current = seen;
   if (bytes) {
     const head = parseHead(bytes);
-    if (!head || head.number !== newest) report.warnings.push(`${path}: not a valid office head; ignored`);
+    if (!head || head.number !== newest) warn(report, `${path}: not a valid office head; ignored`, say("warn.head.invalid", { file: path ?? HEAD_FOLDER }));
     else {
       current = { number: head.number, at: head.at, seenAt: run.now().toISOString(), streams: head.streams };
       node.setState("head.seen", JSON.stringify(current));
@@ -147,17 +150,25 @@ export async function checkHead(run: SyncRun): Promise<void> {
     // held back. Ask the office to upload it again from its sealed copy.
     const missing = segmentName(applied + 1);
     const reason = `${streamFolder(stream)}/${missing} is missing: the office's head says it published up to segment ${published} (${current.at})`;
-    report.warnings.push(`${stream}: ${reason}; asked the office to upload it again`);
+    warn(report, `${stream}: ${reason}; asked the office to upload it again`, say("warn.head.missing", { file: `${streamFolder(stream)}/${missing}`, ...localTime(current.at) }));
     run.inbox.block(stream, reason);
     await requestResend(run, stream, missing, reason);
   }
   // Measured on this PC's clock from when it first saw the newest head: the office's clock may be off.
   const maxAgeDays = Number(node.config("head.max-age-days") ?? DEFAULT_HEAD_MAX_AGE_DAYS);
   if (current && run.now().getTime() - Date.parse(current.seenAt) > maxAgeDays * 86_400_000) {
-    report.warnings.push(
+    warn(
+      report,
       `no news from the office since ${current.seenAt} (its last head was written at ${current.at}): it has not synced since, or its files are being held back (warned after ${maxAgeDays} days; config head.max-age-days)`,
+      say("warn.head.noNews", { ...localTime(current.seenAt), days: maxAgeDays }),
     );
   }
+}
+
+/** A moment as this PC's local date and time, written alike in both languages (`02/12/2026`, `00:30`). */
+function localTime(at: string): { date: string; time: string } {
+  const t = new Translator("en");
+  return { date: t.dateOf(at), time: t.time(at) };
 }
 
 export function parseHead(bytes: Buffer): OfficeHead | undefined {

@@ -1,10 +1,10 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { IntegrityError, SegmentError } from "../errors.js";
+import { IntegrityError, SegmentError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { envelopeProblem } from "../wire/envelopeCodec.js";
 import { decodeSegment } from "../wire/segmentCodec.js";
 import { AG_ROOT, SEDE, SEDE_ROOT, agentToSede, parseFileName } from "../wire/streams.js";
-import type { SyncRun } from "./syncRun.js";
+import { warn, type SyncRun } from "./syncRun.js";
 
 /**
  * A restored agent backup (DESIGN §8, "Backup and restore"). The office's ack of the agent's
@@ -34,8 +34,8 @@ export function returnPath(agent: string): string {
   return `${SEDE_ROOT}/${agent}/return.ret`;
 }
 
-/** What `sync` says about a restore, in one place (for the message catalogue). */
-const say = {
+/** What `sync` says about a restore in English (report.warnings, --json); people read the catalogue's `warn.restore.*`. */
+const english = {
   asked: (agent: string, held: number, office: number) =>
     `this PC was restored from a backup: the office received events of ${agent} up to #${office}, this PC holds them up to #${held}. ` +
     `It asked the office to send them back; nothing is sent from this PC until they are here. Sync again after the office's next sync, and enter nothing until then`,
@@ -77,13 +77,13 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
   if (back && ack && back.after === head.seq && back.last === (ack.lastSeq ?? 0)) {
     const events = back.events.filter((e) => e.seq > head.seq);
     const parted = (shipped !== null && back.shipped !== shipped.hash) || (events[0] !== undefined && events[0].seq === head.seq + 1 && events[0].prev !== head.hash);
-    if (parted) throw new IntegrityError(say.noChain(node.id, shipped?.seq ?? head.seq), { code: "FORK" });
+    if (parted) throw new IntegrityError(english.noChain(node.id, shipped?.seq ?? head.seq), { code: "FORK", say: say("error.restoreNoChain", { agent: node.id, seq: shipped?.seq ?? head.seq }) });
     node.batch(() => {
       node.recoverOwn(events);
-      if (!node.outbox.adoptAcked(own, ack)) throw new IntegrityError(say.offsets(node.id), { code: "RESTORE_OFFSETS" });
+      if (!node.outbox.adoptAcked(own, ack)) throw new IntegrityError(english.offsets(node.id), { code: "RESTORE_OFFSETS", say: say("error.restoreOffsets", { agent: node.id }) });
     });
     run.report.received.events += events.length;
-    run.report.warnings.push(say.recovered(events.length, ack.lastSeq ?? 0));
+    warn(run.report, english.recovered(events.length, ack.lastSeq ?? 0), say("warn.restore.recovered", { n: events.length, office: ack.lastSeq ?? 0 }));
     // Segments the PC before the restore had published and the office has since acknowledged
     // are in transit no more; this PC's outbox never knew them, so its pruning would not.
     const ownFolder = `${AG_ROOT}/${node.id}`;
@@ -97,14 +97,15 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
     await finish(run);
     return false;
   }
-  if (bytes && !back) run.report.warnings.push(`${returnPath(node.id)}: not a valid file of returned events; ignored`);
-  else if (back) run.report.warnings.push(say.stale(back.after, back.last));
+  if (bytes && !back) warn(run.report, `${returnPath(node.id)}: not a valid file of returned events; ignored`, say("warn.badReturn", { file: returnPath(node.id) }));
+  else if (back) warn(run.report, english.stale(back.after, back.last), say("warn.restore.stale", { from: back.after + 1, last: back.last }));
   if (!node.awaitingReturn() || !(run.listed(`${AG_ROOT}/${node.id}`) ?? []).some((f) => f.name === "return.req")) {
     const request = { format: RETURN_REQUEST_FORMAT, agent: node.id, after: head.seq, hash: head.hash, shipped: shipped?.seq ?? null };
     await run.put(returnRequestPath(node.id), Buffer.from(`${JSON.stringify(request)}\n`, "utf8"));
   }
   node.setAwaitingReturn(true);
-  run.report.warnings.push(say.asked(node.id, head.seq, Math.max(ack?.lastSeq ?? 0, ahead ?? 0)));
+  const office = Math.max(ack?.lastSeq ?? 0, ahead ?? 0);
+  warn(run.report, english.asked(node.id, head.seq, office), say("warn.restore.asked", { agent: node.id, held: head.seq, office }));
   return true;
 }
 
@@ -151,7 +152,9 @@ function parseReturn(bytes: Buffer, agent: string): { after: number; last: numbe
   const events = lines.slice(1).map((l) => JSON.parse(l) as EventEnvelope);
   for (const e of events) {
     const problem = envelopeProblem(e);
-    if (problem || e.origin !== agent) throw new IntegrityError(`sync: ${returnPath(agent)}: event ${e.origin}#${e.seq} refused: ${problem ?? "not this agent's"}`, { code: "BAD_EVENT" });
+    if (problem || e.origin !== agent) {
+      throw new IntegrityError(`sync: ${returnPath(agent)}: event ${e.origin}#${e.seq} refused: ${problem ?? "not this agent's"}`, { code: "BAD_EVENT", say: say("error.restoreBadEvent", { file: returnPath(agent) }) });
+    }
   }
   return { after: header.after, last: header.last, shipped: typeof header.shipped === "string" ? header.shipped : null, events };
 }
@@ -182,7 +185,7 @@ export async function serveReturns(run: SyncRun): Promise<void> {
       after = r.after as number;
       shippedSeq = Number.isSafeInteger(r.shipped) ? (r.shipped as number) : null;
     } catch {
-      run.report.warnings.push(`${returnRequestPath(agent)}: not a valid request; ignored`);
+      warn(run.report, `${returnRequestPath(agent)}: not a valid request; ignored`, say("warn.badRequest", { file: returnRequestPath(agent) }));
       continue;
     }
     const events = node.log.ownedAfter(agent, after);
@@ -193,6 +196,6 @@ export async function serveReturns(run: SyncRun): Promise<void> {
     const text = [header, ...events].map((l) => JSON.stringify(l)).join("\n") + "\n";
     node.setState(served, String(last));
     run.report.sent.bytes += await run.put(returnPath(agent), gzipSync(Buffer.from(text, "utf8")));
-    run.report.warnings.push(say.served(agent, events.length, after));
+    warn(run.report, english.served(agent, events.length, after), say("warn.restore.served", { agent, n: events.length, after }));
   }
 }

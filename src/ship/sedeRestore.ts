@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { IntegrityError, SegmentError, SincroError } from "../errors.js";
+import { IntegrityError, SegmentError, SincroError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { decodeSegment } from "../wire/segmentCodec.js";
 import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE, SEDE_ROOT, agentToSede, sedeToAgent, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
 import { HEAD_FOLDER, headName, parseHead, type HeadPosition, type OfficeHead } from "./officeHead.js";
 import { checkAuthority } from "./inbox.js";
 import type { SincroNode } from "../node/sincroNode.js";
-import type { SyncRun } from "./syncRun.js";
+import { warn, type SyncRun } from "./syncRun.js";
 
 /**
  * A restored office database (DESIGN §8, "Backup and restore"; README, "The office PC restored
@@ -59,7 +59,8 @@ export interface RecoverState {
   rebuild?: boolean;
 }
 
-const say = {
+/** What `sync` says about a restored office database in English (report.warnings, --json); people read the catalogue's `warn.sedeRestore.*`. */
+const english = {
   detected: (held: number, newest: number, after: number) =>
     `this office database was put back from a backup (it last wrote the office's head number ${held}; the server holds number ${newest}, signed by the office's key): ` +
     `numbering goes on after what the office had published (its events up to #${after}); the office's own later work and the agents' orders received since the backup are being taken back from the agents`,
@@ -129,7 +130,7 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     return;
   }
   if (!head || !head.positions || !head.own) {
-    throw new SincroError("OFFICE_RESTORED", say.oldHead(held, newest), { exitCode: 1, say: { key: "error.officeRestoredOldHead", params: { held: String(held), newest: String(newest) } } });
+    throw new SincroError("OFFICE_RESTORED", english.oldHead(held, newest), { exitCode: 1, say: say("error.officeRestoredOldHead", { held: String(held), newest: String(newest) }) });
   }
   // Segments published after that head (a sync cut before it wrote its head) are on the server:
   // the office goes on after them too.
@@ -164,7 +165,7 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     node.setState(STATE_KEY, JSON.stringify(state));
     node.clearBackupCopy();
   });
-  run.report.warnings.push(say.detected(held, newest, own.seq));
+  warn(run.report, english.detected(held, newest, own.seq), say("warn.sedeRestore.detected", { after: own.seq }));
 }
 
 /**
@@ -191,7 +192,7 @@ export async function recoverRestoredOffice(run: SyncRun): Promise<void> {
         from.add("the parking area");
       } catch (err) {
         if (!(err instanceof SegmentError || err instanceof IntegrityError)) throw err;
-        run.report.warnings.push(say.refused(path, err.message));
+        warn(run.report, english.refused(path, err.message), say("warn.sedeRestore.ownRefused", { file: path }));
         break;
       }
     }
@@ -215,12 +216,14 @@ export async function recoverRestoredOffice(run: SyncRun): Promise<void> {
       if (answer.events && state.agents.includes(agent)) takeBackAgentEvents(run, state, agent, path, answer.events);
     } catch (err) {
       if (!(err instanceof SegmentError || err instanceof IntegrityError)) throw err;
-      run.report.errors.push(say.refused(path, err.message));
+      const text = english.refused(path, err.message);
+      run.report.errors.push(text);
+      run.report.said.push({ text, say: say("warn.sedeRestore.answerRefused", { file: path, agent }) });
     }
   }
   if (own > 0) {
     run.report.received.events += own;
-    run.report.warnings.push(say.ownBack(own, [...from].join(", ")));
+    warn(run.report, english.ownBack(own, [...from].join(", ")), say("warn.sedeRestore.ownBack", { n: own }));
   }
   if (state.rebuild) {
     // Last-writer-wins and every projection, as if the events had never gone missing.
@@ -234,7 +237,7 @@ export async function recoverRestoredOffice(run: SyncRun): Promise<void> {
   if (!waiting) {
     node.db.prepare(`DELETE FROM node_config WHERE key IN (?, ?)`).run(STATE_KEY, SENT_KEY);
     await run.transport.delete(RECOVER_REQUEST_PATH);
-    run.report.warnings.push(say.done);
+    warn(run.report, english.done, say("warn.sedeRestore.done"));
     return;
   }
   node.setState(STATE_KEY, JSON.stringify(state));
@@ -249,7 +252,10 @@ export async function recoverRestoredOffice(run: SyncRun): Promise<void> {
     run.report.sent.bytes += await run.put(RECOVER_REQUEST_PATH, Buffer.from(text, "utf8"));
     node.setState(SENT_KEY, text);
   }
-  run.report.warnings.push(say.waiting(state.agents, Object.keys(state.streams)));
+  const agents = state.agents.join(", ");
+  const ownMissing = Object.keys(state.streams).length > 0;
+  const awaited = state.agents.length === 0 ? say("warn.sedeRestore.waitingOwn") : ownMissing ? say("warn.sedeRestore.waitingBoth", { agents }) : say("warn.sedeRestore.waitingAgents", { agents });
+  warn(run.report, english.waiting(state.agents, Object.keys(state.streams)), awaited);
 }
 
 /** Verifies one of the office's own segments taken back and appends its events; returns how many were new. */
@@ -289,7 +295,7 @@ function takeBackAgentEvents(run: SyncRun, state: RecoverState, agent: string, p
   const atSegment = cursor && cursor.segment >= 0 ? cursor.segment : 0;
   const entries = sent.entries.filter((e) => e.offset > after);
   entries.forEach((e, i) => {
-    if (e.offset !== after + 1 + i) throw new SegmentError(path, `read ${path}: ${say.gap(agent, after, e.offset)}`, { code: "GAP" });
+    if (e.offset !== after + 1 + i) throw new SegmentError(path, `read ${path}: ${english.gap(agent, after, e.offset)}`, { code: "GAP" });
   });
   const lastOffset = entries.at(-1)?.offset ?? after;
   if (sent.position.segment > atSegment && sent.position.offset !== lastOffset) {
@@ -302,11 +308,14 @@ function takeBackAgentEvents(run: SyncRun, state: RecoverState, agent: string, p
     const result = node.receive(events, { source: path });
     run.report.received.events += result.applied;
     run.report.received.duplicates += result.duplicates;
-    for (const q of result.quarantined) run.report.warnings.push(`quarantined ${q.origin}#${q.seq} (${q.type}) from ${path}: ${q.reason}; kept in the log, not applied (see "sincro status")`);
+    for (const q of result.quarantined) {
+      const text = `quarantined ${q.origin}#${q.seq} (${q.type}) from ${path}: ${q.reason}; kept in the log, not applied (see "sincro status")`;
+      warn(run.report, text, q.origin === SEDE ? say("warn.quarantined.sede", { file: path }) : say("warn.quarantined.agent", { agent: q.origin, file: path }));
+    }
     if (sent.position.segment > atSegment) run.inbox.moveTo(stream, sent.position.segment, sent.position.offset, sent.position.sha256);
     state.agents = state.agents.filter((a) => a !== agent);
     node.setState(STATE_KEY, JSON.stringify(state));
-    run.report.warnings.push(say.agentBack(agent, result.applied));
+    warn(run.report, english.agentBack(agent, result.applied), say("warn.sedeRestore.agentBack", { agent, n: result.applied }));
   });
   node.outbox.heardFrom(agent, run.now());
 }
@@ -379,7 +388,7 @@ export async function answerRecoverRequest(run: SyncRun): Promise<void> {
     request = JSON.parse(bytes.toString("utf8")) as typeof request;
     if (request.format !== RECOVER_REQUEST_FORMAT || typeof request.streams !== "object" || typeof request.agents !== "object") throw new Error("fields");
   } catch {
-    run.report.warnings.push(`${RECOVER_REQUEST_PATH}: not a valid request; ignored`);
+    warn(run.report, `${RECOVER_REQUEST_PATH}: not a valid request; ignored`, say("warn.badRequest", { file: RECOVER_REQUEST_PATH }));
     return;
   }
   const lines: string[] = [];

@@ -165,7 +165,7 @@ async function checkNotInUse(run: SyncRun): Promise<void> {
       `sync: ${run.transport.describe} is already used by another office database: ${path} was not written with this office's keys (${err.message}). ` +
         `If this PC replaces the office PC, restore the office's keys ("sincro init --role sede --restore-key FILE") or its backup instead of starting a new database; ` +
         `to start over on this parking area, empty its SincroAg and SincroSede folders first`,
-      { code: "AREA_IN_USE" },
+      { code: "AREA_IN_USE", say: say("error.areaInUse", { parking: run.transport.describe, file: path }) },
     );
   }
 }

@@ -80,11 +80,18 @@ describe("backup and restore of an agent PC", () => {
     const refused = await run(["--db", agent, "order", "add", "--customer", c2, "--line", "P001:1"]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("restored from a backup");
+    // Synced again before the office did, in Italian: the same request, said whole.
+    const again = await ok(["--db", agent, "--lang", "it", "sync"]);
+    expect(again.split("\n").filter((l) => l.includes("ripristinato"))).toEqual([
+      "  attenzione: questo PC è stato ripristinato da un backup: la sede ha i dati di AG01 fino alla modifica n. 7, questo PC solo fino alla n. 4. " +
+        "È stato chiesto alla sede di rimandare quelli mancanti; da questo PC non si invia nulla finché non sono arrivati. " +
+        "Sincronizza di nuovo dopo la prossima sincronizzazione della sede e, fino ad allora, non inserire nulla",
+    ]);
 
     const atSede = await ok(["--db", sede, "sync"]);
-    expect(atSede).toMatch(/sent back to AG01 its \d+ event\(s\)/);
+    expect(atSede).toMatch(/sent back to agent AG01 \d+ changes recorded after change no\. \d+ \(its PC was restored from a backup\)/);
     const second = await ok(["--db", agent, "sync"]);
-    expect(second).toMatch(/recovered from the office \d+ event\(s\)/);
+    expect(second).toMatch(/this PC was restored from a backup: \d+ changes recorded after the backup came back from the office; numbering goes on after change no\. \d+/);
     expect(await orders(agent)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
     expect(await customers(agent)).toEqual(["AG01000001", "AG01000002"]);
     // The office's price it had received after the backup comes again too.
@@ -129,7 +136,9 @@ describe("backup and restore of the office PC", () => {
     expect(early.status).toBe(1);
     expect(early.stderr).toContain("ripristinato da un backup: esegui \"sincro sync\"");
     const first = await ok(["--db", sede, "--lang", "it", "sync"]);
-    expect(first).toContain("si aspetta ancora la prossima sincronizzazione di AG01");
+    expect(first.split("\n").filter((l) => l.includes("si aspetta ancora"))).toEqual([
+      "  attenzione: database della sede ripristinato da un backup: si aspetta ancora la prossima sincronizzazione di AG01; gli ordini e i clienti ricevuti dopo il backup torneranno allora",
+    ]);
     expect(await ok(["--db", sede, "--lang", "en", "status"])).toContain("still waiting for AG01 to sync");
     await ok(["--db", agent, "sync"]);
     const back = await ok(["--db", sede, "sync"]);

@@ -1,5 +1,3 @@
-import { recoveryAwaited } from "../../ship/sedeRestore.js";
-import { restoreLines } from "../words.js";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { decodePayload } from "../../events/eventTypes.js";
@@ -54,10 +52,8 @@ export function registerSync(program: Command, io: Io): void {
         // The machine fields: warnings and errors in English, as they were.
         const { said: _said, ...machine } = report;
         if (json) io.out(JSON.stringify(machine));
-        else {
-          printReport(io, report, sentAndReceived(node, uploadedBefore, posBefore), node.role === "sede");
-          for (const line of restoreLines(t, recoveryAwaited(node))) io.out(`  ${line}`);
-        }
+        // What a restored office still waits for is one of the report's warnings (status says it too).
+        else printReport(io, report, sentAndReceived(node, uploadedBefore, posBefore), node.role === "sede");
         if (report.errors.length > 0) {
           throw new SincroError("SYNC_BLOCKED", `sync: ${report.errors.length} stream(s) stopped on a file that failed verification (see above)`, {
             say: { key: "error.syncBlocked", params: { n: report.errors.length } },
