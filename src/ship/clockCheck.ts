@@ -1,16 +1,16 @@
 import { say, TransportError } from "../errors.js";
 import { CLOCK_WARN_MS, clockSay, clockWarning, measureOffset } from "../node/clockOffset.js";
 import { AG_ROOT, ALL_FOLDER, SEDE_ROOT } from "../wire/streams.js";
-import { HEAD_REFRESH_MS } from "./officeHead.js";
 import { type SyncRun, warn } from "./syncRun.js";
 import type { Transport } from "./transports/transport.js";
 
 /**
  * A measurement younger than this, of a clock found right, is not repeated by a probe. Twice the
- * office's head refresh: an office that syncs at least hourly measures its clock on the head it
- * uploads anyway, and a quiet office sync costs no probe.
+ * office's head refresh (`HEAD_REFRESH_MS`, an hour: not imported, the modules import each
+ * other): an office that syncs at least hourly measures its clock on the head it uploads anyway,
+ * and a quiet office sync costs no probe.
  */
-const FRESH_MS = 2 * HEAD_REFRESH_MS;
+const FRESH_MS = 2 * 60 * 60_000;
 
 /** The file a node writes only to read back the server's stamp on it (never read by anyone else). */
 export function probePath(node: string): string {
