@@ -352,6 +352,20 @@ describe("regressions found by the convergence model", () => {
     ]);
   });
 
+  // Seed 936906309 (CI, shrunk): AG01's snapshot damaged, its PC backed up and later put back
+  // after its last sync had stopped on that snapshot and asked for it again. The office heard of
+  // the request only from the restored PC's ring in the first final round, and uploaded the
+  // snapshot again in the second; the model allowed that repair in the first round only.
+  it("a resend request left by a PC later put back from a backup is honoured in the second final round", async () => {
+    await replay(noSkew, [
+      new BackupAgent("AG01", undefined, 0),
+      new Damage(0, "truncate", 0),
+      new RestoreAgent(0, true, true),
+      new SaveProduct("P1", "Pasta"),
+      new Damage(0, "truncate", 0),
+    ]);
+  });
+
   // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged
   // SincroSede/_ALL/9999999999.seg · a sync). Readers waited for the segment after theirs "while 1
   // later segment(s) are on the server" and asked the sede for it; the sede had never written it

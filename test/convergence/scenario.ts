@@ -92,11 +92,13 @@ export async function settle(model: Model, world: World): Promise<void> {
       }
       if (error !== undefined) throw new Error(`final round ${round}: sync ${n} failed: ${String(error)}`);
       expect(report?.errors.filter((x) => !byAttacker(x, planted)), `final round ${round}: sync ${n} errors`).toEqual([]);
-      // In the first round a producer may still honour a resend request a blocked reader left.
+      // In the first two rounds a producer may still honour a resend request a blocked reader left
+      // (the second when the office hears of it only from that reader's ring in the first: a PC
+      // put back from a backup left the request before it failed, and its copy owes no ring).
       const expected = (x: string) =>
         x.startsWith("clock skew") || x.startsWith("this PC's clock is") ||
         // A restored agent PC getting its work back (not in the quiet last round: see lingering).
-        x.startsWith("sent back to ") || x.startsWith("recovered from the office") || x.startsWith("this PC was restored from a backup") || (round === 0 && x.includes("uploaded again from the sealed copy")) || byAttacker(x, planted) || lateForMovedCustomer(model, x);
+        x.startsWith("sent back to ") || x.startsWith("recovered from the office") || x.startsWith("this PC was restored from a backup") || (round <= 1 && x.includes("uploaded again from the sealed copy")) || byAttacker(x, planted) || lateForMovedCustomer(model, x);
       expect(report?.warnings.filter((x) => !expected(x)), `final round ${round}: sync ${n} warnings`).toEqual([]);
       const r = report as NonNullable<typeof report>;
       lastRound.push(...r.errors.map((x) => `${n} error: ${x}`), ...r.warnings.filter((x) => !x.startsWith("clock skew") && !x.startsWith("this PC's clock is")).map((x) => `${n} warning: ${x}`));
