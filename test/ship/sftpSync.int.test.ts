@@ -9,6 +9,7 @@ import { sync } from "../../src/ship/sync.js";
 import { TRANSPORTS } from "../../src/ship/transports/registry.js";
 import { SftpTransport } from "../../src/ship/transports/sftpTransport.js";
 import { exec, Network, type ParkingArea } from "../support/network.js";
+import { withServerClock } from "../support/serverClock.js";
 import { sftpOptions } from "../support/sftpFixture.js";
 import { startSshd, type RunningSshServer } from "../support/sshServer.js";
 import { tempDir } from "../support/tempDir.js";
@@ -25,7 +26,8 @@ describe("sync over SFTP (OpenSSH sshd)", () => {
       const net = new Network(tempDir(), sftpArea(server, "key"), ["AG01"]);
       const agentArea = sftpArea(server, "password");
       const syncAgent = async () => {
-        const transport = agentArea.open();
+        // The agent's sync measures its clock against the server's stamp: the test's clock.
+        const transport = withServerClock(agentArea.open(), net.clock.peek, server.root);
         try {
           return await sync(net.agent("AG01"), transport);
         } finally {
