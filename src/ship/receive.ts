@@ -103,7 +103,7 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
       const file = err instanceof SegmentError ? err.file : streamFolder(stream);
       const producer = producerOf(stream);
       run.report.errors.push(text);
-      run.report.said.push({ text, say: producer === SEDE ? say("sync.stopped.sede", { file }) : say("sync.stopped.agent", { file, agent: producer }) });
+      run.report.said.push({ text, say: producer === SEDE ? say("sync.stopped.sede", { file, why: reason }) : say("sync.stopped.agent", { file, agent: producer, why: reason }) });
       const name = err instanceof SegmentError ? err.file.slice(err.file.lastIndexOf("/") + 1) : "";
       if (parseFileName(name)) await requestResend(run, stream, name, reason);
       return;

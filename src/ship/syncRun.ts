@@ -263,7 +263,7 @@ export class SyncRun {
       return await this.readIfListed(path);
     } catch (err) {
       if (!(err instanceof SegmentError)) throw err;
-      warn(this.report, `${err.message}; ${what} ignored`, say("warn.fileIgnored", { file: path }));
+      warn(this.report, `${err.message}; ${what} ignored`, say("warn.fileIgnored", { file: path, why: err.message }));
       return null;
     }
   }

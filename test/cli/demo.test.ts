@@ -10,7 +10,7 @@ describe("sincro demo", () => {
     expect(lines[0]).toMatch(/^server FTP incorporato su ftp:\/\/\S*127\.0\.0\.1:\d+\S* \(cartella .+\)$/);
     expect(r.stdout).toContain("mattina in sede: agenti, catalogo, listini, clienti\n");
     // The forged file stops the agent's folder, said in Italian.
-    expect(r.stdout).toMatch(/^ {2}la ricezione dalla sede è ferma al file SincroSede\/_ALL\/\d{10}\.seg, che non ha superato la verifica; /m);
+    expect(r.stdout).toMatch(/^ {2}la ricezione dalla sede è ferma al file SincroSede\/_ALL\/\d{10}\.seg, che non ha superato la verifica \(dettaglio tecnico: .+\); è stato chiesto di nuovo/m);
     expect(lines.find((l) => l.startsWith("regola"))).toMatch(/^regola +rispettata su ogni nodo +dettaglio$/);
     expect(lines.find((l) => l.startsWith("la prima sincronizzazione aspetta che la sede pubblichi"))).toMatch(/ sì +/);
     expect(lines.find((l) => l.startsWith("una connessione caduta a metà invio non perde e non duplica niente"))).toMatch(/ sì +/);
