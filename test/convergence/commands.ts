@@ -1197,9 +1197,11 @@ export class RestoreSede extends Base {
       if (rows.length === 0) local.push(e);
       else if (rows.some((r) => r.offset > (uploaded.get(r.stream) ?? 0))) unpublished++;
     }
+    if (unpublished > 0) w.counters.add("restore-sede-skipped:unpublished");
     if (unpublished > 0) return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: ${unpublished} change(s) to publish not uploaded yet`);
     if ([...w.attacker.stillPlanted()].some((p) => p.startsWith("SincroSede/"))) return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: the attacker replaced an office file`);
     for (const e of local) m.mayLose.add(e.id);
+    if (local.length > 0) w.counters.add("restored-sede-may-lose-local", local.length);
     // A rename of an office customer stays at the sede: lost, it is undone (latest first).
     for (const e of [...local].reverse()) {
       if (e.type !== "CustomerRenamed") continue;
@@ -1322,6 +1324,8 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
     // Backups of the sede, now or during a sync at any step, and restoring the last one.
     fc.tuple(fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([s, k]) => new BackupSede(s, k)),
+    fc.tuple(fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([s, k]) => new BackupSede(s, k)),
+    fc.boolean().map((l) => new RestoreSede(l)),
     fc.boolean().map((l) => new RestoreSede(l)),
     fc.boolean().map((l) => new RestoreSede(l)),
   ];

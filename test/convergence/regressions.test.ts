@@ -10,6 +10,7 @@ import { CuttingFolderTransport } from "../support/faultyTransport.js";
 import { exec, folderArea, Network, officeWithAgentAG01 } from "../support/network.js";
 import { sync } from "../../src/ship/sync.js";
 import { tempDir } from "../support/tempDir.js";
+import { makeNode } from "../support/nodes.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
 import { AddCustomer, Attack, BackupAgent, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
@@ -471,5 +472,22 @@ describe("regressions found by the convergence model", () => {
       new Retire("AG03", false),
       new Sync("SEDE", undefined),
     ]);
+  });
+  // Seed 2 of the folder run (shrunk, found with the sede backup steps in the generator): the
+  // sede renamed its own customer 000002 to R5, then numbered its next customer (for AG01)
+  // 000002 again: only an agent's customer's old code was remembered as used. AG01 then held a
+  // customer with the code the model (and any printout) gave to R5.
+  it("the old code of an office customer renamed is never given to a new customer", async () => {
+    await replay(noSkew, [new AddCustomer("SEDE", null, false), new Rename(7), new AddCustomer("SEDE", "AG01", false)]);
+  });
+
+  it("the old code of an office customer renamed is never given to a new customer (direct form)", async () => {
+    const dir = tempDir();
+    const sede = makeNode(dir, "SEDE", { role: "sede" });
+    expect(exec(sede, { kind: "AddCustomer", name: "Bar" })).toEqual(["000001"]);
+    exec(sede, { kind: "RenameCustomer", code: "000001", newCode: "R1", origin: "SEDE" });
+    expect(exec(sede, { kind: "AddCustomer", name: "Pub" }), "the next customer's code").toEqual(["000002"]);
+    expect(sede.read.listCustomers().map((c) => c.code).sort()).toEqual(["000002", "R1"]);
+    sede.close();
   });
 });

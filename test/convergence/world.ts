@@ -366,6 +366,11 @@ export class World {
     outcome.fired = crashed || fired();
     if (crashed) this.reopen(name);
     if (outcome.report) this.checkClockMeasured(name, errorBefore, startedAt, ownBefore, outcome.report);
+    // A restored sede taking its work back: its own events, and each agent's.
+    for (const x of outcome.report?.warnings ?? []) {
+      if (x.startsWith("took back ")) this.counters.add(x.includes("of the office") ? "sede-took-back-own" : "sede-took-back-agent's");
+      if (x.startsWith("restore of the office database complete")) this.counters.add("sede-restore-complete");
+    }
     this.remember();
     if (this.trace) {
       const r = outcome.report;
