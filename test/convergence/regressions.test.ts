@@ -13,7 +13,7 @@ import { tempDir } from "../support/tempDir.js";
 import { makeNode } from "../support/nodes.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, BackupAgent, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, BackupAgent, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -489,5 +489,18 @@ describe("regressions found by the convergence model", () => {
     expect(exec(sede, { kind: "AddCustomer", name: "Pub" }), "the next customer's code").toEqual(["000002"]);
     expect(sede.read.listCustomers().map((c) => c.code).sort()).toEqual(["000002", "R1"]);
     sede.close();
+  });
+  // Seed 3 of the folder run (shrunk): a forged AG01 segment; the sede is backed up, syncs (it
+  // asks AG01 to send the segment again: SincroSede/AG01/AG01.resend) and is restored from the
+  // copy, which knows nothing of that request and never removes it: AG01 answers it once more in
+  // the second fault-free round. Harmless (a segment uploaded twice); the settle allows it.
+  it("a resend request written after the sede's backup is answered once more after the restore, and everything converges", async () => {
+    await replay(noSkew, [
+      new Attack({ kind: "forge", folder: "agent", victim: "AG01", file: "seg", signer: "unsigned", slot: "next", index: 0 }),
+      new AddCustomer("AG01", null, false),
+      new TimePasses(24),
+      new BackupSede(undefined, 1),
+      new RestoreSede(true),
+    ]);
   });
 });
