@@ -58,10 +58,11 @@ export class CustomersProjection {
   customerRenamed(e: EventOf<"CustomerRenamed">): void {
     const d = e.data;
     this.rename.run(d.newCode, e.id, d.code, d.createdBy);
-    if (d.agent !== null) {
-      this.departed.run(d.agent, d.code, d.createdBy);
-      this.returned.run(d.agent, d.newCode, d.createdBy);
-    }
+    // An office customer's old code is remembered too (under no agent, ""), so that the sede
+    // never numbers a new customer with it (convergence seed 2: the next customer got it).
+    const holder = d.agent ?? "";
+    this.departed.run(holder, d.code, d.createdBy);
+    this.returned.run(holder, d.newCode, d.createdBy);
   }
 
   /** An X row of agent `agent`'s snapshot: the customer is no longer the agent's. */

@@ -244,6 +244,18 @@ export class World {
    */
   execute(name: NodeName, command: Command): EventEnvelope[] {
     const node = this.node(name);
+    if (name === "SEDE" && node.isBackupCopy()) {
+      // An office database put back from a backup refuses any work until its first sync.
+      let refused: unknown;
+      try {
+        node.execute(command);
+      } catch (err) {
+        refused = err;
+      }
+      if (!(refused instanceof RefusedError && refused.code === "SYNC_FIRST")) throw new Error(`the restored sede has not synced yet, and ${command.kind} was not refused: ${String(refused)}`);
+      this.counters.add("refused-sede-sync-first");
+      throw new AwaitingReturn(`SEDE: ${refused.message}`);
+    }
     if (node.awaitingReturn()) {
       // A restored PC waiting for its own events refuses any new work, with what to do.
       let refused: unknown;
@@ -354,6 +366,11 @@ export class World {
     outcome.fired = crashed || fired();
     if (crashed) this.reopen(name);
     if (outcome.report) this.checkClockMeasured(name, errorBefore, startedAt, ownBefore, outcome.report);
+    // A restored sede taking its work back: its own events, and each agent's.
+    for (const x of outcome.report?.warnings ?? []) {
+      if (x.startsWith("took back ")) this.counters.add(x.includes("of the office") ? "sede-took-back-own" : "sede-took-back-agent's");
+      if (x.startsWith("restore of the office database complete")) this.counters.add("sede-restore-complete");
+    }
     this.remember();
     if (this.trace) {
       const r = outcome.report;
