@@ -170,6 +170,19 @@ export class Outbox {
       .run(stream, at.segment, `${at.offset}:${at.sha256}`);
   }
 
+  /**
+   * On a restored office whose copy already holds segment `at.segment` of `stream`: remembers it
+   * as the head's position (see {@link lastSegmentAdopted}), changing no file.
+   */
+  rememberHeadPosition(stream: StreamName, at: { segment: number; offset: number; sha256: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO numbering_base (kind, key, value, text) VALUES ('segment', ?, ?, ?)
+         ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, text = excluded.text WHERE excluded.value > numbering_base.value`,
+      )
+      .run(stream, at.segment, `${at.offset}:${at.sha256}`);
+  }
+
   /** On a restored office: segment `number` of `stream`, taken back from an agent's copy, as published and pruned. */
   recordPublished(stream: StreamName, number: number, first: number, last: number, sha256: string): void {
     const now = new Date().toISOString();
@@ -183,13 +196,19 @@ export class Outbox {
   }
 
   /**
-   * Whether the last segment of `stream` was only recorded as published (a restored office took
-   * the position from its head): a snapshot must not take its number, which the office may have
-   * used for a snapshot of its own; an empty segment goes first.
+   * Whether the last segment of `stream` is at or before the position a restored office took
+   * from its head (only recorded as published, or sealed by this copy before the backup): a
+   * snapshot must not take its number, which the office may have used for a snapshot of its own
+   * after the backup; an empty segment goes first.
    */
   lastSegmentAdopted(stream: StreamName): boolean {
-    const row = this.db.prepare(`SELECT size FROM outbox_files WHERE stream = ? AND kind = 'segment' ORDER BY number DESC LIMIT 1`).get(stream) as { size: number } | undefined;
-    return row !== undefined && row.size === 0;
+    const row = this.db.prepare(`SELECT number, size FROM outbox_files WHERE stream = ? AND kind = 'segment' ORDER BY number DESC LIMIT 1`).get(stream) as
+      | { number: number; size: number }
+      | undefined;
+    if (row === undefined) return false;
+    if (row.size === 0) return true;
+    const adopted = this.db.prepare(`SELECT value FROM numbering_base WHERE kind = 'segment' AND key = ?`).pluck(true).get(stream) as number | undefined;
+    return adopted !== undefined && row.number <= adopted;
   }
 
   /** The last segment of `stream` sealed here (or recorded as published), if any. */

@@ -155,7 +155,12 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     for (const [stream, at] of positions) {
       if (!run.producedStreams().includes(stream)) continue;
       const mine = node.outbox.lastSealed(stream);
-      if (mine && mine.number >= at.segment) continue;
+      if (mine && mine.number >= at.segment) {
+        // This copy sealed that far itself, but the office may have sealed a snapshot under that
+        // number after the copy was made: the next snapshot here goes behind an empty segment.
+        node.outbox.rememberHeadPosition(stream, at);
+        continue;
+      }
       state.streams[stream] = { next: (mine?.number ?? 0) + 1, prev: mine?.sha256 ?? "", target: at.segment, targetSha: at.sha256 };
       node.outbox.adoptPublished(stream, at);
     }

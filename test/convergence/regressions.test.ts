@@ -367,6 +367,21 @@ describe("regressions found by the convergence model", () => {
     ]);
   });
 
+  // Seed 4 of a 200-run folder run with the office's backup steps (shrunk): the office copied
+  // during a sync that went on to seal AG01's snapshot 2 after the copy; put back, the copy
+  // (which held segment 2 itself) sealed its own, different snapshot 2 on taking AG01's customer
+  // back, and its sync stopped: "Two PCs are publishing as the sede". A restored office now
+  // seals its next snapshot behind an empty segment whenever its last segment is the head's.
+  it("an office copied during a sync and put back does not reuse a snapshot number the office published after the copy", async () => {
+    await replay(noSkew, [
+      new AddCustomer("SEDE", "AG01", false),
+      new AddCustomer("AG01", null, false),
+      new Sync("AG01", undefined),
+      new BackupSede("cursor-update" as SyncStep, 1),
+      new RestoreSede(false),
+    ]);
+  });
+
   // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged
   // SincroSede/_ALL/9999999999.seg · a sync). Readers waited for the segment after theirs "while 1
   // later segment(s) are on the server" and asked the sede for it; the sede had never written it
