@@ -13,7 +13,7 @@ import { tempDir } from "../support/tempDir.js";
 import { makeNode } from "../support/nodes.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, BackupAgent, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, BackupAgent, ClockJump, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -380,6 +380,13 @@ describe("regressions found by the convergence model", () => {
       new BackupSede("cursor-update" as SyncStep, 1),
       new RestoreSede(false),
     ]);
+  });
+
+  // Seed 934480565 (shrunk): the office's clock set back two hours right after a sync had found
+  // it right, then a sync that crashed at its first write. With the probe skipped for 2 hours
+  // after a measurement, the clock was never measured before the crash; an hour keeps the probe.
+  it("a clock set back two hours just after a measurement is measured again before the next sync records anything", async () => {
+    await replay(noSkew, [new ClockJump("SEDE", -2), new CrashingSync("SEDE", "seal" as SyncStep, 1, undefined)]);
   });
 
   // Found by the malicious writer of the model (seed 890352347, shrunk to: a forged

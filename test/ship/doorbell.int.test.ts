@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { TransportError } from "../../src/errors.js";
 import { agentsToRead, bellsByAgent, BELL_FOLDER } from "../../src/ship/doorbell.js";
-import { HEAD_REFRESH_MS } from "../../src/ship/officeHead.js";
 import { FolderTransport } from "../../src/ship/transports/folderTransport.js";
 import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
 import { generateKeys, publicKeys } from "../../src/wire/keys.js";
@@ -52,28 +51,6 @@ const areas: Array<[string, (dir: string) => Promise<ParkingArea>]> = [
   ["folder", async (dir) => folderArea(join(dir, "park"))],
   ["embedded ftp", async () => embeddedFtpArea()],
 ];
-
-/** Runs `f` with every file the network's transports write named in `names`. */
-async function withWrites<T>(net: Network, names: string[], f: () => Promise<T>): Promise<T> {
-  const open = net.open;
-  net.open = () => {
-    const transport = open.call(net);
-    return new Proxy(transport, {
-      get(target, key, receiver) {
-        if (key !== "write") return Reflect.get(target, key, receiver);
-        return (path: string, bytes: Buffer) => {
-          names.push(path);
-          return target.write(path, bytes);
-        };
-      },
-    });
-  };
-  try {
-    return await f();
-  } finally {
-    net.open = open;
-  }
-}
 
 const code = (i: number) => `A${String(i).padStart(3, "0")}`;
 
@@ -254,25 +231,5 @@ describe("parallel fetch", () => {
     } finally {
       await main.close();
     }
-  });
-});
-
-describe("the clock of a quiet office", () => {
-  it("a quiet sede sync every hour writes its new head and no clock probe: the head's upload measures the clock", async () => {
-    const net = await office(async (dir) => folderArea(join(dir, "park")), 300, ["A001"]);
-    const quiet = await net.sync(net.sede);
-    const names: string[] = [];
-    for (let hour = 1; hour <= 3; hour++) {
-      net.clock.set(net.clock.now() + HEAD_REFRESH_MS + 60_000);
-      const startedAt = net.clock.now();
-      const hourly = await withWrites(net, names, () => net.sync(net.sede));
-      // Measured during this sync all the same.
-      expect(Date.parse(net.sede.clockOffset()?.measuredAt ?? "")).toBeGreaterThanOrEqual(startedAt);
-      // The head's upload, its stamp and the old head's deletion (a probe on top made it 23).
-      expect(hourly.commands).toBeLessThanOrEqual(quiet.commands + 10);
-      expect(hourly.warnings).toEqual([]);
-    }
-    expect(names.filter((n) => n.includes("clock.probe"))).toEqual([]);
-    expect(names.filter((n) => n.endsWith(".head"))).toHaveLength(3);
   });
 });
