@@ -1322,9 +1322,11 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
     fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
     fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
-    // Backups of the sede and restoring them (BackupSede, RestoreSede) are not generated yet: seed 4
-    // of the folder run finds an engine bug (a sede restored from a copy taken right after a
-    // complete sync later publishes a snapshot whose name the server already holds, "Two PCs are
-    // publishing as the sede"); see regressions.test.ts for the two bugs they found and fixed.
+    // Backups of the sede and restoring them (BackupSede, RestoreSede) are not generated yet. With
+    // them, seed 4 found a restored office re-using a snapshot number (fixed, in
+    // regressions.test.ts), and seed 11 one not fixed yet: a customer moved to the office after the
+    // backup is lost by the restored office (the release to the old agent is published and comes
+    // back; the handover to the office is local, so it does not): SEDE.backup(now),
+    // SEDE.assign(#0, none), SEDE.restoreBackup(synced before failing), sync(SEDE).
   ];
 }
