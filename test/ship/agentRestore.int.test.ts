@@ -19,17 +19,23 @@ function restore(net: Network, backup: string): SincroNode {
 const order = (node: SincroNode, customer: string) => exec(node, { kind: "PlaceOrder", customer, lines: [{ product: "P001", qty: "1" }] })[0];
 const orders = (node: SincroNode) => node.read.listOrders().map((o) => `${o.type}/${o.number}`).sort();
 
+/** AG01 with a customer and its order AG01/1, synced both ways; then a backup of its database. */
+async function backedUpAgent(): Promise<{ net: Network; ag: SincroNode; cust: string; backup: string }> {
+  const dir = tempDir();
+  const net = officeWithAgentAG01(dir);
+  await net.round();
+  const ag = net.agent("AG01");
+  const [cust] = exec(ag, { kind: "AddCustomer", name: "Bar", list: "BASE" });
+  order(ag, cust as string);
+  await net.round();
+  const backup = `${dir}/ag01.bak`;
+  ag.backupTo(backup);
+  return { net, ag, cust: cust as string, backup };
+}
+
 describe("an agent PC restored from a backup", () => {
   it("with its later segments still on the server: gets its work back, clears them, numbers after them, no fork", async () => {
-    const dir = tempDir();
-    const net = officeWithAgentAG01(dir);
-    await net.round();
-    const ag = net.agent("AG01");
-    const [cust] = exec(ag, { kind: "AddCustomer", name: "Bar", list: "BASE" });
-    order(ag, cust as string);
-    await net.round();
-    const backup = `${dir}/ag01.bak`;
-    ag.backupTo(backup);
+    const { net, ag, cust, backup } = await backedUpAgent();
 
     // After the backup: two syncs' worth of orders, received and acknowledged by the office; the
     // PC fails before it prunes them, so its segments are still on the server.
@@ -69,15 +75,7 @@ describe("an agent PC restored from a backup", () => {
   });
 
   it("with work parked after the backup that the office has not read yet: waits for it, gets it back, no fork", async () => {
-    const dir = tempDir();
-    const net = officeWithAgentAG01(dir);
-    await net.round();
-    const ag = net.agent("AG01");
-    const [cust] = exec(ag, { kind: "AddCustomer", name: "Bar", list: "BASE" });
-    order(ag, cust as string);
-    await net.round();
-    const backup = `${dir}/ag01.bak`;
-    ag.backupTo(backup);
+    const { net, ag, cust, backup } = await backedUpAgent();
     order(ag, cust as string); // AG01/2: parked, the office has not synced since
     await net.sync(ag);
 
