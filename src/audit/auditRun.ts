@@ -94,7 +94,7 @@ export class AuditRun {
   constructor(private readonly options: AuditRunOptions) {
     this.chain = new ChainAudit(options.policy, options.where);
     this.skew = new ClockSkew((options.skewHours ?? 24) * 3_600_000, options.source.kind === "parking-area" ? undefined : options.source.node);
-    this.replay = options.replay ? new Replay(options.replay.loadSnapshot) : undefined;
+    this.replay = options.replay ? new Replay(options.replay.loadSnapshot, options.source.kind === "parking-area" ? undefined : options.source.node) : undefined;
   }
 
   /** Adds a finding found by the source itself (a malformed line, a corrupt file). */

@@ -26,8 +26,8 @@ export interface AuditOptions {
   open?: (path: string, bytes: Buffer) => Buffer;
 }
 
-function nodePolicy(node: string, base: { seq: number; hash: string } | null | undefined): (origin: string) => OriginPolicy {
-  return (origin) => (origin === node ? { complete: true, ordered: true, base } : { complete: false, ordered: false });
+function nodePolicy(node: string, base: { seq: number; hash: string } | null | undefined, lost: OriginPolicy["lost"] = []): (origin: string) => OriginPolicy {
+  return (origin) => (origin === node ? { complete: true, ordered: true, base, lost } : { complete: false, ordered: false });
 }
 
 /**
@@ -40,7 +40,7 @@ export function auditNodeDatabase(file: string, options: AuditOptions = {}): Aud
     const run = new AuditRun({
       ...options,
       source: { kind: "node", path: file, node: nodeDb.node, role: nodeDb.role },
-      policy: nodePolicy(nodeDb.node, nodeDb.base),
+      policy: nodePolicy(nodeDb.node, nodeDb.base, nodeDb.lost),
       where: (i) => `pos ${i}`,
       replay: { loadSnapshot: nodeDb.loadSnapshot, snapshotsAvailable: true },
     });

@@ -16,6 +16,8 @@ export interface OriginPolicy {
   complete: boolean;
   ordered: boolean;
   base?: { seq: number; hash: string } | null;
+  /** Own numbers a restored office may have lost with its backup: a gap inside one is information. */
+  lost?: ReadonlyArray<{ from: number; to: number; on: string }>;
 }
 
 /** What {@link ChainAudit.add} made of an event: replay only `new` and `conflict` ones. */
@@ -223,6 +225,12 @@ export class ChainAudit {
     if (gaps.length === 0) return;
     if (policy.complete) {
       for (const [a, b] of gaps) {
+        const restore = policy.lost?.find((r) => r.from <= a && b <= r.to);
+        if (restore) {
+          const which = a === b ? `${origin}#${a} was` : `${origin}#${a}…${b} (${b - a + 1} events) were`;
+          this.info("lost-in-restore", origin, `${which} recorded after the backup that was put back on ${restore.on} and never published: lost with the restore`);
+          continue;
+        }
         const after = t.get(b + 1);
         this.findings.push({
           severity: "violation",

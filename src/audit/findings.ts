@@ -18,6 +18,8 @@ export type Severity = "violation" | "warning" | "info";
  * - `forged`: a parking-area file not signed by its folder's writer with a key trusted for it.
  * - `projection-differs`: the node's table differs from a replay of its log.
  * - `not-held`, `starts-later`, `unverifiable`, `not-replayed`: information.
+ * - `lost-in-restore`: information: own events of a restored office recorded after its backup
+ *   and never published (they could not come back).
  * - `clock-skew`: a warning (see docs in `clockSkew.ts`).
  */
 export type FindingKind =
@@ -35,6 +37,7 @@ export type FindingKind =
   | "projection-differs"
   | "not-held"
   | "starts-later"
+  | "lost-in-restore"
   | "unverifiable"
   | "not-replayed"
   | "clock-skew";

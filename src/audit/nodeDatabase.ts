@@ -12,6 +12,8 @@ import { decodeSnapshot } from "../wire/segmentCodec.js";
 export class NodeDatabase {
   readonly db: Database.Database;
   readonly node: string;
+  /** Own numbers a restored office may have lost with its backup (recorded when it was put back). */
+  readonly lost: ReadonlyArray<{ from: number; to: number; on: string }>;
   readonly role: string;
   /** The last own seq (and hash) the sede held when this PC was reinstalled; null when none. */
   readonly base: { seq: number; hash: string } | null;
@@ -37,7 +39,12 @@ export class NodeDatabase {
       const row = hasBase
         ? (this.db.prepare(`SELECT value, text FROM numbering_base WHERE kind = 'seq' AND key = ?`).get(node) as { value: number; text: string } | undefined)
         : undefined;
-      this.base = row ? { seq: row.value, hash: row.text } : null;
+      // A restored office holds its log from seq 1: its base only says where numbering went on.
+      const holdsFirst = this.db.prepare(`SELECT 1 FROM events WHERE origin = ? AND seq = 1`).get(node) !== undefined;
+      this.base = row && !holdsFirst ? { seq: row.value, hash: row.text } : null;
+      this.lost = hasBase
+        ? (this.db.prepare(`SELECT key, value, text FROM numbering_base WHERE kind = 'lost' ORDER BY value`).all() as Array<{ key: string; value: number; text: string }>).map((r) => ({ from: Number(r.key), to: r.value, on: r.text }))
+        : [];
     } catch (cause) {
       this.db.close();
       throw new RefusedError("db", `${operation} ${file}: not a sincro node database (${(cause as Error).message})`, { cause, code: "NOT_A_NODE" });

@@ -19,13 +19,13 @@ export class Replay {
   applied = 0;
   private open = true;
 
-  constructor(loadSnapshot: SnapshotLoader) {
+  constructor(loadSnapshot: SnapshotLoader, here: string | undefined) {
     this.db = new Database("");
     this.db.pragma("cache_size = -32768");
     this.db.pragma("journal_mode = OFF");
     this.db.pragma("synchronous = OFF");
     this.db.exec(PROJECTION_DDL);
-    this.projector = new Projector(this.db, loadSnapshot);
+    this.projector = new Projector(this.db, loadSnapshot, here);
     this.db.exec("BEGIN");
   }
 

@@ -189,7 +189,7 @@ export class SincroNode {
     this.id = this.config("node") as string;
     this.role = this.config("role") as Role;
     this.read = new ReadModel(db, this.id);
-    this.projector = new Projector(db, (sha) => this.loadSnapshot(sha));
+    this.projector = new Projector(db, (sha) => this.loadSnapshot(sha), this.id);
     this.outbox = new Outbox(db, this.id);
     this.keyring = new Keyring(db);
     this.settings = {
@@ -645,8 +645,17 @@ export class SincroNode {
   /**
    * On a restored office database: its own numbering goes on after `seq` (the last event the
    * office had recorded when it last published, from its signed head), whatever this copy holds.
+   * The numbers between the copy's last and `seq` are remembered (`numbering_base` kind `lost`,
+   * key the first, value the last, text when): the published ones come back, the office's local
+   * ones recorded after the backup do not, and the audit reports that gap as lost with the restore.
    */
   continueOwnAfter(seq: number, hash: string): void {
+    const held = this.log.head(this.id)?.seq ?? 0;
+    if (seq > held) {
+      this.db
+        .prepare(`INSERT OR REPLACE INTO numbering_base (kind, key, value, text) VALUES ('lost', ?, ?, ?)`)
+        .run(String(held + 1), seq, new Date(this.now()).toISOString());
+    }
     this.db
       .prepare(`INSERT INTO numbering_base (kind, key, value, text) VALUES ('seq', ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, text = excluded.text`)
       .run(this.id, seq, hash);
@@ -866,7 +875,7 @@ export class SincroNode {
   /** Drops and replays the projections; returns the digests before and after. */
   rebuild(onProgress?: (done: number) => void): { before: TableDigest[]; after: TableDigest[]; events: number } {
     const before = digestProjections(this.db);
-    const events = rebuildProjections(this.db, (sha) => this.loadSnapshot(sha), onProgress);
+    const events = rebuildProjections(this.db, (sha) => this.loadSnapshot(sha), this.id, onProgress);
     const after = digestProjections(this.db);
     return { before, after, events };
   }

@@ -14,6 +14,7 @@ export class CustomersProjection {
   private readonly update: Database.Statement;
   private readonly upsert: Database.Statement;
   private readonly remove: Database.Statement;
+  private readonly toOffice: Database.Statement;
   private readonly rename: Database.Statement;
   private readonly departed: Database.Statement;
   private readonly returned: Database.Statement;
@@ -21,6 +22,7 @@ export class CustomersProjection {
   constructor(
     db: Database.Database,
     private readonly conflicts: ConflictsProjection,
+    private readonly here: string | undefined,
   ) {
     this.otherCreator = db.prepare(`SELECT created_by FROM customers WHERE code = ? AND created_by <> ? LIMIT 1`).pluck(true);
     this.firstId = db.prepare(`SELECT event_id FROM customers WHERE code = ? AND created_by = ?`).pluck(true);
@@ -32,6 +34,7 @@ export class CustomersProjection {
                          ON CONFLICT (code, created_by) DO UPDATE SET name = excluded.name, agent = excluded.agent, list = excluded.list,
                          vat_number = excluded.vat_number, city = excluded.city, event_id = excluded.event_id`);
     this.remove = db.prepare(`DELETE FROM customers WHERE code = ? AND created_by = ?`);
+    this.toOffice = db.prepare(`UPDATE customers SET agent = NULL, event_id = ? WHERE code = ? AND created_by = ?`);
     this.rename = db.prepare(`UPDATE customers SET code = ?, event_id = ? WHERE code = ? AND created_by = ?`);
     this.departed = db.prepare(`INSERT OR IGNORE INTO customer_departures (agent, code, created_by) VALUES (?, ?, ?)`);
     this.returned = db.prepare(`DELETE FROM customer_departures WHERE agent = ? AND code = ? AND created_by = ?`);
@@ -40,12 +43,15 @@ export class CustomersProjection {
   /**
    * A move (DESIGN §3, reassignment): the release drops the customer (the old agent no longer
    * shows it; at the sede the handover that follows puts it back), the handover puts it in
-   * whole, with its new agent.
+   * whole, with its new agent. At the sede that recorded it, a release to the office keeps the
+   * customer, with no agent: the handover to the office is never published, so a sede restored
+   * from a backup takes back the release alone (convergence seed 11 lost the customer).
    */
   customerReassigned(e: EventOf<"CustomerReassigned">): void {
     const d = e.data;
     if (d.handover === null) {
-      this.remove.run(d.customer, d.createdBy);
+      if (d.to === null && e.origin === this.here) this.toOffice.run(e.id, d.customer, d.createdBy);
+      else this.remove.run(d.customer, d.createdBy);
       if (d.from !== null) this.departed.run(d.from, d.customer, d.createdBy);
       return;
     }

@@ -66,11 +66,12 @@ export class Projector implements Projections {
   constructor(
     db: Database.Database,
     private readonly loadSnapshot: SnapshotLoader,
+    here: string | undefined,
   ) {
     const conflicts = new ConflictsProjection(db);
     this.agents = new AgentsProjection(db);
     this.catalogue = new CatalogueProjection(db);
-    this.customers = new CustomersProjection(db, conflicts);
+    this.customers = new CustomersProjection(db, conflicts, here);
     this.specialPrices = new SpecialPricesProjection(db, conflicts);
     this.orders = new OrdersProjection(db, conflicts, this.agents);
   }

@@ -9,12 +9,12 @@ import { Projector, type SnapshotLoader } from "./projector.js";
  * The log is streamed with `iterate()`; while it streams, only projection tables are written,
  * never `events`, which is what makes better-sqlite3's unsafe mode safe for this loop.
  */
-export function rebuildProjections(db: Database.Database, loadSnapshot: SnapshotLoader, onProgress?: (done: number) => void): number {
+export function rebuildProjections(db: Database.Database, loadSnapshot: SnapshotLoader, here: string, onProgress?: (done: number) => void): number {
   let applied = 0;
   const run = db.transaction(() => {
     for (const table of PROJECTION_TABLES) db.exec(`DROP TABLE IF EXISTS ${table}`);
     db.exec(PROJECTION_DDL);
-    const projector = new Projector(db, loadSnapshot);
+    const projector = new Projector(db, loadSnapshot, here);
     // Quarantined events stay in the log but are never projected (DESIGN §7).
     const events = db.prepare(`SELECT id, origin, seq, hlc, at, type, v, data, prev, hash FROM events WHERE pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos`);
     db.unsafeMode(true);

@@ -1200,7 +1200,10 @@ export class RestoreSede extends Base {
     if (unpublished > 0) w.counters.add("restore-sede-skipped:unpublished");
     if (unpublished > 0) return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: ${unpublished} change(s) to publish not uploaded yet`);
     if ([...w.attacker.stillPlanted()].some((p) => p.startsWith("SincroSede/"))) return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: the attacker replaced an office file`);
-    for (const e of local) m.mayLose.add(e.id);
+    for (const e of local) {
+      m.mayLose.add(e.id);
+      m.lostSeqs.add(`${e.origin}#${e.seq}`);
+    }
     if (local.length > 0) w.counters.add("restored-sede-may-lose-local", local.length);
     // A rename of an office customer stays at the sede: lost, it is undone (latest first).
     for (const e of [...local].reverse()) {
@@ -1322,11 +1325,11 @@ export function commandArbitraries(): Array<fc.Arbitrary<Cmd>> {
     fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
     fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
     fc.tuple(index, fc.boolean(), fc.boolean()).map(([i, o, l]) => new RestoreAgent(i, o, l)),
-    // Backups of the sede and restoring them (BackupSede, RestoreSede) are not generated yet. With
-    // them, seed 4 found a restored office re-using a snapshot number (fixed, in
-    // regressions.test.ts), and seed 11 one not fixed yet: a customer moved to the office after the
-    // backup is lost by the restored office (the release to the old agent is published and comes
-    // back; the handover to the office is local, so it does not): SEDE.backup(now),
-    // SEDE.assign(#0, none), SEDE.restoreBackup(synced before failing), sync(SEDE).
+    // Backups of the sede, now or during a sync at any step, and restoring the last one.
+    fc.tuple(fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([s, k]) => new BackupSede(s, k)),
+    fc.tuple(fc.constantFrom<SyncStep | undefined>(undefined, undefined, ...STEPS), fc.integer({ min: 1, max: 2 })).map(([s, k]) => new BackupSede(s, k)),
+    fc.boolean().map((l) => new RestoreSede(l)),
+    fc.boolean().map((l) => new RestoreSede(l)),
+    fc.boolean().map((l) => new RestoreSede(l)),
   ];
 }

@@ -382,6 +382,22 @@ describe("regressions found by the convergence model", () => {
     ]);
   });
 
+  // Seed 11 of a 200-run folder run with the office's backup steps (shrunk): the office, backed
+  // up, moved an agent's customer to itself and synced, then was put back. The release to the old
+  // agent is published and came back; the handover to the office is never published, so it did
+  // not, and the restored office no longer had the customer at all. At the sede that records it,
+  // a release to the office now keeps the customer, with no agent.
+  it("a customer moved to the office after the office's backup is still the office's once the backup is put back", async () => {
+    await replay(noSkew, [new BackupSede(undefined, 1), new Reassign(0, null), new RestoreSede(true), new Sync("SEDE", undefined)]);
+  });
+
+  // Seed 11 again, with the fix above: the office changed a customer (a local event, never
+  // published) before moving it; the restored office took back the move but not the change, so
+  // its own log has a gap at that number. The model allows a gap only over events it may lose.
+  it("a restored office whose lost local change sits between published events converges, with that gap only", async () => {
+    await replay(noSkew, [new BackupSede(undefined, 1), new UpdateCustomer("SEDE", 0), new Reassign(0, null), new RestoreSede(true), new Sync("SEDE", undefined)]);
+  });
+
   // Seed 934480565 (shrunk): the office's clock set back two hours right after a sync had found
   // it right, then a sync that crashed at its first write. With the probe skipped for 2 hours
   // after a measurement, the clock was never measured before the crash; an hour keeps the probe.

@@ -42,7 +42,7 @@ describe("last writer wins", () => {
     db.exec(PROJECTION_DDL);
     const projector = new Projector(db, () => {
       throw new Error("no snapshots in this test");
-    });
+    }, "SEDE");
     for (const c of changes) {
       const base = { id: c.s.id, origin: c.s.origin, seq: 1, hlc: c.s.hlc, at: "" };
       const e: DecodedEvent = c.removed

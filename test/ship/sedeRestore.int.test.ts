@@ -1,5 +1,7 @@
 import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import Database from "better-sqlite3";
+import { auditNodeDatabase } from "../../src/audit/auditSources.js";
 import { ParkingTrust } from "../../src/ship/parkingTrust.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { recoveryAwaited } from "../../src/ship/sedeRestore.js";
@@ -274,5 +276,60 @@ describe("the office database restored from a backup", () => {
       expect(r.errors).toEqual([]);
       expect(prices(a)).toContain("BASE/P001=10.00");
     }
+  });
+});
+
+describe("the audit of a restored office", () => {
+  it("reports its local work lost with the restore as such, not as a broken log", async () => {
+    const dir = tempDir();
+    const net = office(dir);
+    await net.round();
+    const [c1] = exec(net.sede, { kind: "AddCustomer", name: "Bar", list: "BASE" });
+    const backup = join(dir, "sede.bak");
+    net.sede.backupTo(backup);
+    const held = net.sede.log.head("SEDE")?.seq ?? 0;
+    // After the backup: a published price, an office order (local: it never leaves the office), another price.
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.50" });
+    order(net.sede, c1 as string);
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.75" });
+    await net.round();
+
+    const restored = restoreSede(net, backup);
+    expect((await net.sync(restored)).errors).toEqual([]);
+    await net.round();
+    expect(recoveryAwaited(restored)).toBeUndefined();
+    expect(prices(restored)).toContain("BASE/P001=9.75");
+    expect(orders(restored)).toEqual([]);
+    exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "10.00" });
+
+    const report = auditNodeDatabase(restored.db.name);
+    expect(report.findings.filter((f) => f.severity === "violation")).toEqual([]);
+    const lost = report.findings.filter((f) => f.kind === "lost-in-restore");
+    expect(lost.map((f) => f.detail)).toEqual([expect.stringMatching(new RegExp(`^SEDE#${held + 2} was recorded after the backup that was put back on .* lost with the restore$`))]);
+    expect(report.ok).toBe(true);
+  });
+
+  it("still reports a gap outside what the restore may have lost as missing", async () => {
+    const dir = tempDir();
+    const net = office(dir);
+    await net.round();
+    const backup = join(dir, "sede.bak");
+    net.sede.backupTo(backup);
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.50" });
+    await net.round();
+    const restored = restoreSede(net, backup);
+    await net.sync(restored);
+    await net.round();
+    exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "10.00" });
+    const file = restored.db.name;
+    restored.close();
+    // Someone removes one of the office's events from before the backup (past the log's guard).
+    const db = new Database(file);
+    db.exec("DROP TRIGGER events_refuse_delete");
+    db.prepare(`DELETE FROM events WHERE origin = 'SEDE' AND seq = 2`).run();
+    db.close();
+    const report = auditNodeDatabase(file);
+    expect(report.findings.filter((f) => f.kind === "missing").map((f) => f.seq)).toEqual([2]);
+    expect(report.ok).toBe(false);
   });
 });
