@@ -1218,6 +1218,13 @@ export class RestoreSede extends Base {
     w.restore("SEDE", saved.backup);
     // Its customer edits are those of the backup again (they never leave the sede).
     const edits = new Map([...saved.edits].map(([code, edit]) => [m.resolve(code), edit]));
+    // A move to an agent after the backup is published and comes back: it carries the customer
+    // as the sede had it then, its lost edits included (convergence seed 11).
+    for (const e of after) {
+      if (e.type !== "CustomerReassigned" || local.includes(e)) continue;
+      const d = data<{ customer: string; handover: { record: CustomerFields } | null }>(e);
+      if (d.handover !== null && m.customers.has(d.customer)) edits.set(d.customer, { name: d.handover.record.name, city: d.handover.record.city });
+    }
     for (const [code, c] of m.customers) {
       const edit = edits.get(code);
       if (edit === undefined) c.edits.delete("SEDE");

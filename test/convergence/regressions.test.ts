@@ -398,6 +398,13 @@ describe("regressions found by the convergence model", () => {
     await replay(noSkew, [new BackupSede(undefined, 1), new UpdateCustomer("SEDE", 0), new Reassign(0, null), new RestoreSede(true), new Sync("SEDE", undefined)]);
   });
 
+  // Seed 11 once more: the office changed an agent's customer (the change stays at the office)
+  // and moved it to another agent; put back, the office took back the move, which carries the
+  // customer as it was then: the change lost with the restore is still in it, and that is right.
+  it("a customer changed at the office and moved to another agent after the backup keeps the change once the office is put back", async () => {
+    await replay(noSkew, [new BackupSede(undefined, 1), new UpdateCustomer("SEDE", 0), new Reassign(0, "AG03"), new RestoreSede(true), new Sync("SEDE", undefined)]);
+  });
+
   // Seed 934480565 (shrunk): the office's clock set back two hours right after a sync had found
   // it right, then a sync that crashed at its first write. With the probe skipped for 2 hours
   // after a measurement, the clock was never measured before the crash; an hour keeps the probe.
