@@ -56,6 +56,12 @@ export function auditNodeDatabase(file: string, options: AuditOptions = {}): Aud
   }
 }
 
+/** A header's `lost` ranges, those well formed only (the header is the file's word, not signed). */
+function lostOf(header: { lost?: unknown }): OriginPolicy["lost"] {
+  if (!Array.isArray(header.lost)) return [];
+  return header.lost.filter((r): r is { from: number; to: number; on: string } => typeof r === "object" && r !== null && Number.isInteger(r.from) && Number.isInteger(r.to) && typeof r.on === "string");
+}
+
 /**
  * Audits an exported log (`sincro export log`), streamed. Its header names the node whose log it
  * is; `node` stands in for a file without one (otherwise every origin is checked as complete).
@@ -65,7 +71,7 @@ export async function auditLogFile(file: string, options: AuditOptions & { node?
   const node = options.node ?? header?.node;
   const policy: (origin: string) => OriginPolicy =
     node !== undefined
-      ? nodePolicy(node, options.node !== undefined && options.node !== header?.node ? undefined : (header?.base ?? undefined))
+      ? nodePolicy(node, options.node !== undefined && options.node !== header?.node ? undefined : (header?.base ?? undefined), header?.node === node ? lostOf(header) : undefined)
       : () => ({ complete: true, ordered: true, base: undefined });
   const run = new AuditRun({
     ...options,

@@ -20,6 +20,8 @@ export interface LogHeader {
   role: string;
   /** On a reinstalled agent PC: the last seq (and hash) of its own the sede already held. */
   base: { seq: number; hash: string } | null;
+  /** On a restored office: its own numbers it may have lost with a backup put back (absent otherwise). */
+  lost?: Array<{ from: number; to: number; on: string }>;
   count: number;
   exported: string;
 }
@@ -54,16 +56,19 @@ export function exportLog(node: SincroNode, out: string, now = new Date()): { ro
       chars += line.length + 1;
       if (chars >= MEMBER_CHARS) flush();
     };
+    const lost = node.lostWithRestore();
     const header: LogHeader = {
       format: LOG_FORMAT,
       node: node.id,
       role: node.role,
-      base: node.seqBase() ?? null,
+      // A restored office holds its log from seq 1: its numbering base is not where its log starts.
+      base: lost.length > 0 ? null : (node.seqBase() ?? null),
+      ...(lost.length > 0 && { lost }),
       count: node.log.count(),
       exported: now.toISOString(),
     };
     push(JSON.stringify(header));
-    for (const e of node.log.iterate()) {
+    for (const e of node.log.replayOrder(node.id)) {
       push(JSON.stringify({ id: e.id, origin: e.origin, seq: e.seq, hlc: e.hlc, at: e.at, type: e.type, v: e.v, data: e.data, prev: e.prev, hash: e.hash }));
       rows++;
     }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { RefusedError } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
+import { lostWithRestore, replayOrderStatement } from "../events/eventLog.js";
 import type { SnapshotLoader } from "../projections/projector.js";
 import { decodeSnapshot } from "../wire/segmentCodec.js";
 
@@ -42,9 +43,7 @@ export class NodeDatabase {
       // A restored office holds its log from seq 1: its base only says where numbering went on.
       const holdsFirst = this.db.prepare(`SELECT 1 FROM events WHERE origin = ? AND seq = 1`).get(node) !== undefined;
       this.base = row && !holdsFirst ? { seq: row.value, hash: row.text } : null;
-      this.lost = hasBase
-        ? (this.db.prepare(`SELECT key, value, text FROM numbering_base WHERE kind = 'lost' ORDER BY value`).all() as Array<{ key: string; value: number; text: string }>).map((r) => ({ from: Number(r.key), to: r.value, on: r.text }))
-        : [];
+      this.lost = lostWithRestore(this.db);
     } catch (cause) {
       this.db.close();
       throw new RefusedError("db", `${operation} ${file}: not a sincro node database (${(cause as Error).message})`, { cause, code: "NOT_A_NODE" });
@@ -56,10 +55,9 @@ export class NodeDatabase {
    * raw (as arrays), which halves better-sqlite3's per-row cost on a million-event log.
    */
   *iterate(): Generator<EventEnvelope & { pos: number }> {
-    const rows = this.db
-      .prepare(`SELECT pos, id, origin, seq, hlc, at, type, v, data, prev, hash FROM events ORDER BY pos`)
-      .raw(true)
-      .iterate() as IterableIterator<[number, string, string, number, string, string, string, number, string, string, string]>;
+    // A restored office's own events in number order, as its rebuild replays them (replayOrderStatement).
+    const { statement, params } = replayOrderStatement(this.db, this.node, "x.pos, x.id, x.origin, x.seq, x.hlc, x.at, x.type, x.v, x.data, x.prev, x.hash");
+    const rows = statement.raw(true).iterate(...params) as IterableIterator<[number, string, string, number, string, string, string, number, string, string, string]>;
     for (const r of rows) yield { pos: r[0], id: r[1], origin: r[2], seq: r[3], hlc: r[4], at: r[5], type: r[6], v: r[7], data: r[8], prev: r[9], hash: r[10] };
   }
 

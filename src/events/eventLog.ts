@@ -84,6 +84,12 @@ export class EventLog {
     return this.db.prepare(`SELECT ${COLUMNS} FROM events ORDER BY pos`).iterate() as IterableIterator<EventEnvelope>;
   }
 
+  /** Every event in the order to replay it (see {@link replayOrderStatement}; append order but on a restored office), streamed. */
+  replayOrder(here: string): IterableIterator<EventEnvelope> {
+    const { statement, params } = replayOrderStatement(this.db, here, COLUMNS.split(", ").map((c) => `x.${c}`).join(", "));
+    return statement.iterate(...params) as IterableIterator<EventEnvelope>;
+  }
+
   /** Events in append order after local position `afterPos`, at most `limit`. */
   page(afterPos: number, limit: number): Array<EventEnvelope & { pos: number }> {
     return this.db.prepare(`SELECT pos, ${COLUMNS} FROM events WHERE pos > ? ORDER BY pos LIMIT ?`).all(afterPos, limit) as Array<
@@ -99,3 +105,44 @@ export class EventLog {
 }
 
 const COLUMNS = "id, origin, seq, hlc, at, type, v, data, prev, hash";
+
+/**
+ * Where a restored office's own events may stand out of number order in its log: from the first
+ * number it may have lost with a backup put back (`numbering_base` kind `lost`, recorded when
+ * the office went on after its signed head). Its own events published after the backup come back
+ * stream by stream, so they are appended in the order the streams give them, after anything
+ * entered meanwhile. Undefined for every other log.
+ */
+export function restoredFrom(db: Database.Database): number | undefined {
+  return lostWithRestore(db)[0]?.from;
+}
+
+/** The own numbers a restored office may have lost, one range per backup put back (see {@link restoredFrom}), with when. */
+export function lostWithRestore(db: Database.Database): Array<{ from: number; to: number; on: string }> {
+  const hasBase = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'numbering_base'`).get();
+  if (!hasBase) return [];
+  const rows = db.prepare(`SELECT key, value, text FROM numbering_base WHERE kind = 'lost'`).all() as Array<{ key: string; value: number; text: string }>;
+  return rows.map((r) => ({ from: Number(r.key), to: r.value, on: r.text })).sort((a, b) => a.from - b.from);
+}
+
+/**
+ * A statement selecting `columns` (of table alias `x`) of every event in the order to replay it:
+ * log order, except that on a restored office (see {@link restoredFrom}) its own events from
+ * that number on fill the places they hold in the log in number order, as the office recorded
+ * them. `where` filters on alias `x`; `pos` is the event's own position. Bound: `here` (the node).
+ */
+export function replayOrderStatement(db: Database.Database, here: string, columns: string, where = "1"): { statement: Database.Statement; params: unknown[] } {
+  const from = restoredFrom(db);
+  if (from === undefined) return { statement: db.prepare(`SELECT ${columns} FROM events x WHERE ${where} ORDER BY x.pos`), params: [] };
+  const statement = db.prepare(
+    `WITH slots AS (SELECT pos, row_number() OVER (ORDER BY pos) AS k FROM events WHERE origin = @here AND seq >= @from),
+          numbered AS (SELECT pos, row_number() OVER (ORDER BY seq) AS k FROM events WHERE origin = @here AND seq >= @from)
+     SELECT ${columns} FROM events e
+       LEFT JOIN slots s ON s.pos = e.pos
+       LEFT JOIN numbered n ON n.k = s.k
+       JOIN events x ON x.pos = coalesce(n.pos, e.pos)
+      WHERE ${where}
+      ORDER BY e.pos`,
+  );
+  return { statement, params: [{ here, from }] };
+}

@@ -10,7 +10,7 @@ import { NODE_ID, SEDE } from "../events/nodeIds.js";
 import { decodeEnvelope, envelopeProblem } from "../wire/envelopeCodec.js";
 import type { DecideContext } from "../events/domainState.js";
 import { sealEnvelope, type EventEnvelope } from "../events/envelope.js";
-import { EventLog } from "../events/eventLog.js";
+import { EventLog, lostWithRestore } from "../events/eventLog.js";
 import { ChainVerifier } from "../events/verifyChain.js";
 import { SCHEMA_VERSION, type Role } from "../events/eventSpecs.js";
 import { encodePayload, type DecodedEvent, type DraftEvent } from "../events/eventTypes.js";
@@ -551,6 +551,11 @@ export class SincroNode {
         this.outbox.route(decoded, pos);
       }
     });
+  }
+
+  /** On a restored office: the own numbers it may have lost with each backup put back (see continueOwnAfter). */
+  lostWithRestore(): Array<{ from: number; to: number; on: string }> {
+    return lostWithRestore(this.db);
   }
 
   /** On a reinstalled agent PC: the last seq (and hash) the sede already held from this code. */

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { PROJECTION_DDL, PROJECTION_TABLES } from "../db/schema.js";
 import type { EventEnvelope } from "../events/envelope.js";
+import { replayOrderStatement } from "../events/eventLog.js";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { Projector, type SnapshotLoader } from "./projector.js";
 
@@ -16,10 +17,11 @@ export function rebuildProjections(db: Database.Database, loadSnapshot: Snapshot
     db.exec(PROJECTION_DDL);
     const projector = new Projector(db, loadSnapshot, here);
     // Quarantined events stay in the log but are never projected (DESIGN §7).
-    const events = db.prepare(`SELECT id, origin, seq, hlc, at, type, v, data, prev, hash FROM events WHERE pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos`);
+    // Log order (a restored office's own events in number order: replayOrderStatement).
+    const { statement: events, params } = replayOrderStatement(db, here, "x.id, x.origin, x.seq, x.hlc, x.at, x.type, x.v, x.data, x.prev, x.hash", "x.pos NOT IN (SELECT pos FROM quarantined)");
     db.unsafeMode(true);
     try {
-      for (const e of events.iterate() as IterableIterator<EventEnvelope>) {
+      for (const e of events.iterate(...params) as IterableIterator<EventEnvelope>) {
         projector.apply(decodeEnvelope(e));
         applied++;
         if (onProgress && applied % 100_000 === 0) onProgress(applied);

@@ -420,7 +420,9 @@ export function checkConverged(model: Model, world: World): void {
 
   // Logs and projections.
   for (const [name, node] of world.nodes) {
-    const own = [...node.log.iterate()].filter((e) => e.origin === node.id);
+    // In the order the node replays its log: a restored office's own events taken back stream
+    // by stream stand in number order there (replayOrderStatement), and so must chain.
+    const own = [...node.log.replayOrder(node.id)].filter((e) => e.origin === node.id);
     // A reinstalled PC continues the chain after what the sede held of the PC it replaced: its
     // own chain starts there (the sede refuses a seq it holds with another event).
     const reinstalled = world.formerPcs.some((pc) => pc.id === node.id);
