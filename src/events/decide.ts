@@ -400,7 +400,9 @@ function reassignCustomer(c: Extract<Command, { kind: "ReassignCustomer" }>, sta
   const { createdBy: _createdBy, ...record } = customer;
   const events: DraftEvent[] = [];
   if (from !== null) events.push({ type: "CustomerReassigned", data: { ...moved, handover: null } });
-  events.push({ type: "CustomerReassigned", data: { ...moved, handover: { record: { ...record, agent: to }, specialPrices, heard: to === null ? null : state.lastSeqOf(to) } } });
+  const formerCodes = state.formerCodesOf(customer.code, customer.createdBy);
+  const handover = { record: { ...record, agent: to }, specialPrices, heard: to === null ? null : state.lastSeqOf(to), ...(formerCodes.length > 0 && { formerCodes }) };
+  events.push({ type: "CustomerReassigned", data: { ...moved, handover } });
   return { events };
 }
 

@@ -26,6 +26,8 @@ export interface DomainState {
   /** The highest order number used in this order type, or 0. */
   lastOrderNumber(type: string): number;
   order(type: string, number: number): OrderView | undefined;
+  /** The earlier codes of customer `code` created by `createdBy`, most recent first (its renames). */
+  formerCodesOf(code: string, createdBy: string): string[];
   /** The sequence number of the last event of `origin` this node holds, or 0. */
   lastSeqOf(origin: string): number;
 }

@@ -74,6 +74,12 @@ export interface Handover {
    * after the handover and stand there, so on the agent they compete again after it.
    */
   heard: number | null;
+  /**
+   * The customer's earlier codes (most recent first), when the sede renamed it: absent when it
+   * never was. An office customer's rename stays at the sede, so an office database put back
+   * from a backup may hold the customer under one of them; there the handover renames it.
+   */
+  formerCodes?: string[];
 }
 
 /** A special price as the sede holds it (`price` null: a removal), with the change that set it. */

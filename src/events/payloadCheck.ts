@@ -109,6 +109,7 @@ const PAYLOAD_CHECKS: { [T in EventType]: { [K in keyof EventPayloads[T]]-?: Che
         record: shape(customerState),
         specialPrices: handedPrices,
         heard: nullable(wholeNumber),
+        formerCodes: optional(listOf(customer, MAX_LINES)),
       }),
     ),
   },

@@ -64,6 +64,9 @@ export class RowState implements DomainState {
   lastOrderNumber(type: string) {
     return this.read.lastOrderNumber(type);
   }
+  formerCodesOf(code: string, createdBy: string) {
+    return this.read.formerCodesOf(code, createdBy);
+  }
   lastSeqOf(origin: string) {
     return this.read.lastSeqOf(origin);
   }

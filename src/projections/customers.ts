@@ -56,6 +56,8 @@ export class CustomersProjection {
       return;
     }
     const r = d.handover.record;
+    const renamedFrom = e.origin === this.here ? this.heldUnder(d.customer, d.createdBy, d.handover.formerCodes) : undefined;
+    if (renamedFrom !== undefined) this.renameTo(renamedFrom, d.customer, d.createdBy, e.id, d.from);
     this.upsert.run(d.customer, d.createdBy, r.name, d.to, r.list, r.vatNumber, r.city, e.id);
     if (d.to !== null) this.returned.run(d.to, d.customer, d.createdBy);
   }
@@ -63,12 +65,26 @@ export class CustomersProjection {
   /** The customer takes its new code; the old one is remembered as having left its agent. */
   customerRenamed(e: EventOf<"CustomerRenamed">): void {
     const d = e.data;
-    this.rename.run(d.newCode, e.id, d.code, d.createdBy);
+    this.renameTo(d.code, d.newCode, d.createdBy, e.id, d.agent);
+  }
+
+  private renameTo(code: string, newCode: string, createdBy: string, eventId: string, agent: string | null): void {
+    this.rename.run(newCode, eventId, code, createdBy);
     // An office customer's old code is remembered too (under no agent, ""), so that the sede
     // never numbers a new customer with it (convergence seed 2: the next customer got it).
-    const holder = d.agent ?? "";
-    this.departed.run(holder, d.code, d.createdBy);
-    this.returned.run(holder, d.newCode, d.createdBy);
+    const holder = agent ?? "";
+    this.departed.run(holder, code, createdBy);
+    this.returned.run(holder, newCode, createdBy);
+  }
+
+  /**
+   * At the sede that handed a customer over: the earlier code this database still holds it
+   * under, when it does not hold the handed code. Only an office database put back from a backup
+   * can: the rename of an office customer stays at the sede and does not come back with it.
+   */
+  private heldUnder(code: string, createdBy: string, former: readonly string[] | undefined): string | undefined {
+    if (!former || this.firstId.get(code, createdBy) !== undefined) return undefined;
+    return former.find((c) => this.firstId.get(c, createdBy) !== undefined);
   }
 
   /** An X row of agent `agent`'s snapshot: the customer is no longer the agent's. */

@@ -8,6 +8,7 @@ import type {
   ProductView,
   SpecialPriceView,
 } from "../events/domainState.js";
+import { decodePayload } from "../events/eventTypes.js";
 
 interface CustomerRow {
   code: string;
@@ -130,6 +131,20 @@ export class ReadModel implements DomainState {
       origin: row.origin,
       eventId: row.event_id,
     };
+  }
+
+  formerCodesOf(code: string, createdBy: string): string[] {
+    // Renames are few (a code collision): walked back from the latest.
+    const renames = this.q(`SELECT data FROM events WHERE type = 'CustomerRenamed' AND pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos DESC`, "pluck").all() as string[];
+    const former: string[] = [];
+    let current = code;
+    for (const data of renames) {
+      const d = decodePayload(data) as { code: string; newCode: string; createdBy: string };
+      if (d.newCode !== current || d.createdBy !== createdBy) continue;
+      former.push(d.code);
+      current = d.code;
+    }
+    return former;
   }
 
   lastSeqOf(origin: string): number {

@@ -40,6 +40,8 @@ export class SpecialPricesProjection {
       return;
     }
     this.putHanded(d.customer, d.handover.specialPrices);
+    // Prices left under an earlier code the customer no longer has (customers.ts, heldUnder).
+    for (const code of d.handover.formerCodes ?? []) this.dropUnheld(code);
     if (d.to !== null && d.handover.heard !== null) this.reapplyUnheard(e, d.customer, d.to, d.handover.heard);
   }
 

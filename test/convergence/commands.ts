@@ -1205,10 +1205,17 @@ export class RestoreSede extends Base {
       m.lostSeqs.add(`${e.origin}#${e.seq}`);
     }
     if (local.length > 0) w.counters.add("restored-sede-may-lose-local", local.length);
-    // A rename of an office customer stays at the sede: lost, it is undone (latest first).
+    // A rename of an office customer stays at the sede: lost, it is undone (latest first), unless
+    // the customer was then handed to an agent: that move is published, comes back, and names
+    // the earlier codes, so the restored office renames it again.
+    const handed = new Set(after.filter((e) => e.type === "CustomerReassigned" && !local.includes(e)).map((e) => data<{ customer: string }>(e).customer));
     for (const e of [...local].reverse()) {
       if (e.type !== "CustomerRenamed") continue;
       const d = data<{ code: string; newCode: string }>(e);
+      if (handed.has(d.newCode)) {
+        handed.add(d.code);
+        continue;
+      }
       const c = m.customers.get(d.newCode);
       if (!c) continue;
       m.customers.delete(d.newCode);

@@ -413,6 +413,14 @@ describe("regressions found by the convergence model", () => {
     await replay(noSkew, [new BackupSede(undefined, 1), new AddCustomer("SEDE", "AG02", false), new Rename(0), new RestoreSede(true)]);
   });
 
+  // Found while fixing seed 11 (the office's rename of its own customer stays at the office): the
+  // office renamed one of its customers and gave it to AG01 after the backup. Put back, it took
+  // back the move under the new code and still held the customer under the old one: two
+  // customers. The move names the customer's earlier codes; the restored office renames it.
+  it("an office customer renamed and given to an agent after the office's backup is one customer once the backup is put back", async () => {
+    await replay(noSkew, [new AddCustomer("SEDE", null, false), new Sync("SEDE", undefined), new BackupSede(undefined, 1), new Rename(1), new Reassign(1, "AG01"), new RestoreSede(true)]);
+  });
+
   // Seed 934480565 (shrunk): the office's clock set back two hours right after a sync had found
   // it right, then a sync that crashed at its first write. With the probe skipped for 2 hours
   // after a measurement, the clock was never measured before the crash; an hour keeps the probe.

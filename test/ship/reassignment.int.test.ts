@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { RefusedError } from "../../src/errors.js";
+import { decodePayload, type EventPayloads } from "../../src/events/eventTypes.js";
 import type { SincroNode } from "../../src/node/sincroNode.js";
 import { decodeSnapshot } from "../../src/wire/segmentCodec.js";
 import { exec, folderArea, Network } from "../support/network.js";
@@ -178,6 +179,20 @@ describe("customer rename (after a code collision)", () => {
     expect(exec(ag01, { kind: "AddCustomer", name: "Nuovo" })).toEqual(["AG01000002"]);
     await net.round();
     expect(net.sede.read.listOrders().map((o) => o.customer)).toEqual(["AG01000001", "T00042"]);
+  });
+
+  it("a move names the customer's earlier codes, most recent first, when the office renamed it; a move of a customer never renamed names none", async () => {
+    const net = await office();
+    exec(net.sede, { kind: "AddCustomer", name: "Osteria" }, { kind: "RenameCustomer", code: "000002", newCode: "R1" }, { kind: "RenameCustomer", code: "R1", newCode: "R2" });
+    const handover = (code: string, agent: string) => {
+      exec(net.sede, { kind: "ReassignCustomer", code, agent });
+      const last = net.sede.log.head("SEDE")?.seq as number;
+      return (decodePayload(net.sede.log.get("SEDE", last)?.data as string) as EventPayloads["CustomerReassigned"]).handover;
+    };
+    expect(handover("R2", "AG02")?.formerCodes).toEqual(["R1", "000002"]);
+    expect(handover("000001", "AG02")).not.toHaveProperty("formerCodes");
+    await net.round();
+    expect(codes(net.agent("AG02")).sort()).toEqual(["000001:AG02", "R2:AG02"]);
   });
 
   it("two customers with one code: --origin picks one, and each keeps the special prices they showed; refusals name the field", async () => {
