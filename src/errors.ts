@@ -41,8 +41,8 @@ export class RefusedError extends SincroError {
 
 /** The command line was used wrongly (unknown flag, missing argument): exit 2. */
 export class UsageError extends SincroError {
-  constructor(message: string) {
-    super("USAGE", message, { exitCode: 2 });
+  constructor(message: string, options: { say?: Say } = {}) {
+    super("USAGE", message, { exitCode: 2, ...(options.say && { say: options.say }) });
   }
 }
 
