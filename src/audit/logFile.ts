@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createGunzip, gzipSync } from "node:zlib";
-import { RefusedError, say } from "../errors.js";
+import { cannotWriteSay, RefusedError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { envelopeShapeProblem } from "../wire/envelopeCodec.js";
 import type { SincroNode } from "../node/sincroNode.js";
@@ -40,7 +40,7 @@ export function exportLog(node: SincroNode, out: string, now = new Date()): { ro
     throw new RefusedError("out", `export log ${out}: cannot write there (${(cause as Error).message})`, {
       cause,
       code: "CANNOT_WRITE",
-      say: say("refused.cannotWriteThere", { what: "export log", file: out, why: (cause as Error).message }),
+      say: cannotWriteSay("export log", out, cause),
     });
   }
   let rows = 0;

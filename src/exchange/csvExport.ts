@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { RefusedError, say } from "../errors.js";
+import { cannotWriteSay, RefusedError, say } from "../errors.js";
 import type { SincroNode } from "../node/sincroNode.js";
 import { DISCOUNT_SEPARATOR, EXPORT_COLUMNS, EXPORT_DECIMALS, type ExportKind } from "./columns.js";
 
@@ -83,7 +83,7 @@ export function exportCsv(node: SincroNode, kind: ExportKind, file: string, opti
     throw new RefusedError("out", `export ${kind} ${file}: cannot write there: ${(cause as Error).message}`, {
       code: "NO_FILE",
       cause,
-      say: say("export.refused.cannotWrite", { kind, file, why: (cause as Error).message }),
+      say: cannotWriteSay(`export ${kind}`, file, cause),
     });
   }
   let rows = 0;

@@ -5,7 +5,7 @@ import type { AuditReport } from "../../audit/auditRun.js";
 import { findingSubject } from "../../audit/findings.js";
 import { renderHtml } from "../../audit/htmlReport.js";
 import { parseUntil } from "../../audit/untilPoint.js";
-import { RefusedError, UsageError, say } from "../../errors.js";
+import { cannotWriteSay, RefusedError, UsageError, say } from "../../errors.js";
 import type { TransportName } from "../../node/config.js";
 import { TRANSPORT_KINDS } from "../../ship/transports/registry.js";
 import { type Io, dbPath, jsonOption, printTable } from "../io.js";
@@ -94,7 +94,7 @@ function writeHtml(file: string, report: AuditReport, io: Io): void {
     throw new RefusedError("html", `audit --html ${file}: cannot write it (${(cause as Error).message})`, {
       cause,
       code: "CANNOT_WRITE",
-      say: say("refused.cannotWrite", { what: "audit --html", file, why: (cause as Error).message }),
+      say: cannotWriteSay("audit --html", file, cause),
     });
   }
 }
