@@ -189,6 +189,8 @@ export const en = {
   "audit.refused.cannotOpen": "{what} {file}: cannot open it read-only ({why})",
   "audit.refused.notANode": "{what} {file}: not a sincro node database ({why})",
   "audit.refused.snapshotNotKept": "{what} {file}: snapshot {sha256} is not kept in the database",
+  "rebuild.differed": "rebuild: projections differed from a replay of the log in {tables} (now rebuilt from the log)",
+  "audit.refused.cannotList": "audit {where}: cannot list the stream folders ({why}); name them with --agents",
   "history.refused.snapshot": "history {file}: {why}",
   "parking.refused.missingPermissions": "{group} check: some permissions are missing",
   "transport.ftp.notUrl": "{option} {url}: not a URL; expected ftp://user@host:port/dir",

@@ -187,6 +187,8 @@ export const it = {
   "audit.refused.cannotOpen": "{what} {file}: non si riesce ad aprirlo in sola lettura ({why})",
   "audit.refused.notANode": "{what} {file}: non è un database di sincro ({why})",
   "audit.refused.snapshotNotKept": "{what} {file}: la copia completa {sha256} non è conservata nel database",
+  "rebuild.differed": "rebuild: i dati calcolati erano diversi da quelli ottenuti ripercorrendo il registro, in {tables} (ora ricostruiti dal registro)",
+  "audit.refused.cannotList": "audit {where}: non si riesce a elencare le cartelle dell'area di parcheggio ({why}); indicale con --agents",
   "history.refused.snapshot": "history {file}: {why}",
   "parking.refused.missingPermissions": "{group} check: mancano alcuni permessi",
   "transport.ftp.notUrl": "{option} {url}: non è un indirizzo; ci vuole ftp://utente@host:porta/cartella",
