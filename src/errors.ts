@@ -30,6 +30,18 @@ export function say<K extends MessageKey>(key: K, ...params: MessageParams<K>): 
   return { key, params: (params[0] ?? {}) as Record<string, string | number> };
 }
 
+/**
+ * What to say when `file` could not be created for `what` (a command: `backup`, `export log`):
+ * a folder that does not exist and a folder this user may not write in have their own plain
+ * sentence; any other cause is the system's own words, as the sentence's detail.
+ */
+export function cannotWriteSay(what: string, file: string, cause: unknown): Say {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return say("refused.cannotWrite.noFolder", { what, file });
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return say("refused.cannotWrite.denied", { what, file });
+  return say("refused.cannotWriteThere", { what, file, why: (cause as Error).message });
+}
+
 /** A command or a file was refused: `field` names what was wrong. Nothing was written. */
 export class RefusedError extends SincroError {
   readonly field: string;
@@ -41,8 +53,8 @@ export class RefusedError extends SincroError {
 
 /** The command line was used wrongly (unknown flag, missing argument): exit 2. */
 export class UsageError extends SincroError {
-  constructor(message: string) {
-    super("USAGE", message, { exitCode: 2 });
+  constructor(message: string, options: { say?: Say } = {}) {
+    super("USAGE", message, { exitCode: 2, ...(options.say && { say: options.say }) });
   }
 }
 

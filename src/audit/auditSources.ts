@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { SegmentError, TransportError } from "../errors.js";
+import { say, SegmentError, TransportError } from "../errors.js";
 import { digestProjections } from "../projections/digest.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE_ROOT, agentToSede, parseFileName, producerOf, sedeToAgent, segmentName, snapshotName } from "../wire/streams.js";
@@ -144,7 +144,10 @@ export async function discoverStreams(transport: Transport, agents?: string[]): 
     // area a second time.
     const cause = err instanceof TransportError && err.cause instanceof Error ? err.cause : err;
     const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new TransportError(`audit ${transport.describe}: cannot list the stream folders (${detail}); name them with --agents`, { cause: err });
+    throw new TransportError(`audit ${transport.describe}: cannot list the stream folders (${detail}); name them with --agents`, {
+      cause: err,
+      say: say("audit.refused.cannotList", { where: transport.describe, why: detail }),
+    });
   }
 }
 

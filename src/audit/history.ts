@@ -1,4 +1,4 @@
-import { RefusedError } from "../errors.js";
+import { RefusedError, SincroError, say } from "../errors.js";
 import { EVENT_SPECS, EVENT_TYPES, type HistoryEntity, type HistoryKeys } from "../events/eventSpecs.js";
 import { decodePayload, type EventType } from "../events/eventTypes.js";
 import { compareStamps } from "../projections/lastWriterWins.js";
@@ -114,7 +114,11 @@ function snapshotEntries(nodeDb: NodeDatabase, d: Record<string, unknown>, t: Hi
   try {
     snap = nodeDb.loadSnapshot(d.sha256);
   } catch (err) {
-    throw new RefusedError("db", `history ${nodeDb.file}: ${(err as Error).message}`, { code: "MISSING_SNAPSHOT" });
+    // The snapshot's own refusal says what is missing or damaged; its words are the user's too.
+    throw new RefusedError("db", `history ${nodeDb.file}: ${(err as Error).message}`, {
+      code: "MISSING_SNAPSHOT",
+      say: err instanceof SincroError && err.say ? err.say : say("history.refused.snapshot", { file: nodeDb.file, why: (err as Error).message }),
+    });
   }
   const ref = `snapshot ${snap.stream} #${String(d.segment)}`;
   const out: HistoryEntry[] = [];

@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createGunzip, gzipSync } from "node:zlib";
-import { RefusedError } from "../errors.js";
+import { cannotWriteSay, RefusedError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { envelopeShapeProblem } from "../wire/envelopeCodec.js";
 import type { SincroNode } from "../node/sincroNode.js";
@@ -39,7 +39,11 @@ export function exportLog(node: SincroNode, out: string, now = new Date()): { ro
   try {
     fd = openSync(tmp, "w");
   } catch (cause) {
-    throw new RefusedError("out", `export log ${out}: cannot write there (${(cause as Error).message})`, { cause, code: "CANNOT_WRITE" });
+    throw new RefusedError("out", `export log ${out}: cannot write there (${(cause as Error).message})`, {
+      cause,
+      code: "CANNOT_WRITE",
+      say: cannotWriteSay("export log", out, cause),
+    });
   }
   let rows = 0;
   try {
@@ -104,7 +108,11 @@ export async function readLogFile(file: string): Promise<{ header: LogHeader | u
   try {
     await opened;
   } catch (cause) {
-    throw new RefusedError("log", `audit ${file}: cannot read it (${(cause as Error).message})`, { cause, code: "NO_LOG" });
+    throw new RefusedError("log", `audit ${file}: cannot read it (${(cause as Error).message})`, {
+      cause,
+      code: "NO_LOG",
+      say: say("refused.cannotRead", { what: "audit", file, why: (cause as Error).message }),
+    });
   }
   const gunzip = createGunzip();
   let failure: Error | undefined;
@@ -161,6 +169,7 @@ export async function readLogFile(file: string): Promise<{ header: LogHeader | u
       throw new RefusedError("log", `audit ${file}: not a complete gzip file after line ${lineNo} (${failure.message}): truncated or corrupt`, {
         cause: failure,
         code: "CORRUPT_LOG",
+        say: say("audit.refused.corruptLog", { file, line: lineNo, why: failure.message }),
       });
     }
   }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
-import { RefusedError } from "../errors.js";
+import { RefusedError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { lostWithRestore, replayOrderStatement } from "../events/eventLog.js";
 import type { SnapshotLoader } from "../projections/projector.js";
@@ -24,11 +24,15 @@ export class NodeDatabase {
     readonly file: string,
     private readonly operation = "audit",
   ) {
-    if (!existsSync(file)) throw new RefusedError("db", `${operation} ${file}: no such file`, { code: "NO_NODE" });
+    if (!existsSync(file)) throw new RefusedError("db", `${operation} ${file}: no such file`, { code: "NO_NODE", say: say("refused.noSuchFile", { what: operation, file }) });
     try {
       this.db = new Database(file, { readonly: true, fileMustExist: true });
     } catch (cause) {
-      throw new RefusedError("db", `${operation} ${file}: cannot open it read-only (${(cause as Error).message})`, { cause, code: "NOT_A_NODE" });
+      throw new RefusedError("db", `${operation} ${file}: cannot open it read-only (${(cause as Error).message})`, {
+        cause,
+        code: "NOT_A_NODE",
+        say: say("audit.refused.cannotOpen", { what: operation, file, why: (cause as Error).message }),
+      });
     }
     try {
       const config = (key: string) => (this.db.prepare(`SELECT value FROM node_config WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
@@ -46,7 +50,11 @@ export class NodeDatabase {
       this.lost = lostWithRestore(this.db);
     } catch (cause) {
       this.db.close();
-      throw new RefusedError("db", `${operation} ${file}: not a sincro node database (${(cause as Error).message})`, { cause, code: "NOT_A_NODE" });
+      throw new RefusedError("db", `${operation} ${file}: not a sincro node database (${(cause as Error).message})`, {
+        cause,
+        code: "NOT_A_NODE",
+        say: say("audit.refused.notANode", { what: operation, file, why: (cause as Error).message }),
+      });
     }
   }
 
@@ -89,7 +97,10 @@ export class NodeDatabase {
     const row = this.db.prepare(`SELECT stream, number, bytes FROM inbox_snapshots WHERE sha256 = ?`).get(sha256) as
       | { stream: string; number: number; bytes: Buffer }
       | undefined;
-    if (!row) throw new RefusedError("snapshot", `${this.operation} ${this.file}: snapshot ${sha256} is not kept in the database`, { code: "MISSING_SNAPSHOT" });
+    if (!row) throw new RefusedError("snapshot", `${this.operation} ${this.file}: snapshot ${sha256} is not kept in the database`, {
+        code: "MISSING_SNAPSHOT",
+        say: say("audit.refused.snapshotNotKept", { what: this.operation, file: this.file, sha256 }),
+      });
     const decoded = decodeSnapshot(row.bytes, `kept snapshot ${row.stream} #${row.number}`, { stream: row.stream, number: row.number });
     return { stream: row.stream, rows: decoded.rows() };
   };

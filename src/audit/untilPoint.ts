@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { UsageError, say } from "../errors.js";
 
 /** Where a point-in-time audit stops: a wall time (ms, inclusive) or one event. */
 export type UntilPoint = { kind: "time"; ms: number; text: string } | { kind: "event"; origin: string; seq: number; text: string };
@@ -20,7 +20,9 @@ export function parseUntil(text: string): UntilPoint {
     const ms = Date.parse(`${m[1]}T${m[2]}${m[3] ?? "Z"}`);
     if (!Number.isNaN(ms)) return { kind: "time", ms, text };
   }
-  throw new UsageError(`audit --until ${text}: expected an ISO date or date-time (2026-03-02, 2026-03-02T10:30Z) or ORIGIN:SEQ (AG01:42)`);
+  throw new UsageError(`audit --until ${text}: expected an ISO date or date-time (2026-03-02, 2026-03-02T10:30Z) or ORIGIN:SEQ (AG01:42)`, {
+    say: say("audit.usage.until", { value: text }),
+  });
 }
 
 /** The wall-clock milliseconds of an HLC (`WWWWWWWWWWWWW-CCCCC-ORIGIN`), NaN when malformed. */

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { RefusedError, type Say, UsageError } from "../errors.js";
+import { RefusedError, type Say } from "../errors.js";
 import { SincroNode } from "../node/sincroNode.js";
 import type { Translator } from "../i18n/translator.js";
 
@@ -110,9 +110,4 @@ export function parseLine(text: string, index: number): { product: string; qty: 
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-export function requireArg(value: string | undefined, name: string): string {
-  if (value === undefined) throw new UsageError(`missing ${name}`);
-  return value;
 }

@@ -1,5 +1,5 @@
 import { readSync } from "node:fs";
-import { RefusedError } from "../errors.js";
+import { RefusedError, say } from "../errors.js";
 import type { Io } from "./io.js";
 
 /**
@@ -13,7 +13,7 @@ export function readPassphrase(io: Io, prompt: string): string {
   if (tty) process.stderr.write(prompt);
   const typed = readLine(tty);
   if (tty) process.stderr.write("\n");
-  if (typed === "") throw new RefusedError("passphrase", "no passphrase given: type it when asked, or set SINCRO_PASSPHRASE", { code: "MISSING" });
+  if (typed === "") throw new RefusedError("passphrase", "no passphrase given: type it when asked, or set SINCRO_PASSPHRASE", { code: "MISSING", say: say("passphrase.missing") });
   return typed;
 }
 
@@ -33,7 +33,7 @@ function readLine(tty: boolean): string {
       }
       const b = byte[0] as number;
       if (n === 0 || b === 0x0a || b === 0x0d) break;
-      if (b === 0x03) throw new RefusedError("passphrase", "interrupted", { code: "MISSING" }); // Ctrl-C in raw mode
+      if (b === 0x03) throw new RefusedError("passphrase", "interrupted", { code: "MISSING", say: say("passphrase.interrupted") }); // Ctrl-C in raw mode
       bytes.push(b);
     }
   } finally {

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { RefusedError } from "../errors.js";
+import { cannotWriteSay, RefusedError, say } from "../errors.js";
 import type { SincroNode } from "../node/sincroNode.js";
 import { DISCOUNT_SEPARATOR, EXPORT_COLUMNS, EXPORT_DECIMALS, type ExportKind } from "./columns.js";
 
@@ -80,7 +80,11 @@ export function exportCsv(node: SincroNode, kind: ExportKind, file: string, opti
   try {
     fd = openSync(temp, "w");
   } catch (cause) {
-    throw new RefusedError("out", `export ${kind} ${file}: cannot write there: ${(cause as Error).message}`, { code: "NO_FILE", cause });
+    throw new RefusedError("out", `export ${kind} ${file}: cannot write there: ${(cause as Error).message}`, {
+      code: "NO_FILE",
+      cause,
+      say: cannotWriteSay(`export ${kind}`, file, cause),
+    });
   }
   let rows = 0;
   let done = false;
@@ -105,7 +109,11 @@ export function exportCsv(node: SincroNode, kind: ExportKind, file: string, opti
   } catch (cause) {
     if (!done) closeSync(fd);
     rmSync(temp, { force: true });
-    throw new RefusedError("out", `export ${kind} ${file}: ${(cause as Error).message}`, { code: "WRITE_FAILED", cause });
+    throw new RefusedError("out", `export ${kind} ${file}: ${(cause as Error).message}`, {
+      code: "WRITE_FAILED",
+      cause,
+      say: say("export.refused.writeFailed", { kind, file, why: (cause as Error).message }),
+    });
   }
   return { kind, file, rows };
 }

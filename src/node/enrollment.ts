@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
-import { RefusedError } from "../errors.js";
+import { RefusedError, type Say, say } from "../errors.js";
 import { NODE_ID } from "../events/nodeIds.js";
 import type { KeyPairs, PublicKeys } from "../wire/keys.js";
 
@@ -60,20 +60,20 @@ export function sealWithPassphrase(format: string, content: object, passphrase: 
  * why) one of another format, a wrong passphrase or an altered file.
  */
 export function openWithPassphrase(format: string, bytes: Buffer, passphrase: string, field: string, what: string): unknown {
-  const refuse = (why: string, code = "BAD_FILE"): never => {
-    throw new RefusedError(field, `${what}: ${why}`, { code });
+  const refuse = (why: string, said: Say, code = "BAD_FILE"): never => {
+    throw new RefusedError(field, `${what}: ${why}`, { code, say: said });
   };
   const text = bytes.toString("utf8");
-  if (!text.startsWith(`${format}\n`)) refuse(`not a ${format} file`);
+  if (!text.startsWith(`${format}\n`)) refuse(`not a ${format} file`, say("sealed.notFormat", { what, format }));
   const [headerLine, body] = text.slice(format.length + 1).split("\n");
   let header: { kdf?: string; N?: number; r?: number; p?: number; salt?: string; nonce?: string };
   try {
     header = JSON.parse(headerLine ?? "") as typeof header;
   } catch {
-    return refuse("the file is damaged (its header is not readable)");
+    return refuse("the file is damaged (its header is not readable)", say("sealed.badHeader", { what }));
   }
   if (header.kdf !== "scrypt" || header.N !== KDF.N || header.r !== KDF.r || header.p !== KDF.p || !header.salt || !header.nonce || !body) {
-    refuse("the file is damaged or from another version of sincro");
+    refuse("the file is damaged or from another version of sincro", say("sealed.damaged", { what }));
   }
   const sealed = Buffer.from(body as string, "base64");
   try {
@@ -82,7 +82,7 @@ export function openWithPassphrase(format: string, bytes: Buffer, passphrase: st
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));
     return JSON.parse(Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString("utf8")) as unknown;
   } catch {
-    return refuse("wrong passphrase, or the file was altered (check the passphrase you were given)", "BAD_PASSPHRASE");
+    return refuse("wrong passphrase, or the file was altered (check the passphrase you were given)", say("sealed.wrongPassphrase", { what }), "BAD_PASSPHRASE");
   }
 }
 
@@ -95,11 +95,14 @@ export function encodeEnrollmentFile(enrollment: Enrollment, passphrase: string)
 export function decodeEnrollmentFile(bytes: Buffer, passphrase: string, file: string): Enrollment {
   const what = `init --enroll ${file}`;
   if (!bytes.toString("utf8").startsWith(`${ENROLLMENT_FORMAT}\n`)) {
-    throw new RefusedError("enroll", `${what}: not a sincro enrollment file (ask the office for the file written by "sincro agent enroll")`, { code: "BAD_FILE" });
+    throw new RefusedError("enroll", `${what}: not a sincro enrollment file (ask the office for the file written by "sincro agent enroll")`, {
+      code: "BAD_FILE",
+      say: say("enroll.notEnrollment", { what }),
+    });
   }
   const e = openWithPassphrase(ENROLLMENT_FORMAT, bytes, passphrase, "enroll", what) as Enrollment;
   if (e.format !== ENROLLMENT_FORMAT || typeof e.agent !== "string" || !NODE_ID.test(e.agent) || !e.keys || !e.sede) {
-    throw new RefusedError("enroll", `${what}: the file does not hold a complete enrollment`, { code: "BAD_FILE" });
+    throw new RefusedError("enroll", `${what}: the file does not hold a complete enrollment`, { code: "BAD_FILE", say: say("enroll.incomplete", { what }) });
   }
   return e;
 }

@@ -3,7 +3,7 @@ import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from "
 import Database from "better-sqlite3";
 import { incrementBase32, monotonicFactory } from "ulid";
 import { DB_SCHEMA_VERSION, DEPARTURES_DDL, LOG_DDL, PROJECTION_DDL, receivedIdIndex } from "../db/schema.js";
-import { IntegrityError, RefusedError, SincroError } from "../errors.js";
+import { IntegrityError, RefusedError, SincroError, say } from "../errors.js";
 import type { Command } from "../events/commands.js";
 import { decide, type Decision } from "../events/decide.js";
 import { NODE_ID, SEDE } from "../events/nodeIds.js";
@@ -205,32 +205,34 @@ export class SincroNode {
   static init(file: string, given: InitOptions): SincroNode {
     const options = withEnrollment(given);
     if (options.role !== "sede" && options.role !== "agent") {
-      throw new RefusedError("role", `role "${String(options.role)}" must be "sede" or "agent"`);
+      throw new RefusedError("role", `role "${String(options.role)}" must be "sede" or "agent"`, { say: say("node.badRole", { role: String(options.role) }) });
     }
     let node: string;
     if (options.role === "agent") {
-      if (options.agent === undefined) throw new RefusedError("agent", "an agent node needs --agent CODE (e.g. AG01)", { code: "MISSING" });
+      if (options.agent === undefined) throw new RefusedError("agent", "an agent node needs --agent CODE (e.g. AG01)", { code: "MISSING", say: say("node.agentMissing") });
       if (!NODE_ID.test(options.agent) || options.agent === SEDE) {
-        throw new RefusedError("agent", `agent code "${options.agent}" must be 1 to 8 capital letters or digits, and not SEDE`);
+        throw new RefusedError("agent", `agent code "${options.agent}" must be 1 to 8 capital letters or digits, and not SEDE`, {
+          say: say("node.badAgentCode", { code: options.agent }),
+        });
       }
       node = options.agent;
     } else {
-      if (options.agent !== undefined) throw new RefusedError("agent", "--agent is only for an agent node (the sede's id is SEDE)");
+      if (options.agent !== undefined) throw new RefusedError("agent", "--agent is only for an agent node (the sede's id is SEDE)", { say: say("node.agentNotForSede") });
       node = SEDE;
     }
     const prefix = options.customerPrefix ?? (options.role === "agent" ? node : "");
     const digits = options.customerDigits ?? 6;
-    if (!/^[A-Z0-9]{0,8}$/.test(prefix)) throw new RefusedError("customer-prefix", `customer prefix "${prefix}" must be up to 8 capital letters or digits`);
+    if (!/^[A-Z0-9]{0,8}$/.test(prefix)) throw new RefusedError("customer-prefix", `customer prefix "${prefix}" must be up to 8 capital letters or digits`, { say: say("node.badPrefix", { prefix }) });
     if (options.role === "agent" && prefix === "") {
-      throw new RefusedError("customer-prefix", "an agent's customer prefix must not be empty, or its codes could collide with the sede's");
+      throw new RefusedError("customer-prefix", "an agent's customer prefix must not be empty, or its codes could collide with the sede's", { say: say("node.emptyPrefix") });
     }
     if (!Number.isInteger(digits) || digits < 3 || digits > 12) {
-      throw new RefusedError("customer-digits", `customer digits ${digits} must be a whole number from 3 to 12`);
+      throw new RefusedError("customer-digits", `customer digits ${digits} must be a whole number from 3 to 12`, { say: say("refused.customerDigits", { value: String(digits) }) });
     }
     const orderType = options.orderType ?? node;
-    if (!NODE_ID.test(orderType)) throw new RefusedError("order-type", `order type "${orderType}" must be 1 to 8 capital letters or digits`);
+    if (!NODE_ID.test(orderType)) throw new RefusedError("order-type", `order type "${orderType}" must be 1 to 8 capital letters or digits`, { say: say("node.badOrderType", { type: orderType }) });
     if (existsSync(file)) {
-      throw new RefusedError("db", `init ${file}: a file already exists there; choose another --db or remove it`, { code: "EXISTS" });
+      throw new RefusedError("db", `init ${file}: a file already exists there; choose another --db or remove it`, { code: "EXISTS", say: say("node.dbExists", { file }) });
     }
     if (file !== ":memory:") {
       // Owner-only from the first byte: the file will hold private keys and the parking password.
@@ -291,12 +293,15 @@ export class SincroNode {
       const row = db.prepare(`SELECT value FROM node_config WHERE key = 'schema'`).get() as { value: string } | undefined;
       if (!row) throw new Error("no schema key");
       if (Number(row.value) > DB_SCHEMA_VERSION) {
-        throw new RefusedError("db", `open ${file}: written by a newer sincro (schema ${row.value}); upgrade sincro`, { code: "NEWER_SCHEMA" });
+        throw new RefusedError("db", `open ${file}: written by a newer sincro (schema ${row.value}); upgrade sincro`, {
+          code: "NEWER_SCHEMA",
+          say: say("node.newerSchema", { file, schema: row.value }),
+        });
       }
     } catch (err) {
       db.close();
       if (err instanceof SincroError) throw err;
-      throw new RefusedError("db", `open ${file}: not a sincro node database`, { code: "NOT_A_NODE", cause: err });
+      throw new RefusedError("db", `open ${file}: not a sincro node database`, { code: "NOT_A_NODE", cause: err, say: say("node.notANode", { file }) });
     }
     // Tables added by later versions of the same schema are created here (all IF NOT EXISTS).
     tune(db).exec(LOG_DDL);
@@ -315,10 +320,16 @@ export class SincroNode {
    * `parking` is the parking area's configuration as the agent should get it.
    */
   enroll(code: string, parking: Record<string, string>): Enrollment {
-    if (this.role !== "sede") throw new RefusedError("role", "agent enroll: only the sede enrolls agents", { code: "NOT_SEDE" });
+    if (this.role !== "sede") throw new RefusedError("role", "agent enroll: only the sede enrolls agents", { code: "NOT_SEDE", say: say("node.enrollSedeOnly") });
     const agent = this.read.agents().find((a) => a.code === code);
-    if (!agent) throw new RefusedError("agent", `agent enroll ${code}: no agent ${code}; register it first with "sincro agent add ${code} --name NAME"`, { code: "UNKNOWN_AGENT" });
-    if (this.keyring.isRetiring(code)) throw new RefusedError("agent", `agent enroll ${code}: agent ${code} was retired; a retired code is not enrolled again (register a new code)`, { code: "RETIRED" });
+    if (!agent) throw new RefusedError("agent", `agent enroll ${code}: no agent ${code}; register it first with "sincro agent add ${code} --name NAME"`, {
+        code: "UNKNOWN_AGENT",
+        say: say("node.enrollUnknown", { code }),
+      });
+    if (this.keyring.isRetiring(code)) throw new RefusedError("agent", `agent enroll ${code}: agent ${code} was retired; a retired code is not enrolled again (register a new code)`, {
+        code: "RETIRED",
+        say: say("node.enrollRetired", { code }),
+      });
     const sede = this.keyring.own();
     if (!sede) throw new IntegrityError("agent enroll: the sede has no keys");
     const keys = generateKeys();
@@ -347,12 +358,15 @@ export class SincroNode {
    * customers it had. A retired agent may be named again, to move the customers it still has.
    */
   retire(code: string, customersTo?: string | null): { customers: string[]; moved: boolean } {
-    if (this.role !== "sede") throw new RefusedError("role", "agent retire: only the sede retires agents", { code: "NOT_SEDE" });
-    if (!this.read.agents().some((a) => a.code === code)) throw new RefusedError("agent", `agent retire ${code}: no agent ${code}`, { code: "UNKNOWN_AGENT" });
-    if (customersTo === code) throw new RefusedError("customers-to", `agent retire ${code}: --customers-to names the agent being retired`, { code: "SAME_AGENT" });
+    if (this.role !== "sede") throw new RefusedError("role", "agent retire: only the sede retires agents", { code: "NOT_SEDE", say: say("node.retireSedeOnly") });
+    if (!this.read.agents().some((a) => a.code === code)) throw new RefusedError("agent", `agent retire ${code}: no agent ${code}`, { code: "UNKNOWN_AGENT", say: say("node.retireUnknown", { code }) });
+    if (customersTo === code) throw new RefusedError("customers-to", `agent retire ${code}: --customers-to names the agent being retired`, { code: "SAME_AGENT", say: say("node.retireToSelf", { code }) });
     if (customersTo !== undefined && customersTo !== null) {
-      if (!this.read.agent(customersTo)) throw new RefusedError("customers-to", `agent retire ${code}: agent ${customersTo} does not exist (none: to the office)`, { code: "UNKNOWN_AGENT" });
-      if (this.keyring.isRetiring(customersTo)) throw new RefusedError("customers-to", `agent retire ${code}: agent ${customersTo} was retired too`, { code: "RETIRED" });
+      if (!this.read.agent(customersTo)) throw new RefusedError("customers-to", `agent retire ${code}: agent ${customersTo} does not exist (none: to the office)`, {
+          code: "UNKNOWN_AGENT",
+          say: say("node.retireToUnknown", { code, to: customersTo }),
+        });
+      if (this.keyring.isRetiring(customersTo)) throw new RefusedError("customers-to", `agent retire ${code}: agent ${customersTo} was retired too`, { code: "RETIRED", say: say("node.retireToRetired", { code, to: customersTo }) });
     }
     return this.batch(() => {
       const customers = this.read.listCustomers().filter((c) => c.agent === code);
@@ -376,6 +390,7 @@ export class SincroNode {
     if (this.role !== "agent" || enrollment.agent !== this.id) {
       throw new RefusedError("enroll", `init --enroll: this file enrolls ${enrollment.agent}, but this database is ${this.role === "sede" ? "the sede" : `agent ${this.id}`}`, {
         code: "WRONG_NODE",
+        say: this.role === "sede" ? say("node.enrollWrongNode.sede", { agent: enrollment.agent }) : say("node.enrollWrongNode.agent", { agent: enrollment.agent, node: this.id }),
       });
     }
     const at = new Date(this.now()).toISOString();
@@ -469,14 +484,17 @@ export class SincroNode {
       throw new RefusedError(
         "db",
         "this PC was restored from a backup and waits for the office to send back its later work: run \"sincro sync\" (after the office's next sync) before entering anything",
-        { code: "AWAITING_RETURN" },
+        { code: "AWAITING_RETURN", say: say("node.awaitingReturn") },
       );
     }
     const body = (): ExecuteResult => {
       const now = this.now();
       // Retirement lives in the keyring, not in the projections the deciders read.
       if (command.kind === "ReassignCustomer" && command.agent !== null && this.role === "sede" && this.keyring.isRetiring(command.agent)) {
-        throw new RefusedError("agent", `customer assign: agent ${command.agent} was retired; give the customer to an active agent or to the office (--agent none)`, { code: "RETIRED" });
+        throw new RefusedError("agent", `customer assign: agent ${command.agent} was retired; give the customer to an active agent or to the office (--agent none)`, {
+          code: "RETIRED",
+          say: say("node.assignRetired", { agent: command.agent }),
+        });
       }
       const decision = decide(command, this.read, this.context(now));
       if (decision.events.length === 0) return { decision, events: [] };
@@ -942,10 +960,12 @@ function describe(e: unknown): string {
 function withEnrollment(options: InitOptions): InitOptions {
   const e = options.enrollment;
   if (!e) return options;
-  if (options.role !== "agent") throw new RefusedError("enroll", "an enrollment file sets up an agent PC, not the sede");
+  if (options.role !== "agent") throw new RefusedError("enroll", "an enrollment file sets up an agent PC, not the sede", { say: say("node.enrollmentNotSede") });
   const clash = (field: string, given: unknown, theirs: unknown) => {
     if (given !== undefined && given !== theirs) {
-      throw new RefusedError(field, `--${field} ${String(given)} contradicts the enrollment file (${String(theirs)}); leave it out, the office sets it`);
+      throw new RefusedError(field, `--${field} ${String(given)} contradicts the enrollment file (${String(theirs)}); leave it out, the office sets it`, {
+        say: say("node.enrollmentClash", { field, given: String(given), theirs: String(theirs) }),
+      });
     }
   };
   clash("agent", options.agent, e.agent);
@@ -987,7 +1007,7 @@ function openSqlite(file: string, create: boolean): Database.Database {
     const n = readSync(fd, head, 0, 16, 0);
     closeSync(fd);
     if (n < 16 || head.toString("latin1") !== SQLITE_MAGIC) {
-      throw new RefusedError("db", `open ${file}: not a sincro node database (not an SQLite file)`, { code: "NOT_A_NODE" });
+      throw new RefusedError("db", `open ${file}: not a sincro node database (not an SQLite file)`, { code: "NOT_A_NODE", say: say("node.notSqlite", { file }) });
     }
   }
   return new Database(file, { fileMustExist: !create });

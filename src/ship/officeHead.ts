@@ -1,4 +1,5 @@
 import { SegmentError, say } from "../errors.js";
+import { missingPerHead } from "./blockedReason.js";
 import { Translator } from "../i18n/translator.js";
 import { CATALOGUE, SEDE_ROOT, ALL_FOLDER, segmentName, sedeToAgent, streamFolder, type StreamName } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
@@ -149,7 +150,7 @@ export async function checkHead(run: SyncRun): Promise<void> {
     // Everything listed was applied above, so the next one is not on the server: deleted or
     // held back. Ask the office to upload it again from its sealed copy.
     const missing = segmentName(applied + 1);
-    const reason = `${streamFolder(stream)}/${missing} is missing: the office's head says it published up to segment ${published} (${current.at})`;
+    const reason = missingPerHead(`${streamFolder(stream)}/${missing}`, published, current.at);
     warn(report, `${stream}: ${reason}; asked the office to upload it again`, say("warn.head.missing", { file: `${streamFolder(stream)}/${missing}`, ...localTime(current.at) }));
     run.inbox.block(stream, reason);
     await requestResend(run, stream, missing, reason);

@@ -1,4 +1,5 @@
 import { IntegrityError, SegmentError, say } from "../errors.js";
+import { missingWhileLater } from "./blockedReason.js";
 import { SEDE, parseFileName, producerOf, resendPath, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
 import type { RemoteFile } from "./transports/transport.js";
@@ -76,7 +77,7 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
           // The producer uploads in order, so a gap with later segments present means the file
           // was deleted on the server: ask for it again from the producer's sealed copy.
           const missing = segmentName(step.missing);
-          const reason = `${streamFolder(stream)}/${missing} is missing while ${step.later} later segment(s) are on the server (deleted there?)`;
+          const reason = missingWhileLater(`${streamFolder(stream)}/${missing}`, step.later);
           const producer = producerOf(stream);
           const file = `${streamFolder(stream)}/${missing}`;
           warn(

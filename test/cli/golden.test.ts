@@ -210,6 +210,6 @@ describe("the language set once in the config", () => {
     expect(JSON.parse(json.stderr)).toEqual({ code: "USAGE", message: "comando sconosciuto 'statu'\n(Forse intendevi status?)" });
     const bad = sincro(["--db", db, "config", "set", "lang", "fr"]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toBe('sincro: config lang "fr" must be "it" or "en"\n');
+    expect(bad.stderr).toBe('sincro: config lang "fr": deve essere "it" oppure "en"\n');
   });
 });

@@ -7,9 +7,10 @@ import { describe, expect, it } from "vitest";
  * fails where a message bypasses them. Three rules:
  * - the sync's warnings are added with `warn(report, english, say(...))`, never pushed as bare text;
  * - the command line prints no sentence written in the code (`io.out("…")`, `io.err(\`… ${x}\`)`);
- * - a refusal (`new RefusedError(…)`, `new SincroError(…)`) of the domain, the import and the
- *   sync carries a `say`; the ones still without one are counted per file below, and the count
- *   may only go down.
+ * - a refusal (`new RefusedError(…)`, `new SincroError(…)`, `new UsageError(…)`) of the domain,
+ *   the import and export, the sync and its transports, the node, the command line and the audit
+ *   carries a `say`; any still without one would be counted per file below, and the count may
+ *   only go down.
  */
 const SRC = resolve(import.meta.dirname, "../../src");
 
@@ -61,13 +62,14 @@ function callsOf(text: string, name: RegExp): Array<{ line: number; args: string
 /** Files whose warnings may still print in English only: none (each goes through `warn(…, say(…))`). */
 const WARNINGS_NOT_YET_SAID = new Set<string>([]);
 
-/** Refusals still without a `say`, per file (transport URLs and low-level transport errors, mostly). */
-const REFUSALS_NOT_YET_SAID: Readonly<Record<string, number>> = {
-  "ship/transports/ftpTransport.ts": 2,
-  "ship/transports/sftpTransport.ts": 8,
-  "ship/transports/s3Transport.ts": 6,
-  "exchange/csvExport.ts": 2,
-};
+/** The constructors of a refusal a person reads. */
+const REFUSAL = /\bnew (?:RefusedError|SincroError|UsageError)\(/g;
+
+/**
+ * Refusals still without a `say`, per file: none. A low-level library's own words (an OS error,
+ * a key parser's reason) travel as the `{why}` detail of a translated sentence instead.
+ */
+const REFUSALS_NOT_YET_SAID: Readonly<Record<string, number>> = {};
 
 describe("messages go through the catalogues", () => {
   const files = sourceFiles(SRC).map((path) => ({ path, name: rel(path), text: readFileSync(path, "utf8") }));
@@ -102,8 +104,8 @@ describe("messages go through the catalogues", () => {
 
   it("refusals carry a say; the known ones without one only get fewer", () => {
     const counts: Record<string, number> = {};
-    for (const f of files.filter((x) => /^(events|exchange|ship)\//.test(x.name))) {
-      const unsaid = callsOf(f.text, /\bnew (?:RefusedError|SincroError)\(/g).filter((c) => !/\bsay\b/.test(c.args));
+    for (const f of files.filter((x) => /^(events|exchange|ship|node|cli|audit)\//.test(x.name))) {
+      const unsaid = callsOf(f.text, REFUSAL).filter((c) => !/\bsay\b/.test(c.args));
       if (unsaid.length > 0) counts[f.name] = unsaid.length;
     }
     for (const [file, n] of Object.entries(counts)) {
@@ -112,6 +114,8 @@ describe("messages go through the catalogues", () => {
   });
 
   it("would catch a bare warning and a printed sentence (the rules themselves)", () => {
+    const refusals = callsOf('throw new UsageError(`audit: give one of ${flags}`);\nthrow new RefusedError("db", "x", { say: say("node.notANode", { file }) });', REFUSAL);
+    expect(refusals.map((c) => /\bsay\b/.test(c.args))).toEqual([false, true]);
     expect(callsOf("run.report.warnings.push(`x ${a} y`);", /\bwarnings\.(?:push|unshift)\(/g)).toEqual([{ line: 1, args: "`x ${a} y`" }]);
     const [c] = callsOf('io.out(`audit ${name}: ${r.events} events`);', /\bio\.(?:out|err)\(/g);
     expect(/[A-Za-z]{2,}/.test(withoutExpressions(c?.args ?? ""))).toBe(true);

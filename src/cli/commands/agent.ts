@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import type { Command } from "commander";
-import { RefusedError } from "../../errors.js";
+import { RefusedError, say } from "../../errors.js";
 import { encodeEnrollmentFile, generatePassphrase } from "../../node/enrollment.js";
 import { TRANSPORT_NAMES } from "../../node/config.js";
 import type { SincroNode } from "../../node/sincroNode.js";
@@ -48,7 +48,10 @@ export function registerAgent(program: Command, io: Io): void {
     .requiredOption("--out <file>", "the enrollment file to write (give it to the agent; the passphrase separately)")
     .action(function (this: Command, code: string) {
       const out = (this.opts() as { out: string }).out;
-      if (existsSync(out)) throw new RefusedError("out", `agent enroll: ${out} already exists; choose another --out or remove it`, { code: "EXISTS" });
+      if (existsSync(out)) throw new RefusedError("out", `agent enroll: ${out} already exists; choose another --out or remove it`, {
+          code: "EXISTS",
+          say: say("refused.outExists", { command: "agent enroll", file: out }),
+        });
       const given = io.env.SINCRO_PASSPHRASE;
       const passphrase = given !== undefined && given !== "" ? given : generatePassphrase();
       const { bytes, before } = withNode(this, io, (node) => {

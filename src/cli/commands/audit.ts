@@ -5,7 +5,7 @@ import type { AuditReport } from "../../audit/auditRun.js";
 import { findingSubject } from "../../audit/findings.js";
 import { renderHtml } from "../../audit/htmlReport.js";
 import { parseUntil } from "../../audit/untilPoint.js";
-import { RefusedError, UsageError } from "../../errors.js";
+import { cannotWriteSay, RefusedError, UsageError, say } from "../../errors.js";
 import type { TransportName } from "../../node/config.js";
 import { TRANSPORT_KINDS } from "../../ship/transports/registry.js";
 import { type Io, dbPath, jsonOption, printTable } from "../io.js";
@@ -60,14 +60,14 @@ function explicitDb(cmd: Command, io: Io): string | undefined {
 async function runAudit(cmd: Command, io: Io, o: AuditOpts): Promise<AuditReport> {
   const areas = TRANSPORT_KINDS.filter((kind) => o[kind.name] !== undefined);
   if (areas.length + (o.log === undefined ? 0 : 1) > 1) {
-    throw new UsageError(`audit: give one of ${AREA_FLAGS.join(", ")} or --log (or --db alone)`);
+    throw new UsageError(`audit: give one of ${AREA_FLAGS.join(", ")} or --log (or --db alone)`, { say: say("audit.usage.oneSource", { flags: AREA_FLAGS.join(", ") }) });
   }
   const skewHours = Number(o.skewHours ?? "24");
-  if (!(skewHours > 0)) throw new UsageError(`audit --skew-hours ${o.skewHours}: expected a positive number of hours`);
+  if (!(skewHours > 0)) throw new UsageError(`audit --skew-hours ${o.skewHours}: expected a positive number of hours`, { say: say("audit.usage.skewHours", { value: String(o.skewHours) }) });
   const options: AuditOptions = { skewHours, ...(o.until !== undefined && { until: parseUntil(o.until) }), ...(o.specialPrices !== undefined && { specialPricesOf: o.specialPrices }) };
   const [area] = areas;
   if (area !== undefined) {
-    if (o.until !== undefined || o.specialPrices !== undefined) throw new UsageError("audit: --until and --special-prices replay a log: use them with --db or --log");
+    if (o.until !== undefined || o.specialPrices !== undefined) throw new UsageError("audit: --until and --special-prices replay a log: use them with --db or --log", { say: say("audit.usage.untilArea") });
     const transport = area.location.open(o[area.name] as string, io.env, `audit --${area.name}`);
     const agents = o.agents?.split(",").map((s) => s.trim()).filter((s) => s !== "");
     // The keys of the node named by --db (or SINCRO_DB) open the signed, encrypted files: the sede's open every folder.
@@ -91,7 +91,11 @@ function writeHtml(file: string, report: AuditReport, io: Io): void {
     writeFileSync(tmp, renderHtml(report, new Date(), io.t), "utf8");
     renameSync(tmp, file);
   } catch (cause) {
-    throw new RefusedError("html", `audit --html ${file}: cannot write it (${(cause as Error).message})`, { cause, code: "CANNOT_WRITE" });
+    throw new RefusedError("html", `audit --html ${file}: cannot write it (${(cause as Error).message})`, {
+      cause,
+      code: "CANNOT_WRITE",
+      say: cannotWriteSay("audit --html", file, cause),
+    });
   }
 }
 

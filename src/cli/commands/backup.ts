@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, statSync, unlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { RefusedError, say } from "../../errors.js";
+import { cannotWriteSay, RefusedError, say } from "../../errors.js";
 import { type Io, dbPath, withNode } from "../io.js";
 
 
@@ -19,7 +19,13 @@ export function registerBackup(program: Command, io: Io): void {
       withNode(this, io, (node) => {
         if (existsSync(out)) unlinkSync(out);
         // Owner-only from the first byte: SQLite fills the empty file in place.
-        closeSync(openSync(out, "wx", 0o600));
+        try {
+          closeSync(openSync(out, "wx", 0o600));
+        } catch (cause) {
+          // A folder that does not exist, or one this user may not write in.
+          const why = (cause as Error).message;
+          throw new RefusedError("out", `backup ${out}: cannot write there (${why})`, { cause, code: "CANNOT_WRITE", say: cannotWriteSay("backup", out, cause) });
+        }
         try {
           node.backupTo(out);
         } catch (err) {

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { exportLog } from "../../audit/logFile.js";
-import { UsageError } from "../../errors.js";
+import { UsageError, say } from "../../errors.js";
 import { EXPORT_KINDS } from "../../exchange/columns.js";
 import { exportCsv, type ExportOptions } from "../../exchange/csvExport.js";
 import type { SincroNode } from "../../node/sincroNode.js";
@@ -32,11 +32,13 @@ export function registerExport(program: Command, io: Io): void {
     .action(function (this: Command, kind: string) {
       const exporter = EXPORTERS[kind];
       if (exporter === undefined) {
-        throw new UsageError(`export ${kind}: unknown kind; known kinds: ${Object.keys(EXPORTERS).join(", ")}`);
+        throw new UsageError(`export ${kind}: unknown kind; known kinds: ${Object.keys(EXPORTERS).join(", ")}`, {
+          say: say("usage.unknownKind", { command: "export", kind, kinds: Object.keys(EXPORTERS).join(", ") }),
+        });
       }
       const { out, separator, decimalComma } = this.opts() as { out: string; separator?: keyof typeof SEPARATORS; decimalComma?: boolean };
       if (kind === "log" && (separator !== undefined || decimalComma)) {
-        throw new UsageError("export log: --separator and --decimal-comma apply to the CSV kinds; the log is NDJSON");
+        throw new UsageError("export log: --separator and --decimal-comma apply to the CSV kinds; the log is NDJSON", { say: say("usage.exportLogCsvOptions") });
       }
       const options: ExportOptions = {
         ...(separator !== undefined && { separator: SEPARATORS[separator] }),

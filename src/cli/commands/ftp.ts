@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { SincroError } from "../../errors.js";
+import { SincroError, say } from "../../errors.js";
 import { checkParkingArea } from "../../ship/transports/parkingCheck.js";
 import { transportFromConfig } from "../../ship/transports/transportFromConfig.js";
 import { FtpTransport, ftpOptionsFromConfig } from "../../ship/transports/ftpTransport.js";
@@ -47,7 +47,7 @@ export function registerFtp(program: Command, io: Io): void {
           }
           if (transport.warning) io.out(io.t.t("sync.warning", { text: spokenOr(io.t, transport.warningSay, transport.warning) }));
         }
-        if (!report.ok) throw new SincroError("CHECK_FAILED", `${group} check: some permissions are missing`, { exitCode: 3 });
+        if (!report.ok) throw new SincroError("CHECK_FAILED", `${group} check: some permissions are missing`, { exitCode: 3, say: say("parking.refused.missingPermissions", { group }) });
       });
   }
 }

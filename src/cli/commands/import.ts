@@ -1,6 +1,6 @@
 import cliProgress from "cli-progress";
 import { type Command, Option } from "commander";
-import { UsageError } from "../../errors.js";
+import { UsageError, say } from "../../errors.js";
 import { IMPORT_KINDS, type ImportKind } from "../../exchange/columns.js";
 import { ENCODINGS, type Encoding, importCsv, type ImportProgress, type ImportSummary } from "../../exchange/csvImport.js";
 import { collect, type Io, jsonOption, withNode } from "../io.js";
@@ -22,7 +22,9 @@ export function registerImport(program: Command, io: Io): void {
     .addOption(jsonOption())
     .action(function (this: Command, kind: string, file: string) {
       if (!(IMPORT_KINDS as readonly string[]).includes(kind)) {
-        throw new UsageError(`import ${kind}: unknown kind; known kinds: ${IMPORT_KINDS.join(", ")}`);
+        throw new UsageError(`import ${kind}: unknown kind; known kinds: ${IMPORT_KINDS.join(", ")}`, {
+          say: say("usage.unknownKind", { command: "import", kind, kinds: IMPORT_KINDS.join(", ") }),
+        });
       }
       const o = this.opts() as { dryRun?: boolean; removeMissing?: boolean; json?: boolean; map?: string[]; encoding?: Encoding };
       const summary = withNode(this, io, (node) => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { SincroNode } from "../../node/sincroNode.js";
-import { RefusedError } from "../../errors.js";
+import { RefusedError, say } from "../../errors.js";
 import { decodeEnrollmentFile, KEY_BACKUP_FORMAT, openWithPassphrase, type KeyBackup } from "../../node/enrollment.js";
 import { type Io, dbPath } from "../io.js";
 import { readPassphrase } from "../passphrase.js";
@@ -29,17 +29,22 @@ export function registerInit(program: Command, io: Io): void {
       };
       const file = dbPath(this, io);
       if (o.enroll !== undefined) return initFromEnrollment(io, file, o);
-      if (o.role === undefined) throw new RefusedError("role", "init needs --role sede (at the office) or --enroll FILE (on an agent's PC)", { code: "MISSING" });
+      if (o.role === undefined) throw new RefusedError("role", "init needs --role sede (at the office) or --enroll FILE (on an agent's PC)", {
+          code: "MISSING",
+          say: say("init.refused.noRole"),
+        });
       if (o.role === "agent") {
         throw new RefusedError(
           "role",
           `an agent's PC is set up from the office's enrollment file: ask the office to run "sincro agent enroll ${o.agent ?? "CODE"} --out FILE" and to give you the file and its passphrase, then run "sincro init --enroll FILE"`,
-          { code: "NOT_ENROLLED" },
+          { code: "NOT_ENROLLED", say: say("init.refused.agentRole", { agent: o.agent ?? "CODE" }) },
         );
       }
       let digits: number | undefined;
       if (o.customerDigits !== undefined) {
-        if (!/^\d{1,2}$/.test(o.customerDigits)) throw new RefusedError("customer-digits", `--customer-digits "${o.customerDigits}" must be a whole number from 3 to 12`);
+        if (!/^\d{1,2}$/.test(o.customerDigits)) throw new RefusedError("customer-digits", `--customer-digits "${o.customerDigits}" must be a whole number from 3 to 12`, {
+            say: say("refused.customerDigits", { value: o.customerDigits }),
+          });
         digits = Number(o.customerDigits);
       }
       const backup = o.restoreKey !== undefined ? readKeyBackup(io, o.restoreKey) : undefined;
@@ -60,17 +65,17 @@ export function registerInit(program: Command, io: Io): void {
 
 function initFromEnrollment(io: Io, file: string, o: { enroll?: string; role?: string; restoreKey?: string; agent?: string; customerPrefix?: string; customerDigits?: string; orderType?: string }): void {
   const enrollFile = o.enroll as string;
-  if (o.role === "sede") throw new RefusedError("enroll", "--enroll sets up an agent's PC; the sede is created with --role sede alone");
-  if (o.restoreKey !== undefined) throw new RefusedError("restore-key", "--restore-key is for the sede; an agent's keys come in its enrollment file");
+  if (o.role === "sede") throw new RefusedError("enroll", "--enroll sets up an agent's PC; the sede is created with --role sede alone", { say: say("init.refused.enrollSede") });
+  if (o.restoreKey !== undefined) throw new RefusedError("restore-key", "--restore-key is for the sede; an agent's keys come in its enrollment file", { say: say("init.refused.restoreKeyAgent") });
   for (const [flag, value] of [
     ["agent", o.agent],
     ["customer-prefix", o.customerPrefix],
     ["customer-digits", o.customerDigits],
     ["order-type", o.orderType],
   ] as const) {
-    if (value !== undefined) throw new RefusedError(flag, `--${flag} is set by the office in the enrollment file; leave it out`);
+    if (value !== undefined) throw new RefusedError(flag, `--${flag} is set by the office in the enrollment file; leave it out`, { say: say("init.refused.setByOffice", { flag }) });
   }
-  if (!existsSync(enrollFile)) throw new RefusedError("enroll", `init --enroll ${enrollFile}: no such file`, { code: "NO_FILE" });
+  if (!existsSync(enrollFile)) throw new RefusedError("enroll", `init --enroll ${enrollFile}: no such file`, { code: "NO_FILE", say: say("init.refused.noFile", { option: "--enroll", file: enrollFile }) });
   const enrollment = decodeEnrollmentFile(readFileSync(enrollFile), readPassphrase(io, `passphrase of ${enrollFile}: `), enrollFile);
   if (existsSync(file)) {
     // An agent PC set up before enrollment existed (or re-enrolled on the same database).
@@ -104,10 +109,10 @@ function initFromEnrollment(io: Io, file: string, o: { enroll?: string; role?: s
 }
 
 function readKeyBackup(io: Io, file: string): KeyBackup {
-  if (!existsSync(file)) throw new RefusedError("restore-key", `init --restore-key ${file}: no such file`, { code: "NO_FILE" });
+  if (!existsSync(file)) throw new RefusedError("restore-key", `init --restore-key ${file}: no such file`, { code: "NO_FILE", say: say("init.refused.noFile", { option: "--restore-key", file }) });
   const backup = openWithPassphrase(KEY_BACKUP_FORMAT, readFileSync(file), readPassphrase(io, `passphrase of ${file}: `), "restore-key", `init --restore-key ${file}`) as KeyBackup;
   if (backup.format !== KEY_BACKUP_FORMAT || backup.node !== "SEDE" || !backup.keys?.signPrivate) {
-    throw new RefusedError("restore-key", `init --restore-key ${file}: the file does not hold the office's keys`, { code: "BAD_FILE" });
+    throw new RefusedError("restore-key", `init --restore-key ${file}: the file does not hold the office's keys`, { code: "BAD_FILE", say: say("init.refused.notOfficeKeys", { file }) });
   }
   return backup;
 }

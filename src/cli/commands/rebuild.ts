@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { IntegrityError } from "../../errors.js";
+import { IntegrityError, say } from "../../errors.js";
 import { type Io, jsonOption, printTable, withNode } from "../io.js";
 
 export function registerRebuild(program: Command, io: Io): void {
@@ -23,6 +23,7 @@ export function registerRebuild(program: Command, io: Io): void {
       if (differing.length > 0) {
         throw new IntegrityError(`rebuild: projections differed from a replay of the log in ${differing.join(", ")} (now rebuilt from the log)`, {
           code: "REBUILD_DIFF",
+          say: say("rebuild.differed", { tables: differing.join(", ") }),
         });
       }
     });

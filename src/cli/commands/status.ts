@@ -10,6 +10,8 @@ import { agentToSede, CATALOGUE, sedeToAgent } from "../../wire/streams.js";
 import { type Io, jsonOption, spokenOr, withNode } from "../io.js";
 import { clockSay, clockWarning } from "../../node/clockOffset.js";
 import { restoreLines, tally, tallyText, type Tally } from "../words.js";
+import { readBlocked } from "../../ship/blockedReason.js";
+import type { Translator } from "../../i18n/translator.js";
 
 /** The sede's view of one agent: when data last came from it, what it recorded today, what stops it. */
 interface AgentStatus {
@@ -100,14 +102,14 @@ export function registerStatus(program: Command, io: Io): void {
           const office = at(head.at);
           io.out(t.t("status.agent.officeNews", { ...at(head.seenAt), officeDate: office.date, officeTime: office.time }));
         } else io.out(t.t("status.agent.noOfficeNews"));
-        for (const s of report.streams) if (s.direction === "in" && s.blocked) io.out(t.t("status.agent.blocked", { reason: s.blocked }));
+        for (const s of report.streams) if (s.direction === "in" && s.blocked) io.out(officeBlocked(t, s.blocked));
       } else {
         io.out(t.t("status.sede.title", { node: report.node }));
         if (report.agents.length === 0) io.out(t.t("status.sede.noAgents"));
         for (const a of report.agents) {
           const today = tallyText(t, a.today) ?? t.t("status.sede.nothingToday");
           io.out(a.lastHeard === null ? t.t("status.sede.agentNeverHeard", { agent: a.agent, name: a.name, today }) : t.t("status.sede.agentHeard", { agent: a.agent, name: a.name, today, ...at(a.lastHeard) }));
-          if (a.blocked) io.out(t.t("status.sede.agentBlocked", { agent: a.agent, reason: a.blocked }));
+          if (a.blocked) io.out(agentBlocked(t, a.agent, a.blocked));
         }
         const waiting = tallyText(t, report.waiting);
         if (waiting !== undefined) io.out(t.t("status.sede.waiting", { what: waiting }));
@@ -134,4 +136,33 @@ function clockStatus(
 ): { offsetMs: number; uncertaintyMs: number; measuredAt: string; correctionMs: number; warning: string | null } | null {
   if (offset === undefined) return null;
   return { ...offset, correctionMs, warning: clockWarning(offset) ?? null };
+}
+
+/** Why receiving from the office is stopped, in one sentence of the user's language (the stored reason is English). */
+export function officeBlocked(t: Translator, stored: string): string {
+  const r = readBlocked(stored);
+  switch (r.kind) {
+    case "missing":
+      return t.t("status.agent.blocked.missing", { file: r.file });
+    case "missingHead":
+      return t.t("status.agent.blocked.missingHead", { file: r.file, date: t.dateOf(r.at), time: t.time(r.at) });
+    case "failed":
+      return t.t("status.agent.blocked.failed", { file: r.file, why: r.why });
+    case "other":
+      return t.t("status.agent.blocked", { reason: r.text });
+  }
+}
+
+/** Why the office's receiving from `agent` is stopped, in one sentence of the user's language. */
+export function agentBlocked(t: Translator, agent: string, stored: string): string {
+  const r = readBlocked(stored);
+  switch (r.kind) {
+    case "missing":
+      return t.t("status.sede.agentBlocked.missing", { agent, file: r.file });
+    case "failed":
+      return t.t("status.sede.agentBlocked.failed", { agent, file: r.file, why: r.why });
+    case "missingHead": // only the office's own streams have a head
+    case "other":
+      return t.t("status.sede.agentBlocked", { agent, reason: stored });
+  }
 }

@@ -477,10 +477,13 @@ export function parseFtpUrl(text: string, password: string | undefined, option: 
   try {
     url = new URL(text);
   } catch {
-    throw new RefusedError("ftp", `${option} ${withoutPassword(text)}: not a URL; expected ftp://user@host:port/dir`, { code: "BAD_URL" });
+    throw new RefusedError("ftp", `${option} ${withoutPassword(text)}: not a URL; expected ftp://user@host:port/dir`, {
+      code: "BAD_URL",
+      say: say("transport.ftp.notUrl", { option, url: withoutPassword(text) }),
+    });
   }
   if (url.protocol !== "ftp:" && url.protocol !== "ftps:") {
-    throw new RefusedError("ftp", `${option}: "${url.protocol}" is not ftp: or ftps:`, { code: "BAD_URL" });
+    throw new RefusedError("ftp", `${option}: "${url.protocol}" is not ftp: or ftps:`, { code: "BAD_URL", say: say("transport.ftp.scheme", { option, scheme: url.protocol }) });
   }
   return {
     host: url.hostname,

@@ -366,29 +366,33 @@ export function parseS3Url(text: string, env: NodeJS.ProcessEnv, option: string)
   try {
     url = new URL(text);
   } catch {
-    throw new RefusedError("s3", `${option} ${text}: not a URL; expected s3://bucket/prefix?endpoint=URL`, { code: "BAD_URL" });
+    throw new RefusedError("s3", `${option} ${text}: not a URL; expected s3://bucket/prefix?endpoint=URL`, { code: "BAD_URL", say: say("transport.s3.notUrl", { option, url: text }) });
   }
-  if (url.protocol !== "s3:") throw new RefusedError("s3", `${option}: "${url.protocol}" is not s3:`, { code: "BAD_URL" });
+  if (url.protocol !== "s3:") throw new RefusedError("s3", `${option}: "${url.protocol}" is not s3:`, { code: "BAD_URL", say: say("transport.s3.scheme", { option, scheme: url.protocol }) });
   if (url.username !== "" || url.password !== "") {
     throw new RefusedError("s3", `${option}: put no keys in the URL; give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`, {
       code: "BAD_URL",
+      say: say("transport.s3.keysInUrl", { option }),
     });
   }
   const bucket = url.hostname;
   const problem = checkBucketName(bucket);
-  if (problem !== undefined) throw new RefusedError("s3", `${option}: bucket "${bucket}" ${problem}`, { code: "BAD_URL" });
+  if (problem !== undefined) throw new RefusedError("s3", `${option}: bucket "${bucket}" ${problem}`, { code: "BAD_URL", say: say("transport.s3.badBucket", { option, bucket }) });
   const prefix = decodeURIComponent(url.pathname);
   try {
     checkConfig("s3.prefix", prefix);
   } catch {
-    throw new RefusedError("s3", `${option}: prefix "${prefix}" must be names of [A-Za-z0-9._-] separated by "/"`, { code: "BAD_URL" });
+    throw new RefusedError("s3", `${option}: prefix "${prefix}" must be names of [A-Za-z0-9._-] separated by "/"`, { code: "BAD_URL", say: say("transport.s3.badPrefix", { option, prefix }) });
   }
   const keys: Array<[string, string]> = [
     ["AWS_ACCESS_KEY_ID", env.AWS_ACCESS_KEY_ID ?? ""],
     ["AWS_SECRET_ACCESS_KEY", env.AWS_SECRET_ACCESS_KEY ?? ""],
   ];
   for (const [variable, value] of keys) {
-    if (value === "") throw new RefusedError("s3", `${option}: ${variable} is not set; the S3 keys come from the AWS variables`, { code: "MISSING_CONFIG" });
+    if (value === "") throw new RefusedError("s3", `${option}: ${variable} is not set; the S3 keys come from the AWS variables`, {
+        code: "MISSING_CONFIG",
+        say: say("transport.s3.missingKey", { option, variable }),
+      });
   }
   const options: S3TransportOptions = {
     bucket,

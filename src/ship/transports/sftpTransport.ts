@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { createRequire } from "node:module";
 import type { Client as SshClient, ConnectConfig, SFTPWrapper, Stats } from "ssh2";
-import { RefusedError, TransportError } from "../../errors.js";
+import { RefusedError, say, TransportError } from "../../errors.js";
 import { HOST_KEY_FINGERPRINT } from "../../node/config.js";
 import { compareNames, splitRemotePath, tempNameFor } from "./remotePath.js";
 import type { RemoteFile, ServerStamp, Transport, TransportStats } from "./transport.js";
@@ -690,7 +690,7 @@ export function sftpOptionsFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv
     throw new RefusedError(
       "sftp.key",
       `sync: no way to log in to the SFTP server; set a private key file with "sincro config set sftp.key FILE", or a password with SINCRO_SFTP_PASSWORD or "sincro config set sftp.password ..."`,
-      { code: "MISSING_CONFIG" },
+      { code: "MISSING_CONFIG", say: say("transport.sftp.noLogin") },
     );
   }
   const options: SftpTransportOptions = {
@@ -700,7 +700,7 @@ export function sftpOptionsFromConfig(node: ConfigSource, env: NodeJS.ProcessEnv
     dir: node.config("sftp.dir") ?? "",
   };
   if (password !== undefined) options.password = password;
-  if (keyFile !== undefined && keyFile !== "") options.privateKey = readPrivateKey(keyFile, "sftp.key", "sync: sftp.key");
+  if (keyFile !== undefined && keyFile !== "") options.privateKey = readPrivateKey(keyFile, "sftp.key", { what: "sync: sftp.key" });
   const hostKey = node.config("sftp.host-key");
   if (hostKey !== undefined && hostKey !== "") options.hostKey = hostKey;
   return options;
@@ -717,48 +717,75 @@ export function parseSftpUrl(text: string, env: NodeJS.ProcessEnv, option: strin
   try {
     url = new URL(text);
   } catch {
-    throw new RefusedError("sftp", `${option} ${withoutPassword(text)}: not a URL; expected sftp://user@host:port/dir`, { code: "BAD_URL" });
+    throw new RefusedError("sftp", `${option} ${withoutPassword(text)}: not a URL; expected sftp://user@host:port/dir`, {
+      code: "BAD_URL",
+      say: say("transport.sftp.notUrl", { option, url: withoutPassword(text) }),
+    });
   }
-  if (url.protocol !== "sftp:") throw new RefusedError("sftp", `${option}: "${url.protocol}" is not sftp:`, { code: "BAD_URL" });
-  if (url.username === "") throw new RefusedError("sftp", `${option}: the URL names no user; expected sftp://user@host:port/dir`, { code: "BAD_URL" });
+  if (url.protocol !== "sftp:") throw new RefusedError("sftp", `${option}: "${url.protocol}" is not sftp:`, { code: "BAD_URL", say: say("transport.sftp.scheme", { option, scheme: url.protocol }) });
+  if (url.username === "") throw new RefusedError("sftp", `${option}: the URL names no user; expected sftp://user@host:port/dir`, {
+      code: "BAD_URL",
+      say: say("transport.sftp.noUser", { option }),
+    });
   const path = decodeURIComponent(url.pathname);
   const dir = path === "" || path === "/~" || path === "/~/" ? "" : path.startsWith("/~/") ? path.slice(3) : path;
   const options: SftpTransportOptions = { host: url.hostname, port: url.port === "" ? 22 : Number(url.port), user: decodeURIComponent(url.username), dir };
   const password = env.SINCRO_SFTP_PASSWORD ?? (url.password === "" ? undefined : decodeURIComponent(url.password));
   if (password !== undefined) options.password = password;
   const keyFile = env.SINCRO_SFTP_KEY ?? url.searchParams.get("key") ?? undefined;
-  if (keyFile !== undefined && keyFile !== "") options.privateKey = readPrivateKey(keyFile, "sftp", `${option}: the key file`);
+  if (keyFile !== undefined && keyFile !== "") options.privateKey = readPrivateKey(keyFile, "sftp", { what: `${option}: the key file`, option });
   if (options.password === undefined && options.privateKey === undefined) {
-    throw new RefusedError("sftp", `${option}: no way to log in; set SINCRO_SFTP_KEY to a private key file, or SINCRO_SFTP_PASSWORD`, { code: "MISSING_CONFIG" });
+    throw new RefusedError("sftp", `${option}: no way to log in; set SINCRO_SFTP_KEY to a private key file, or SINCRO_SFTP_PASSWORD`, {
+      code: "MISSING_CONFIG",
+      say: say("transport.sftp.noLoginUrl", { option }),
+    });
   }
   // Base64 holds `+`, which a query string reads as a space when it is not written %2B.
   const hostKey = url.searchParams.get("host-key")?.replaceAll(" ", "+") ?? null;
   if (hostKey !== null) {
     if (!HOST_KEY_FINGERPRINT.test(hostKey)) {
-      throw new RefusedError("sftp", `${option}: host-key "${hostKey}" is not a fingerprint like SHA256:… as ssh-keygen -lf prints it`, { code: "BAD_URL" });
+      throw new RefusedError("sftp", `${option}: host-key "${hostKey}" is not a fingerprint like SHA256:… as ssh-keygen -lf prints it`, {
+        code: "BAD_URL",
+        say: say("transport.sftp.badHostKey", { option, hostKey }),
+      });
     }
     options.hostKey = hostKey;
   }
   return options;
 }
 
-// Reads and checks a private key file, refusing (naming `field`) one that cannot be used.
-function readPrivateKey(file: string, field: string, what: string): Buffer {
+// Reads and checks a private key file, refusing (naming `field`) one that cannot be used. The
+// key file is named by the setting sftp.key, or (`from.option`) by a URL or SINCRO_SFTP_KEY.
+function readPrivateKey(file: string, field: string, from: { what: string; option?: string }): Buffer {
+  const { what, option } = from;
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new RefusedError(field, `${what} ${file}: cannot read it (${(err as Error).message})`, { cause: err, code: "BAD_CONFIG" });
+    const why = (err as Error).message;
+    throw new RefusedError(field, `${what} ${file}: cannot read it (${why})`, {
+      cause: err,
+      code: "BAD_CONFIG",
+      say: option === undefined ? say("transport.sftpKey.unreadable.config", { file, why }) : say("transport.sftpKey.unreadable.url", { option, file, why }),
+    });
   }
   const parsed = ssh2().utils.parseKey(bytes);
   if (parsed instanceof Error) {
     const encrypted = /passphrase|encrypted/i.test(parsed.message);
+    const why = parsed.message;
+    const said = encrypted
+      ? option === undefined
+        ? say("transport.sftpKey.passphrase.config", { file })
+        : say("transport.sftpKey.passphrase.url", { option, file })
+      : option === undefined
+        ? say("transport.sftpKey.notAKey.config", { file, why })
+        : say("transport.sftpKey.notAKey.url", { option, file, why });
     throw new RefusedError(
       field,
       encrypted
         ? `${what} ${file}: the key is protected by a passphrase; sincro needs a key without one (ssh-keygen -p -N "" -f ${file} removes it from a copy)`
-        : `${what} ${file}: not a private key sincro can use (${parsed.message})`,
-      { code: "BAD_CONFIG" },
+        : `${what} ${file}: not a private key sincro can use (${why})`,
+      { code: "BAD_CONFIG", say: said },
     );
   }
   return bytes;
