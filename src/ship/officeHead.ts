@@ -27,6 +27,12 @@ export interface OfficeHead {
   /** The last segment published per stream. */
   streams: Record<StreamName, number>;
   /**
+   * The last snapshot published per stream (absent in heads of earlier versions). A snapshot
+   * alone moves the head on too, so that an office database put back from a copy made before it
+   * knows that number is taken (convergence seed 950000003).
+   */
+  snapshots?: Record<StreamName, number>;
+  /**
    * Per stream, the last segment published: its number, last offset and hash (what its next
    * segment chains to); and the office's own last event (seq, hash). A restored office database
    * goes on from there (README, "The office PC restored from a backup"). Absent in heads of
@@ -52,9 +58,13 @@ export const DEFAULT_HEAD_MAX_AGE_DAYS = 3;
 export async function publishHead(run: SyncRun): Promise<void> {
   const { node } = run;
   const streams: Record<StreamName, number> = {};
+  const snapshots: Record<StreamName, number> = {};
   const positions: Record<StreamName, HeadPosition> = {};
   for (const stream of run.producedStreams()) {
-    const uploaded = node.outbox.files(stream).filter((f) => f.kind === "segment" && f.uploaded !== null);
+    const files = node.outbox.files(stream);
+    const snapshot = Math.max(0, ...files.filter((f) => f.kind === "snapshot" && f.uploaded !== null).map((f) => f.number));
+    if (snapshot > 0) snapshots[stream] = snapshot;
+    const uploaded = files.filter((f) => f.kind === "segment" && f.uploaded !== null);
     const last = uploaded.reduce<(typeof uploaded)[number] | undefined>((top, f) => (top === undefined || f.number > top.number ? f : top), undefined);
     streams[stream] = last?.number ?? 0;
     if (last) positions[stream] = { segment: last.number, offset: last.last, sha256: last.sha256 };
@@ -73,12 +83,13 @@ export async function publishHead(run: SyncRun): Promise<void> {
     onServer &&
     previous.readers === readers &&
     JSON.stringify(previous.streams) === JSON.stringify(streams) &&
+    JSON.stringify(previous.snapshots ?? {}) === JSON.stringify(snapshots) &&
     run.now().getTime() - Date.parse(previous.at) < HEAD_REFRESH_MS
   ) {
     return;
   }
   const number = (previous?.number ?? Number(node.config("head.number") ?? "0")) + 1;
-  const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams, positions, own: { seq: ownHead?.seq ?? 0, hash: ownHead?.hash ?? "" } };
+  const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams, snapshots, positions, own: { seq: ownHead?.seq ?? 0, hash: ownHead?.hash ?? "" } };
   // Recorded first: a sync cut after the upload must not take its own head for a newer office's.
   node.setState("head.writing", String(number));
   await run.put(`${HEAD_FOLDER}/${headName(number)}`, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));

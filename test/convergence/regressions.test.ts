@@ -421,6 +421,14 @@ describe("regressions found by the convergence model", () => {
     await replay(noSkew, [new AddCustomer("SEDE", null, false), new Sync("SEDE", undefined), new BackupSede(undefined, 1), new Rename(1), new Reassign(1, "AG01"), new RestoreSede(true)]);
   });
 
+  // Seed 950000003 of a 1,000-run folder run (shrunk): the office copied right after a sync, then
+  // AG01 sent a customer and the office's next sync sealed AG01's snapshot 2 anew; a snapshot
+  // alone did not move the office's head on, so the copy, put back, saw no newer head and sealed
+  // its own, different snapshot 2: "Two PCs are publishing as the sede". Snapshots move it now.
+  it("an office put back from a copy made before it published a snapshot does not publish another under that number", async () => {
+    await replay(noSkew, [new AddCustomer("AG01", null, false), new Reassign(0, null), new BackupSede("prune" as SyncStep, 1), new Sync("AG01", undefined), new RestoreSede(true), new Attack({ kind: "replay", index: 0, version: 0 })]);
+  });
+
   // Seed 934480565 (shrunk): the office's clock set back two hours right after a sync had found
   // it right, then a sync that crashed at its first write. With the probe skipped for 2 hours
   // after a measurement, the clock was never measured before the crash; an hour keeps the probe.
