@@ -369,6 +369,7 @@ export const en = {
   "warn.resentDamaged.agent": "{file} sent again from this PC's copy: agent {agent} had found it damaged",
   "warn.resentMissing.sede": "{file} sent again from this PC's copy: the office could not find it in the parking area",
   "warn.resentMissing.agent": "{file} sent again from this PC's copy: agent {agent} could not find it in the parking area",
+  "warn.freshSnapshotFirstSync": "nothing left in the parking area or on this PC lets {n:agent|agents} {agents} start reading the office's data: a new copy of it was prepared as {file}",
   "warn.resentFirstSync": "{file} was missing from the parking area and {n:agent|agents} {agents} had not read it yet: sent again from this PC's copy",
   "warn.forgedDeleted.sede": "{file} deleted from the parking area: the office found it does not pass verification, and this PC never wrote it (someone else put it there)",
   "warn.forgedDeleted.agent": "{file} deleted from the parking area: agent {agent} found it does not pass verification, and this PC never wrote it (someone else put it there)",

@@ -367,6 +367,7 @@ export const it = {
   "warn.resentDamaged.agent": "il file {file} è stato inviato di nuovo dalla copia di questo PC: l'agente {agent} lo aveva trovato danneggiato",
   "warn.resentMissing.sede": "il file {file} è stato inviato di nuovo dalla copia di questo PC: la sede non lo trovava nell'area di parcheggio",
   "warn.resentMissing.agent": "il file {file} è stato inviato di nuovo dalla copia di questo PC: l'agente {agent} non lo trovava nell'area di parcheggio",
+  "warn.freshSnapshotFirstSync": "nell'area di parcheggio e su questo PC non c'è più nulla da cui {n:l'agente|gli agenti} {agents} {n:possa|possano} iniziare a leggere i dati della sede: ne è stata preparata una nuova copia, {file}",
   "warn.resentFirstSync": "il file {file} mancava dall'area di parcheggio e {n:l'agente|gli agenti} {agents} non lo {n:aveva|avevano} ancora letto: inviato di nuovo dalla copia di questo PC",
   "warn.forgedDeleted.sede": "il file {file} è stato cancellato dall'area di parcheggio: la sede lo ha trovato non valido e questo PC non l'ha mai scritto (ce l'ha messo qualcun altro)",
   "warn.forgedDeleted.agent": "il file {file} è stato cancellato dall'area di parcheggio: l'agente {agent} lo ha trovato non valido e questo PC non l'ha mai scritto (ce l'ha messo qualcun altro)",

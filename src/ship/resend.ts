@@ -4,6 +4,8 @@ import { ackPath, agentToSede, parseFileName, readersOf, resendPath, segmentName
 import { SegmentError, say } from "../errors.js";
 import type { RemoteFile } from "./transports/transport.js";
 import { type SyncRun, warn } from "./syncRun.js";
+import { sealFreshSnapshot } from "./seal.js";
+import { recoveringStream } from "./sedeRestore.js";
 
 /**
  * Producer side: a reader whose stream stopped on a damaged or missing file asks for it again (a
@@ -80,22 +82,38 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
       else unread.push(agent);
     }
     if (unread.length === 0) continue;
-    const live = outbox.files(stream).filter((f) => f.uploaded !== null && f.pruned === null);
-    if (live.length === 0) continue;
+    const held = outbox.files(stream).filter((f) => f.pruned === null);
     const folder = streamFolder(stream);
     const present = new Set((await run.list(folder)).map((f) => f.name));
-    for (const f of live) {
-      const name = f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number);
+    const nameOf = (f: { kind: string; number: number }) => (f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number));
+    // What this sync publishes anyway (sealed, not yet uploaded) will be there too.
+    for (const f of held) if (f.uploaded === null) present.add(nameOf(f));
+    for (const f of held) {
+      if (f.uploaded === null) continue;
+      const name = nameOf(f);
       if (present.has(name)) continue;
       const bytes = outbox.bytes(stream, f.kind, f.number);
       if (!bytes) continue;
       run.report.sent.bytes += await run.put(`${folder}/${name}`, bytes);
+      present.add(name);
       warn(
         run.report,
         `${folder}/${name}: uploaded again from the sealed copy, as it was missing from the server and ${unread.join(", ")} ha${unread.length === 1 ? "s" : "ve"} not read ${stream} yet`,
         say("warn.resentFirstSync", { file: `${folder}/${name}`, n: unread.length, agents: unread.join(", ") }),
       );
     }
+    // Nothing there to start from (no snapshot, no first segment) and no copy of one here: e.g.
+    // an office put back from a backup, which holds the files it published since only as
+    // pruned, after someone deleted the snapshot. A new snapshot of what this office holds now.
+    const canStart = [...present].some((n) => n.endsWith(".snap")) || present.has(segmentName(1));
+    if (canStart || recoveringStream(run.node, stream)) continue;
+    const { number } = run.node.batch(() => sealFreshSnapshot(outbox, stream, run.now()));
+    const path = `${folder}/${snapshotName(number)}`;
+    warn(
+      run.report,
+      `${path}: a new snapshot sealed, as nothing left on the server or on this PC lets ${unread.join(", ")} start reading ${stream}`,
+      say("warn.freshSnapshotFirstSync", { file: path, n: unread.length, agents: unread.join(", ") }),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { sedeToAgent, type StreamName } from "../wire/streams.js";
 import type { SyncRun } from "./syncRun.js";
+import type { Outbox } from "../node/outbox.js";
 import { recoveringStream } from "./sedeRestore.js";
 
 /**
@@ -50,11 +51,20 @@ export function refreshAgentSnapshots(run: SyncRun): boolean {
       if (run.node.keyring.isRetiring(agent)) continue;
       const stream = sedeToAgent(agent);
       if (!outbox.agentDataSince(stream) || recoveringStream(run.node, stream)) continue;
-      const lastSegment = outbox.files(stream).filter((f) => f.kind === "segment").at(-1)?.number ?? 0;
-      if (outbox.lastSnapshot(stream)?.number === lastSegment || outbox.lastSegmentAdopted(stream)) outbox.sealEmpty(stream, now);
-      outbox.sealSnapshot(stream, now);
+      sealFreshSnapshot(outbox, stream, now);
       sealed = true;
     }
   });
   return sealed;
+}
+
+/**
+ * Seals a snapshot of `stream` as of now under a number of its own: behind an empty segment when
+ * the last segment already has a snapshot, or was adopted from a newer office head (the office
+ * may have used that number for a snapshot after a backup). Call inside a transaction.
+ */
+export function sealFreshSnapshot(outbox: Outbox, stream: StreamName, now: Date): { number: number } {
+  const lastSegment = outbox.files(stream).filter((f) => f.kind === "segment").at(-1)?.number ?? 0;
+  if (outbox.lastSnapshot(stream)?.number === lastSegment || outbox.lastSegmentAdopted(stream)) outbox.sealEmpty(stream, now);
+  return outbox.sealSnapshot(stream, now);
 }
