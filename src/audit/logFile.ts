@@ -65,8 +65,9 @@ export function exportLog(node: SincroNode, out: string, now = new Date()): { ro
       format: LOG_FORMAT,
       node: node.id,
       role: node.role,
-      // A restored office holds its log from seq 1: its numbering base is not where its log starts.
-      base: lost.length > 0 ? null : (node.seqBase() ?? null),
+      // A restored office holds its log from seq 1: its numbering base is not where its log starts
+      // (a reinstalled PC's log starts after its base, restored from a backup or not).
+      base: node.log.get(node.id, 1) !== undefined ? null : (node.seqBase() ?? null),
       ...(lost.length > 0 && { lost }),
       count: node.log.count(),
       exported: now.toISOString(),

@@ -559,10 +559,13 @@ export class SincroNode {
         if (e.origin !== this.id || (head !== undefined && e.seq <= head.seq)) {
           throw new IntegrityError(`recover ${e.origin}#${e.seq}: not this PC's next own event`, { code: "BAD_EVENT" });
         }
-        // Seqs of events that never left the PC (local updates) are not sent back: chained where contiguous.
+        // Seqs of events that never left the PC (local updates) are not sent back: chained where
+        // contiguous; a gap is remembered as lost with the restore (the audit reports it so).
         if (head !== undefined && e.seq === head.seq + 1 && e.prev !== head.hash) {
           throw new IntegrityError(`recover ${e.origin}#${e.seq}: does not chain to this PC's event #${head.seq}`, { code: "BROKEN_CHAIN" });
         }
+        const next = (head?.seq ?? 0) + 1;
+        if (e.seq > next) this.rememberLost(next, e.seq - 1);
         const pos = this.log.append(e);
         const decoded = decodeEnvelope(e);
         this.projector.apply(decoded);
@@ -571,7 +574,7 @@ export class SincroNode {
     });
   }
 
-  /** On a restored office: the own numbers it may have lost with each backup put back (see continueOwnAfter). */
+  /** On a restored node: the own numbers it may have lost with each backup put back (see continueOwnAfter, recoverOwn). */
   lostWithRestore(): Array<{ from: number; to: number; on: string }> {
     return lostWithRestore(this.db);
   }
@@ -674,14 +677,15 @@ export class SincroNode {
    */
   continueOwnAfter(seq: number, hash: string): void {
     const held = this.log.head(this.id)?.seq ?? 0;
-    if (seq > held) {
-      this.db
-        .prepare(`INSERT OR REPLACE INTO numbering_base (kind, key, value, text) VALUES ('lost', ?, ?, ?)`)
-        .run(String(held + 1), seq, new Date(this.now()).toISOString());
-    }
+    if (seq > held) this.rememberLost(held + 1, seq);
     this.db
       .prepare(`INSERT INTO numbering_base (kind, key, value, text) VALUES ('seq', ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, text = excluded.text`)
       .run(this.id, seq, hash);
+  }
+
+  /** Own numbers `from`…`to` lost with a backup put back (`numbering_base` kind `lost`: key the first, value the last, text when). */
+  private rememberLost(from: number, to: number): void {
+    this.db.prepare(`INSERT OR REPLACE INTO numbering_base (kind, key, value, text) VALUES ('lost', ?, ?, ?)`).run(String(from), to, new Date(this.now()).toISOString());
   }
 
   /**

@@ -1061,6 +1061,8 @@ export class RestoreAgent extends Base {
     for (const e of after) {
       if (parked.has(e.id) && !attacked) continue;
       m.mayLose.add(e.id);
+      // Lost before an event that comes back: a gap in the PC's chain (the engine records it as lost).
+      m.lostSeqs.add(`${e.origin}#${e.seq}`);
       mayLose++;
     }
     if (this.officeFirst) steps.push(`office sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);

@@ -586,4 +586,21 @@ describe("regressions found by the convergence model", () => {
       new RestoreSede(true),
     ]);
   });
+  // Seed 950160426 of CI's folder run (shrunk). The office is put back from a copy made after its
+  // first sync; the catalogue's snapshot (SincroSede/_ALL/0000000001.snap) is then deleted, before
+  // AG01 and AG03 had read anything. The restored copy holds what it published since only as
+  // pruned, so it had no copy to upload again and no snapshot was sealed anew: both agents waited
+  // for segment 1 for good. Nothing on the server to start from: the office seals a new snapshot.
+  it("the catalogue's snapshot deleted after the office was put back is sealed anew for agents that have read nothing", async () => {
+    await replay(noSkew, [new Sync("AG02", undefined), new BackupSede(undefined, 1), new SetGenericPrice("BASE", "P1", "1.00"), new RestoreSede(true), new Attack({ kind: "delete", index: 6 }), new AddCustomer("AG01", null, false)]);
+  });
+
+  // Seed 950000001 of a 1000-run folder run (shrunk; also seed 933697010 of an FTP run). AG03's
+  // backup is taken during its first sync, before it recorded the snapshots it applied
+  // (SnapshotApplied, which stays on the PC); its customer is sent; the copy is put back and gets
+  // the customer back from the office. The PC's chain then has a gap where the two local events
+  // were: now recorded as lost with the restore, which the audit and the model accept.
+  it("an agent put back from a copy made during its first sync gets its work back with the lost local events recorded as such", async () => {
+    await replay(noSkew, [new BackupAgent("AG03", "apply" as SyncStep, 1), new AddCustomer("AG03", null, false), new RestoreAgent(0, false, true), new SaveProduct("P1", "Caffè")]);
+  });
 });

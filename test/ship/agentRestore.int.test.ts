@@ -1,5 +1,8 @@
 import { copyFileSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { auditLogFile, auditNodeDatabase } from "../../src/audit/auditSources.js";
+import { exportLog } from "../../src/audit/logFile.js";
 import { SincroNode } from "../../src/node/sincroNode.js";
 import { exec, officeWithAgentAG01, type Network } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
@@ -72,6 +75,38 @@ describe("an agent PC restored from a backup", () => {
     const again = await net.sync(pc);
     expect(again.errors).toEqual([]);
     expect(again.warnings).toEqual([]);
+  });
+
+  // Seed 950000001 (shrunk): what a PC records that never leaves it (a customer edit, a snapshot
+  // applied) is lost with the restore; when an event sent after it comes back from the office,
+  // its number is a gap in the PC's chain. The audit reports that gap as lost with the restore
+  // (information), in the database and in its exported log, and no other gap.
+  it("a local change lost between the backup and work that comes back is reported by the audit as lost with the restore", async () => {
+    const { net, ag, cust, backup } = await backedUpAgent();
+    const dir = join(backup, "..");
+    exec(ag, { kind: "UpdateCustomer", code: cust, city: "Napoli" }); // stays on this PC
+    const lostSeq = (ag.log.head("AG01") as { seq: number }).seq;
+    order(ag, cust);
+    await net.sync(ag);
+    await net.sync(net.sede);
+
+    const pc = restore(net, backup);
+    await net.sync(pc);
+    await net.sync(net.sede);
+    expect((await net.sync(pc)).errors).toEqual([]);
+    expect(orders(pc)).toEqual(["AG01/1", "AG01/2"]);
+    expect(pc.log.get("AG01", lostSeq)).toBeUndefined();
+
+    const report = auditNodeDatabase(pc.db.name);
+    expect(report.findings.filter((f) => f.severity === "violation")).toEqual([]);
+    expect(report.findings.filter((f) => f.kind === "lost-in-restore").map((f) => f.detail)).toEqual([
+      expect.stringMatching(new RegExp(`^AG01#${lostSeq} was recorded after the backup that was put back on .* lost with the restore$`)),
+    ]);
+    const out = join(dir, "ag01.log.gz");
+    exportLog(pc, out);
+    const exported = await auditLogFile(out);
+    expect(exported.findings.filter((f) => f.severity === "violation")).toEqual([]);
+    expect(exported.findings.filter((f) => f.kind === "lost-in-restore")).toHaveLength(1);
   });
 
   it("with work parked after the backup that the office has not read yet: waits for it, gets it back, no fork", async () => {
