@@ -13,6 +13,8 @@ export interface FileTrust {
   open(path: string, bytes: Buffer): Buffer;
   /** A digest of the readers of `folder`'s files: when it changes, what is there is written again. */
   readersDigest(folder: string): string;
+  /** Like {@link open}, accepting any key the folder's writer ever had (a retired agent's folder: was this file its own?). */
+  openFormer?(path: string, bytes: Buffer): Buffer;
 }
 
 /**
@@ -87,6 +89,13 @@ export class ParkingTrust implements FileTrust {
         { code: retired ? "RETIRED" : "NOT_ENROLLED" },
       );
     }
+    return openBox(path, bytes, { node: writer, signPublics }, { node: this.node.id, boxPublic: this.keys.boxPublic, boxPrivate: this.keys.boxPrivate });
+  }
+
+  openFormer(path: string, bytes: Buffer): Buffer {
+    const writer = this.writerOf(path);
+    const signPublics = this.node.keyring.all(writer).map((k) => k.signPublic);
+    if (signPublics.length === 0) throw new SegmentError(path, `read ${path}: ${writer} never had a key here`, { code: "NOT_ENROLLED" });
     return openBox(path, bytes, { node: writer, signPublics }, { node: this.node.id, boxPublic: this.keys.boxPublic, boxPrivate: this.keys.boxPrivate });
   }
 }

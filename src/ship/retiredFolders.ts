@@ -1,7 +1,9 @@
 import { Inbox } from "./inbox.js";
 import { agentToSede, sedeToAgent, streamFolder } from "../wire/streams.js";
 import { type SyncRun, warn } from "./syncRun.js";
-import { say } from "../errors.js";
+import { SegmentError, say } from "../errors.js";
+import { readBlocked } from "./blockedReason.js";
+import { parseFileName } from "../wire/streams.js";
 
 /** The node setting that records when a retired agent's folders were emptied. */
 export const emptiedKey = (agent: string): string => `retired.${agent}.emptied`;
@@ -19,9 +21,13 @@ export async function emptyRetiredFolders(run: SyncRun): Promise<void> {
     if (!node.keyring.isRetired(code) || node.config(emptiedKey(code)) !== undefined) continue;
     const blocked = inbox.cursor(agentToSede(code))?.blocked;
     if (blocked) {
+      // Waiting for a missing segment because later ones are there: those the agent never signed are named.
+      const reason = readBlocked(blocked);
+      const forged = reason.kind === "missing" ? await forgedAfter(run, code, reason.file) : [];
+      const why = forged.length === 0 ? blocked : `${blocked}; ${forged.join(", ")} there ${forged.length === 1 ? "does" : "do"} not verify as ${code}'s (forged)`;
       warn(
         run.report,
-        `agent ${code} is retired, but its last upload could not be read (${blocked}); its folder ${streamFolder(agentToSede(code))} is kept`,
+        `agent ${code} is retired, but its last upload could not be read (${why}); its folder ${streamFolder(agentToSede(code))} is kept`,
         say("warn.retiredKept", { agent: code, folder: streamFolder(agentToSede(code)) }),
       );
       continue;
@@ -39,4 +45,22 @@ export async function emptyRetiredFolders(run: SyncRun): Promise<void> {
       node.setState(emptiedKey(code), now.toISOString());
     });
   }
+}
+
+/** The segments after `missing` in retired agent `code`'s folder that none of its keys signed. */
+async function forgedAfter(run: SyncRun, code: string, missing: string): Promise<string[]> {
+  const folder = streamFolder(agentToSede(code));
+  const after = parseFileName(missing.slice(missing.lastIndexOf("/") + 1))?.number ?? 0;
+  const forged: string[] = [];
+  for (const f of await run.list(folder)) {
+    const parsed = parseFileName(f.name);
+    if (parsed?.kind !== "segment" || parsed.number <= after) continue;
+    try {
+      await run.fetchFormer(`${folder}/${f.name}`, f);
+    } catch (err) {
+      if (!(err instanceof SegmentError)) throw err;
+      forged.push(`${folder}/${f.name}`);
+    }
+  }
+  return forged;
 }

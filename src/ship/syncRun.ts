@@ -205,7 +205,7 @@ export class SyncRun {
   }
 
   /** Like {@link fetch}, also giving the bytes as they were on the server (sealed). */
-  async fetchSealed(path: string, file: RemoteFile): Promise<{ plain: Buffer; sealed: Buffer }> {
+  async fetchSealed(path: string, file: RemoteFile, open: (path: string, bytes: Buffer) => Buffer = (p, b) => this.trust.open(p, b)): Promise<{ plain: Buffer; sealed: Buffer }> {
     if (file.size > MAX_FILE_BYTES) {
       throw new SegmentError(path, `read ${path}: ${file.size} bytes on the server, more than the ${MAX_FILE_BYTES / 1048576} MB a parked file may have (refused without downloading it)`, {
         code: "TOO_LARGE",
@@ -222,7 +222,14 @@ export class SyncRun {
         code: "SHORT_READ",
       });
     }
-    return { plain: this.trust.open(path, bytes), sealed: bytes };
+    return { plain: open(path, bytes), sealed: bytes };
+  }
+
+  /** Like {@link fetch}, in a retired agent's folder: signed by any key that agent ever had (see `FileTrust.openFormer`). */
+  async fetchFormer(path: string, file: RemoteFile): Promise<Buffer> {
+    const openFormer = this.trust.openFormer;
+    if (!openFormer) return this.fetch(path, file);
+    return (await this.fetchSealed(path, file, (p, b) => openFormer.call(this.trust, p, b))).plain;
   }
 
   /**

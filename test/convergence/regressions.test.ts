@@ -603,4 +603,15 @@ describe("regressions found by the convergence model", () => {
   it("an agent put back from a copy made during its first sync gets its work back with the lost local events recorded as such", async () => {
     await replay(noSkew, [new BackupAgent("AG03", "apply" as SyncStep, 1), new AddCustomer("AG03", null, false), new RestoreAgent(0, false, true), new SaveProduct("P1", "Caffè")]);
   });
+  // Seed 950000002 of a 1000-run folder run, run 74. A forged SincroAg/AG02/9999999999.seg, then
+  // AG02 retired after its last sync: the sede's reading of AG02's stream waits for segment 1,
+  // "missing while 1 later segment(s) are on the server". The folder is kept, as for any upload
+  // that could not be read, and the warning now names the later file that no key of AG02 signed.
+  it("a forged far segment in a retired agent's folder is named as forged in the office's warning", async () => {
+    await replay(noSkew, [
+      new Attack({ kind: "forge", folder: "agent", victim: "AG02", file: "seg", signer: "outsider", slot: "far", index: 5 }),
+      new Retire("AG02", true),
+      new Sync("SEDE", undefined),
+    ]);
+  });
 });
