@@ -579,7 +579,8 @@ function requireOrder(state: DomainState, type: string, number: number) {
 
 function amendOrder(c: Extract<Command, { kind: "AmendOrder" }>, state: DomainState): Decision {
   const order = requireOrder(state, c.type, c.number);
-  const customer = requireCustomer(state, order.customer);
+  // The office may have renamed the customer since the order was placed: its prices are under the new code.
+  const customer = requireCustomer(state, state.customer(order.customer) ? order.customer : state.currentCodeOf(order.customer));
   const lines = resolveLines(c.lines, customer, state);
   return { events: [{ type: "OrderAmended", data: { order: order.id, type: c.type, number: c.number, lines } }] };
 }

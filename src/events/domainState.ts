@@ -28,6 +28,8 @@ export interface DomainState {
   order(type: string, number: number): OrderView | undefined;
   /** The earlier codes of customer `code` created by `createdBy`, most recent first (its renames). */
   formerCodesOf(code: string, createdBy: string): string[];
+  /** The code a customer once known as `code` has now (its renames followed), or `code` itself. */
+  currentCodeOf(code: string): string;
   /** The sequence number of the last event of `origin` this node holds, or 0. */
   lastSeqOf(origin: string): number;
 }

@@ -67,6 +67,9 @@ export class RowState implements DomainState {
   formerCodesOf(code: string, createdBy: string) {
     return this.read.formerCodesOf(code, createdBy);
   }
+  currentCodeOf(code: string) {
+    return this.read.currentCodeOf(code);
+  }
   lastSeqOf(origin: string) {
     return this.read.lastSeqOf(origin);
   }

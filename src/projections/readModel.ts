@@ -147,6 +147,16 @@ export class ReadModel implements DomainState {
     return former;
   }
 
+  currentCodeOf(code: string): string {
+    const renames = this.q(`SELECT data FROM events WHERE type = 'CustomerRenamed' AND pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos`, "pluck").all() as string[];
+    let current = code;
+    for (const data of renames) {
+      const d = decodePayload(data) as { code: string; newCode: string };
+      if (d.code === current) current = d.newCode;
+    }
+    return current;
+  }
+
   lastSeqOf(origin: string): number {
     return (this.q(`SELECT max(seq) FROM events WHERE origin = ?`, "pluck").get(origin) as number | null) ?? 0;
   }

@@ -39,6 +39,26 @@ describe("an agent's changes to its orders reach the sede", () => {
     expect(orderAtSede(net)).toMatchObject({ changedAfterReceipt: true });
   });
 
+  // Seed 951000001 of a 1000-run folder run (run 380): an agent's order for a customer the office
+  // renamed afterwards could no longer be amended ("customer AG01000001 does not exist"); the
+  // amendment now prices the lines under the customer's new code, with its special price.
+  it("an order amended after the office renamed its customer is priced under the new code", async () => {
+    const net = officeWithAgentAG01(tempDir());
+    await net.round();
+    const ag = net.agent("AG01");
+    const [cust] = exec(ag, { kind: "AddCustomer", name: "Bar", list: "BASE" });
+    exec(ag, { kind: "PlaceOrder", customer: cust as string, lines: [{ product: "P001", qty: "10" }] });
+    await net.round();
+    exec(net.sede, { kind: "RenameCustomer", code: cust as string, newCode: "R77", origin: "AG01" });
+    exec(net.sede, { kind: "SetSpecialPrice", customer: "R77", product: "P001", price: "7.50" });
+    await net.round();
+    await net.round();
+    expect(ag.read.listCustomers().map((c) => c.code)).toEqual(["R77"]);
+    exec(ag, { kind: "AmendOrder", type: "AG01", number: 1, lines: [{ product: "P001", qty: "100" }] });
+    await net.round();
+    expect(orderAtSede(net)).toMatchObject({ status: "amended", changedAfterReceipt: true, lines: [{ product: "P001", qty: "100", price: "7.50", discounts: [] }] });
+  });
+
   it("a cancellation travels too, before or after receipt", async () => {
     const net = await officeWithCustomer();
     const ag = net.agent("AG01");
