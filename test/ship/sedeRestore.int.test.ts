@@ -25,6 +25,16 @@ function office(dir: string): Network {
   return net;
 }
 
+/** An office with its agents after a first round, and a backup of its database taken then. */
+async function officeBackedUp(): Promise<{ dir: string; net: Network; backup: string }> {
+  const dir = tempDir();
+  const net = office(dir);
+  await net.round();
+  const backup = join(dir, "sede.bak");
+  net.sede.backupTo(backup);
+  return { dir, net, backup };
+}
+
 /** Replaces the sede's database with `backup`, as copying the file back would. */
 function restoreSede(net: Network, backup: string): SincroNode {
   const file = net.sede.db.name;
@@ -252,11 +262,7 @@ describe("the office database restored from a backup", () => {
   });
 
   it("the office's last sync before the restore was cut after uploading, before its head: it goes on after that file too", async () => {
-    const dir = tempDir();
-    const net = office(dir);
-    await net.round();
-    const backup = join(dir, "sede.bak");
-    net.sede.backupTo(backup);
+    const { net, backup } = await officeBackedUp();
     exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.50" });
     await net.round();
     exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.75" });
@@ -323,11 +329,7 @@ describe("the audit of a restored office", () => {
   });
 
   it("still reports a gap outside what the restore may have lost as missing", async () => {
-    const dir = tempDir();
-    const net = office(dir);
-    await net.round();
-    const backup = join(dir, "sede.bak");
-    net.sede.backupTo(backup);
+    const { net, backup } = await officeBackedUp();
     exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.50" });
     await net.round();
     const restored = restoreSede(net, backup);
