@@ -88,13 +88,17 @@ export async function publishHead(run: SyncRun): Promise<void> {
   ) {
     return;
   }
-  const number = (previous?.number ?? Number(node.config("head.number") ?? "0")) + 1;
+  // A number a cut sync may have written is never written again with other content: a copy of
+  // this database made between the two would take the later head for its own and miss a restore.
+  const attempted = Number(node.config("head.writing") ?? "0");
+  const number = Math.max(previous?.number ?? Number(node.config("head.number") ?? "0"), attempted) + 1;
   const head: OfficeHead = { format: HEAD_FORMAT, number, at: run.now().toISOString(), streams, snapshots, positions, own: { seq: ownHead?.seq ?? 0, hash: ownHead?.hash ?? "" } };
   // Recorded first: a sync cut after the upload must not take its own head for a newer office's.
   node.setState("head.writing", String(number));
   await run.put(`${HEAD_FOLDER}/${headName(number)}`, Buffer.from(`${JSON.stringify(head)}\n`, "utf8"));
   // The earlier head goes (a reader that already holds a newer number ignores older ones anyway).
   if (previous) await run.transport.delete(`${HEAD_FOLDER}/${headName(previous.number)}`);
+  if (attempted > (previous?.number ?? 0) && attempted < number) await run.transport.delete(`${HEAD_FOLDER}/${headName(attempted)}`);
   node.setState("head.last", JSON.stringify({ ...head, readers }));
 }
 

@@ -614,4 +614,12 @@ describe("regressions found by the convergence model", () => {
       new Sync("SEDE", undefined),
     ]);
   });
+  // Seed 951000010 of a 10,000-run folder run (run 176, shrunk). The office's sync is cut while
+  // it writes head 2; a backup is taken; the next sync wrote head 2 again, now saying more (a
+  // customer moved to the office). The copy, put back, held "head 2 being written" and took the
+  // server's head 2 for its own: no restore noticed, the move lost. A head number a cut sync may
+  // have written is never used again.
+  it("an office put back from a copy made after a sync cut while writing its head notices the restore", async () => {
+    await replay(noSkew, [new TimePasses(1), new Rename(0), new CutSync("SEDE", { direction: "upload", skip: 2, afterBytes: 1 }), new BackupSede(undefined, 1), new Reassign(0, null), new RestoreSede(true)]);
+  });
 });
