@@ -7,6 +7,8 @@ import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
 import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, sedeToAgent, streamFolder } from "../wire/streams.js";
 import { type SyncRun, warn } from "./syncRun.js";
+import { returnRequestPath } from "./restore.js";
+import { recoverReturnPath } from "./sedeRestore.js";
 
 /** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
 export function checkPublished(run: SyncRun): void {
@@ -113,11 +115,12 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
   await officeHasRewritten(run, ackPath(own, SEDE));
   const ack = await run.readAck(own, SEDE);
   const ownFolder = streamFolder(own);
-  // A resend request left by the PC this one replaces (signed with keys since revoked) is not
-  // this PC's: the sede would warn about it at every sync. This PC asks again if it needs to.
-  for (const stream of [CATALOGUE, sedeToAgent(node.id)]) {
-    const request = resendPath(stream, node.id);
-    if ((await run.list(ownFolder)).some((f) => `${ownFolder}/${f.name}` === request)) await run.transport.delete(request);
+  // A resend or return request, or an answer to a restored office, left by the PC this one
+  // replaces (signed with keys since revoked) is not this PC's: the sede would warn about it at
+  // every sync. This PC asks (or answers) again if it needs to.
+  const left = [...[CATALOGUE, sedeToAgent(node.id)].map((stream) => resendPath(stream, node.id)), returnRequestPath(node.id), recoverReturnPath(node.id)];
+  for (const path of left) {
+    if ((await run.list(ownFolder)).some((f) => `${ownFolder}/${f.name}` === path)) await run.transport.delete(path);
   }
   const listed = (await run.list(ownFolder))
     .map((f) => ({ f, parsed: parseFileName(f.name) }))

@@ -622,4 +622,11 @@ describe("regressions found by the convergence model", () => {
   it("an office put back from a copy made after a sync cut while writing its head notices the restore", async () => {
     await replay(noSkew, [new TimePasses(1), new Rename(0), new CutSync("SEDE", { direction: "upload", skip: 2, afterBytes: 1 }), new BackupSede(undefined, 1), new Reassign(0, null), new RestoreSede(true)]);
   });
+  // Seed 951000010 of a 10,000-run folder run (run 1193). AG01's PC is put back from a backup and
+  // asks the office for its work (SincroAg/AG01/return.req); before it is back, the PC is
+  // reinstalled. The old PC's request, signed with keys since revoked, stayed in the folder and
+  // the office warned about it at every sync. The new PC removes it, as it does a resend request.
+  it("a return request left by a restored PC that is then reinstalled does not stay behind", async () => {
+    await replay(noSkew, [new BackupAgent("AG01", undefined, 1), new AddCustomer("AG01", null, false), new RestoreAgent(0, false, true), new Reenroll("AG01", true)]);
+  });
 });
