@@ -1,3 +1,6 @@
+import type { Say } from "../errors.js";
+import type { Translator } from "../i18n/translator.js";
+
 /**
  * What an audit found. A `violation` fails the audit (exit 1); `info` is what a partial log or
  * a pruned parking area legitimately lacks; a `warning` (clock skew) is reported, not failed.
@@ -52,7 +55,10 @@ export interface Finding {
   file?: string;
   /** Where in the source: `line 17` of an exported log, `pos 17` of a node's log, `file line 3`. */
   where?: string;
+  /** In English, as `--json` gives it. */
   detail: string;
+  /** The detail as a catalogue message (src/i18n), said in the reader's language. */
+  say?: Say;
 }
 
 /** `AG01#5`, or the file, for messages. */
@@ -60,4 +66,15 @@ export function findingSubject(f: Finding): string {
   if (f.origin !== undefined && f.seq !== undefined) return `${f.origin}#${f.seq}`;
   if (f.origin !== undefined) return f.origin;
   return f.file ?? "";
+}
+
+/** The finding's detail in the language of `t`: its catalogue message, else the English detail. */
+export function findingText(f: Finding, t: Translator): string {
+  return (f.say && t.lookup(f.say.key, f.say.params)) ?? f.detail;
+}
+
+/** The finding's kind in the language of `t`, its code after it where the two differ: `alterato (altered)`. */
+export function findingKind(f: Finding, t: Translator): string {
+  const label = t.t(`audit.kind.${f.kind}`);
+  return label === f.kind ? label : `${label} (${f.kind})`;
 }
