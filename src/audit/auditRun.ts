@@ -1,4 +1,5 @@
 import type { ProjectionTable } from "../db/schema.js";
+import { say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { decodePayload } from "../events/eventTypes.js";
 import type { TableDigest } from "../projections/digest.js";
@@ -106,7 +107,15 @@ export class AuditRun {
   add(e: EventEnvelope, index: number, quarantined?: string): void {
     const arrival = this.chain.add(e, index);
     if (quarantined !== undefined) {
-      this.extra.push({ severity: "warning", kind: "quarantined", origin: e.origin, seq: e.seq, where: this.options.where(index), detail: `quarantined by the node: ${quarantined}` });
+      this.extra.push({
+        severity: "warning",
+        kind: "quarantined",
+        origin: e.origin,
+        seq: e.seq,
+        where: this.options.where(index),
+        detail: `quarantined by the node: ${quarantined}`,
+        say: say("audit.finding.quarantined", { why: quarantined }),
+      });
       return;
     }
     const day = dayOf(e);
@@ -129,11 +138,20 @@ export class AuditRun {
         seq: e.seq,
         where: this.options.where(index),
         detail: "a snapshot was applied here; its rows are kept only in the node's database, so the replay of this exported log lacks them",
+        say: say("audit.finding.snapshotNotExported"),
       });
     } else {
       const why = this.replay.tryApply(e);
       if (why !== undefined) {
-        this.extra.push({ severity: "info", kind: "not-replayed", origin: e.origin, seq: e.seq, where: this.options.where(index), detail: `not replayed: ${why}` });
+        this.extra.push({
+          severity: "info",
+          kind: "not-replayed",
+          origin: e.origin,
+          seq: e.seq,
+          where: this.options.where(index),
+          detail: `not replayed: ${why}`,
+          say: say("audit.finding.notReplayed", { why }),
+        });
       }
     }
     if (until?.kind === "event" && e.origin === until.origin && e.seq === until.seq) {
@@ -191,6 +209,7 @@ export class AuditRun {
           kind: "projection-differs",
           file: t.table,
           detail: `table ${t.table} differs from a replay of the log (node: ${t.nodeRows} rows, replay: ${t.rows} rows)`,
+          say: say("audit.finding.projectionDiffers", { table: t.table, nodeRows: t.nodeRows ?? 0, rows: t.rows }),
         });
       }
       report.replay = { events: this.replay.applied, until: this.options.until?.text ?? null, tables, differing };

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { say, SegmentError, TransportError } from "../errors.js";
+import { say, SegmentError, SincroError, TransportError } from "../errors.js";
 import { digestProjections } from "../projections/digest.js";
 import { decodeSegment, decodeSnapshot } from "../wire/segmentCodec.js";
 import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE_ROOT, agentToSede, parseFileName, producerOf, sedeToAgent, segmentName, snapshotName } from "../wire/streams.js";
@@ -47,7 +47,13 @@ export function auditNodeDatabase(file: string, options: AuditOptions = {}): Aud
     const quarantined = nodeDb.quarantined();
     for (const e of nodeDb.iterate()) run.add(e, e.pos, quarantined.get(e.pos));
     for (const { id, refs } of nodeDb.repeatedIds()) {
-      run.note({ severity: "violation", kind: "repeated-id", origin: refs[1]?.split("#")[0], detail: `the id ${id} is carried by ${refs.length} events: ${refs.join(", ")}` });
+      run.note({
+        severity: "violation",
+        kind: "repeated-id",
+        origin: refs[1]?.split("#")[0],
+        detail: `the id ${id} is carried by ${refs.length} events: ${refs.join(", ")}`,
+        say: say("audit.finding.repeatedId", { id, n: refs.length, refs: refs.join(", ") }),
+      });
     }
     assertUntilFound(run, options, file);
     return run.finish(digestProjections(nodeDb.db));
@@ -86,7 +92,13 @@ export async function auditLogFile(file: string, options: AuditOptions & { node?
     },
   });
   if (node === undefined) {
-    run.note({ severity: "info", kind: "unverifiable", file, detail: "the file has no sincro-log header and no --node was given: every origin is checked as a complete log" });
+    run.note({
+      severity: "info",
+      kind: "unverifiable",
+      file,
+      detail: "the file has no sincro-log header and no --node was given: every origin is checked as a complete log",
+      say: say("audit.finding.noHeader"),
+    });
   }
   let count = 0;
   try {
@@ -95,14 +107,28 @@ export async function auditLogFile(file: string, options: AuditOptions & { node?
         run.add(line.event, line.line);
         count++;
       } else {
-        run.note({ severity: "violation", kind: "malformed", file, where: `line ${line.line}`, detail: `line ${line.line} is not an event envelope: ${line.problem}` });
+        run.note({
+          severity: "violation",
+          kind: "malformed",
+          file,
+          where: `line ${line.line}`,
+          detail: `line ${line.line} is not an event envelope: ${line.problem}`,
+          say: say("audit.finding.notAnEnvelope", { line: String(line.line), why: line.problem }),
+        });
       }
     }
   } catch (err) {
-    run.note({ severity: "violation", kind: "corrupt", file, detail: (err as Error).message });
+    const why = (err as Error).message;
+    run.note({ severity: "violation", kind: "corrupt", file, detail: why, say: (err instanceof SincroError && err.say) || say("audit.finding.logUnreadable", { why }) });
   }
   if (header && header.count !== count) {
-    run.note({ severity: "info", kind: "unverifiable", file, detail: `the header says ${header.count} events were exported; ${count} were read` });
+    run.note({
+      severity: "info",
+      kind: "unverifiable",
+      file,
+      detail: `the header says ${header.count} events were exported; ${count} were read`,
+      say: say("audit.finding.countDiffers", { count: header.count, read: count }),
+    });
   }
   assertUntilFound(run, options, file);
   return run.finish();
@@ -110,7 +136,15 @@ export async function auditLogFile(file: string, options: AuditOptions & { node?
 
 function assertUntilFound(run: AuditRun, options: AuditOptions, file: string): void {
   if (run.untilMissing() && options.until?.kind === "event") {
-    run.note({ severity: "violation", kind: "missing", origin: options.until.origin, seq: options.until.seq, file, detail: `--until ${options.until.text}: that event is not in this log, so the replay went to the end` });
+    run.note({
+      severity: "violation",
+      kind: "missing",
+      origin: options.until.origin,
+      seq: options.until.seq,
+      file,
+      detail: `--until ${options.until.text}: that event is not in this log, so the replay went to the end`,
+      say: say("audit.finding.untilNotFound", { until: options.until.text }),
+    });
   }
 }
 
@@ -185,7 +219,10 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
     if (!options.open) {
       // Without keys only files of an older, unsigned sincro can be checked.
       if (!isBox(bytes)) return bytes;
-      note({ kind: "unverifiable", file, detail: `${basename(file)}: signed and encrypted; audit with the sede's database (--db) to open it` }, "info");
+      note(
+        { kind: "unverifiable", file, detail: `${basename(file)}: signed and encrypted; audit with the sede's database (--db) to open it`, say: say("audit.finding.sealed", { file: basename(file) }) },
+        "info",
+      );
       return null;
     }
     try {
@@ -205,7 +242,9 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
       const parsed = parseFileName(f.name);
       if (parsed?.kind === "segment") segments.push(parsed.number);
       else if (parsed?.kind === "snapshot") snapshots.push(parsed.number);
-      else if (isTempName(f.name)) note({ kind: "unverifiable", file: `${folder}/${f.name}`, detail: "an upload in progress (or left by a crash): not checked" }, "info");
+      else if (isTempName(f.name)) {
+        note({ kind: "unverifiable", file: `${folder}/${f.name}`, detail: "an upload in progress (or left by a crash): not checked", say: say("audit.finding.uploading") }, "info");
+      }
     }
     segments.sort((a, b) => a - b);
     snapshots.sort((a, b) => a - b);
@@ -255,33 +294,82 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
       const anchor = n === 1 ? { sha256: "", last: 0 } : before ?? (snap ? { sha256: snap.segmentSha256, last: snap.offset } : undefined);
       if (anchor) {
         if (header.prev !== anchor.sha256) {
-          note({ kind: "broken-chain", file, detail: `its header's prev is not the hash of ${n === 1 ? "nothing (segment 1 must have an empty prev)" : before ? `segment ${n - 1}` : `segment ${n - 1} as snapshot ${n - 1} records it`}: the stream was rewritten, or a segment replaced` });
+          const previous = String(n - 1);
+          note({
+            kind: "broken-chain",
+            file,
+            detail: `its header's prev is not the hash of ${n === 1 ? "nothing (segment 1 must have an empty prev)" : before ? `segment ${n - 1}` : `segment ${n - 1} as snapshot ${n - 1} records it`}: the stream was rewritten, or a segment replaced`,
+            say:
+              n === 1
+                ? say("audit.finding.segmentPrevFirst")
+                : before
+                  ? say("audit.finding.segmentPrev", { n: previous })
+                  : say("audit.finding.segmentPrevSnapshot", { n: previous }),
+          });
         }
         if (header.first !== anchor.last + 1) {
+          const offsets = { first: String(header.first), n: String(n - 1), last: String(anchor.last) };
           note({
             kind: header.first > anchor.last + 1 ? "missing" : "inserted",
             file,
             detail: `starts at offset ${header.first}, but segment ${n - 1} ended at ${anchor.last}${header.first > anchor.last + 1 ? `: offsets ${anchor.last + 1}…${header.first - 1} are missing` : ": offsets overlap"}`,
+            say:
+              header.first > anchor.last + 1
+                ? say("audit.finding.offsetsMissing", { ...offsets, from: String(anchor.last + 1), to: String(header.first - 1) })
+                : say("audit.finding.offsetsOverlap", offsets),
           });
         }
       } else if (before === null || snap === null) {
-        note({ kind: "unverifiable", file, detail: `prev not checked: segment ${n - 1} is unreadable` }, "info");
+        note({ kind: "unverifiable", file, detail: `prev not checked: segment ${n - 1} is unreadable`, say: say("audit.finding.prevUnreadable", { n: String(n - 1) }) }, "info");
       } else if (n === segments[0]) {
-        note({ kind: "unverifiable", file, detail: `segments 1…${n - 1} are no longer on the server (pruned after every reader acknowledged them): this first present segment's prev cannot be checked` }, "info");
+        note(
+          {
+            kind: "unverifiable",
+            file,
+            detail: `segments 1…${n - 1} are no longer on the server (pruned after every reader acknowledged them): this first present segment's prev cannot be checked`,
+            say: say("audit.finding.pruned", { n: String(n - 1) }),
+          },
+          "info",
+        );
       } else {
         let m = n - 1;
         while (m > 0 && !present.has(m)) m--;
-        note({ kind: "missing", file: `${folder}/${segmentName(n - 1)}`, detail: `segment${n - 1 - m > 1 ? `s ${m + 1}…${n - 1} are` : ` ${n - 1} is`} missing between segment ${m} and segment ${n} of ${stream}` });
+        const between = { before: String(m), after: String(n), stream };
+        note({
+          kind: "missing",
+          file: `${folder}/${segmentName(n - 1)}`,
+          detail: `segment${n - 1 - m > 1 ? `s ${m + 1}…${n - 1} are` : ` ${n - 1} is`} missing between segment ${m} and segment ${n} of ${stream}`,
+          say:
+            n - 1 - m > 1
+              ? say("audit.finding.segmentsMissing", { ...between, from: String(m + 1), to: String(n - 1) })
+              : say("audit.finding.segmentMissing", { ...between, n: String(n - 1) }),
+        });
       }
       files.push({ start: index + 1, file });
       const producer = producerOf(stream);
       for (const e of events) {
         index++;
         if (e.origin !== producer) {
-          note({ kind: "inserted", origin: e.origin, seq: e.seq, file, where: where(index), detail: `an event of ${e.origin} in ${stream}, which only ${producer} writes` });
+          note({
+            kind: "inserted",
+            origin: e.origin,
+            seq: e.seq,
+            file,
+            where: where(index),
+            detail: `an event of ${e.origin} in ${stream}, which only ${producer} writes`,
+            say: say("audit.finding.foreignEvent", { origin: e.origin, stream, producer }),
+          });
         }
         if (e.origin === producer && e.seq <= lastSeq) {
-          note({ kind: e.seq === lastSeq ? "duplicated" : "out-of-order", origin: e.origin, seq: e.seq, file, where: where(index), detail: `comes after ${lastRef} in stream ${stream}` });
+          note({
+            kind: e.seq === lastSeq ? "duplicated" : "out-of-order",
+            origin: e.origin,
+            seq: e.seq,
+            file,
+            where: where(index),
+            detail: `comes after ${lastRef} in stream ${stream}`,
+            say: say("audit.finding.afterInStream", { ref: lastRef, stream }),
+          });
         } else if (e.origin === producer) {
           lastSeq = e.seq;
           lastRef = `${e.origin}#${e.seq}`;
@@ -295,7 +383,12 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
     for (const [n, s] of snaps) {
       const seg = done.get(n);
       if (s && seg && seg.sha256 !== s.segmentSha256) {
-        note({ kind: "broken-chain", file: `${folder}/${snapshotName(n)}`, detail: `records segment ${n}'s hash as ${s.segmentSha256.slice(0, 12)}…, but segment ${n} hashes to ${seg.sha256.slice(0, 12)}…` });
+        note({
+          kind: "broken-chain",
+          file: `${folder}/${snapshotName(n)}`,
+          detail: `records segment ${n}'s hash as ${s.segmentSha256.slice(0, 12)}…, but segment ${n} hashes to ${seg.sha256.slice(0, 12)}…`,
+          say: say("audit.finding.snapshotHash", { n: String(n), recorded: s.segmentSha256.slice(0, 12), actual: seg.sha256.slice(0, 12) }),
+        });
       }
     }
   }
@@ -305,7 +398,10 @@ export async function auditParkingArea(transport: Transport, folders: StreamFold
 
 /** A segment or snapshot that failed to decode, as a finding. */
 function classify(err: unknown, file: string): Omit<Finding, "severity"> {
-  if (!(err instanceof SegmentError)) return { kind: "corrupt", file, detail: `${basename(file)}: ${(err as Error).message}` };
+  if (!(err instanceof SegmentError)) {
+    const why = (err as Error).message;
+    return { kind: "corrupt", file, detail: `${basename(file)}: ${why}`, say: say("audit.finding.fileUnreadable", { file: basename(file), why }) };
+  }
   const kind: Finding["kind"] =
     err.code === "BAD_EVENT" && /hash does not match/.test(err.message)
       ? "altered"
@@ -314,5 +410,5 @@ function classify(err: unknown, file: string): Omit<Finding, "severity"> {
       : err.code === "BAD_EVENT" || err.code === "BAD_HEADER" || err.code === "BAD_ROW"
         ? "malformed"
         : "corrupt";
-  return { kind, file, detail: err.message };
+  return { kind, file, detail: err.message, say: say("audit.finding.fileRefused", { why: err.message }) };
 }

@@ -1,5 +1,6 @@
 import { hashEnvelope, type EventEnvelope } from "../events/envelope.js";
 import { chainRules } from "../events/verifyChain.js";
+import { say, type Say } from "../errors.js";
 import type { Finding } from "./findings.js";
 
 /**
@@ -114,8 +115,8 @@ export class ChainAudit {
     private readonly where: (index: number) => string,
   ) {}
 
-  private violation(kind: Finding["kind"], origin: string, seq: number, index: number | undefined, detail: string): void {
-    this.findings.push({ severity: "violation", kind, origin, seq, ...(index !== undefined && { where: this.where(index) }), detail });
+  private violation(kind: Finding["kind"], origin: string, seq: number, index: number | undefined, detail: string, said: Say): void {
+    this.findings.push({ severity: "violation", kind, origin, seq, ...(index !== undefined && { where: this.where(index) }), detail, say: said });
   }
 
   /** Checks one event; `index` is its arrival position in the source (see `where`). */
@@ -128,12 +129,12 @@ export class ChainAudit {
       this.policies.set(e.origin, this.policyOf(e.origin));
     }
     const policy = this.policies.get(e.origin) as OriginPolicy;
-    if (hashEnvelope(e) !== e.hash) this.violation("altered", e.origin, e.seq, index, "its hash does not match its content: the event was changed after it was recorded");
-    if (e.seq === 1 && chainRules.chainsTo(e, undefined) === false) this.violation("broken-chain", e.origin, e.seq, index, "seq 1 must have an empty prev");
+    if (hashEnvelope(e) !== e.hash) this.violation("altered", e.origin, e.seq, index, "its hash does not match its content: the event was changed after it was recorded", say("audit.finding.altered"));
+    if (e.seq === 1 && chainRules.chainsTo(e, undefined) === false) this.violation("broken-chain", e.origin, e.seq, index, "seq 1 must have an empty prev", say("audit.finding.firstPrev"));
     const held = table.get(e.seq);
     if (held) {
       if (chainRules.sameSeq(e, held) === "duplicate") {
-        this.violation("duplicated", e.origin, e.seq, index, `the same event appears twice (first at ${this.where(held.index)})`);
+        this.violation("duplicated", e.origin, e.seq, index, `the same event appears twice (first at ${this.where(held.index)})`, say("audit.finding.duplicated", { first: this.where(held.index) }));
         return "duplicate";
       }
       const list = table.alternates.get(e.seq) ?? [];
@@ -142,7 +143,7 @@ export class ChainAudit {
       return "conflict";
     }
     if (policy.ordered && e.seq < table.max) {
-      this.violation("out-of-order", e.origin, e.seq, index, `recorded after ${e.origin}#${table.max}, which must follow it`);
+      this.violation("out-of-order", e.origin, e.seq, index, `recorded after ${e.origin}#${table.max}, which must follow it`, say("audit.finding.outOfOrder", { ref: `${e.origin}#${table.max}` }));
     }
     table.put(e.seq, e.hash, e.prev, index);
     return "new";
@@ -175,24 +176,48 @@ export class ChainAudit {
         genuine.set(seq, real);
         for (const c of all) {
           if (c === real) continue;
-          this.violation("inserted", origin, seq, c.index, `a different event also claims ${origin}#${seq} (at ${places}); the chain continues from the one at ${this.where(real.index)}, so this one was inserted`);
+          this.violation(
+            "inserted",
+            origin,
+            seq,
+            c.index,
+            `a different event also claims ${origin}#${seq} (at ${places}); the chain continues from the one at ${this.where(real.index)}, so this one was inserted`,
+            say("audit.finding.inserted", { ref: `${origin}#${seq}`, places, genuine: this.where(real.index) }),
+          );
         }
       } else {
         genuine.set(seq, main);
-        this.violation("inserted", origin, seq, others[0]?.index, `${all.length} different events claim ${origin}#${seq} (at ${places}); the chain does not tell which one is genuine`);
+        this.violation(
+          "inserted",
+          origin,
+          seq,
+          others[0]?.index,
+          `${all.length} different events claim ${origin}#${seq} (at ${places}); the chain does not tell which one is genuine`,
+          say("audit.finding.insertedUndecided", { n: all.length, ref: `${origin}#${seq}`, places }),
+        );
       }
     }
     if (t.held === 0) return;
     const start = policy.complete && policy.base ? policy.base.seq + 1 : 1;
     if (policy.complete) {
       if (policy.base) {
-        this.info("starts-later", origin, `${origin}'s own log starts at seq ${policy.base.seq + 1}: this PC continues the numbering the sede held (reinstalled)`);
+        this.info(
+          "starts-later",
+          origin,
+          `${origin}'s own log starts at seq ${policy.base.seq + 1}: this PC continues the numbering the sede held (reinstalled)`,
+          say("audit.finding.startsAfterBase", { origin, seq: String(policy.base.seq + 1) }),
+        );
         const first = genuine.get(start) ?? t.get(start);
         if (first && chainRules.chainsTo({ seq: start, prev: first.prev }, policy.base) === false) {
-          this.violation("broken-chain", origin, start, first.index, `does not chain to the hash the sede held for ${origin}#${policy.base.seq}`);
+          this.violation("broken-chain", origin, start, first.index, `does not chain to the hash the sede held for ${origin}#${policy.base.seq}`, say("audit.finding.notChainedToBase", { ref: `${origin}#${policy.base.seq}` }));
         }
       } else if (policy.base === undefined && t.min > 1) {
-        this.info("starts-later", origin, `${origin}'s own log starts at seq ${t.min}; where it continues from is not known here, so ${origin}#${t.min}'s prev is not checked`);
+        this.info(
+          "starts-later",
+          origin,
+          `${origin}'s own log starts at seq ${t.min}; where it continues from is not known here, so ${origin}#${t.min}'s prev is not checked`,
+          say("audit.finding.startsLater", { origin, seq: String(t.min), ref: `${origin}#${t.min}` }),
+        );
       }
     }
     const missingFrom = policy.complete && policy.base === undefined ? t.min : start;
@@ -228,7 +253,14 @@ export class ChainAudit {
         const restore = policy.lost?.find((r) => r.from <= a && b <= r.to);
         if (restore) {
           const which = a === b ? `${origin}#${a} was` : `${origin}#${a}…${b} (${b - a + 1} events) were`;
-          this.info("lost-in-restore", origin, `${which} recorded after the backup that was put back on ${restore.on} and never published: lost with the restore`);
+          this.info(
+            "lost-in-restore",
+            origin,
+            `${which} recorded after the backup that was put back on ${restore.on} and never published: lost with the restore`,
+            a === b
+              ? say("audit.finding.lostInRestore", { ref: `${origin}#${a}`, on: restore.on })
+              : say("audit.finding.lostInRestoreRange", { refs: `${origin}#${a}…${b}`, n: b - a + 1, on: restore.on }),
+          );
           continue;
         }
         const after = t.get(b + 1);
@@ -239,23 +271,25 @@ export class ChainAudit {
           seq: a,
           ...(after && { where: `before ${this.where(after.index)}` }),
           detail: a === b ? `${origin}#${a} is missing from ${origin}'s own log` : `${origin}#${a}…${b} (${b - a + 1} events) are missing from ${origin}'s own log`,
+          say: a === b ? say("audit.finding.missing", { ref: `${origin}#${a}`, origin }) : say("audit.finding.missingRange", { refs: `${origin}#${a}…${b}`, n: b - a + 1, origin }),
         });
       }
     } else {
-      const shown = gaps.slice(0, 5).map(([a, b]) => (a === b ? `${a}` : `${a}…${b}`));
+      const shown = `${gaps.slice(0, 5).map(([a, b]) => (a === b ? `${a}` : `${a}…${b}`)).join(", ")}${gaps.length > 5 ? ", …" : ""}`;
       this.info(
         "not-held",
         origin,
-        `${notHeld} of ${origin}'s seq numbers up to ${t.max} are not held here (${gaps.length} range${gaps.length === 1 ? "" : "s"}: ${shown.join(", ")}${gaps.length > 5 ? ", …" : ""}): routed to other nodes, local to ${origin}, or covered by a snapshot`,
+        `${notHeld} of ${origin}'s seq numbers up to ${t.max} are not held here (${gaps.length} range${gaps.length === 1 ? "" : "s"}: ${shown}): routed to other nodes, local to ${origin}, or covered by a snapshot`,
+        say("audit.finding.notHeld", { n: notHeld, origin, max: String(t.max), ranges: gaps.length, shown }),
       );
     }
   }
 
   private brokenLink(origin: string, seq: number, c: Candidate): void {
-    this.violation("broken-chain", origin, seq, c.index, `prev is not the hash of ${origin}#${seq - 1}: one of the two was changed and re-hashed, or replaced`);
+    this.violation("broken-chain", origin, seq, c.index, `prev is not the hash of ${origin}#${seq - 1}: one of the two was changed and re-hashed, or replaced`, say("audit.finding.brokenLink", { ref: `${origin}#${seq - 1}` }));
   }
 
-  private info(kind: Finding["kind"], origin: string, detail: string): void {
-    this.findings.push({ severity: "info", kind, origin, detail });
+  private info(kind: Finding["kind"], origin: string, detail: string, said: Say): void {
+    this.findings.push({ severity: "info", kind, origin, detail, say: said });
   }
 }

@@ -1,3 +1,4 @@
+import { say, type Say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import type { Finding } from "./findings.js";
 import { hlcWall } from "./untilPoint.js";
@@ -70,21 +71,34 @@ export class ClockSkew {
     const hours = this.thresholdMs / 3_600_000;
     const out: Finding[] = [];
     for (const [origin, t] of this.ahead) {
+      const lead = leadOf(t.maxAheadMs);
+      const params = { count: t.count, origin, hours, lead: lead.value, examples: t.examples.join(", ") };
+      const said: Say = this.truncated
+        ? lead.days
+          ? say("audit.finding.skewAheadAtLeast.days", params)
+          : say("audit.finding.skewAheadAtLeast.hours", params)
+        : lead.days
+          ? say("audit.finding.skewAhead.days", params)
+          : say("audit.finding.skewAhead.hours", params);
       out.push({
         severity: "warning",
         kind: "clock-skew",
         origin,
         seq: Number(t.examples[0]?.split("#")[1]),
         detail: `${this.truncated ? "at least " : ""}${t.count} event(s) from ${origin} carry a clock more than ${hours} h ahead of this node's (${origin}'s clock ran ahead, by up to ${formatLead(t.maxAheadMs)}); e.g. ${t.examples.join(", ")}`,
+        say: said,
       });
     }
     for (const [origin, t] of this.pulled) {
+      const lead = leadOf(t.maxAheadMs);
+      const params = { count: t.count, origin, hours, lead: lead.value, examples: t.examples.join(", ") };
       out.push({
         severity: "warning",
         kind: "clock-skew",
         origin,
         seq: Number(t.examples[0]?.split("#")[1]),
         detail: `${t.count} event(s) of ${origin} have an HLC more than ${hours} h ahead of their own time "at" (by up to ${formatLead(t.maxAheadMs)}): ${origin}'s clock had been pulled forward by a skewed clock it received; e.g. ${t.examples.join(", ")}`,
+        say: lead.days ? say("audit.finding.skewPulled.days", params) : say("audit.finding.skewPulled.hours", params),
       });
     }
     return out;
@@ -102,4 +116,10 @@ function note(map: Map<string, Tally>, origin: string, example: string, lead: nu
 function formatLead(ms: number): string {
   const h = ms / 3_600_000;
   return h >= 48 ? `${(h / 24).toFixed(1)} days` : `${h.toFixed(1)} h`;
+}
+
+/** The lead of {@link formatLead} as a number (one decimal) and its unit, for a catalogue message. */
+function leadOf(ms: number): { value: number; days: boolean } {
+  const h = ms / 3_600_000;
+  return h >= 48 ? { value: Number((h / 24).toFixed(1)), days: true } : { value: Number(h.toFixed(1)), days: false };
 }
