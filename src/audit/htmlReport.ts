@@ -1,5 +1,5 @@
 import type { AuditReport, Decision, PriceChange } from "./auditRun.js";
-import { findingSubject, type Finding } from "./findings.js";
+import { findingSubject, findingText, type Finding } from "./findings.js";
 import { Translator } from "../i18n/translator.js";
 
 /** One colour per node in the timeline, in order of node id (distinct, readable on white). */
@@ -141,8 +141,14 @@ function findingTable(list: Finding[], cls: string, empty: string, t: Translator
   if (list.length === 0) return `<p class="muted">${esc(empty)}</p>`;
   const shown = list.slice(0, 500);
   return `<table><tr><th>${esc(t.t("audit.html.th.kind"))}</th><th>${esc(t.t("audit.html.th.what"))}</th><th>${esc(t.t("audit.html.th.where"))}</th><th>${esc(t.t("audit.html.th.detail"))}</th></tr>
-${shown.map((f) => `<tr class="${cls}"><td><b>${esc(f.kind)}</b></td><td><code>${esc(findingSubject(f))}</code></td><td>${esc(f.where ?? "")}</td><td>${esc(f.detail)}</td></tr>`).join("\n")}
+${shown.map((f) => `<tr class="${cls}"><td>${kindCell(f, t)}</td><td><code>${esc(findingSubject(f))}</code></td><td>${esc(f.where ?? "")}</td><td>${esc(findingText(f, t))}</td></tr>`).join("\n")}
 </table>${list.length > shown.length ? `<p class="muted">${esc(t.t("audit.html.more", { n: list.length - shown.length }))}</p>` : ""}`;
+}
+
+/** The kind in the reader's language, its code beside it (muted) where the two differ. */
+function kindCell(f: Finding, t: Translator): string {
+  const label = t.t(`audit.kind.${f.kind}`);
+  return label === f.kind ? `<b>${esc(label)}</b>` : `<b>${esc(label)}</b> <span class="muted">(${esc(f.kind)})</span>`;
 }
 
 function side(c: PriceChange | { ref: string }, t: Translator): string {

@@ -2,7 +2,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { auditLogFile, auditNodeDatabase, auditParkingArea, discoverStreams, type AuditOptions } from "../../audit/auditSources.js";
 import type { AuditReport } from "../../audit/auditRun.js";
-import { findingSubject } from "../../audit/findings.js";
+import { findingKind, findingSubject, findingText } from "../../audit/findings.js";
 import { renderHtml } from "../../audit/htmlReport.js";
 import { parseUntil } from "../../audit/untilPoint.js";
 import { cannotWriteSay, RefusedError, UsageError, say } from "../../errors.js";
@@ -117,7 +117,7 @@ function printReport(io: Io, r: AuditReport, html: string | undefined): void {
     if (list.length === 0) continue;
     io.out("");
     io.out(t.t(severity === "violation" ? "audit.text.violations" : severity === "warning" ? "audit.text.warnings" : "audit.text.info", { n: list.length }));
-    for (const f of list) io.out(`  ${f.kind}  ${findingSubject(f)}${f.where ? `  [${f.where}]` : ""}  ${f.detail}`);
+    for (const f of list) io.out(`  ${findingKind(f, t)}  ${findingSubject(f)}${f.where ? `  [${f.where}]` : ""}  ${findingText(f, t)}`);
   }
   if (r.replay) {
     io.out("");
