@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
  * - a refusal (`new RefusedError(…)`, `new SincroError(…)`, `new UsageError(…)`) of the domain,
  *   the import and export, the sync and its transports, the node, the command line and the audit
  *   carries a `say`; any still without one would be counted per file below, and the count may
- *   only go down.
+ *   only go down;
+ * - a finding of the audit (an object with a `kind` and a `detail`, in src/audit) carries a `say`
+ *   beside its English detail, so the text and HTML reports say it in the reader's language.
  */
 const SRC = resolve(import.meta.dirname, "../../src");
 
@@ -58,6 +60,36 @@ function callsOf(text: string, name: RegExp): Array<{ line: number; args: string
   }
   return calls;
 }
+
+/**
+ * Each object literal in `text` that has a property `detail` (written `detail: …` or shorthand),
+ * whole from its `{` to its `}`, with its line. Type members (`detail: string;` after a `;`) are
+ * not properties of a literal and are not matched.
+ */
+function literalsWithDetail(text: string): Array<{ line: number; literal: string }> {
+  const found: Array<{ line: number; literal: string }> = [];
+  for (const m of text.matchAll(/(?<=[{,]\s*)\bdetail\s*(?=[:,}])/g)) {
+    // The innermost bracket around it: a `{` opens a literal; a `(` a parameter list (skipped).
+    let open = m.index as number;
+    for (let depth = 0; open >= 0; open--) {
+      const c = text[open] as string;
+      if (c === "}" || c === ")" || c === "]") depth++;
+      else if ((c === "{" || c === "(" || c === "[") && depth-- === 0) break;
+    }
+    if (text[open] !== "{") continue;
+    let close = open + 1;
+    for (let depth = 1; close < text.length && depth > 0; close++) {
+      const c = text[close];
+      if (c === "{") depth++;
+      else if (c === "}") depth--;
+    }
+    found.push({ line: text.slice(0, open).split("\n").length, literal: text.slice(open, close) });
+  }
+  return found;
+}
+
+/** An audit finding's literal: it names a `kind` beside its `detail`. */
+const isFinding = (literal: string) => /[{,]\s*kind\b/.test(literal);
 
 /** Files whose warnings may still print in English only: none (each goes through `warn(…, say(…))`). */
 const WARNINGS_NOT_YET_SAID = new Set<string>([]);
@@ -113,6 +145,15 @@ describe("messages go through the catalogues", () => {
     }
   });
 
+  it("the audit's findings carry a say: each is read in the reader's language", () => {
+    const audit = files.filter((f) => f.name.startsWith("audit/"));
+    const literals = audit.flatMap((f) => literalsWithDetail(f.text).filter((l) => isFinding(l.literal)).map((l) => ({ ...l, name: f.name })));
+    // The findings of the chain, the sources, the run and the clocks: the rule sees them all.
+    expect(literals.length).toBeGreaterThan(25);
+    const unsaid = literals.filter((l) => !/\bsay\b/.test(l.literal)).map((l) => `src/${l.name}:${l.line}: ${l.literal.replace(/\s+/g, " ").slice(0, 100)}`);
+    expect(unsaid).toEqual([]);
+  });
+
   it("would catch a bare warning and a printed sentence (the rules themselves)", () => {
     const refusals = callsOf('throw new UsageError(`audit: give one of ${flags}`);\nthrow new RefusedError("db", "x", { say: say("node.notANode", { file }) });', REFUSAL);
     expect(refusals.map((c) => /\bsay\b/.test(c.args))).toEqual([false, true]);
@@ -120,5 +161,20 @@ describe("messages go through the catalogues", () => {
     const [c] = callsOf('io.out(`audit ${name}: ${r.events} events`);', /\bio\.(?:out|err)\(/g);
     expect(/[A-Za-z]{2,}/.test(withoutExpressions(c?.args ?? ""))).toBe(true);
     expect(withoutExpressions('`  ${t.t("a", { n: f({ ...x }) })}`')).toBe("`  `");
+    // Findings: one without a say, one with, one built with a nested literal; a type, a decision and a parameter list are none.
+    const sample = [
+      'run.note({ severity: "info", kind: "unverifiable", file, detail: `${n} events` });',
+      'run.note({ severity: "info", kind: "unverifiable", file, detail: "x", say: say("audit.finding.noHeader") });',
+      "this.findings.push({ severity: \"violation\", kind, ...(i !== undefined && { where: w(i) }), detail, say: said });",
+      "interface Finding {\n  kind: FindingKind;\n  detail: string;\n}",
+      "return { key: r.key, winner, loser, detail: r.detail };",
+      "private info(kind: Finding[\"kind\"], origin: string, detail: string, said: Say): void {",
+    ].join("\n");
+    const findings = literalsWithDetail(sample).filter((l) => isFinding(l.literal));
+    expect(findings.map((l) => [l.line, /\bsay\b/.test(l.literal)])).toEqual([
+      [1, false],
+      [2, true],
+      [3, true],
+    ]);
   });
 });
