@@ -44,7 +44,8 @@ export function registerAudit(program: Command, io: Io): void {
       const o = this.opts() as AuditOpts;
       const report = await runAudit(this, io, o);
       if (o.html !== undefined) writeHtml(o.html, report, io);
-      if (o.json) io.out(JSON.stringify(report));
+      // The machine fields: each finding's English detail, as it was.
+      if (o.json) io.out(JSON.stringify({ ...report, findings: report.findings.map(({ say: _say, ...f }) => f) }));
       else printReport(io, report, o.html);
       if (!report.ok) process.exitCode = 1;
     });
