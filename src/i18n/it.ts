@@ -656,7 +656,7 @@ export const it = {
   "audit.finding.lostInRestoreRange": "{refs} ({n} eventi) sono stati registrati dopo il backup ripristinato il {on} e non sono mai stati pubblicati: persi con il ripristino",
   "audit.finding.missing": "{ref} manca dal registro proprio di {origin}",
   "audit.finding.missingRange": "{refs} ({n} eventi) mancano dal registro proprio di {origin}",
-  "audit.finding.notHeld": "{n:# numero seq|# numeri seq} di {origin} fino a {max} {n:non è presente|non sono presenti} qui ({ranges:# intervallo|# intervalli}: {shown}): è normale per gli eventi instradati ad altri nodi, per quelli locali a {origin} e per quelli coperti da un'istantanea",
+  "audit.finding.notHeld": "{n:# numero seq|# numeri seq} di {origin} fino a {max} {n:non è presente|non sono presenti} qui ({ranges:# intervallo|# intervalli}: {shown}): è normale per gli eventi instradati ad altri nodi, per quelli che restano solo su {origin} e per quelli coperti da un'istantanea",
   "audit.finding.brokenLink": "il prev non è l'hash di {ref}: uno dei due è stato modificato (e il suo hash ricalcolato) oppure sostituito",
   "audit.finding.repeatedId": "l'id {id} è usato da {n} eventi: {refs}",
   "audit.finding.noHeader": "il file non ha l'intestazione sincro-log e non è stato indicato --node: ogni origine è controllata come un registro completo",
