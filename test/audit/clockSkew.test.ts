@@ -4,6 +4,7 @@ import { auditNodeDatabase } from "../../src/audit/auditSources.js";
 import { SincroNode } from "../../src/node/sincroNode.js";
 import { exec, folderArea, Network } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
+import { said } from "./said.js";
 
 describe("clock-skew warnings", () => {
   it("names the agent whose clock ran 3 days ahead, and shows how far it pulled the sede's clock; the audit still holds", async () => {
@@ -19,7 +20,7 @@ describe("clock-skew warnings", () => {
     exec(net.agent("AG01"), { kind: "SetSpecialPrice", customer: c as string, product: "P001", price: "7.00" });
     await net.round();
     exec(net.sede, { kind: "AddProduct", code: "P002", description: "Pasta", vat: "4" });
-    const r = auditNodeDatabase(net.sede.db.name);
+    const r = said(auditNodeDatabase(net.sede.db.name));
     const skew = r.findings.filter((f) => f.kind === "clock-skew");
     expect(skew.map((f) => [f.severity, f.origin])).toEqual([
       ["warning", "AG01"],
@@ -28,7 +29,7 @@ describe("clock-skew warnings", () => {
     expect(skew[0]?.detail).toContain("AG01's clock ran ahead");
     expect(skew[1]?.detail).toContain("pulled forward");
     expect(r.ok).toBe(true);
-    const clean = auditNodeDatabase(net.agent("AG01").db.name);
+    const clean = said(auditNodeDatabase(net.agent("AG01").db.name));
     expect(clean.findings.filter((f) => f.kind === "clock-skew" && f.origin === "SEDE" && f.detail.includes("ran ahead"))).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { SincroNode } from "../../src/node/sincroNode.js";
 import { steppingClock } from "../support/nodes.js";
 import { tempDir } from "../support/tempDir.js";
 import { busyNetwork, exported, lineOf, readLines, writeLines } from "./logs.js";
+import { said } from "./said.js";
 
 const violations = (r: AuditReport) => r.findings.filter((f) => f.severity === "violation").map((f) => ({ kind: f.kind, origin: f.origin, seq: f.seq }));
 
@@ -15,11 +16,11 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
   it("an intact sede log and an intact agent log hold; the agent's gaps in SEDE's seq are information", async () => {
     const dir = tempDir();
     const net = await busyNetwork(dir);
-    const sede = await auditLogFile(exported(net.sede, dir));
+    const sede = said(await auditLogFile(exported(net.sede, dir)));
     expect(violations(sede)).toEqual([]);
     expect(sede.ok).toBe(true);
     expect(sede.events).toBe(net.sede.log.count());
-    const ag = await auditLogFile(exported(net.agent("AG01"), dir));
+    const ag = said(await auditLogFile(exported(net.agent("AG01"), dir)));
     expect(violations(ag)).toEqual([]);
     expect(ag.origins.find((o) => o.origin === "SEDE")?.complete).toBe(false);
     expect(ag.findings.some((f) => f.severity === "info" && f.kind === "not-held" && f.origin === "SEDE")).toBe(true);
@@ -34,7 +35,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     expect(lines[i]).toContain("Anna");
     lines[i] = (lines[i] as string).replace("Anna", "Anno");
     writeLines(file, lines);
-    const r = await auditLogFile(file);
+    const r = said(await auditLogFile(file));
     expect(r.ok).toBe(false);
     expect(violations(r)).toEqual([{ kind: "altered", origin: "SEDE", seq: 4 }]);
     expect(r.findings.find((f) => f.kind === "altered")?.where).toBe(`line ${i + 1}`);
@@ -47,7 +48,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     const lines = readLines(file);
     lines.splice(lineOf(lines, "AG01", 2), 1);
     writeLines(file, lines);
-    const r = await auditLogFile(file);
+    const r = said(await auditLogFile(file));
     expect(violations(r)).toEqual([{ kind: "missing", origin: "AG01", seq: 2 }]);
   });
 
@@ -60,7 +61,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     const last = JSON.parse(sedeEvents[sedeEvents.length - 2] as string) as EventEnvelope;
     lines.splice(lineOf(lines, "SEDE", last.seq), 1);
     writeLines(file, lines);
-    const r = await auditLogFile(file);
+    const r = said(await auditLogFile(file));
     expect(violations(r)).toEqual([]);
     expect(r.findings.find((f) => f.kind === "not-held" && f.origin === "SEDE")?.detail).toContain(String(last.seq));
   });
@@ -73,7 +74,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     const i = lineOf(lines, "SEDE", 6);
     lines.splice(i + 3, 0, lines[i] as string);
     writeLines(file, lines);
-    const r = await auditLogFile(file);
+    const r = said(await auditLogFile(file));
     expect(violations(r)).toEqual([{ kind: "duplicated", origin: "SEDE", seq: 6 }]);
   });
 
@@ -97,7 +98,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     });
     lines.splice(i + 1, 0, JSON.stringify(forged));
     writeLines(file, lines);
-    const r = await auditLogFile(file);
+    const r = said(await auditLogFile(file));
     expect(violations(r)).toEqual([{ kind: "inserted", origin: "SEDE", seq: 8 }]);
     const f = r.findings.find((x) => x.kind === "inserted");
     expect(f?.where).toBe(`line ${i + 2}`);
@@ -113,7 +114,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     const b = lineOf(lines, "SEDE", 6);
     [lines[a], lines[b]] = [lines[b] as string, lines[a] as string];
     writeLines(file, lines);
-    const r = await auditLogFile(file);
+    const r = said(await auditLogFile(file));
     expect(violations(r)).toEqual([{ kind: "out-of-order", origin: "SEDE", seq: 5 }]);
   });
 
@@ -124,7 +125,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     const lines = readLines(file);
     lines[lineOf(lines, "SEDE", 3)] = '{"not":"an event"}';
     writeLines(file, lines);
-    const r = await auditLogFile(file);
+    const r = said(await auditLogFile(file));
     expect(violations(r)).toEqual(
       expect.arrayContaining([
         { kind: "malformed", origin: undefined, seq: undefined },
@@ -137,7 +138,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     const dir = tempDir();
     const net = await busyNetwork(dir);
     for (const node of [net.sede, net.agent("AG01"), net.agent("AG02")]) {
-      const r = auditNodeDatabase(node.db.name);
+      const r = said(auditNodeDatabase(node.db.name));
       expect(violations(r)).toEqual([]);
       const own = node.digests();
       expect(r.replay?.tables.map((t) => [t.table, t.sha256])).toEqual(own.map((d) => [d.table, d.sha256]));
@@ -145,7 +146,7 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
       expect(r.ok).toBe(true);
     }
     // The concurrent special-price edit is a most-recent-wins decision, seen from both sides.
-    const r = auditNodeDatabase(net.sede.db.name);
+    const r = said(auditNodeDatabase(net.sede.db.name));
     expect(r.decisions).toHaveLength(1);
     expect(r.decisions[0]?.winner.ref).toMatch(/^SEDE#/);
     expect(r.decisions[0]?.loser.ref).toMatch(/^AG01#/);
@@ -160,20 +161,20 @@ describe("audit of an exported log, each kind of violation on a real log", () =>
     const agent = SincroNode.init(join(dir, "ag01.db"), { role: "agent", agent: "AG01", now: steppingClock().now, ulid: () => copied });
     agent.execute({ kind: "AddCustomer", name: "Bar Centrale" });
     sede.receive(agent.log.page(0, 10).map(({ pos: _p, ...e }) => e));
-    const r = auditNodeDatabase(sede.db.name);
+    const r = said(auditNodeDatabase(sede.db.name));
     expect(r.ok).toBe(false);
     const found = r.findings.filter((f) => f.kind === "repeated-id");
     expect(found).toEqual([
       expect.objectContaining({ severity: "violation", origin: "AG01", detail: `the id ${copied} is carried by 2 events: SEDE#2, AG01#1` }),
     ]);
-    expect(auditNodeDatabase(agent.db.name).findings.filter((f) => f.kind === "repeated-id")).toEqual([]);
+    expect(said(auditNodeDatabase(agent.db.name)).findings.filter((f) => f.kind === "repeated-id")).toEqual([]);
   });
 
   it("a projection table that differs from the replay is named", async () => {
     const dir = tempDir();
     const net = await busyNetwork(dir);
     net.sede.db.prepare(`UPDATE prices SET price = '9.99' WHERE list = 'BASE' AND product = 'P001'`).run();
-    const r = auditNodeDatabase(net.sede.db.name);
+    const r = said(auditNodeDatabase(net.sede.db.name));
     expect(r.ok).toBe(false);
     expect(r.replay?.differing).toEqual(["prices"]);
     expect(violations(r)).toEqual([{ kind: "projection-differs", origin: undefined, seq: undefined }]);

@@ -14,6 +14,7 @@ import { FtpTransport } from "../../src/ship/transports/ftpTransport.js";
 import { TRANSPORTS } from "../../src/ship/transports/registry.js";
 import { exec, folderArea, Network } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
+import { said } from "./said.js";
 
 /** A parking area as `sincro audit --<kind> <location>` names it. */
 interface ParkingTarget {
@@ -52,7 +53,7 @@ async function audit(target: ParkingTarget, keysOf?: SincroNode): Promise<AuditR
   const transport = TRANSPORTS[target.kind].location.open(target.location, target.env ?? {}, `audit --${target.kind}`);
   const trust = keysOf && new ParkingTrust(keysOf);
   try {
-    return await auditParkingArea(transport, await discoverStreams(transport), trust ? { open: (p, b) => trust.open(p, b) } : {});
+    return said(await auditParkingArea(transport, await discoverStreams(transport), trust ? { open: (p, b) => trust.open(p, b) } : {}));
   } finally {
     await transport.close();
   }

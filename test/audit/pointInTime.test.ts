@@ -5,6 +5,7 @@ import { tempDir } from "../support/tempDir.js";
 import { exported } from "./logs.js";
 import { auditLogFile } from "../../src/audit/auditSources.js";
 import { knownHistory } from "./timeline.js";
+import { said } from "./said.js";
 
 describe("audit --until: the state as it was then", () => {
   it("by date: the special prices of a customer as of 2026-03-03, and which change set each", async () => {
@@ -41,9 +42,9 @@ describe("audit --until: the state as it was then", () => {
     const until = parseUntil(`SEDE:${h.first.seq}`);
     const r = auditNodeDatabase(h.net.sede.db.name, { until, specialPricesOf: h.customer });
     expect(r.specialPrices?.rows.map((p) => [p.product, p.price])).toEqual([["P001", "8.10"]]);
-    const fromLog = await auditLogFile(exported(h.net.sede, dir), { until, specialPricesOf: h.customer });
+    const fromLog = said(await auditLogFile(exported(h.net.sede, dir), { until, specialPricesOf: h.customer }));
     expect(fromLog.replay?.tables.map((t) => t.sha256)).toEqual(r.replay?.tables.map((t) => t.sha256));
-    const missing = auditNodeDatabase(h.net.sede.db.name, { until: parseUntil("SEDE:9999") });
+    const missing = said(auditNodeDatabase(h.net.sede.db.name, { until: parseUntil("SEDE:9999") }));
     expect(missing.ok).toBe(false);
     expect(missing.findings.find((f) => f.severity === "violation")?.detail).toContain("not in this log");
   });
