@@ -42,6 +42,58 @@ describe("sincro audit / history / export log (the real binary)", () => {
     expect(report.findings.filter((f) => f.severity === "violation")).toMatchObject([{ kind: "altered", origin: "SEDE", seq: 2 }]);
   });
 
+  it("the findings of a tampered log, asserted whole in Italian and in English; --json keeps the English detail", async () => {
+    const dir = tempDir();
+    const h = await knownHistory(dir);
+    const db = h.net.sede.db.name;
+    h.net.sede.close();
+    const out = join(dir, "sede.log.gz");
+    expect(sincro(["export", "log", "--out", out, "--db", db]).status).toBe(0);
+    // SEDE#2 changed (Mario → Maria) and SEDE#5 dropped: one altered, one missing, and the header's count no longer holds.
+    const lines = readLines(out);
+    const i = lineOf(lines, "SEDE", 2);
+    lines[i] = (lines[i] as string).replace("Mario", "Maria");
+    lines.splice(lineOf(lines, "SEDE", 5), 1);
+    writeLines(out, lines);
+    /** The report's lines from its first section of findings to the line before the replay. */
+    const findings = (stdout: string, first: string) => {
+      const all = stdout.split("\n");
+      const from = all.indexOf(first);
+      expect(from, stdout).toBeGreaterThan(0);
+      return all.slice(from, from + 7);
+    };
+    const italian = sincro(["audit", "--log", out], { LANG: "it_IT.UTF-8" });
+    expect(italian.stderr).toBe("");
+    expect(italian.status).toBe(1);
+    expect(findings(italian.stdout, "VIOLAZIONI (2):")).toEqual([
+      "VIOLAZIONI (2):",
+      "  alterato (altered)  SEDE#2  [line 3]  il suo hash non corrisponde al contenuto: l'evento è stato modificato dopo essere stato registrato",
+      "  mancante (missing)  SEDE#5  [before line 6]  SEDE#5 manca dal registro proprio di SEDE",
+      "",
+      "informazioni (2):",
+      "  non presente (not-held)  AG01  3 numeri seq di AG01 fino a 6 non sono presenti qui (2 intervalli: 1…2, 5): è normale per gli eventi instradati ad altri nodi, per quelli che restano solo su AG01 e per quelli coperti da un'istantanea",
+      `  non verificabile (unverifiable)  ${out}  secondo l'intestazione sono stati esportati 15 eventi; ne sono stati letti 14`,
+    ]);
+    expect(italian.stdout).toContain("audit: NON SUPERATO (2 violazioni)\n");
+    const en = sincro(["audit", "--log", out]);
+    expect(en.status).toBe(1);
+    expect(findings(en.stdout, "VIOLATIONS (2):")).toEqual([
+      "VIOLATIONS (2):",
+      "  altered  SEDE#2  [line 3]  its hash does not match its content: the event was changed after it was recorded",
+      "  missing  SEDE#5  [before line 6]  SEDE#5 is missing from SEDE's own log",
+      "",
+      "information (2):",
+      "  not-held  AG01  3 of AG01's seq numbers up to 6 are not held here (2 ranges: 1…2, 5): routed to other nodes, local to AG01, or covered by a snapshot",
+      `  unverifiable  ${out}  the header says 15 events were exported; 14 were read`,
+    ]);
+    // Programs read the same findings in English in any language, as they were.
+    const json = JSON.parse(sincro(["audit", "--log", out, "--json"], { LANG: "it_IT.UTF-8" }).stdout) as { findings: Array<Record<string, unknown>> };
+    expect(json.findings.slice(0, 2)).toEqual([
+      { severity: "violation", kind: "altered", origin: "SEDE", seq: 2, where: "line 3", detail: "its hash does not match its content: the event was changed after it was recorded" },
+      { severity: "violation", kind: "missing", origin: "SEDE", seq: 5, where: "before line 6", detail: "SEDE#5 is missing from SEDE's own log" },
+    ]);
+  });
+
   it("audit --db replays and compares; --until with --special-prices shows the prices as of then", async () => {
     const dir = tempDir();
     const h = await knownHistory(dir);
@@ -143,7 +195,10 @@ describe("sincro audit / history / export log (the real binary)", () => {
     expect(dom).toContain("prezzo 7,80 €");
     expect(dom).toContain("prezzo 7,95 € −5 %");
     expect(dom).toMatch(/il 04\/03\/2026 16:00/);
-    expect(dom).not.toMatch(/VERIFIED|events checked|Most-recent-wins/);
+    // Each finding in Italian too, its kind's code beside the Italian name (AG01's numbers the sede does not hold: information).
+    expect(dom).toContain("<b>non presente</b> <span class=\"muted\">(not-held)</span>");
+    expect(dom).toContain("3 numeri seq di AG01 fino a 6 non sono presenti qui (2 intervalli: 1…2, 5): è normale per gli eventi instradati ad altri nodi");
+    expect(dom).not.toMatch(/VERIFIED|events checked|Most-recent-wins|are not held here/);
     const png = join(dir, "verifica.png");
     screenshot(html, png);
     const img = readPng(png);
