@@ -6,6 +6,7 @@ import { exportLog } from "../../src/audit/logFile.js";
 import { SincroNode } from "../../src/node/sincroNode.js";
 import { exec, officeWithAgentAG01, type Network } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
+import { said } from "../audit/said.js";
 
 /** Replaces AG01's database with `backup`, as copying the file back would. */
 function restore(net: Network, backup: string): SincroNode {
@@ -97,7 +98,7 @@ describe("an agent PC restored from a backup", () => {
     expect(orders(pc)).toEqual(["AG01/1", "AG01/2"]);
     expect(pc.log.get("AG01", lostSeq)).toBeUndefined();
 
-    const report = auditNodeDatabase(pc.db.name);
+    const report = said(auditNodeDatabase(pc.db.name));
     expect(report.findings.filter((f) => f.severity === "violation")).toEqual([]);
     expect(report.findings.filter((f) => f.kind === "lost-in-restore").map((f) => f.detail)).toEqual([
       expect.stringMatching(new RegExp(`^AG01#${lostSeq} was recorded after the backup that was put back on .* lost with the restore$`)),

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { SincroNode } from "../../src/node/sincroNode.js";
 import { Network, exec, folderArea } from "../support/network.js";
 import { tempDir } from "../support/tempDir.js";
+import { said } from "../audit/said.js";
 
 /** A sede with agents AG01 and AG02, product P001 at 8.90 on BASE, on a folder parking area. */
 function office(dir: string): Network {
@@ -311,7 +312,7 @@ describe("the audit of a restored office", () => {
     expect(orders(restored)).toEqual([]);
     exec(restored, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "10.00" });
 
-    const report = auditNodeDatabase(restored.db.name);
+    const report = said(auditNodeDatabase(restored.db.name));
     expect(report.findings.filter((f) => f.severity === "violation")).toEqual([]);
     const lost = report.findings.filter((f) => f.kind === "lost-in-restore");
     expect(lost.map((f) => f.detail)).toEqual([expect.stringMatching(new RegExp(`^SEDE#${held + 2} was recorded after the backup that was put back on .* lost with the restore$`))]);
