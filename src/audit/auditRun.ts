@@ -1,5 +1,5 @@
 import type { ProjectionTable } from "../db/schema.js";
-import { say } from "../errors.js";
+import { say, type Say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { decodePayload } from "../events/eventTypes.js";
 import type { TableDigest } from "../projections/digest.js";
@@ -130,29 +130,13 @@ export class AuditRun {
     if (!this.replay || arrival === "duplicate" || this.untilReached) return;
     const until = this.options.until;
     if (until?.kind === "time" && !(hlcWall(e.hlc) <= until.ms)) return;
+    const notReplayed = (detail: string, said: Say) =>
+      this.extra.push({ severity: "info", kind: "not-replayed", origin: e.origin, seq: e.seq, where: this.options.where(index), detail, say: said });
     if (e.type === "SnapshotApplied" && !this.options.replay?.snapshotsAvailable) {
-      this.extra.push({
-        severity: "info",
-        kind: "not-replayed",
-        origin: e.origin,
-        seq: e.seq,
-        where: this.options.where(index),
-        detail: "a snapshot was applied here; its rows are kept only in the node's database, so the replay of this exported log lacks them",
-        say: say("audit.finding.snapshotNotExported"),
-      });
+      notReplayed("a snapshot was applied here; its rows are kept only in the node's database, so the replay of this exported log lacks them", say("audit.finding.snapshotNotExported"));
     } else {
       const why = this.replay.tryApply(e);
-      if (why !== undefined) {
-        this.extra.push({
-          severity: "info",
-          kind: "not-replayed",
-          origin: e.origin,
-          seq: e.seq,
-          where: this.options.where(index),
-          detail: `not replayed: ${why}`,
-          say: say("audit.finding.notReplayed", { why }),
-        });
-      }
+      if (why !== undefined) notReplayed(`not replayed: ${why}`, say("audit.finding.notReplayed", { why }));
     }
     if (until?.kind === "event" && e.origin === until.origin && e.seq === until.seq) {
       this.untilReached = true;
