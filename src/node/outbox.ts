@@ -183,16 +183,20 @@ export class Outbox {
       .run(stream, at.segment, `${at.offset}:${at.sha256}`);
   }
 
-  /** On a restored office: segment `number` of `stream`, taken back from an agent's copy, as published and pruned. */
-  recordPublished(stream: StreamName, number: number, first: number, last: number, sha256: string): void {
+  /**
+   * On a restored office: segment `number` of `stream` as published. With its `bytes` (taken back
+   * from the server or an agent's copy, verified), it is kept as published and not yet pruned, so
+   * a reader that finds it damaged or missing gets it again; without, as published and pruned.
+   */
+  recordPublished(stream: StreamName, number: number, first: number, last: number, sha256: string, bytes?: Buffer): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO outbox_files (stream, kind, number, first, last, sha256, bytes, size, sealed, uploaded, pruned) VALUES (?, 'segment', ?, ?, ?, ?, NULL, 0, ?, ?, ?)
-         ON CONFLICT (stream, kind, number) DO UPDATE SET first = excluded.first, last = excluded.last, sha256 = excluded.sha256, bytes = NULL,
-         uploaded = coalesce(outbox_files.uploaded, excluded.uploaded), pruned = coalesce(outbox_files.pruned, excluded.pruned)`,
+        `INSERT INTO outbox_files (stream, kind, number, first, last, sha256, bytes, size, sealed, uploaded, pruned) VALUES (@stream, 'segment', @number, @first, @last, @sha256, @bytes, @size, @now, @now, @pruned)
+         ON CONFLICT (stream, kind, number) DO UPDATE SET first = excluded.first, last = excluded.last, sha256 = excluded.sha256, bytes = excluded.bytes, size = excluded.size,
+         uploaded = coalesce(outbox_files.uploaded, excluded.uploaded), pruned = CASE WHEN excluded.bytes IS NULL THEN coalesce(outbox_files.pruned, excluded.pruned) ELSE NULL END`,
       )
-      .run(stream, number, Math.min(first, last + 1), last, sha256, now, now, now);
+      .run({ stream, number, first: Math.min(first, last + 1), last, sha256, bytes: bytes ?? null, size: bytes?.length ?? 0, now, pruned: bytes ? null : now });
   }
 
   /**

@@ -275,7 +275,8 @@ function takeBackSegment(run: SyncRun, state: RecoverState, stream: StreamName, 
     run.hook("apply", { stream, file: path });
     const added = node.appendRecoveredOwn(events);
     if (added > 0) state.rebuild = true;
-    node.outbox.recordPublished(stream, s.next, header.first, header.last, sha256);
+    // Kept whole: a reader that finds it damaged or replaced on the server gets it again from here.
+    node.outbox.recordPublished(stream, s.next, header.first, header.last, sha256, plain);
     if (s.next >= s.target) delete state.streams[stream];
     else {
       s.next++;
