@@ -1202,11 +1202,6 @@ export class RestoreSede extends Base {
     if (unpublished > 0) w.counters.add("restore-sede-skipped:unpublished");
     if (unpublished > 0) return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: ${unpublished} change(s) to publish not uploaded yet`);
     if ([...w.attacker.stillPlanted()].some((p) => p.startsWith("SincroSede/"))) return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: the attacker replaced an office file`);
-    for (const e of local) {
-      m.mayLose.add(e.id);
-      m.lostSeqs.add(`${e.origin}#${e.seq}`);
-    }
-    if (local.length > 0) w.counters.add("restored-sede-may-lose-local", local.length);
     // A rename of an office customer stays at the sede: lost, it is undone (latest first), unless
     // the customer was then handed to an agent: that move is published, comes back, and names
     // the earlier codes, so the restored office renames it again.
@@ -1224,6 +1219,14 @@ export class RestoreSede extends Base {
       m.customers.set(d.code, { ...c, code: d.code });
       m.renamed.delete(d.code);
     }
+    for (const e of local) {
+      m.lostSeqs.add(`${e.origin}#${e.seq}`);
+      // An office customer created after the backup and then handed to an agent lives on: the
+      // move is published, comes back, and carries the customer's record (seed 951000010).
+      if (e.type === "CustomerCreated" && handed.has(data<{ code: string }>(e).code)) continue;
+      m.mayLose.add(e.id);
+    }
+    if (local.length > 0) w.counters.add("restored-sede-may-lose-local", local.length);
     w.restore("SEDE", saved.backup);
     // Its customer edits are those of the backup again (they never leave the sede).
     const edits = new Map([...saved.edits].map(([code, edit]) => [m.resolve(code), edit]));
