@@ -5,13 +5,14 @@ import type { NumberingBase } from "../node/sincroNode.js";
 import type { AckFile } from "../wire/ackFile.js";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
 import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
-import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, sedeToAgent, streamFolder } from "../wire/streams.js";
+import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, segmentName, sedeToAgent, streamFolder } from "../wire/streams.js";
+import { requestResend } from "./resend.js";
 import { type SyncRun, warn } from "./syncRun.js";
 import { returnRequestPath } from "./restore.js";
 import { recoverReturnPath } from "./sedeRestore.js";
 
 /** An agent's first sync needs what the sede published for it (DESIGN §3, first sync). */
-export function checkPublished(run: SyncRun): void {
+export async function checkPublished(run: SyncRun): Promise<void> {
   const { node } = run;
   const own = sedeToAgent(node.id);
   if (run.inbox.cursor(own)) return;
@@ -23,6 +24,20 @@ export function checkPublished(run: SyncRun): void {
       { exitCode: 1, say: { key: "error.notPublished", params: { agent: node.id } } },
     );
   }
+  // Something to start from now: a request for it (askForAStart) is answered.
+  const request = resendPath(own, node.id);
+  const folder = request.slice(0, request.lastIndexOf("/"));
+  if ((await run.list(folder)).some((f) => `${folder}/${f.name}` === request)) await run.transport.delete(request);
+}
+
+/**
+ * Agent whose own stream's folder holds nothing to start from (a PC put back from a copy made
+ * before its first sync completed, after someone deleted what the office had parked for it):
+ * asks the office for a start, as a resend request for segment 1, which the office answers by
+ * putting its snapshot there again or sealing a new one (ship/resend.ts).
+ */
+export async function askForAStart(run: SyncRun): Promise<void> {
+  await requestResend(run, sedeToAgent(run.node.id), segmentName(1), "nothing to start from");
 }
 
 /** What the parking area shows of an earlier PC with this agent code. */

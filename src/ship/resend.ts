@@ -23,6 +23,9 @@ export async function resendRequested(run: SyncRun): Promise<void> {
       const file = requestedFile(requested, stream);
       const parsed = parseFileName(file);
       if (!parsed) continue;
+      // Nothing on the server to start from at all (a PC put back from an early copy, after the
+      // office's snapshot for it was deleted): a start first.
+      if (await sealStartIfNone(run, stream, [reader])) continue;
       // A file this node pruned (acknowledged, or superseded by a snapshot) is not sent again:
       // the reader moves on from the newer snapshot, even if an old copy reappears on the server.
       // One it published and still holds is, also when it has gone missing from the server.
@@ -104,17 +107,34 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
     }
     // Nothing there to start from (no snapshot, no first segment) and no copy of one here: e.g.
     // an office put back from a backup, which holds the files it published since only as
-    // pruned, after someone deleted the snapshot. A new snapshot of what this office holds now.
-    const canStart = [...present].some((n) => n.endsWith(".snap")) || present.has(segmentName(1));
-    if (canStart || recoveringStream(run.node, stream)) continue;
-    const { number } = run.node.batch(() => sealFreshSnapshot(outbox, stream, run.now()));
-    const path = `${folder}/${snapshotName(number)}`;
-    warn(
-      run.report,
-      `${path}: a new snapshot sealed, as nothing left on the server or on this PC lets ${unread.join(", ")} start reading ${stream}`,
-      say("warn.freshSnapshotFirstSync", { file: path, n: unread.length, agents: unread.join(", ") }),
-    );
+    // pruned, after someone deleted the snapshot.
+    await sealStartIfNone(run, stream, unread, present);
   }
+}
+
+/**
+ * When nothing in `stream`'s folder (listed, or `present` when given) lets a reader with nothing
+ * start — no snapshot, no first segment, none sealed here waiting to be published — seals a new
+ * snapshot of what this office holds now (this sync publishes it) and says so. Only at the
+ * office, and not while a restored office still takes that stream back. Returns whether it sealed one.
+ */
+async function sealStartIfNone(run: SyncRun, stream: StreamName, readers: string[], present?: Set<string>): Promise<boolean> {
+  // Only the office seals snapshots; an agent's stream is read from its segments (or the office asks it again for one).
+  if (run.node.role !== "sede") return false;
+  const { outbox } = run.node;
+  const folder = streamFolder(stream);
+  const names = present ?? new Set((await run.list(folder)).map((f) => f.name));
+  for (const f of outbox.files(stream)) if (f.pruned === null && f.uploaded === null) names.add(f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number));
+  const canStart = [...names].some((n) => n.endsWith(".snap")) || names.has(segmentName(1));
+  if (canStart || recoveringStream(run.node, stream)) return false;
+  const { number } = run.node.batch(() => sealFreshSnapshot(outbox, stream, run.now()));
+  const path = `${folder}/${snapshotName(number)}`;
+  warn(
+    run.report,
+    `${path}: a new snapshot sealed, as nothing left on the server or on this PC lets ${readers.join(", ")} start reading ${stream}`,
+    say("warn.freshSnapshotFirstSync", { file: path, n: readers.length, agents: readers.join(", ") }),
+  );
+  return true;
 }
 
 /** Removes the segments and snapshots in `stream`'s folder this node never sealed (see {@link removeForged}). */

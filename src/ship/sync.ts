@@ -1,13 +1,13 @@
 import type { SincroNode } from "../node/sincroNode.js";
 import { AG_ROOT, CATALOGUE, SEDE_ROOT, inboundStreams, producerOf, streamFolder } from "../wire/streams.js";
-import { RefusedError, SegmentError, say } from "../errors.js";
+import { RefusedError, SegmentError, SincroError, say } from "../errors.js";
 import { acknowledge } from "./acknowledge.js";
 import { agentsToReadNow, listenToBells, oweBell, rememberBells, ringBell } from "./doorbell.js";
 import { prefetch } from "./prefetch.js";
 import { prune, refreshReaderAcks } from "./prune.js";
 import { publish } from "./publish.js";
 import { receive } from "./receive.js";
-import { checkPublished, continueEarlierPc } from "./reinstall.js";
+import { askForAStart, checkPublished, continueEarlierPc } from "./reinstall.js";
 import { recoverAfterRestore, serveReturns } from "./restore.js";
 import { answerRecoverRequest, awaitingAgent, detectRestoredOffice, recoverRestoredOffice } from "./sedeRestore.js";
 import { resendRequested, restoreForFirstSync } from "./resend.js";
@@ -61,12 +61,13 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   } else for (const stream of inbound) await run.list(streamFolder(stream));
   if (node.role === "agent") {
     try {
-      checkPublished(run);
+      await checkPublished(run);
       await continueEarlierPc(run);
       run.holdOwnStream = await recoverAfterRestore(run);
     } catch (err) {
-      // Nothing to start from: ring, so the office's next sync looks at this agent and puts
-      // back what it parked for it if that went missing.
+      // Nothing to start from: ask for it and ring, so the office's next sync looks at this
+      // agent and puts back what it parked for it if that went missing (or seals it anew).
+      if (err instanceof SincroError && err.code === "NOT_PUBLISHED") await askForAStart(run).catch(() => undefined);
       oweBell(node);
       await ringBell(run).catch(() => undefined);
       throw err;

@@ -629,4 +629,33 @@ describe("regressions found by the convergence model", () => {
   it("a return request left by a restored PC that is then reinstalled does not stay behind", async () => {
     await replay(noSkew, [new BackupAgent("AG01", undefined, 1), new AddCustomer("AG01", null, false), new RestoreAgent(0, false, true), new Reenroll("AG01", true)]);
   });
+  // Seed 951000010 of a 10,000-run folder run (run 3635). The office is put back from a copy
+  // made before a catalogue change it published; then the attacker replaces that segment
+  // (SincroSede/_ALL/0000000002.seg) with a forgery. The restored office held the segment it
+  // took back only as pruned, so it could not upload it again when the agents asked: all of them
+  // stopped for good. It now keeps the bytes of what it takes back.
+  it("a segment the restored office took back is uploaded again when the attacker replaces it", async () => {
+    await replay(noSkew, [
+      new BackupSede(undefined, 1),
+      new SetGenericPrice("HORECA", "P2", "0.0001"),
+      new RestoreSede(true),
+      new Attack({ kind: "forge", folder: "catalogue", victim: "AG01", file: "seg", signer: "outsider", slot: "over", index: 10 }),
+    ]);
+  });
+
+  // The same run, once that was fixed: an office customer created after the backup and then
+  // handed to AG01 lives on (the move is published, comes back, and carries its record); the
+  // model had it lost with the restore.
+  it("an office customer created after the backup and handed to an agent survives the office's restore", async () => {
+    await replay(noSkew, [new BackupSede(undefined, 1), new AddCustomer("SEDE", null, false), new Reassign(1, "AG01"), new RestoreSede(true)]);
+  });
+
+  // Seed 951000010 of a 10,000-run folder run (run 5283). AG03's PC is put back from a copy made
+  // during its first sync, after the attacker deleted SincroSede/AG03/0000000000.snap, the only
+  // file it could start from. The office took the agent for one that had read its stream (the
+  // old PC's ack), so the PC found nothing, for good. The PC now asks for a start (a resend
+  // request), and the office, finding nothing there to start from, seals a new snapshot.
+  it("an agent put back from a copy made during its first sync, its snapshot deleted, asks for a start and gets one", async () => {
+    await replay(noSkew, [new BackupAgent("AG03", "apply" as SyncStep, 2), new Attack({ kind: "delete", index: 5 }), new Sync("SEDE", undefined), new RestoreAgent(0, false, true)]);
+  });
 });
