@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { IntegrityError, SegmentError, SincroError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { decodeSegment } from "../wire/segmentCodec.js";
-import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE, SEDE_ROOT, agentToSede, sedeToAgent, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
+import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE, SEDE_ROOT, agentToSede, parseFileName, sedeToAgent, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
 import { HEAD_FOLDER, headName, parseHead, type HeadPosition, type OfficeHead } from "./officeHead.js";
 import { checkAuthority } from "./inbox.js";
 import type { SincroNode } from "../node/sincroNode.js";
@@ -126,8 +126,15 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     break;
   }
   if (newest === 0) {
-    node.clearBackupCopy();
-    return;
+    // No newer head; but a copy made by "sincro backup" just before a sync that was cut after
+    // uploading a segment and before writing its head finds that segment past its own.
+    const own = last === undefined ? undefined : (JSON.parse(last) as OfficeHead);
+    if (!node.isBackupCopy() || !own?.positions || !own.own || !(await publishedPastCopy(run))) {
+      node.clearBackupCopy();
+      return;
+    }
+    head = own;
+    newest = held;
   }
   if (!head || !head.positions || !head.own) {
     throw new SincroError("OFFICE_RESTORED", english.oldHead(held, newest), { exitCode: 1, say: say("error.officeRestoredOldHead", { held: String(held), newest: String(newest) }) });
@@ -171,6 +178,20 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     node.clearBackupCopy();
   });
   warn(run.report, english.detected(held, newest, own.seq), say("warn.sedeRestore.detected", { after: own.seq }));
+}
+
+/** Whether a stream's folder holds a segment, signed by this office, numbered past the last one this database sealed. */
+async function publishedPastCopy(run: SyncRun): Promise<boolean> {
+  for (const stream of run.producedStreams()) {
+    const last = run.node.outbox.lastSegmentNumber(stream);
+    const folder = streamFolder(stream);
+    for (const f of await run.list(folder)) {
+      const parsed = parseFileName(f.name);
+      if (parsed?.kind !== "segment" || parsed.number <= last) continue;
+      if (await run.readSmallFile(`${folder}/${f.name}`, "office segment")) return true;
+    }
+  }
+  return false;
 }
 
 /**

@@ -658,4 +658,19 @@ describe("regressions found by the convergence model", () => {
   it("an agent put back from a copy made during its first sync, its snapshot deleted, asks for a start and gets one", async () => {
     await replay(noSkew, [new BackupAgent("AG03", "apply" as SyncStep, 2), new Attack({ kind: "delete", index: 5 }), new Sync("SEDE", undefined), new RestoreAgent(0, false, true)]);
   });
+  // Seed 951000010 of a 10,000-run folder run (run 6743, shrunk). The office is backed up; its
+  // next sync receives AG03's new customer, uploads SincroSede/AG03/0000000001.seg (the empty
+  // segment before AG03's refreshed snapshot) and is cut before the snapshot and its head. Put
+  // back, the copy found no newer head, took itself for the office as it was, and later sealed
+  // its own different segment 1: "Two PCs are publishing as the sede". A copy made by "sincro
+  // backup" now also looks for its own segments past the ones it sealed.
+  it("an office put back from a copy made before a sync cut between a segment and its head goes on after that segment", async () => {
+    await replay(noSkew, [
+      new AddCustomer("AG03", null, false),
+      new BackupSede(undefined, 1),
+      new CutSync("AG03", { direction: "download", skip: 0, afterBytes: 1, mode: "error" }),
+      new CutSync("SEDE", { direction: "upload", skip: 1, afterBytes: 1 }),
+      new RestoreSede(false),
+    ]);
+  });
 });
