@@ -126,10 +126,12 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     break;
   }
   if (newest === 0) {
-    // No newer head; but a copy made by "sincro backup" just before a sync that was cut after
-    // uploading a segment and before writing its head finds that segment past its own.
+    // No newer head; but a copy made by "sincro backup" shortly before the office's last syncs
+    // finds what those did past it: its own segments past the ones it sealed (a sync cut before
+    // its head), or its acks of agents' streams past what it applied (a sync that only received:
+    // the head moves on only with what the office publishes, or hourly).
     const own = last === undefined ? undefined : (JSON.parse(last) as OfficeHead);
-    if (!node.isBackupCopy() || !own?.positions || !own.own || !(await publishedPastCopy(run))) {
+    if (!node.isBackupCopy() || !own?.positions || !own.own || !((await publishedPastCopy(run)) || (await ackedPastCopy(run)))) {
       node.clearBackupCopy();
       return;
     }
@@ -190,6 +192,16 @@ async function publishedPastCopy(run: SyncRun): Promise<boolean> {
       if (parsed?.kind !== "segment" || parsed.number <= last) continue;
       if (await run.readSmallFile(`${folder}/${f.name}`, "office segment")) return true;
     }
+  }
+  return false;
+}
+
+/** Whether the office's ack of an agent's stream on the server names a segment past what this database applied of it. */
+async function ackedPastCopy(run: SyncRun): Promise<boolean> {
+  for (const agent of run.agents) {
+    const stream = agentToSede(agent);
+    const ack = await run.readAck(stream, SEDE);
+    if (ack && ack.segment > Math.max(0, run.inbox.cursor(stream)?.segment ?? 0)) return true;
   }
   return false;
 }

@@ -673,4 +673,20 @@ describe("regressions found by the convergence model", () => {
       new RestoreSede(false),
     ]);
   });
+  // Seed 951000010 of a 1,000-run FTP run (run 924, by hand to its core). The office is backed
+  // up; its next sync only receives AG01's order (nothing to publish, so its head stays the
+  // same); AG01 reads the office's ack and prunes its segment; the copy is put back. It found no
+  // newer head and took itself for the office as it was: the order was lost. A copy made by
+  // "sincro backup" now also compares the office's acks of agents' streams with what it applied.
+  it("an office put back from a copy made before a sync that only received gets the agents' orders back", async () => {
+    await replay(noSkew, [
+      new Sync("AG01", undefined),
+      new PlaceOrder("AG01", 0, 0, [{ product: 0, qty: "1", price: "1.00" }], false),
+      new Sync("AG01", undefined),
+      new BackupSede(undefined, 1),
+      new Sync("SEDE", undefined),
+      new Sync("AG01", undefined),
+      new RestoreSede(false),
+    ]);
+  });
 });
