@@ -134,12 +134,10 @@ export class ReadModel implements DomainState {
   }
 
   formerCodesOf(code: string, createdBy: string): string[] {
-    // Renames are few (a code collision): walked back from the latest.
-    const renames = this.q(`SELECT data FROM events WHERE type = 'CustomerRenamed' AND pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos DESC`, "pluck").all() as string[];
+    // Walked back from the latest.
     const former: string[] = [];
     let current = code;
-    for (const data of renames) {
-      const d = decodePayload(data) as { code: string; newCode: string; createdBy: string };
+    for (const d of this.renames().reverse()) {
       if (d.newCode !== current || d.createdBy !== createdBy) continue;
       former.push(d.code);
       current = d.code;
@@ -148,13 +146,15 @@ export class ReadModel implements DomainState {
   }
 
   currentCodeOf(code: string): string {
-    const renames = this.q(`SELECT data FROM events WHERE type = 'CustomerRenamed' AND pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos`, "pluck").all() as string[];
     let current = code;
-    for (const data of renames) {
-      const d = decodePayload(data) as { code: string; newCode: string };
-      if (d.code === current) current = d.newCode;
-    }
+    for (const d of this.renames()) if (d.code === current) current = d.newCode;
     return current;
+  }
+
+  /** Every customer rename applied here, in log order (renames are few: a code collision). */
+  private renames(): Array<{ code: string; newCode: string; createdBy: string }> {
+    const rows = this.q(`SELECT data FROM events WHERE type = 'CustomerRenamed' AND pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos`, "pluck").all() as string[];
+    return rows.map((data) => decodePayload(data) as { code: string; newCode: string; createdBy: string });
   }
 
   lastSeqOf(origin: string): number {
