@@ -89,8 +89,6 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
     const folder = streamFolder(stream);
     const present = new Set((await run.list(folder)).map((f) => f.name));
     const nameOf = (f: { kind: string; number: number }) => (f.kind === "segment" ? segmentName(f.number) : snapshotName(f.number));
-    // What this sync publishes anyway (sealed, not yet uploaded) will be there too.
-    for (const f of held) if (f.uploaded === null) present.add(nameOf(f));
     for (const f of held) {
       if (f.uploaded === null) continue;
       const name = nameOf(f);
