@@ -154,13 +154,17 @@ export class Outbox {
    * On a restored office database: everything of `stream` up to `at` (the last segment the
    * office published before, from its signed head) counts as published, so the next segment is
    * numbered after it and chains to it, and offsets go on after its last. Files sealed here up
-   * to that number are not uploaded again (the original PC uploaded the same, or newer ones).
+   * to that number are not uploaded again (the original PC uploaded the same, or newer ones);
+   * those in `stillServed` (on the server as held here) keep their bytes, published and not
+   * pruned, so a reader that asks gets them again; the others count as pruned.
    */
-  adoptPublished(stream: StreamName, at: { segment: number; offset: number; sha256: string }): void {
+  adoptPublished(stream: StreamName, at: { segment: number; offset: number; sha256: string }, stillServed: ReadonlyArray<{ kind: "segment" | "snapshot"; number: number }> = []): void {
     const now = new Date().toISOString();
-    this.db
-      .prepare(`UPDATE outbox_files SET uploaded = coalesce(uploaded, ?), pruned = coalesce(pruned, ?), bytes = NULL WHERE stream = ? AND number <= ?`)
-      .run(now, now, stream, at.segment);
+    const served = new Set(stillServed.map((f) => `${f.kind}:${f.number}`));
+    const mark = this.db.prepare(`UPDATE outbox_files SET uploaded = coalesce(uploaded, @now), pruned = CASE WHEN @keep THEN pruned ELSE coalesce(pruned, @now) END, bytes = CASE WHEN @keep THEN bytes ELSE NULL END WHERE stream = @stream AND kind = @kind AND number = @number`);
+    for (const f of this.db.prepare(`SELECT kind, number FROM outbox_files WHERE stream = ? AND number <= ?`).all(stream, at.segment) as Array<{ kind: string; number: number }>) {
+      mark.run({ now, keep: served.has(`${f.kind}:${f.number}`) ? 1 : 0, stream, kind: f.kind, number: f.number });
+    }
     this.recordPublished(stream, at.segment, at.offset - 1, at.offset, at.sha256);
     this.db
       .prepare(
@@ -168,6 +172,13 @@ export class Outbox {
          ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, text = excluded.text`,
       )
       .run(stream, at.segment, `${at.offset}:${at.sha256}`);
+  }
+
+  /** The files of `stream` numbered up to `upTo` whose bytes are held here and not pruned. */
+  heldUpTo(stream: StreamName, upTo: number): Array<{ kind: "segment" | "snapshot"; number: number; bytes: Buffer }> {
+    return this.db
+      .prepare(`SELECT kind, number, bytes FROM outbox_files WHERE stream = ? AND number <= ? AND bytes IS NOT NULL AND pruned IS NULL ORDER BY number, kind`)
+      .all(stream, upTo) as Array<{ kind: "segment" | "snapshot"; number: number; bytes: Buffer }>;
   }
 
   /**

@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { IntegrityError, SegmentError, SincroError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { decodeSegment } from "../wire/segmentCodec.js";
-import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE, SEDE_ROOT, agentToSede, parseFileName, sedeToAgent, segmentName, streamFolder, type StreamName } from "../wire/streams.js";
+import { AG_ROOT, ALL_FOLDER, CATALOGUE, SEDE, SEDE_ROOT, agentToSede, parseFileName, sedeToAgent, segmentName, snapshotName, streamFolder, type StreamName } from "../wire/streams.js";
 import { HEAD_FOLDER, headName, parseHead, type HeadPosition, type OfficeHead } from "./officeHead.js";
 import { checkAuthority } from "./inbox.js";
 import type { SincroNode } from "../node/sincroNode.js";
@@ -160,6 +160,11 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     if (at) positions.set(stream, at);
   }
   const state: RecoverState = { head: newest, since: run.now().toISOString(), streams: {}, agents: [...run.agents] };
+  const stillThere = new Map<StreamName, Array<{ kind: "segment" | "snapshot"; number: number }>>();
+  for (const [stream, at] of positions) {
+    if (!run.producedStreams().includes(stream) || (node.outbox.lastSealed(stream)?.number ?? 0) >= at.segment) continue;
+    stillThere.set(stream, await heldAndOnServer(run, stream, at.segment));
+  }
   node.batch(() => {
     for (const [stream, at] of positions) {
       if (!run.producedStreams().includes(stream)) continue;
@@ -171,7 +176,7 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
         continue;
       }
       state.streams[stream] = { next: (mine?.number ?? 0) + 1, prev: mine?.sha256 ?? "", target: at.segment, targetSha: at.sha256 };
-      node.outbox.adoptPublished(stream, at);
+      node.outbox.adoptPublished(stream, at, stillThere.get(stream));
     }
     node.continueOwnAfter(own.seq, own.hash);
     // The next head follows the newest one (which it replaces).
@@ -180,6 +185,31 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
     node.clearBackupCopy();
   });
   warn(run.report, english.detected(held, newest, own.seq), say("warn.sedeRestore.detected", { after: own.seq }));
+}
+
+/**
+ * The files of `stream` up to segment `upTo` that this copy holds, not pruned, and that are on
+ * the server exactly as it holds them (the office's signature verified): the office still serves
+ * them after its restore, so a reader that finds one damaged or replaced gets it again. A file the
+ * office replaced or pruned after the copy was made, or one that does not verify, is not one.
+ */
+async function heldAndOnServer(run: SyncRun, stream: StreamName, upTo: number): Promise<Array<{ kind: "segment" | "snapshot"; number: number }>> {
+  const folder = streamFolder(stream);
+  const listed = new Map((await run.list(folder)).map((f) => [f.name, f]));
+  const same: Array<{ kind: "segment" | "snapshot"; number: number }> = [];
+  for (const held of run.node.outbox.heldUpTo(stream, upTo)) {
+    const name = held.kind === "segment" ? segmentName(held.number) : snapshotName(held.number);
+    const remote = listed.get(name);
+    if (!remote) continue;
+    try {
+      const { plain } = await run.fetchSealed(`${folder}/${name}`, remote);
+      if (plain.equals(held.bytes)) same.push({ kind: held.kind, number: held.number });
+    } catch (err) {
+      // Not the office's file as held here (readers report it): it is not served from this copy.
+      if (!(err instanceof SegmentError)) throw err;
+    }
+  }
+  return same;
 }
 
 /** Whether a stream's folder holds a segment, signed by this office, numbered past the last one this database sealed. */

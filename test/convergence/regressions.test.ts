@@ -689,4 +689,19 @@ describe("regressions found by the convergence model", () => {
       new RestoreSede(false),
     ]);
   });
+  // Seed 951000020 of a 10,000-run folder run (run 2379, by hand to its core). The office renames
+  // a customer (AG01's snapshot is sealed again), is backed up, syncs once more (segment 2 of
+  // AG01's stream and a newer head) and is put back. The attacker then replaces
+  // SincroSede/AG01/0000000001.snap, still the one readers start from. The restored copy had
+  // marked every file up to the head's segment as pruned, its own snapshot too, so it could not
+  // upload it again: AG01 stopped for good. Files the copy holds that are on the server exactly
+  // as it holds them are now kept, and served again.
+  it("a snapshot the restored office still holds, as on the server, is uploaded again when the attacker replaces it", async () => {
+    await replay(noSkew, [
+      new Rename(9),
+      new BackupSede(undefined, 1),
+      new RestoreSede(true),
+      new Attack({ kind: "forge", folder: "sede", victim: "AG01", file: "snap", signer: "insider-as-itself", slot: "over", index: 0 }),
+    ]);
+  });
 });
