@@ -62,7 +62,11 @@ export interface RecoverState {
 /** What `sync` says about a restored office database in English (report.warnings, --json); people read the catalogue's `warn.sedeRestore.*`. */
 const english = {
   detected: (held: number, newest: number, after: number) =>
-    `this office database was put back from a backup (it last wrote the office's head number ${held}; the server holds number ${newest}, signed by the office's key): ` +
+    `this office database was put back from a backup (${
+      newest > held
+        ? `it last wrote the office's head number ${held}; the server holds number ${newest}, signed by the office's key`
+        : `a copy made by "sincro backup"; the server holds segments or receipts the office signed after it`
+    }): ` +
     `numbering goes on after what the office had published (its events up to #${after}); the office's own later work and the agents' orders received since the backup are being taken back from the agents`,
   oldHead: (held: number, newest: number) =>
     `sync: this office database is older than the office's last sync (it last wrote the office's head number ${held}; the server holds number ${newest}, written by an earlier sincro that did not record where the office's numbering stood). ` +

@@ -285,6 +285,40 @@ describe("the office database restored from a backup", () => {
       expect(prices(a)).toContain("BASE/P001=10.00");
     }
   });
+  it("a copy made by sincro backup just before a sync that only received: no newer head, and the agent's order still comes back", async () => {
+    const net = office(tempDir());
+    const agent = net.agent("AG01");
+    await net.round();
+    const [customer] = exec(agent, { kind: "AddCustomer", name: "Bar", list: "BASE" });
+    await net.round();
+    await net.round();
+    const backup = join(tempDir(), "sede.bak");
+    net.sede.backupTo(backup);
+    const heads = () => readdirSync(net.file("SincroSede", "_ALL")).filter((n) => n.endsWith(".head"));
+    const headsAtBackup = heads();
+    order(agent, customer as string, "4");
+    await net.sync(agent);
+    // The office only receives (nothing to publish, so its head stays as the copy has it) and
+    // acknowledges; the agent reads the ack and prunes its segment.
+    await net.sync(net.sede);
+    await net.sync(agent);
+    expect(segments(net, "SincroAg", "AG01")).toEqual([]);
+    expect(orders(net.sede)).toEqual(["AG01/1"]);
+    expect(heads()).toEqual(headsAtBackup);
+
+    const restored = restoreSede(net, backup);
+    const first = await net.sync(restored);
+    expect(first.errors).toEqual([]);
+    // Its warning says why it knows: no newer head, but the office's receipts on the server.
+    expect(first.warnings.join("\n")).toMatch(/put back from a backup \(a copy made by "sincro backup"; the server holds segments or receipts the office signed after it\)/);
+    for (const a of net.agents.values()) expect((await net.sync(a)).errors).toEqual([]);
+    const back = await net.sync(restored);
+    expect(back.errors).toEqual([]);
+    expect(back.warnings.join("\n")).toMatch(/took back 1 event\(s\) of AG01 received after the backup/);
+    expect(back.warnings.join("\n")).toMatch(/restore of the office database complete/);
+    expect(orders(restored)).toEqual(["AG01/1"]);
+    expect(customers(restored)).toContain(`${customer}:AG01`);
+  });
 });
 
 describe("the audit of a restored office", () => {
