@@ -1068,10 +1068,11 @@ export class RestoreAgent extends Base {
     if (this.officeFirst) steps.push(`office sync: ${judge(w, "SEDE", undefined, await w.sync("SEDE"))}`);
     w.restore(this.agent, saved.backup);
     m.epoch++;
-    // Its local customer updates are those of the backup again.
-    for (const [code, edit] of saved.edits) {
-      const c = m.customers.get(m.resolve(code));
-      if (!c) continue;
+    // Its local customer updates are those of the backup again: none on a customer it did not
+    // have then (seed 951000030: an edit of a customer the office added after the backup).
+    const edits = new Map([...saved.edits].map(([code, edit]) => [m.resolve(code), edit]));
+    for (const [code, c] of m.customers) {
+      const edit = edits.get(code);
       if (edit === undefined) c.edits.delete(this.agent);
       else c.edits.set(this.agent, edit);
     }

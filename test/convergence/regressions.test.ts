@@ -704,4 +704,19 @@ describe("regressions found by the convergence model", () => {
       new Attack({ kind: "forge", folder: "sede", victim: "AG01", file: "snap", signer: "insider-as-itself", slot: "over", index: 0 }),
     ]);
   });
+  // Seed 951000030 of a 10,000-run folder run (run 2331, by hand to its core): a model rule. AG01
+  // edits a customer the office added for it after the PC's backup; the backup is put back. The
+  // edit stays on the PC only, so it is lost with the restore; the model had reset only the edits
+  // of customers the backup knew, and expected this one to survive.
+  it("an agent's edit of a customer it got after its backup is lost with the restore", async () => {
+    await replay(noSkew, [
+      new BackupAgent("AG01", undefined, 1),
+      new AddCustomer("SEDE", "AG01", false),
+      new Sync("SEDE", undefined),
+      new Sync("AG01", undefined),
+      new UpdateCustomer("AG01", 1),
+      new UpdateCustomer("AG01", 0),
+      new RestoreAgent(0),
+    ]);
+  });
 });
