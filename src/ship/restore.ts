@@ -99,7 +99,9 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
   }
   if (bytes && !back) warn(run.report, `${returnPath(node.id)}: not a valid file of returned events; ignored`, say("warn.badReturn", { file: returnPath(node.id) }));
   else if (back) warn(run.report, english.stale(back.after, back.last), say("warn.restore.stale", { from: back.after + 1, last: back.last }));
-  if (!node.awaitingReturn() || !(run.listed(`${AG_ROOT}/${node.id}`) ?? []).some((f) => f.name === "return.req")) {
+  // Asked again when the answer there does not fit (the office received more since, or its ack
+  // went missing): writing the request rings the office, which answers and acks again.
+  if (back || !node.awaitingReturn() || !(run.listed(`${AG_ROOT}/${node.id}`) ?? []).some((f) => f.name === "return.req")) {
     const request = { format: RETURN_REQUEST_FORMAT, agent: node.id, after: head.seq, hash: head.hash, shipped: shipped?.seq ?? null };
     await run.put(returnRequestPath(node.id), Buffer.from(`${JSON.stringify(request)}\n`, "utf8"));
   }
@@ -196,6 +198,9 @@ export async function serveReturns(run: SyncRun): Promise<void> {
     const text = [header, ...events].map((l) => JSON.stringify(l)).join("\n") + "\n";
     node.setState(served, String(last));
     run.report.sent.bytes += await run.put(returnPath(agent), gzipSync(Buffer.from(text, "utf8")));
+    // The PC takes the answer only together with the office's ack of its stream, which says
+    // where it ends: that ack is written again in this sync (one lost would keep the PC waiting).
+    if ((run.inbox.cursor(agentToSede(agent))?.segment ?? 0) > 0) run.inbox.markAcked(agentToSede(agent), -1);
     warn(run.report, english.served(agent, events.length, after), say("warn.restore.served", { agent, n: events.length, after }));
   }
 }

@@ -13,7 +13,7 @@ import { tempDir } from "../support/tempDir.js";
 import { makeNode } from "../support/nodes.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, BackupAgent, ClockJump, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, BackupAgent, ClockJump, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, LoseAck, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -717,6 +717,21 @@ describe("regressions found by the convergence model", () => {
       new UpdateCustomer("AG01", 1),
       new UpdateCustomer("AG01", 0),
       new RestoreAgent(0),
+    ]);
+  });
+  // Seed 951000031 of a 10,000-run folder run (run 1456, by hand to its core). AG02's PC is put
+  // back from a backup and asks the office for its work; the office answers, and then its ack of
+  // AG02's stream (SincroSede/AG02/AG02.ack) is lost. The PC takes an answer only with that ack,
+  // and the office rewrote an ack only when it read something new: AG02 waited for good. The
+  // office now acks again whenever it answers, and the PC asks again when the answer does not fit.
+  it("an agent put back from a backup whose answer's ack was lost asks again and gets its work back", async () => {
+    await replay(noSkew, [
+      new BackupAgent("AG02", undefined, 1),
+      new AddCustomer("AG02", null, false),
+      new Sync("AG02", undefined),
+      new RestoreAgent(0),
+      new Sync("SEDE", undefined),
+      new LoseAck(2),
     ]);
   });
 });

@@ -103,6 +103,9 @@ export async function settle(model: Model, world: World): Promise<void> {
         x.startsWith("clock skew") || x.startsWith("this PC's clock is") ||
         // A restored agent PC getting its work back (not in the quiet last round: see lingering).
         x.startsWith("sent back to ") || x.startsWith("recovered from the office") || x.startsWith("this PC was restored from a backup") ||
+        // An answer that no longer fits (the office's ack of the PC's stream lost since it was
+        // written, seed 951000031): the PC asks again, and the office's next sync answers it.
+        (round <= 1 && x.startsWith("the events the office sent back")) ||
         // The restored sede taking its work back (waiting only for the attacker's code, once quiet: see lingering).
         x.startsWith("this office database was put back from a backup") || x.startsWith("took back ") || x === "restore of the office database complete: everything published and received since the backup is back" || (round < 2 && x.startsWith("restore of the office database still waits for")) || waitsOnlyForAttacker(x) || (round <= 1 && (x.includes("uploaded again from the sealed copy") || x.includes("a new snapshot sealed, as nothing left on the server"))) || byAttacker(x, planted) || lateForMovedCustomer(model, x);
       expect(report?.warnings.filter((x) => !expected(x)), `final round ${round}: sync ${n} warnings`).toEqual([]);
