@@ -82,6 +82,30 @@ describe("an agent PC restored from a backup", () => {
   // applied) is lost with the restore; when an event sent after it comes back from the office,
   // its number is a gap in the PC's chain. The audit reports that gap as lost with the restore
   // (information), in the database and in its exported log, and no other gap.
+  it("the office's ack lost after it answered: the PC asks again, and the office answers with a new ack", async () => {
+    const { net, ag, cust, backup } = await backedUpAgent();
+    order(ag, cust);
+    await net.sync(ag);
+    await net.sync(net.sede);
+    const pc = restore(net, backup);
+    await net.sync(pc);
+    expect((await net.sync(net.sede)).warnings.join("\n")).toMatch(/sent back to AG01 its 1 event\(s\)/);
+    // Someone deletes the office's ack of AG01's stream (anyone with the password can).
+    rmSync(net.file("SincroSede", "AG01", "AG01.ack"));
+
+    const stale = await net.sync(pc);
+    expect(stale.warnings.join("\n")).toMatch(/the events the office sent back \(#(\d+) to #\1\) are not yet the ones this PC asked for/);
+    // The PC asked again, so the office's next sync reads its folder, answers, and acks again.
+    const served = await net.sync(net.sede);
+    expect(served.warnings.join("\n")).toMatch(/sent back to AG01 its 1 event\(s\)/);
+    expect(readdirSync(net.file("SincroSede", "AG01"))).toContain("AG01.ack");
+    const back = await net.sync(pc);
+    expect(back.errors).toEqual([]);
+    expect(back.warnings.join("\n")).toContain("recovered from the office 1 event(s)");
+    expect(orders(pc)).toEqual(["AG01/1", "AG01/2"]);
+    expect(order(pc, cust)).toBe("AG01/3");
+  });
+
   it("a local change lost between the backup and work that comes back is reported by the audit as lost with the restore", async () => {
     const { net, ag, cust, backup } = await backedUpAgent();
     const dir = join(backup, "..");
