@@ -81,6 +81,7 @@ export const PROJECTION_TABLES = [
   "order_lines",
   "conflicts",
   "customer_departures",
+  "customer_renames",
 ] as const;
 
 export type ProjectionTable = (typeof PROJECTION_TABLES)[number];
@@ -98,7 +99,23 @@ CREATE TABLE IF NOT EXISTS customer_departures (
 ) STRICT, WITHOUT ROWID;
 `;
 
-export const PROJECTION_DDL = DEPARTURES_DDL + `
+/**
+ * Every rename of a customer code applied here, so that a customer whose creation is applied
+ * after its rename (an office or PC put back from a backup takes its own events back before the
+ * other side's) still takes its new code, on rebuild too.
+ */
+export const RENAMES_DDL = `
+CREATE TABLE IF NOT EXISTS customer_renames (
+  code       TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  new_code   TEXT NOT NULL,
+  agent      TEXT,
+  event_id   TEXT NOT NULL,
+  PRIMARY KEY (code, created_by)
+) STRICT, WITHOUT ROWID;
+`;
+
+export const PROJECTION_DDL = DEPARTURES_DDL + RENAMES_DDL + `
 CREATE TABLE IF NOT EXISTS agents (
   code            TEXT PRIMARY KEY,
   name            TEXT NOT NULL,

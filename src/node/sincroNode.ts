@@ -2,7 +2,7 @@ import { randomBytes, randomFillSync } from "node:crypto";
 import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { incrementBase32, monotonicFactory } from "ulid";
-import { DB_SCHEMA_VERSION, DEPARTURES_DDL, LOG_DDL, PROJECTION_DDL, receivedIdIndex } from "../db/schema.js";
+import { DB_SCHEMA_VERSION, DEPARTURES_DDL, LOG_DDL, PROJECTION_DDL, RENAMES_DDL, receivedIdIndex } from "../db/schema.js";
 import { IntegrityError, RefusedError, SincroError, say } from "../errors.js";
 import type { Command } from "../events/commands.js";
 import { decide, type Decision } from "../events/decide.js";
@@ -981,7 +981,8 @@ function withEnrollment(options: InitOptions): InitOptions {
 
 /**
  * Projection columns added after a database was created (a rebuild would create them too):
- * `agents.customer_digits` (6, what every agent numbered before it existed), `customer_departures`.
+ * `agents.customer_digits` (6, what every agent numbered before it existed), `customer_departures`,
+ * `customer_renames` (empty until the next rebuild: only a creation applied after its rename needs it).
  */
 function addMissingColumns(db: Database.Database): void {
   const columns = (db.prepare(`SELECT name FROM pragma_table_info('agents')`).all() as Array<{ name: string }>).map((c) => c.name);
@@ -989,6 +990,7 @@ function addMissingColumns(db: Database.Database): void {
     db.exec(`ALTER TABLE agents ADD COLUMN customer_digits INTEGER NOT NULL DEFAULT 6`);
   }
   db.exec(DEPARTURES_DDL);
+  db.exec(RENAMES_DDL);
 }
 
 /** Database and key files are the owner's only (DESIGN §7); an older, wider file is narrowed. */

@@ -18,6 +18,8 @@ export class CustomersProjection {
   private readonly rename: Database.Statement;
   private readonly departed: Database.Statement;
   private readonly returned: Database.Statement;
+  private readonly recordRename: Database.Statement;
+  private readonly renamedAs: Database.Statement;
 
   constructor(
     db: Database.Database,
@@ -38,6 +40,8 @@ export class CustomersProjection {
     this.rename = db.prepare(`UPDATE customers SET code = ?, event_id = ? WHERE code = ? AND created_by = ?`);
     this.departed = db.prepare(`INSERT OR IGNORE INTO customer_departures (agent, code, created_by) VALUES (?, ?, ?)`);
     this.returned = db.prepare(`DELETE FROM customer_departures WHERE agent = ? AND code = ? AND created_by = ?`);
+    this.recordRename = db.prepare(`INSERT OR REPLACE INTO customer_renames (code, created_by, new_code, agent, event_id) VALUES (?, ?, ?, ?, ?)`);
+    this.renamedAs = db.prepare(`SELECT new_code AS newCode, agent, event_id AS eventId FROM customer_renames WHERE code = ? AND created_by = ?`);
   }
 
   /**
@@ -65,7 +69,23 @@ export class CustomersProjection {
   /** The customer takes its new code; the old one is remembered as having left its agent. */
   customerRenamed(e: EventOf<"CustomerRenamed">): void {
     const d = e.data;
+    this.recordRename.run(d.code, d.createdBy, d.newCode, d.agent, e.id);
     this.renameTo(d.code, d.newCode, d.createdBy, e.id, d.agent);
+  }
+
+  /**
+   * A customer created after its code was renamed here (only on a database put back from a
+   * backup, which takes its own events back first) takes the code its renames lead to.
+   */
+  private followRenames(code: string, createdBy: string): void {
+    const seen = new Set([code]);
+    for (;;) {
+      const r = this.renamedAs.get(code, createdBy) as { newCode: string; agent: string | null; eventId: string } | undefined;
+      if (!r || seen.has(r.newCode) || this.firstId.get(r.newCode, createdBy) !== undefined) return;
+      this.renameTo(code, r.newCode, createdBy, r.eventId, r.agent);
+      seen.add(r.newCode);
+      code = r.newCode;
+    }
   }
 
   private renameTo(code: string, newCode: string, createdBy: string, eventId: string, agent: string | null): void {
@@ -98,7 +118,10 @@ export class CustomersProjection {
     const other = this.otherCreator.get(d.code, e.origin) as string | undefined;
     const first = this.firstId.get(d.code, e.origin) as string | undefined;
     const conflict = customerCodeConflict(d.code, d.name, e.origin, e.id, first, other);
-    if (first === undefined) this.insert.run(d.code, e.origin, d.name, d.agent, d.list, d.vatNumber, d.city, e.id);
+    if (first === undefined) {
+      this.insert.run(d.code, e.origin, d.name, d.agent, d.list, d.vatNumber, d.city, e.id);
+      this.followRenames(d.code, e.origin);
+    }
     if (conflict) this.conflicts.record(conflict);
   }
 

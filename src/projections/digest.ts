@@ -14,6 +14,7 @@ const ORDER_BY: Record<ProjectionTable, string> = {
   order_lines: "order_id, line_no",
   conflicts: "id",
   customer_departures: "agent, code, created_by",
+  customer_renames: "code, created_by",
 };
 
 export interface TableDigest {

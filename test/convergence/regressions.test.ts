@@ -734,4 +734,20 @@ describe("regressions found by the convergence model", () => {
       new LoseAck(2),
     ]);
   });
+  // Seed 951000032 of a 10,000-run folder run (run 47, by hand to its core). The office is
+  // backed up, receives AG02's new customer, renames it and publishes the rename; then the copy
+  // is put back. It takes its own rename back first (no such customer yet), and the customer
+  // later, from AG02's answer: it kept its old code. A creation applied after its rename now
+  // takes the new code (the projections remember every rename), on rebuild too.
+  it("an agent's customer received after the office's backup and renamed keeps its new code after the restore", async () => {
+    await replay(noSkew, [
+      new BackupSede(undefined, 1),
+      new AddCustomer("AG02", null, false),
+      new Sync("AG02", undefined),
+      new Sync("SEDE", undefined),
+      new Rename(1),
+      new Sync("AG02", undefined),
+      new RestoreSede(true),
+    ]);
+  });
 });

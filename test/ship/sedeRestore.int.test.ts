@@ -319,6 +319,30 @@ describe("the office database restored from a backup", () => {
     expect(orders(restored)).toEqual(["AG01/1"]);
     expect(customers(restored)).toContain(`${customer}:AG01`);
   });
+  it("an agent's customer received after the backup and then renamed keeps its new code, on rebuild too", async () => {
+    const { net, backup } = await officeBackedUp();
+    const agent = net.agent("AG01");
+    const [code] = exec(agent, { kind: "AddCustomer", name: "Bar", list: "BASE" });
+    await net.sync(agent);
+    await net.sync(net.sede);
+    exec(net.sede, { kind: "RenameCustomer", code: code as string, newCode: "R1", origin: "AG01" });
+    await net.round();
+    await net.round();
+    expect(customers(agent)).toEqual(["R1:AG01"]);
+
+    // The copy takes its rename back from the server first; the customer comes back after it,
+    // from AG01's answer.
+    const restored = restoreSede(net, backup);
+    expect((await net.sync(restored)).errors).toEqual([]);
+    for (const a of net.agents.values()) expect((await net.sync(a)).errors).toEqual([]);
+    const back = await net.sync(restored);
+    expect(back.warnings.join("\n")).toMatch(/restore of the office database complete/);
+    expect(customers(restored)).toEqual(["R1:AG01"]);
+    restored.rebuild();
+    expect(customers(restored)).toEqual(["R1:AG01"]);
+    await net.round();
+    expect(customers(agent)).toEqual(["R1:AG01"]);
+  });
 });
 
 describe("the audit of a restored office", () => {
