@@ -13,7 +13,7 @@ import { sealEnvelope, type EventEnvelope } from "../events/envelope.js";
 import { EventLog, lostWithRestore } from "../events/eventLog.js";
 import { ChainVerifier } from "../events/verifyChain.js";
 import { SCHEMA_VERSION, type Role } from "../events/eventSpecs.js";
-import { encodePayload, type DecodedEvent, type DraftEvent } from "../events/eventTypes.js";
+import { decodePayload, encodePayload, type DecodedEvent, type DraftEvent } from "../events/eventTypes.js";
 import { HLC_ZERO, formatHlc, merge, parseHlc, tick, type Hlc } from "../events/hlc.js";
 import { digestProjections, type TableDigest } from "../projections/digest.js";
 import { Projector } from "../projections/projector.js";
@@ -982,7 +982,7 @@ function withEnrollment(options: InitOptions): InitOptions {
 /**
  * Projection columns added after a database was created (a rebuild would create them too):
  * `agents.customer_digits` (6, what every agent numbered before it existed), `customer_departures`,
- * `customer_renames` (empty until the next rebuild: only a creation applied after its rename needs it).
+ * `customer_renames` (filled from the log's renames, as a rebuild would).
  */
 function addMissingColumns(db: Database.Database): void {
   const columns = (db.prepare(`SELECT name FROM pragma_table_info('agents')`).all() as Array<{ name: string }>).map((c) => c.name);
@@ -990,7 +990,15 @@ function addMissingColumns(db: Database.Database): void {
     db.exec(`ALTER TABLE agents ADD COLUMN customer_digits INTEGER NOT NULL DEFAULT 6`);
   }
   db.exec(DEPARTURES_DDL);
-  db.exec(RENAMES_DDL);
+  if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customer_renames'`).get() === undefined) {
+    db.exec(RENAMES_DDL);
+    const put = db.prepare(`INSERT OR REPLACE INTO customer_renames (code, created_by, new_code, agent, event_id) VALUES (?, ?, ?, ?, ?)`);
+    const renames = db.prepare(`SELECT id, data FROM events WHERE type = 'CustomerRenamed' AND pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos`).all() as Array<{ id: string; data: string }>;
+    for (const r of renames) {
+      const d = decodePayload(r.data) as { code: string; newCode: string; createdBy: string; agent: string | null };
+      put.run(d.code, d.createdBy, d.newCode, d.agent, r.id);
+    }
+  }
 }
 
 /** Database and key files are the owner's only (DESIGN §7); an older, wider file is narrowed. */
