@@ -151,6 +151,12 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
   let own = head.own;
   for (const stream of run.producedStreams()) {
     let at = positions.get(stream);
+    // The copy may have sealed past the head's position (a segment its snapshot covered, pruned
+    // without an upload): later segments chain to its own (seed 951000040).
+    const mine = node.outbox.lastSealed(stream);
+    const fromMine = mine !== undefined && mine.number > (at?.segment ?? 0);
+    if (fromMine) at = { segment: mine.number, offset: mine.last, sha256: mine.sha256 };
+    const start = at;
     const listed = new Set((await run.list(streamFolder(stream))).map((f) => f.name));
     for (let n = (at?.segment ?? 0) + 1; listed.has(segmentName(n)); n++) {
       const path = `${streamFolder(stream)}/${segmentName(n)}`;
@@ -161,7 +167,7 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
       at = { segment: n, offset: seg.header.last, sha256: seg.sha256 };
       for (const e of seg.events) if (e.origin === SEDE && e.seq > own.seq) own = { seq: e.seq, hash: e.hash };
     }
-    if (at) positions.set(stream, at);
+    if (at && (!fromMine || at !== start)) positions.set(stream, at);
   }
   const state: RecoverState = { head: newest, since: run.now().toISOString(), streams: {}, agents: [...run.agents] };
   const stillThere = new Map<StreamName, Array<{ kind: "segment" | "snapshot"; number: number }>>();

@@ -750,4 +750,21 @@ describe("regressions found by the convergence model", () => {
       new RestoreSede(true),
     ]);
   });
+  // Seed 951000040 of a 10,000-run folder run (run 230, by hand to its core). The office's copy
+  // is made after its first sync, whose segments its snapshots covered: they were pruned without
+  // an upload, so its head names no position. Its next sync uploads segment 2 and is cut before
+  // its head; the copy is put back. It looked for later segments from the head's position (none:
+  // segment 1), found none, and later sealed its own segment 2: "Two PCs are publishing as the
+  // sede". It now looks from the last segment it sealed itself.
+  it("an office copy whose head names no position goes on after the segment a cut sync uploaded", async () => {
+    await replay(noSkew, [
+      new BackupSede(undefined, 1),
+      new AddCustomer("AG01", null, false),
+      new SaveProduct("P1", "Vino"),
+      new Sync("AG01", undefined),
+      new CrashingSync("SEDE", "apply" as SyncStep, 1, 1),
+      new RestoreSede(false),
+      new PlaceOrder("AG01", 21, 0, [{ product: 0, qty: "1", price: "1.00" }], false),
+    ]);
+  });
 });
