@@ -109,8 +109,15 @@ export class CustomersProjection {
 
   /** An X row of agent `agent`'s snapshot: the customer is no longer the agent's. */
   departedRow(row: RowOf<"X">, agent: string): void {
-    this.remove.run(row[1], row[2]);
-    this.departed.run(agent, row[1], row[2]);
+    const [, code, createdBy, newCode] = row;
+    const held = this.firstId.get(code, createdBy) as string | undefined;
+    // Renamed, and held here under the old code only: renamed, with this PC's own edits (seed 951000042).
+    if (newCode !== undefined && held !== undefined && this.firstId.get(newCode, createdBy) === undefined) {
+      this.renameTo(code, newCode, createdBy, held, agent);
+      return;
+    }
+    this.remove.run(code, createdBy);
+    this.departed.run(agent, code, createdBy);
   }
 
   customerCreated(e: EventOf<"CustomerCreated">): void {

@@ -51,8 +51,19 @@ function* rows(db: Database.Database, stream: StreamName): Generator<SnapshotRow
   const types = db.prepare(`SELECT code, description, agent FROM order_types WHERE agent = ? ORDER BY code`).raw(true);
   for (const [code, description, owner] of types.iterate(agent) as Iterable<[string, string, string | null]>) yield ["O", code, description, owner];
   // Before the customers: a PC that still holds a customer that left drops it (and its prices).
-  const departed = db.prepare(`${DEPARTED} ORDER BY code, created_by`).raw(true);
-  for (const [code, createdBy] of departed.iterate({ agent }) as Iterable<[string, string]>) yield ["X", code, createdBy];
+  const departed = db.prepare(`${DEPARTED} ORDER BY code, created_by`).raw(true).all({ agent }) as Array<[string, string]>;
+  const renamedTo = db.prepare(`SELECT new_code FROM customer_renames WHERE code = ? AND created_by = ?`).pluck(true);
+  const agents = db.prepare(`SELECT 1 FROM customers WHERE code = ? AND created_by = ? AND agent = ?`).pluck(true);
+  for (const [code, createdBy] of departed) {
+    // Renamed (once or more) and still this agent's: the code it has now.
+    let now = code;
+    const seen = new Set([code]);
+    for (let next = renamedTo.get(now, createdBy) as string | undefined; next !== undefined && !seen.has(next); next = renamedTo.get(now, createdBy) as string | undefined) {
+      seen.add(next);
+      now = next;
+    }
+    yield now !== code && agents.get(now, createdBy, agent) !== undefined ? ["X", code, createdBy, now] : ["X", code, createdBy];
+  }
   const customers = db
     .prepare(`SELECT code, created_by, name, agent, list, vat_number, city FROM customers WHERE agent = ? ORDER BY code, created_by`)
     .raw(true);

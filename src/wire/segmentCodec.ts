@@ -48,8 +48,12 @@ export type SnapshotRow =
   | [kind: "O", code: string, description: string, agent: string | null]
   | [kind: "C", code: string, createdBy: string, name: string, agent: string | null, list: string | null, vatNumber: string | null, city: string | null]
   | [kind: "S", customer: string, product: string, price: string | null, discounts: string[], hlc: string, origin: string]
-  /** A customer the agent may still hold that is no longer its own (moved to another agent, or renamed): dropped with its special prices. */
-  | [kind: "X", code: string, createdBy: string];
+  /**
+   * A customer the agent may still hold that is no longer its own (moved to another agent, or
+   * renamed): dropped with its special prices; renamed and still the agent's, `newCode` names
+   * its code now, and a PC that holds it under the old code only renames it (its own edits stay).
+   */
+  | [kind: "X", code: string, createdBy: string, newCode?: string];
 
 interface Trailer {
   trailer: true;

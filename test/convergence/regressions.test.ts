@@ -767,4 +767,12 @@ describe("regressions found by the convergence model", () => {
       new PlaceOrder("AG01", 21, 0, [{ product: 0, qty: "1", price: "1.00" }], false),
     ]);
   });
+  // Seed 951000042 of a 10,000-run folder run (run 6480, by hand to its core). AG01 edits an
+  // office customer of its own (edits stay on the PC); the office renames it; AG01 then catches
+  // up from a snapshot (the segments expired). The snapshot's X row dropped the old code and its
+  // C row brought the office's record under the new one: AG01's edit was lost. An X row now
+  // names the new code of a renamed customer that is still the agent's, and the PC renames it.
+  it("an agent's own edit of a customer survives the office's rename when the agent catches up from a snapshot", async () => {
+    await replay(noSkew, [new Sync("AG01", undefined), new UpdateCustomer("AG01", 0), new Rename(0), new Sync("SEDE", 1), new TimePasses(447), new Sync("SEDE", 1)]);
+  });
 });
