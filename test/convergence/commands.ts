@@ -450,6 +450,10 @@ export function byAttacker(line: string, planted: ReadonlySet<string>): boolean 
   // A reader waiting for a segment no one wrote, because the attacker put a later one in that folder.
   const gap = /: (Sincro\w+\/[^/]+)\/\d{10}\.seg is missing while \d+ later segment/.exec(line);
   if (gap) for (const p of planted) if (p.startsWith(`${gap[1]}/`)) return true;
+  // A reader missing a segment the office's head names, because the attacker deleted the
+  // snapshot that had replaced it in that folder (seed 951000043).
+  const named = /: (SincroSede\/[^/]+)\/\d{10}\.seg is missing: the office's head says/.exec(line);
+  if (named) for (const p of planted) if (p.startsWith(`${named[1]}/`) && p.endsWith(".snap")) return true;
   return false;
 }
 

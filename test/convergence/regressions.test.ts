@@ -775,4 +775,20 @@ describe("regressions found by the convergence model", () => {
   it("an agent's own edit of a customer survives the office's rename when the agent catches up from a snapshot", async () => {
     await replay(noSkew, [new Sync("AG01", undefined), new UpdateCustomer("AG01", 0), new Rename(0), new Sync("SEDE", 1), new TimePasses(447), new Sync("SEDE", 1)]);
   });
+  // Seed 951000043 of a 10,000-run folder run (run 1339, by hand to its core): a model rule. The
+  // office's segment 1 for AG03 expired behind snapshot 1, and the attacker deleted that
+  // snapshot. AG03 says segment 1 is missing (the office's head names it) and asks again; the
+  // office seals a new snapshot, and AG03 reads it. The model had not traced that warning to
+  // the attacker's deletion.
+  it("a reader missing a segment the head names, after the attacker deleted the snapshot that replaced it, is explained and recovers", async () => {
+    await replay(noSkew, [
+      new Sync("AG03", undefined),
+      new AddCustomer("SEDE", "AG03", true),
+      new Sync("SEDE", undefined),
+      new TimePasses(347),
+      new Sync("SEDE", 1),
+      new Attack({ kind: "delete", index: 4 }),
+      new Sync("SEDE", undefined),
+    ]);
+  });
 });
