@@ -160,11 +160,15 @@ export class Outbox {
    */
   adoptPublished(stream: StreamName, at: { segment: number; offset: number; sha256: string }, stillServed: ReadonlyArray<{ kind: "segment" | "snapshot"; number: number }> = []): void {
     const now = new Date().toISOString();
-    const served = new Set(stillServed.map((f) => `${f.kind}:${f.number}`));
-    const mark = this.db.prepare(`UPDATE outbox_files SET uploaded = coalesce(uploaded, @now), pruned = CASE WHEN @keep THEN pruned ELSE coalesce(pruned, @now) END, bytes = CASE WHEN @keep THEN bytes ELSE NULL END WHERE stream = @stream AND kind = @kind AND number = @number`);
-    for (const f of this.db.prepare(`SELECT kind, number FROM outbox_files WHERE stream = ? AND number <= ?`).all(stream, at.segment) as Array<{ kind: string; number: number }>) {
-      mark.run({ now, keep: served.has(`${f.kind}:${f.number}`) ? 1 : 0, stream, kind: f.kind, number: f.number });
-    }
+    const served = JSON.stringify(stillServed.map((f) => `${f.kind}:${f.number}`));
+    this.db
+      .prepare(
+        `UPDATE outbox_files SET uploaded = coalesce(uploaded, @now),
+         pruned = CASE WHEN kind || ':' || number IN (SELECT value FROM json_each(@served)) THEN pruned ELSE coalesce(pruned, @now) END,
+         bytes = CASE WHEN kind || ':' || number IN (SELECT value FROM json_each(@served)) THEN bytes ELSE NULL END
+         WHERE stream = @stream AND number <= @upTo`,
+      )
+      .run({ now, served, stream, upTo: at.segment });
     this.recordPublished(stream, at.segment, at.offset - 1, at.offset, at.sha256);
     this.db
       .prepare(

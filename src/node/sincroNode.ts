@@ -17,6 +17,7 @@ import { decodePayload, encodePayload, type DecodedEvent, type DraftEvent } from
 import { HLC_ZERO, formatHlc, merge, parseHlc, tick, type Hlc } from "../events/hlc.js";
 import { digestProjections, type TableDigest } from "../projections/digest.js";
 import { Projector } from "../projections/projector.js";
+import { RECORD_RENAME } from "../projections/customers.js";
 import { ReadModel } from "../projections/readModel.js";
 import { rebuildProjections } from "../projections/rebuild.js";
 import { Outbox } from "./outbox.js";
@@ -992,7 +993,7 @@ function addMissingColumns(db: Database.Database): void {
   db.exec(DEPARTURES_DDL);
   if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customer_renames'`).get() === undefined) {
     db.exec(RENAMES_DDL);
-    const put = db.prepare(`INSERT OR REPLACE INTO customer_renames (code, created_by, new_code, agent, event_id) VALUES (?, ?, ?, ?, ?)`);
+    const put = db.prepare(RECORD_RENAME);
     const renames = db.prepare(`SELECT id, data FROM events WHERE type = 'CustomerRenamed' AND pos NOT IN (SELECT pos FROM quarantined) ORDER BY pos`).all() as Array<{ id: string; data: string }>;
     for (const r of renames) {
       const d = decodePayload(r.data) as { code: string; newCode: string; createdBy: string; agent: string | null };

@@ -3,6 +3,31 @@ import type { EventOf } from "../events/eventTypes.js";
 import type { RowOf } from "../wire/snapshotRows.js";
 import { customerCodeConflict, type ConflictsProjection } from "./conflicts.js";
 
+/** Records a rename in `customer_renames` (code, created_by, new_code, agent, event_id). */
+export const RECORD_RENAME = `INSERT OR REPLACE INTO customer_renames (code, created_by, new_code, agent, event_id) VALUES (?, ?, ?, ?, ?)`;
+
+/** The rename recorded for a code of a creator (two parameters: code, created_by). */
+export const RENAMED_AS = `SELECT new_code AS newCode, agent, event_id AS eventId FROM customer_renames WHERE code = ? AND created_by = ?`;
+
+/**
+ * The renames recorded for `code` of `createdBy`, one step after another to the code it has now
+ * (none when it was never renamed); a cycle ends the walk. `lookup` is {@link RENAMED_AS} prepared.
+ */
+export function* renameSteps(
+  lookup: Database.Statement,
+  code: string,
+  createdBy: string,
+): Generator<{ code: string; newCode: string; agent: string | null; eventId: string }> {
+  const seen = new Set([code]);
+  for (;;) {
+    const r = lookup.get(code, createdBy) as { newCode: string; agent: string | null; eventId: string } | undefined;
+    if (!r || seen.has(r.newCode)) return;
+    yield { code, ...r };
+    seen.add(r.newCode);
+    code = r.newCode;
+  }
+}
+
 /**
  * The `customers` table, keyed by code and the node that created the customer: a duplicate
  * code that reaches a node is kept beside the first and reported (DESIGN §3), never merged.
@@ -40,8 +65,8 @@ export class CustomersProjection {
     this.rename = db.prepare(`UPDATE customers SET code = ?, event_id = ? WHERE code = ? AND created_by = ?`);
     this.departed = db.prepare(`INSERT OR IGNORE INTO customer_departures (agent, code, created_by) VALUES (?, ?, ?)`);
     this.returned = db.prepare(`DELETE FROM customer_departures WHERE agent = ? AND code = ? AND created_by = ?`);
-    this.recordRename = db.prepare(`INSERT OR REPLACE INTO customer_renames (code, created_by, new_code, agent, event_id) VALUES (?, ?, ?, ?, ?)`);
-    this.renamedAs = db.prepare(`SELECT new_code AS newCode, agent, event_id AS eventId FROM customer_renames WHERE code = ? AND created_by = ?`);
+    this.recordRename = db.prepare(RECORD_RENAME);
+    this.renamedAs = db.prepare(RENAMED_AS);
   }
 
   /**
@@ -78,13 +103,9 @@ export class CustomersProjection {
    * backup, which takes its own events back first) takes the code its renames lead to.
    */
   private followRenames(code: string, createdBy: string): void {
-    const seen = new Set([code]);
-    for (;;) {
-      const r = this.renamedAs.get(code, createdBy) as { newCode: string; agent: string | null; eventId: string } | undefined;
-      if (!r || seen.has(r.newCode) || this.firstId.get(r.newCode, createdBy) !== undefined) return;
-      this.renameTo(code, r.newCode, createdBy, r.eventId, r.agent);
-      seen.add(r.newCode);
-      code = r.newCode;
+    for (const step of renameSteps(this.renamedAs, code, createdBy)) {
+      if (this.firstId.get(step.newCode, createdBy) !== undefined) return;
+      this.renameTo(step.code, step.newCode, createdBy, step.eventId, step.agent);
     }
   }
 

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { SnapshotRow } from "../wire/segmentCodec.js";
 import { CATALOGUE, type StreamName } from "../wire/streams.js";
+import { RENAMED_AS, renameSteps } from "./customers.js";
 
 /**
  * The state a sede's snapshot of `stream` carries, read from the projections at this moment
@@ -52,16 +53,12 @@ function* rows(db: Database.Database, stream: StreamName): Generator<SnapshotRow
   for (const [code, description, owner] of types.iterate(agent) as Iterable<[string, string, string | null]>) yield ["O", code, description, owner];
   // Before the customers: a PC that still holds a customer that left drops it (and its prices).
   const departed = db.prepare(`${DEPARTED} ORDER BY code, created_by`).raw(true).all({ agent }) as Array<[string, string]>;
-  const renamedTo = db.prepare(`SELECT new_code FROM customer_renames WHERE code = ? AND created_by = ?`).pluck(true);
+  const renamedAs = db.prepare(RENAMED_AS);
   const agents = db.prepare(`SELECT 1 FROM customers WHERE code = ? AND created_by = ? AND agent = ?`).pluck(true);
   for (const [code, createdBy] of departed) {
     // Renamed (once or more) and still this agent's: the code it has now.
     let now = code;
-    const seen = new Set([code]);
-    for (let next = renamedTo.get(now, createdBy) as string | undefined; next !== undefined && !seen.has(next); next = renamedTo.get(now, createdBy) as string | undefined) {
-      seen.add(next);
-      now = next;
-    }
+    for (const step of renameSteps(renamedAs, code, createdBy)) now = step.newCode;
     yield now !== code && agents.get(now, createdBy, agent) !== undefined ? ["X", code, createdBy, now] : ["X", code, createdBy];
   }
   const customers = db

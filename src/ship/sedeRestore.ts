@@ -150,13 +150,11 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
   const positions = new Map<StreamName, HeadPosition>(Object.entries(head.positions));
   let own = head.own;
   for (const stream of run.producedStreams()) {
-    let at = positions.get(stream);
-    // The copy may have sealed past the head's position (a segment its snapshot covered, pruned
-    // without an upload): later segments chain to its own (seed 951000040).
+    // From the head's position, or from the copy's own last segment when it sealed past that (a
+    // segment its snapshot covered, pruned without an upload; seed 951000040).
     const mine = node.outbox.lastSealed(stream);
-    const fromMine = mine !== undefined && mine.number > (at?.segment ?? 0);
-    if (fromMine) at = { segment: mine.number, offset: mine.last, sha256: mine.sha256 };
-    const start = at;
+    let at: HeadPosition | undefined = positions.get(stream);
+    if (mine !== undefined && mine.number > (at?.segment ?? 0)) at = { segment: mine.number, offset: mine.last, sha256: mine.sha256 };
     const listed = new Set((await run.list(streamFolder(stream))).map((f) => f.name));
     for (let n = (at?.segment ?? 0) + 1; listed.has(segmentName(n)); n++) {
       const path = `${streamFolder(stream)}/${segmentName(n)}`;
@@ -165,28 +163,30 @@ export async function detectRestoredOffice(run: SyncRun): Promise<void> {
       const seg = decodeSegment(bytes, path, { stream, number: n });
       if (seg.header.prev !== (at?.sha256 ?? "")) break;
       at = { segment: n, offset: seg.header.last, sha256: seg.sha256 };
+      positions.set(stream, at);
       for (const e of seg.events) if (e.origin === SEDE && e.seq > own.seq) own = { seq: e.seq, hash: e.hash };
     }
-    if (at && (!fromMine || at !== start)) positions.set(stream, at);
   }
   const state: RecoverState = { head: newest, since: run.now().toISOString(), streams: {}, agents: [...run.agents] };
-  const stillThere = new Map<StreamName, Array<{ kind: "segment" | "snapshot"; number: number }>>();
-  for (const [stream, at] of positions) {
-    if (!run.producedStreams().includes(stream) || (node.outbox.lastSealed(stream)?.number ?? 0) >= at.segment) continue;
-    stillThere.set(stream, await heldAndOnServer(run, stream, at.segment));
+  // Per stream: the copy sealed that far itself, or the office published past it (adopted, with
+  // the files the copy holds that are still on the server as it holds them).
+  const streams = [...positions].filter(([stream]) => run.producedStreams().includes(stream));
+  const behind = new Map<StreamName, Array<{ kind: "segment" | "snapshot"; number: number }>>();
+  for (const [stream, at] of streams) {
+    if ((node.outbox.lastSealed(stream)?.number ?? 0) < at.segment) behind.set(stream, await heldAndOnServer(run, stream, at.segment));
   }
   node.batch(() => {
-    for (const [stream, at] of positions) {
-      if (!run.producedStreams().includes(stream)) continue;
-      const mine = node.outbox.lastSealed(stream);
-      if (mine && mine.number >= at.segment) {
+    for (const [stream, at] of streams) {
+      const stillServed = behind.get(stream);
+      if (stillServed === undefined) {
         // This copy sealed that far itself, but the office may have sealed a snapshot under that
         // number after the copy was made: the next snapshot here goes behind an empty segment.
         node.outbox.rememberHeadPosition(stream, at);
         continue;
       }
+      const mine = node.outbox.lastSealed(stream);
       state.streams[stream] = { next: (mine?.number ?? 0) + 1, prev: mine?.sha256 ?? "", target: at.segment, targetSha: at.sha256 };
-      node.outbox.adoptPublished(stream, at, stillThere.get(stream));
+      node.outbox.adoptPublished(stream, at, stillServed);
     }
     node.continueOwnAfter(own.seq, own.hash);
     // The next head follows the newest one (which it replaces).
