@@ -387,7 +387,7 @@ export const en = {
   "warn.clockAheadHours": "this PC's clock is {n} h ahead of the parking area's: set the PC's date and time; meanwhile sincro corrects the times it records",
   "warn.clockBehindMinutes": "this PC's clock is {n} min behind the parking area's: set the PC's date and time; meanwhile sincro corrects the times it records",
   "warn.clockBehindHours": "this PC's clock is {n} h behind the parking area's: set the PC's date and time; meanwhile sincro corrects the times it records",
-  "warn.retiredKept": "agent {agent} is retired, but its last upload could not be read; its folder {folder} stays in the parking area",
+  "warn.retiredKept": "agent {agent} is retired, but its last upload could not be read; its folder {folder} stays in the parking area and is read again at the next sync",
   "warn.plainFtp": "plain FTP to {host}: the password and the files travel unencrypted on the network (ftp.secure false)",
   "warn.badRequest": "{file} is not a valid request and was ignored",
   "warn.badReturn": "{file} does not hold valid data sent back by the office and was ignored",

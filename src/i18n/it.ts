@@ -385,7 +385,7 @@ export const it = {
   "warn.clockAheadHours": "l'orologio di questo PC è avanti di {n} ore rispetto all'area di parcheggio: correggi data e ora del PC; nel frattempo sincro corregge gli orari che registra",
   "warn.clockBehindMinutes": "l'orologio di questo PC è indietro di {n} minuti rispetto all'area di parcheggio: correggi data e ora del PC; nel frattempo sincro corregge gli orari che registra",
   "warn.clockBehindHours": "l'orologio di questo PC è indietro di {n} ore rispetto all'area di parcheggio: correggi data e ora del PC; nel frattempo sincro corregge gli orari che registra",
-  "warn.retiredKept": "l'agente {agent} è stato ritirato, ma il suo ultimo invio non si può leggere; la sua cartella {folder} resta nell'area di parcheggio",
+  "warn.retiredKept": "l'agente {agent} è stato ritirato, ma il suo ultimo invio non si può leggere; la sua cartella {folder} resta nell'area di parcheggio e viene letta di nuovo al prossimo sincro",
   "warn.plainFtp": "FTP senza cifratura verso {host}: la password e i file viaggiano in chiaro sulla rete (ftp.secure false)",
   "warn.badRequest": "il file {file} non è una richiesta valida ed è stato ignorato",
   "warn.badReturn": "il file {file} non contiene dati validi rimandati dalla sede ed è stato ignorato",

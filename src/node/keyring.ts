@@ -131,12 +131,15 @@ export class Keyring {
 
   /**
    * After a sync that received what they had parked: keys being replaced are revoked, those of a
-   * retired agent retired for good.
+   * retired agent retired for good, but for the agents in `waiting` (retired agents whose last
+   * upload could not be read yet): their keys stay retiring, so the file is read once it is
+   * readable again.
    */
-  finishRetirements(): void {
+  finishRetirements(waiting: ReadonlySet<string> = new Set()): void {
     this.db.transaction(() => {
       this.db.prepare(`UPDATE peer_keys SET state = 'revoked' WHERE state = 'retiring' AND node IN (SELECT node FROM peer_keys WHERE state = 'active')`).run();
-      this.db.prepare(`UPDATE peer_keys SET state = 'retired' WHERE state = 'retiring'`).run();
+      const retire = this.db.prepare(`UPDATE peer_keys SET state = 'retired' WHERE state = 'retiring' AND node = ?`);
+      for (const node of this.retiring()) if (!waiting.has(node)) retire.run(node);
     })();
   }
 

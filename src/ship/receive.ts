@@ -5,6 +5,7 @@ import { requestResend } from "./resend.js";
 import type { RemoteFile } from "./transports/transport.js";
 import { type SyncRun, warn } from "./syncRun.js";
 import { keepOfficeFile } from "./sedeRestore.js";
+import { inTransitLimit } from "./retiredFolders.js";
 
 /** What the listing of a stream's folder offers a reader at segment `at`. */
 export type NextStep =
@@ -49,8 +50,11 @@ export async function receive(run: SyncRun, stream: StreamName): Promise<void> {
   const folder = streamFolder(stream);
   const segments = new Map<number, RemoteFile>();
   const snapshots = new Map<number, RemoteFile>();
+  // A retired agent whose last upload could not be read: only what was in transit then is read.
+  const limit = run.node.role === "sede" && producerOf(stream) !== SEDE ? inTransitLimit(run, producerOf(stream)) : undefined;
   for (const f of await run.list(folder)) {
     const parsed = parseFileName(f.name);
+    if (parsed !== undefined && limit !== undefined && parsed.number > limit) continue;
     if (parsed?.kind === "segment") segments.set(parsed.number, f);
     else if (parsed?.kind === "snapshot") snapshots.set(parsed.number, f);
   }

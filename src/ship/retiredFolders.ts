@@ -8,6 +8,36 @@ import { parseFileName } from "../wire/streams.js";
 /** The node setting that records when a retired agent's folders were emptied. */
 export const emptiedKey = (agent: string): string => `retired.${agent}.emptied`;
 
+/** The node setting that records the last segment a retired agent had parked when its retirement waited on a file that could not be read. */
+export const inTransitKey = (agent: string): string => `retired.${agent}.in-transit`;
+
+/**
+ * At the sede, after its agents' folders were read: the retiring agents (no active key left)
+ * whose stream stopped on a file that could not be read. Their retirement waits: their keys stay
+ * accepted so the file is read once it is there again (put back on the server, or uploaded again
+ * by the PC), but only for what was in transit: the segments listed now. A number past those is
+ * never read (see {@link inTransitLimit}), so nothing the PC writes after its retirement counts.
+ */
+export function retirementsWaiting(run: SyncRun): Set<string> {
+  const { node } = run;
+  const waiting = new Set<string>();
+  for (const code of node.keyring.retiring()) {
+    if (node.keyring.current(code) !== undefined || !run.inbox.cursor(agentToSede(code))?.blocked) continue;
+    waiting.add(code);
+    if (node.config(inTransitKey(code)) !== undefined) continue;
+    const listed = run.listed(streamFolder(agentToSede(code))) ?? [];
+    const last = Math.max(0, ...listed.map((f) => parseFileName(f.name)).filter((p) => p?.kind === "segment").map((p) => p?.number ?? 0));
+    node.setState(inTransitKey(code), String(last));
+  }
+  return waiting;
+}
+
+/** The last segment a retiring agent whose retirement waits may still be read up to (none: no limit). */
+export function inTransitLimit(run: SyncRun, code: string): number | undefined {
+  const limit = run.node.config(inTransitKey(code));
+  return limit === undefined ? undefined : Number(limit);
+}
+
 /**
  * At the sede, after the sync received what retiring agents had parked and retired them for
  * good: the folders of each retired agent (what it parked, what the office parked for it) are
@@ -18,7 +48,7 @@ export async function emptyRetiredFolders(run: SyncRun): Promise<void> {
   const { node } = run;
   const inbox = new Inbox(node);
   for (const { code } of node.read.agents()) {
-    if (!node.keyring.isRetired(code) || node.config(emptiedKey(code)) !== undefined) continue;
+    if (!node.keyring.isRetiring(code) || node.config(emptiedKey(code)) !== undefined) continue;
     const blocked = inbox.cursor(agentToSede(code))?.blocked;
     if (blocked) {
       // Waiting for a missing segment because later ones are there: those the agent never signed are named.
@@ -27,11 +57,12 @@ export async function emptyRetiredFolders(run: SyncRun): Promise<void> {
       const why = forged.length === 0 ? blocked : `${blocked}; ${forged.join(", ")} there ${forged.length === 1 ? "does" : "do"} not verify as ${code}'s (forged)`;
       warn(
         run.report,
-        `agent ${code} is retired, but its last upload could not be read (${why}); its folder ${streamFolder(agentToSede(code))} is kept`,
+        `agent ${code} is retired, but its last upload could not be read (${why}); its folder ${streamFolder(agentToSede(code))} is kept, and read again at the next sync`,
         say("warn.retiredKept", { agent: code, folder: streamFolder(agentToSede(code)) }),
       );
       continue;
     }
+    if (!node.keyring.isRetired(code)) continue;
     const now = run.now();
     for (const stream of [agentToSede(code), sedeToAgent(code)]) {
       const folder = streamFolder(stream);

@@ -12,7 +12,7 @@ import { recoverAfterRestore, serveReturns } from "./restore.js";
 import { answerRecoverRequest, awaitingAgent, detectRestoredOffice, recoverRestoredOffice } from "./sedeRestore.js";
 import { resendRequested, restoreForFirstSync } from "./resend.js";
 import { rewriteForNewReaders } from "./rewrite.js";
-import { emptyRetiredFolders } from "./retiredFolders.js";
+import { emptyRetiredFolders, retirementsWaiting } from "./retiredFolders.js";
 import { checkHead, publishHead } from "./officeHead.js";
 import { refreshAgentSnapshots, seal } from "./seal.js";
 import { checkClockFirst, reportClock } from "./clockCheck.js";
@@ -90,8 +90,9 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   // A restored office takes back what it lacks before reading on; an agent it waits for is not read meanwhile.
   if (node.role === "sede") await recoverRestoredOffice(run);
   for (const stream of inbound) if (run.reads(producerOf(stream)) && !(node.role === "sede" && awaitingAgent(node, producerOf(stream)))) await receive(run, stream);
-  // What retiring agents had parked is received now; from here on nothing they sign is accepted.
-  if (node.role === "sede") node.keyring.finishRetirements();
+  // What retiring agents had parked is received now; from here on nothing they sign is accepted
+  // (a retired agent's upload that could not be read yet is tried again at the next sync).
+  if (node.role === "sede") node.keyring.finishRetirements(retirementsWaiting(run));
   if (node.role === "sede") await serveReturns(run);
   if (node.role === "sede" && refreshAgentSnapshots(run)) await publish(run);
   await acknowledge(run, inbound);

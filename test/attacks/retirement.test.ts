@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SegmentError } from "../../src/errors.js";
@@ -64,6 +64,41 @@ describe("a retired agent (sede.retire('AG02'), then the sede syncs)", () => {
     expect(ag02.read.listPrices().find((p) => p.product === "P001")?.price).toBe("8.90");
     await net.sync(net.agent("AG01"));
     expect(net.agent("AG01").read.listPrices().find((p) => p.product === "P001")?.price).toBe("9.90");
+  });
+});
+
+describe("a retired agent whose last upload was damaged on the server (the attacker holds the password)", () => {
+  it("the office waits for that file, reads it once it is whole again, and nothing the PC wrote after the retirement", async () => {
+    const net = await office(tempDir());
+    const ag02 = net.agent("AG02");
+    exec(ag02, { kind: "PlaceOrder", customer: "000002", lines: [{ product: "P001", qty: "4" }] });
+    await net.sync(ag02);
+    const last = parkedNames(net, "SincroAg/AG02").filter((n) => n.endsWith(".seg")).sort().at(-1) as string;
+    const next = `${String(Number(last.slice(0, 10)) + 1).padStart(10, "0")}.seg`;
+    const seg1 = join(net.area.root, "SincroAg/AG02", last);
+    const whole = readFileSync(seg1);
+    writeFileSync(seg1, whole.subarray(0, 100));
+    net.sede.retire("AG02");
+    const blocked = await net.sync(net.sede);
+    expect(blocked.errors).toEqual([expect.stringMatching(new RegExp(`^AG02>SEDE stopped: read SincroAg/AG02/${last.replace(".", "\\.")}: `))]);
+    expect(blocked.warnings).toContainEqual(expect.stringMatching(/^agent AG02 is retired, but its last upload could not be read \(.*\); its folder SincroAg\/AG02 is kept, and read again at the next sync$/));
+    expect(ordersAtSede(net)).toEqual([]);
+    expect([net.sede.keyring.isRetiring("AG02"), net.sede.keyring.isRetired("AG02")]).toEqual([true, false]);
+    // The retired PC keeps recording and uploads the next segment, after what was in transit.
+    exec(ag02, { kind: "PlaceOrder", customer: "000002", lines: [{ product: "P001", qty: "40" }] });
+    exec(ag02, { kind: "AddCustomer", name: "Cliente fantasma", list: "BASE" });
+    await net.sync(ag02);
+    expect(parkedNames(net, "SincroAg/AG02")).toContain(next);
+    // The damaged file is put back (by the provider, or by the attacker itself).
+    writeFileSync(seg1, whole);
+    const read = await net.sync(net.sede);
+    expect(read.errors).toEqual([]);
+    expect(read.warnings.filter((w) => w.includes("AG02"))).toEqual([]);
+    expect(ordersAtSede(net)).toEqual(["AG02/1:4"]);
+    expect(net.sede.read.listCustomers().map((c) => c.name)).not.toContain("Cliente fantasma");
+    expect(net.sede.keyring.isRetired("AG02")).toBe(true);
+    expect(parkedNames(net, "SincroAg/AG02")).toEqual([]);
+    await otherStreamsStillSync(net, { ag02: true });
   });
 });
 

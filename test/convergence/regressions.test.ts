@@ -791,4 +791,12 @@ describe("regressions found by the convergence model", () => {
       new Sync("SEDE", undefined),
     ]);
   });
+  // Folder seed 951000044, run 2,464 (cut by hand). AG02's segment with its new customer is
+  // damaged on the server; AG02 is retired after its last sync, and the office's sync cannot
+  // read that file. Once the file is repaired, the office read it no more: its keys were retired
+  // for good, and the customer was lost. The retirement now waits: the file is read again at the
+  // next sync (only what was in transit, no later segment).
+  it("a retired agent's last upload that could not be read is received once it is repaired", async () => {
+    await replay(noSkew, [new AddCustomer("AG02", null, false), new Sync("AG02", undefined), new Damage(0, "bitflip", 260), new Retire("AG02", true)]);
+  });
 });
