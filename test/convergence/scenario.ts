@@ -54,9 +54,12 @@ export async function firstDay(model: Model, world: World): Promise<void> {
  * deleted, or its own stream); in the quiet last round, only its own stream may still stop and
  * only its forged acks and requests, which no honest writer replaces, may still be named.
  */
-const lingering = (x: string) =>
+const lingering = (x: string, retired: ReadonlySet<string>) =>
   x.startsWith(`SEDE error: ${ATTACKER}>SEDE stopped:`) ||
   x.startsWith(`SEDE warning: ${ATTACKER}>SEDE: waiting for segment`) ||
+  // A retired agent's stream stopped on the attacker's file (or waiting behind its forged later
+  // one): the office reads it again at every sync, in case the agent's last upload comes back.
+  [...retired].some((a) => (x.startsWith(`SEDE error: ${a}>SEDE stopped:`) && x.includes("forged")) || x.startsWith(`SEDE warning: ${a}>SEDE: waiting for segment`)) ||
   x.includes(`as ${ATTACKER} found it`) ||
   /(ack|resend request) ignored$/.test(x) ||
   // A retired agent's folder holding a file that does not verify (the attacker's) is kept, and
@@ -117,7 +120,7 @@ export async function settle(model: Model, world: World): Promise<void> {
     // reading of AG04's own stream stopped on a file AG04 may not send or waiting for one AG04
     // never wrote (no honest PC writes that folder), AG04 asking for files
     // again, a forged ack or resend request (no honest writer replaces it) ignored.
-    if (moved === 0 && round >= 1 && lastRound.every(lingering)) break;
+    if (moved === 0 && round >= 1 && lastRound.every((x) => lingering(x, model.retired))) break;
     // Everything in flight arrives within two rounds of fault-free syncs (a stream that waited
     // for a repaired file, then the answer to it); removing what the attacker left takes one
     // more (readers ask, the producer deletes, readers move on); the last is the quiet one.
