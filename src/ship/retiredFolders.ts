@@ -24,8 +24,9 @@ export function retirementsWaiting(run: SyncRun): Set<string> {
   for (const code of node.keyring.retiring()) {
     if (node.keyring.current(code) !== undefined || !run.inbox.cursor(agentToSede(code))?.blocked) continue;
     waiting.add(code);
-    if (node.config(inTransitKey(code)) !== undefined) continue;
-    const listed = run.listed(streamFolder(agentToSede(code))) ?? [];
+    // Its folder not read this sync (a restored office waiting for it): the limit is set by the sync that reads it.
+    const listed = run.listed(streamFolder(agentToSede(code)));
+    if (node.config(inTransitKey(code)) !== undefined || listed === undefined) continue;
     const last = Math.max(0, ...listed.map((f) => parseFileName(f.name)).filter((p) => p?.kind === "segment").map((p) => p?.number ?? 0));
     node.setState(inTransitKey(code), String(last));
   }
