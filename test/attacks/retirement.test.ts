@@ -107,6 +107,24 @@ const revoked = (name: string) =>
   expect.stringMatching(new RegExp(`^AG01>SEDE stopped: read SincroAg/AG01/${name}: signed with key [0-9a-f]{16}, not a key trusted for AG01 \\(forged, or from a PC whose keys were revoked\\)$`));
 
 describe("a cloned PC after re-enrollment (AG01's old PC keeps a copy of its keys; the office enrolls a new PC)", () => {
+  // Folder seed 951000080, run 568: the new PC's first sync was stopped by the attacker's file, so
+  // it wrote no receipt yet, and a day later the office warned of a forgery about the old PC's.
+  it("the old PC's receipts left in its folder are read as absent, without a warning of forgery, while the new PC has written none", async () => {
+    const net = await office(tempDir());
+    const dir = join(net.dir, "new-pc");
+    mkdirSync(dir);
+    enroll(net.sede, makeNode(dir, "AG01", { role: "agent", agent: "AG01" }, net.clock.now));
+    await net.sync(net.sede); // the old PC's keys are revoked at the end of this sync
+    expect(parkedNames(net, "SincroAg/AG01", ".ack").length).toBeGreaterThan(0);
+    exec(net.sede, { kind: "SetGenericPrice", list: "BASE", product: "P001", price: "9.10" });
+    await net.sync(net.sede);
+    await net.sync(net.agent("AG02"));
+    net.clock.set(net.clock.peek() + 25 * 3_600_000); // a day later the office reads every folder, AG01's too
+    const r = await net.sync(net.sede);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.filter((w) => w.includes("SincroAg/AG01/"))).toEqual([]);
+  });
+
   it("the old PC's uploads after the sede's next sync are refused naming the file; the new PC carries on and its orders arrive", async () => {
     const net = await office(tempDir());
     const old = net.agent("AG01");
