@@ -1214,6 +1214,14 @@ export class RestoreSede extends Base {
     // the earlier codes, so the restored office renames it again.
     const handed = new Set(after.filter((e) => e.type === "CustomerReassigned" && !local.includes(e)).map((e) => data<{ customer: string }>(e).customer));
     for (const e of [...local].reverse()) {
+      // A retired agent's customer given to the office goes nowhere (no agent's stream): lost, it
+      // is the retired agent's again (folder seed 951000090, run 982).
+      if (e.type === "CustomerReassigned") {
+        const d = data<{ customer: string; from: string | null }>(e);
+        const c = m.customers.get(d.customer);
+        if (c) c.agent = d.from;
+        continue;
+      }
       if (e.type !== "CustomerRenamed") continue;
       const d = data<{ code: string; newCode: string }>(e);
       if (handed.has(d.newCode)) {
