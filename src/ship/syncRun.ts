@@ -257,19 +257,20 @@ export class SyncRun {
 
   /** A small file of the parking area, read only if its folder's (cached) listing shows it. */
   async readIfListed(path: string): Promise<Buffer | null> {
+    const bytes = await this.downloadIfListed(path);
+    return bytes && this.trust.open(path, bytes);
+  }
+
+  private async downloadIfListed(path: string): Promise<Buffer | null> {
     const folder = path.slice(0, path.lastIndexOf("/"));
     const name = path.slice(path.lastIndexOf("/") + 1);
     if (!(await this.list(folder)).some((f) => f.name === name)) return null;
-    const bytes = await this.download(path);
-    return bytes && this.trust.open(path, bytes);
+    return this.download(path);
   }
 
   /** Like {@link readIfListed}, but a file that fails verification is reported as a warning and read as absent. */
   async readSmallFile(path: string, what: string): Promise<Buffer | null> {
-    const folder = path.slice(0, path.lastIndexOf("/"));
-    const name = path.slice(path.lastIndexOf("/") + 1);
-    if (!(await this.list(folder)).some((f) => f.name === name)) return null;
-    const bytes = await this.download(path);
+    const bytes = await this.downloadIfListed(path);
     if (!bytes) return null;
     try {
       return this.trust.open(path, bytes);
