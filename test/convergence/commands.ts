@@ -15,7 +15,8 @@ import type { CutPlan } from "../support/faultyTransport.js";
 import { ATTACKER, QUARANTINED, REFUSED, SIGNERS, Attacker, segmentBytes, type Quarantined, type Refused, type Signer, type Slot } from "./attacker.js";
 import { forgedEvent } from "../attacks/attackSupport.js";
 import { encodeFile } from "../../src/wire/segmentCodec.js";
-import { sedeToAgent } from "../../src/wire/streams.js";
+import { segmentName, sedeToAgent, streamFolder, type StreamName } from "../../src/wire/streams.js";
+import Database from "better-sqlite3";
 import { recoverState } from "../../src/ship/sedeRestore.js";
 import { checkSafety, type CustomerFields, type Line, type Model, type ModelOrder, type SpecialChange } from "./model.js";
 import { AGENTS, AwaitingReturn, type Backup, CLOCK_TOLERANCE_MS, Crash, HOUR, isCut, isFork, NODES, type NodeName, type SyncFault, type SyncOutcome, type World } from "./world.js";
@@ -1117,6 +1118,21 @@ export function waitsOnlyForAttacker(line: string): boolean {
   return agents.every((a) => a === ATTACKER) && streams.every((x) => x === sedeToAgent(ATTACKER));
 }
 
+/** The office's segments uploaded after the copy at `copyFile` that are gone from the server and that no agent PC keeps. */
+function expiredUnheld(w: World, copyFile: string): string[] {
+  const copy = new Database(copyFile, { readonly: true });
+  const copied = new Map((copy.prepare(`SELECT stream, max(number) AS n FROM outbox_files WHERE kind = 'segment' GROUP BY stream`).all() as Array<{ stream: string; n: number }>).map((r) => [r.stream, r.n]));
+  copy.close();
+  const rows = w.node("SEDE").db.prepare(`SELECT stream, number FROM outbox_files WHERE kind = 'segment' AND uploaded IS NOT NULL`).all() as Array<{ stream: string; number: number }>;
+  const gone: string[] = [];
+  for (const { stream, number } of rows) {
+    if (number <= (copied.get(stream) ?? 0) || w.existsServer(`${streamFolder(stream as StreamName)}/${segmentName(number)}`)) continue;
+    const held = AGENTS.some((a) => w.nodes.has(a) && w.node(a).db.prepare(`SELECT 1 FROM office_files WHERE stream = ? AND number = ?`).get(stream, number) !== undefined);
+    if (!held) gone.push(`${streamFolder(stream as StreamName)}/${segmentName(number)}`);
+  }
+  return gone;
+}
+
 /**
  * `sincro backup --out FILE` at the office: now, or while the sede syncs, at a named step of that
  * sync (the copy then holds what the sync had committed so far). Not while a restored sede still
@@ -1209,6 +1225,14 @@ export class RestoreSede extends Base {
     if (unpublished > 0) w.counters.add("restore-sede-skipped:unpublished");
     if (unpublished > 0) return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: ${unpublished} change(s) to publish not uploaded yet`);
     if ([...w.attacker.stillPlanted()].some((p) => p.startsWith("SincroSede/"))) return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: the attacker replaced an office file`);
+    // The README's limit: office files published after the copy that are gone from the server
+    // and that no agent holds (its reader caught up from a snapshot) cannot come back, and the
+    // restored office waits for them for good (folder seed 951000100, run 1418). Not restored then.
+    const gone = expiredUnheld(w, saved.backup.file);
+    if (gone.length > 0) {
+      w.counters.add("restore-sede-skipped:expired-unheld");
+      return void (this.did = `${steps.map((x) => `${x}; `).join("")}not restored: ${gone.join(", ")} expired unread and held by no agent`);
+    }
     // A rename of an office customer stays at the sede: lost, it is undone (latest first), unless
     // the customer was then handed to an agent: that move is published, comes back, and names
     // the earlier codes, so the restored office renames it again.

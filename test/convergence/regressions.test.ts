@@ -805,4 +805,12 @@ describe("regressions found by the convergence model", () => {
   it("a retired agent's customer given to the office after the office's backup is AG01's again once the copy is put back", async () => {
     await replay(noSkew, [new Retire("AG01", true), new BackupSede(undefined, 1), new Reassign(0, null), new RestoreSede(false)]);
   });
+  // Folder seed 951000100, run 1418 (cut by hand). The office is backed up, receives AG01's new
+  // customer and publishes a segment for AG01; 15 days pass, so that segment expires on the
+  // server before AG01 read it (AG01 catches up from a snapshot), and then the copy is put back. No agent holds
+  // that segment: the restored office waits for it for good, the README's limit. The model does
+  // not put the copy back then (without that rule, the final rounds never go quiet).
+  it("an office copy is not put back when its later segments expired unread and no agent holds them", async () => {
+    await replay(noSkew, [new BackupSede(undefined, 1), new AddCustomer("AG01", null, false), new Sync("AG01", undefined), new Sync("SEDE", undefined), new TimePasses(369), new RestoreSede(true)]);
+  });
 });
