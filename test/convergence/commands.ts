@@ -1241,9 +1241,10 @@ export class RestoreSede extends Base {
       // A retired agent's customer given to the office goes nowhere (no agent's stream): lost, it
       // is the retired agent's again (folder seed 951000090, run 982).
       if (e.type === "CustomerReassigned") {
+        // (From an agent in service, its release is published and comes back: seed 11 below.)
         const d = data<{ customer: string; from: string | null }>(e);
         const c = m.customers.get(d.customer);
-        if (c) c.agent = d.from;
+        if (c && d.from !== null && m.retired.has(d.from as NodeName)) c.agent = d.from;
         continue;
       }
       if (e.type !== "CustomerRenamed") continue;
