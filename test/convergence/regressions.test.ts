@@ -813,4 +813,11 @@ describe("regressions found by the convergence model", () => {
   it("an office copy is not put back when its later segments expired unread and no agent holds them", async () => {
     await replay(noSkew, [new BackupSede(undefined, 1), new AddCustomer("AG01", null, false), new Sync("AG01", undefined), new Sync("SEDE", undefined), new TimePasses(369), new RestoreSede(true)]);
   });
+  // FTP seed 951000091, run 659 (cut by hand). AG03 parks a new customer and rings; the attacker
+  // deletes that ring before the office's sync. The office reads AG03's folder at its next full
+  // listing, a day later (README, "The doorbell"): the model lets that day pass before the final
+  // rounds, which otherwise ended without the customer.
+  it("a ring the attacker deleted delays an agent's upload to the office's next full listing, and it arrives", async () => {
+    await replay(noSkew, [new AddCustomer("AG03", null, false), new Sync("AG03", undefined), new Attack({ kind: "delete", index: 3 })]);
+  });
 });

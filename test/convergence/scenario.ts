@@ -81,6 +81,10 @@ function lateForMovedCustomer(model: Model, line: string): boolean {
 
 export async function settle(model: Model, world: World): Promise<void> {
   world.repairAll();
+  // A bell the attacker deleted delays what it announced until the sede's next full listing of
+  // the agents' folders, a day later (README, "The doorbell"): that day passes first (FTP seed
+  // 951000091, run 659: AG03's customer waited behind its deleted ring).
+  if ([...world.attacker.planted].some(([path, bytes]) => path.startsWith("SincroBell/") && bytes === null)) world.advance(25 * HOUR);
   const order = ["SEDE", ...model.honest()] as NodeName[];
   const lastRound: string[] = [];
   for (let round = 0; ; round++) {
