@@ -138,8 +138,7 @@ export class Keyring {
   finishRetirements(waiting: ReadonlySet<string> = new Set()): void {
     this.db.transaction(() => {
       this.db.prepare(`UPDATE peer_keys SET state = 'revoked' WHERE state = 'retiring' AND node IN (SELECT node FROM peer_keys WHERE state = 'active')`).run();
-      const retire = this.db.prepare(`UPDATE peer_keys SET state = 'retired' WHERE state = 'retiring' AND node = ?`);
-      for (const node of this.retiring()) if (!waiting.has(node)) retire.run(node);
+      this.db.prepare(`UPDATE peer_keys SET state = 'retired' WHERE state = 'retiring' AND node NOT IN (SELECT value FROM json_each(?))`).run(JSON.stringify([...waiting]));
     })();
   }
 

@@ -1,4 +1,3 @@
-import { Inbox } from "./inbox.js";
 import { agentToSede, sedeToAgent, streamFolder } from "../wire/streams.js";
 import { type SyncRun, warn } from "./syncRun.js";
 import { SegmentError, say } from "../errors.js";
@@ -22,7 +21,7 @@ export function retirementsWaiting(run: SyncRun): Set<string> {
   const { node } = run;
   const waiting = new Set<string>();
   for (const code of node.keyring.retiring()) {
-    if (node.keyring.current(code) !== undefined || !run.inbox.cursor(agentToSede(code))?.blocked) continue;
+    if (!node.keyring.isRetiring(code) || !run.inbox.cursor(agentToSede(code))?.blocked) continue;
     waiting.add(code);
     // Its folder not read this sync (a restored office waiting for it): the limit is set by the sync that reads it.
     const listed = run.listed(streamFolder(agentToSede(code)));
@@ -46,8 +45,7 @@ export function inTransitLimit(run: SyncRun, code: string): number | undefined {
  * could not be read keeps its folder, with a warning: that file is what was in transit.
  */
 export async function emptyRetiredFolders(run: SyncRun): Promise<void> {
-  const { node } = run;
-  const inbox = new Inbox(node);
+  const { node, inbox } = run;
   for (const { code } of node.read.agents()) {
     if (!node.keyring.isRetiring(code) || node.config(emptiedKey(code)) !== undefined) continue;
     const blocked = inbox.cursor(agentToSede(code))?.blocked;
