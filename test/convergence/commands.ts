@@ -1237,6 +1237,11 @@ export class RestoreSede extends Base {
     // the customer was then handed to an agent: that move is published, comes back, and names
     // the earlier codes, so the restored office renames it again.
     const handed = new Set(after.filter((e) => e.type === "CustomerReassigned" && !local.includes(e)).map((e) => data<{ customer: string }>(e).customer));
+    // Where in `after` each handed customer was last handed over (under any of its codes).
+    const handedAt = new Map<string, number>();
+    after.forEach((e, i) => {
+      if (e.type === "CustomerReassigned" && !local.includes(e)) handedAt.set(data<{ customer: string }>(e).customer, i);
+    });
     for (const e of [...local].reverse()) {
       // A retired agent's customer given to the office goes nowhere (no agent's stream): lost, it
       // is the retired agent's again (folder seed 951000090, run 982).
@@ -1251,6 +1256,8 @@ export class RestoreSede extends Base {
       const d = data<{ code: string; newCode: string }>(e);
       if (handed.has(d.newCode)) {
         handed.add(d.code);
+        const at = handedAt.get(d.newCode);
+        if (at !== undefined) handedAt.set(d.code, at);
         continue;
       }
       const c = m.customers.get(d.newCode);
@@ -1264,6 +1271,12 @@ export class RestoreSede extends Base {
       // An office customer created after the backup and then handed to an agent lives on: the
       // move is published, comes back, and carries the customer's record (seed 951000010).
       if (e.type === "CustomerCreated" && handed.has(data<{ code: string }>(e).code)) continue;
+      // So do its special prices as they stood then: the handover carries them, each with the id
+      // and HLC of its last change (folder seed 951000140, run 1397).
+      if (e.type === "SpecialPriceSet" || e.type === "SpecialPriceRemoved") {
+        const at = handedAt.get(data<{ customer: string }>(e).customer);
+        if (at !== undefined && after.indexOf(e) < at) continue;
+      }
       m.mayLose.add(e.id);
     }
     if (local.length > 0) w.counters.add("restored-sede-may-lose-local", local.length);

@@ -820,4 +820,19 @@ describe("regressions found by the convergence model", () => {
   it("a ring the attacker deleted delays an agent's upload to the office's next full listing, and it arrives", async () => {
     await replay(noSkew, [new AddCustomer("AG03", null, false), new Sync("AG03", undefined), new Attack({ kind: "delete", index: 3 })]);
   });
+  // Folder seed 951000140, run 1397 (cut by hand). The office sets a special price for its own
+  // customer, is backed up, removes the price and sets another, gives the customer to AG02 and is
+  // put back. The handover is published and comes back carrying the later price (with its HLC and
+  // id): the office and AG02 hold it. The model had dropped it with the office's lost local events.
+  it("a special price set after the office's backup lives on when the customer was then handed to an agent", async () => {
+    await replay(noSkew, [
+      new AddCustomer("SEDE", null, false),
+      new SetSpecialPrice("SEDE", 1, "P1", "2.50", ["10", "2.5"]),
+      new BackupSede(undefined, 1),
+      new RemoveSpecialPrice("SEDE", 1),
+      new SetSpecialPrice("SEDE", 1, "P1", "2.50", ["5"]),
+      new Reassign(1, "AG02"),
+      new RestoreSede(true),
+    ]);
+  });
 });
