@@ -33,6 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("backup and restore of an agent PC", () => {

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrollAgent, eventCount, sincro, sincroOk } from "../support/cli.js";
 import { agentHoldingOthersCustomers } from "../support/nodes.js";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 // One sede and one agent, built once through the real binary; each case below runs against them.
@@ -11,6 +11,8 @@ const sede = join(dir, "sede.db");
 const agent = join(dir, "agent.db");
 
 const ok = sincroOk;
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(() => {
   ok(["--db", sede, "init", "--role", "sede"]);

@@ -1,6 +1,6 @@
 // The real binary configured for SFTP with `config set`: the host key to pin, `parking check`,
 // a sync each way and `audit --sftp`, against a private OpenSSH sshd. No password is ever printed.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the sftp transport on the command line", () => {
