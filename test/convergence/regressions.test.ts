@@ -835,4 +835,22 @@ describe("regressions found by the convergence model", () => {
       new RestoreSede(true),
     ]);
   });
+  // Folder seed 951000150, run 455 (cut by hand). AG02 is backed up, parks a new customer, its
+  // clock falls 19 h behind, and the PC is put back from the copy twice; the office sends the
+  // customer back between the two, so the first sync after the second restore gets it back at
+  // once. The model's clock check took that returned event for one recorded during that sync with
+  // the uncorrected time; the office held it before the sync began.
+  it("an agent's events the office sends back after a restore are not taken for ones recorded on a wrong clock", async () => {
+    await replay(noSkew, [
+      new AddCustomer("AG02", null, false),
+      new Sync("AG02", undefined),
+      new BackupAgent("AG02", undefined, 1),
+      new AddCustomer("AG02", null, false),
+      new Sync("AG02", undefined),
+      new TimePasses(97),
+      new ClockJump("AG02", -19),
+      new RestoreAgent(0, false, true),
+      new RestoreAgent(0, true, true),
+    ]);
+  });
 });
