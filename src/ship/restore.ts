@@ -47,6 +47,9 @@ const english = {
     `either this PC was restored from a backup and used before it synced, or another PC is using the code ${agent}. Nothing was sent. ` +
     `Stop using one of them; to go on with this one, keep its database aside, create a fresh one with "sincro init --enroll FILE" (a new enrollment file from the office) and enter again what the office lacks`,
   stale: (after: number, last: number) => `the events the office sent back (#${after + 1} to #${last}) are not yet the ones this PC asked for; waiting for the office's next sync`,
+  unreadableAhead: (path: string, reason: string) =>
+    `${path}: this PC was put back from a backup, and this file of its own folder, numbered after the last one the copy sealed, does not open (${reason}): ` +
+    `it may hold work this PC parked after the copy was made. Nothing is sent or received until it opens: have the provider put it back; if this PC never wrote it, delete it from the server`,
   offsets: (agent: string) => `sync: the events sent back by the office do not end where the office's ack of ${agent}'s stream does; sync again after the office's next sync`,
 };
 
@@ -61,7 +64,17 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
   // A backup copy put back looks at what this PC parked after the copy: segments past its last
   // sealed one that open as its own, which the office has not read yet. Sealing now would reuse
   // their numbers (a fork). (A second live PC with this code is stopped when it publishes.)
-  const ahead = node.isBackupCopy() ? await parkedAhead(run) : undefined;
+  const parked = node.isBackupCopy() ? await parkedAhead(run) : undefined;
+  // A file there that does not open may be this PC's own later work, damaged on the server: it
+  // is neither replaced nor deleted (that would lose it for good); the PC waits until it opens
+  // (the provider restores it) or someone removes it (folder seed 951000160, run 8469).
+  if (parked !== undefined && parked.unreadable.length > 0) {
+    for (const u of parked.unreadable) warn(run.report, english.unreadableAhead(u.path, u.reason), say("warn.restore.unreadableAhead", { file: u.path }));
+    // Nothing entered meanwhile either: it would take the numbers that file may hold (a fork).
+    node.setAwaitingReturn(true);
+    return true;
+  }
+  const ahead = parked?.seq;
   if ((!ack || ack.segment === 0 || node.outbox.holdsSegment(own, ack.segment, ack.sha256)) && ahead === undefined) {
     if (node.awaitingReturn()) await finish(run);
     else node.clearBackupCopy();
@@ -112,16 +125,18 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
 }
 
 /**
- * The last seq in the segments of this PC's own stream on the server numbered past the last one
- * it sealed that open as its own (signed with its keys), or undefined when there are none.
- * Files that do not open (damaged, forged) are not evidence: publishing replaces them.
+ * The segments of this PC's own stream on the server numbered past the last one it sealed: the
+ * last seq in those that open as its own (signed with its keys; undefined when none do), and
+ * those that do not open. A damaged file cannot be told from a forged one, and it may be the
+ * only copy of work this PC parked after the backup was made.
  */
-async function parkedAhead(run: SyncRun): Promise<number | undefined> {
+async function parkedAhead(run: SyncRun): Promise<{ seq: number | undefined; unreadable: Array<{ path: string; reason: string }> }> {
   const { node } = run;
   const own = agentToSede(node.id);
   const last = node.outbox.lastSegmentNumber(own);
   const folder = `${AG_ROOT}/${node.id}`;
   let seq: number | undefined;
+  const unreadable: Array<{ path: string; reason: string }> = [];
   for (const f of await run.list(folder)) {
     const parsed = parseFileName(f.name);
     if (parsed?.kind !== "segment" || parsed.number <= last) continue;
@@ -131,9 +146,10 @@ async function parkedAhead(run: SyncRun): Promise<number | undefined> {
       for (const e of events) if (e.origin === node.id) seq = Math.max(seq ?? 0, e.seq);
     } catch (err) {
       if (!(err instanceof SegmentError)) throw err;
+      unreadable.push({ path, reason: err.message });
     }
   }
-  return seq;
+  return { seq, unreadable };
 }
 
 async function finish(run: SyncRun): Promise<void> {

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { auditLogFile, auditNodeDatabase } from "../../src/audit/auditSources.js";
@@ -154,6 +154,60 @@ describe("an agent PC restored from a backup", () => {
     await net.round();
     expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
     expect(orders(pc)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+  });
+
+  it("with work parked after the backup damaged on the server: the file is kept, the PC waits, and once it is put back the work comes back", async () => {
+    const { net, ag, cust, backup } = await backedUpAgent();
+    order(ag, cust as string); // AG01/2: parked, the office has not synced since
+    await net.sync(ag);
+    const file = join(net.file("SincroAg", "AG01"), "0000000002.seg");
+    const whole = readFileSync(file);
+    const damaged = Buffer.from(whole);
+    damaged[40] = (damaged[40] as number) ^ 0xff;
+    writeFileSync(file, damaged);
+
+    const pc = restore(net, backup);
+    const first = await net.sync(pc);
+    expect(first.errors).toEqual([]);
+    expect(first.warnings.join("\n")).toContain("SincroAg/AG01/0000000002.seg: this PC was put back from a backup, and this file of its own folder, numbered after the last one the copy sealed, does not open");
+    expect(first.sent.events).toBe(0);
+    // The office cannot read it either and asks for it again; the PC neither deletes nor replaces it.
+    const office = await net.sync(net.sede);
+    expect(office.errors.join("\n")).toMatch(/AG01>SEDE stopped: read SincroAg\/AG01\/0000000002.seg/);
+    const again = await net.sync(pc);
+    expect(again.warnings.join("\n")).toContain("does not open");
+    expect(readFileSync(file)).toEqual(damaged);
+    expect(pc.isBackupCopy()).toBe(true);
+
+    writeFileSync(file, whole); // the provider puts it back
+    await net.sync(pc); // now it reads as this PC's own: asks for it back
+    await net.sync(net.sede);
+    const back = await net.sync(pc);
+    expect(back.warnings.join("\n")).toContain("recovered from the office 1 event(s)");
+    expect(order(pc, cust as string)).toBe("AG01/3");
+    await net.round();
+    await net.round();
+    expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    expect(orders(pc)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+  });
+
+  it("a file it never wrote in its folder past the copy's last segment: the PC waits until it is deleted, then goes on", async () => {
+    const { net, cust, backup } = await backedUpAgent();
+    const pc = restore(net, backup);
+    const junk = join(net.file("SincroAg", "AG01"), "0000000002.seg");
+    writeFileSync(junk, Buffer.from("not a segment at all"));
+    const held = await net.sync(pc);
+    expect(held.warnings.join("\n")).toContain("SincroAg/AG01/0000000002.seg: this PC was put back from a backup");
+    expect(held.warnings.join("\n")).toContain("if this PC never wrote it, delete it from the server");
+    expect(existsSync(junk)).toBe(true);
+    rmSync(junk); // what the warning says to do
+    const r = await net.sync(pc);
+    expect([r.errors, r.warnings]).toEqual([[], []]);
+    expect(pc.isBackupCopy()).toBe(false);
+    expect(order(pc, cust)).toBe("AG01/2");
+    await net.round();
+    await net.round();
+    expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2"]);
   });
 
   it("a backup copy with nothing parked after it: its first sync clears the mark and it goes on", async () => {
