@@ -1061,8 +1061,9 @@ export class RestoreAgent extends Base {
       (old.db.prepare(`SELECT e.id FROM stream_entries s JOIN events e ON e.pos = s.pos WHERE s.stream = ? AND s.offset <= ?`).all(stream, uploaded) as Array<{ id: string }>).map((r) => r.id),
     );
     // A parked segment the attacker deleted or replaced before the office read it: this PC's sealed copy, which would have put it back, is gone with the restore.
-    // Likewise one damaged on the server: the copy does not recognise it as its own (publishing replaces it).
-    const attacked = [...w.attacker.stillPlanted(), ...w.damaged.keys()].some((p) => p.startsWith(`SincroAg/${this.agent}/`));
+    // (One damaged on the server is not lost: the copy waits on it until it is repaired, folder
+    // seed 951000160, run 8469.)
+    const attacked = [...w.attacker.stillPlanted()].some((p) => p.startsWith(`SincroAg/${this.agent}/`));
     let mayLose = 0;
     const after = old.log.ownedAfter(old.id, saved.backup.head);
     for (const e of after) {

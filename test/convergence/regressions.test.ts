@@ -853,4 +853,36 @@ describe("regressions found by the convergence model", () => {
       new RestoreAgent(0, true, true),
     ]);
   });
+  // Folder seed 951000160, run 8469 (cut by hand). AG01 is backed up, parks a special price,
+  // and its PC is put back from the copy; the parked segment is damaged on the server. The copy
+  // took the file that did not open for a forgery: it cleared its restore mark, and when the
+  // office asked for the file again it deleted it as "never written here": the price was lost for
+  // good. The copy now waits on it (the file is its own later work, or someone else's) until it
+  // opens, or is deleted; repaired, the price comes back through the office.
+  it("a restored PC waits on its own later upload damaged on the server, and gets the work back once it is repaired", async () => {
+    await replay(noSkew, [
+      new Sync("AG01", undefined),
+      new BackupAgent("AG01", undefined, 1),
+      new SetSpecialPrice("AG01", 0, "P2", "0.0001", []),
+      new Sync("AG01", undefined),
+      new Damage(0, "bitflip", 4702),
+      new RestoreAgent(0, false, false),
+      new Sync("SEDE", undefined),
+      new Sync("AG01", undefined),
+      new PlaceOrder("AG01", 0, 0, [{ product: 0, qty: "1", price: "1.00" }], false),
+      new Sync("AG01", undefined),
+    ]);
+  });
+  // The same wait, on a file the attacker put in a restored PC's folder: the PC warns, the user
+  // deletes the file as the warning says, and the PC goes on.
+  it("a restored PC waits on a forged file past its copy's last segment until the user deletes it", async () => {
+    await replay(noSkew, [
+      new Sync("AG01", undefined),
+      new BackupAgent("AG01", undefined, 1),
+      new Attack({ kind: "forge", folder: "agent", victim: "AG01", file: "seg", signer: "outsider", slot: "next", index: 0 }),
+      new RestoreAgent(0, false, false),
+      new PlaceOrder("AG01", 0, 0, [{ product: 0, qty: "1", price: "1.00" }], false),
+      new Sync("AG01", undefined),
+    ]);
+  });
 });

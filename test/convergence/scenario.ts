@@ -100,6 +100,17 @@ export async function settle(model: Model, world: World): Promise<void> {
         continue;
       }
       if (error !== undefined) throw new Error(`final round ${round}: sync ${n} failed: ${String(error)}`);
+      // A PC put back from a backup waits on a file in its folder past the copy's last segment
+      // that does not open (it may be the PC's own later work, damaged); the warning says to
+      // delete it if the PC never wrote it, and the user does so when the attacker put it there.
+      for (const x of report?.warnings ?? []) {
+        const held = /^(SincroAg\/[^/]+\/\d{10}\.seg): this PC was put back from a backup/.exec(x)?.[1];
+        if (held !== undefined && planted.has(held) && world.existsServer(held)) {
+          world.deleteServer(held);
+          world.counters.add("restored-pc:user-deleted-attacker-file");
+          moved++;
+        }
+      }
       expect(report?.errors.filter((x) => !byAttacker(x, planted)), `final round ${round}: sync ${n} errors`).toEqual([]);
       // In the first two rounds a producer may still honour a resend request a blocked reader left
       // (the second when the office hears of it only from that reader's ring in the first: a PC
