@@ -37,6 +37,19 @@ async function backedUpAgent(): Promise<{ net: Network; ag: SincroNode; cust: st
   return { net, ag, cust: cust as string, backup };
 }
 
+/** The office's sync sends AG01/2 back; the PC takes it, numbers its next order after it, and both sides agree. */
+async function officeSendsBackAG01_2(net: Network, pc: SincroNode, cust: string): Promise<void> {
+  await net.sync(net.sede);
+  const back = await net.sync(pc);
+  expect(back.errors).toEqual([]);
+  expect(back.warnings.join("\n")).toContain("recovered from the office 1 event(s)");
+  expect(order(pc, cust)).toBe("AG01/3");
+  await net.round();
+  await net.round();
+  expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+  expect(orders(pc)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+}
+
 describe("an agent PC restored from a backup", () => {
   it("with its later segments still on the server: gets its work back, clears them, numbers after them, no fork", async () => {
     const { net, ag, cust, backup } = await backedUpAgent();
@@ -145,15 +158,7 @@ describe("an agent PC restored from a backup", () => {
     expect(first.errors).toEqual([]);
     expect(first.warnings.join("\n")).toContain("this PC was restored from a backup");
     expect(() => order(pc, cust as string)).toThrow(/restored from a backup/);
-    await net.sync(net.sede);
-    const back = await net.sync(pc);
-    expect(back.errors).toEqual([]);
-    expect(back.warnings.join("\n")).toContain("recovered from the office 1 event(s)");
-    expect(order(pc, cust as string)).toBe("AG01/3");
-    await net.round();
-    await net.round();
-    expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
-    expect(orders(pc)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    await officeSendsBackAG01_2(net, pc, cust);
   });
 
   it("with work parked after the backup damaged on the server: the file is kept, the PC waits, and once it is put back the work comes back", async () => {
@@ -181,14 +186,7 @@ describe("an agent PC restored from a backup", () => {
 
     writeFileSync(file, whole); // the provider puts it back
     await net.sync(pc); // now it reads as this PC's own: asks for it back
-    await net.sync(net.sede);
-    const back = await net.sync(pc);
-    expect(back.warnings.join("\n")).toContain("recovered from the office 1 event(s)");
-    expect(order(pc, cust as string)).toBe("AG01/3");
-    await net.round();
-    await net.round();
-    expect(orders(net.sede)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
-    expect(orders(pc)).toEqual(["AG01/1", "AG01/2", "AG01/3"]);
+    await officeSendsBackAG01_2(net, pc, cust);
   });
 
   it("a file it never wrote in its folder past the copy's last segment: the PC waits until it is deleted, then goes on", async () => {
