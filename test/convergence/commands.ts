@@ -1249,6 +1249,10 @@ export class RestoreSede extends Base {
       if (e.type === "CustomerReassigned") {
         // (From an agent in service, its release is published and comes back: seed 11 below.)
         const d = data<{ customer: string; from: string | null }>(e);
+        // Unless a later move of that customer was published: it comes back and stands (a
+        // retired agent's customer given to AG02: the release stays here, the handover is
+        // published; folder seed 951000171, run 2072).
+        if ((handedAt.get(d.customer) ?? -1) > after.indexOf(e)) continue;
         const c = m.customers.get(d.customer);
         if (c && d.from !== null && m.retired.has(d.from as NodeName)) c.agent = d.from;
         continue;

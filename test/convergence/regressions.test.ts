@@ -885,4 +885,11 @@ describe("regressions found by the convergence model", () => {
       new Sync("AG01", undefined),
     ]);
   });
+  // Folder seed 951000171, run 2072 (cut by hand). AG01 retired; the office adds a customer for
+  // it, is backed up, gives that customer to AG02 (the release stays at the office, the handover
+  // is published) and is put back. The handover comes back: the customer is AG02's. The model's
+  // rule for a retired agent's customer moved after the backup gave it back to AG01.
+  it("a retired agent's customer given to another agent after the office's backup stays that agent's once the copy is put back", async () => {
+    await replay(noSkew, [new Retire("AG01", true), new AddCustomer("SEDE", "AG01", false), new BackupSede(undefined, 1), new Reassign(1, "AG02"), new RestoreSede(true)]);
+  });
 });
