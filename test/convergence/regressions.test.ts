@@ -13,7 +13,7 @@ import { tempDir } from "../support/tempDir.js";
 import { makeNode } from "../support/nodes.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, BackupAgent, ClockJump, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, LoseAck, PlaceOrder, Reenroll, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, Attack, BackupAgent, ClockJump, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, LoseAck, PlaceOrder, Reenroll, RemoveGenericPrice, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -891,5 +891,20 @@ describe("regressions found by the convergence model", () => {
   // rule for a retired agent's customer moved after the backup gave it back to AG01.
   it("a retired agent's customer given to another agent after the office's backup stays that agent's once the copy is put back", async () => {
     await replay(noSkew, [new Retire("AG01", true), new AddCustomer("SEDE", "AG01", false), new BackupSede(undefined, 1), new Reassign(1, "AG02"), new RestoreSede(true)]);
+  });
+  // Folder seed 951000173, run 366 (cut by hand). The office is backed up, publishes a change
+  // for all agents, seals a snapshot and prunes; AG03 read the segment; the copy is put back. It
+  // takes that segment back from AG03 in one final round, and puts it back on the server for the
+  // readers that have not read it in the next: one round later than the model allowed.
+  it("a restored office puts back a segment it took back from an agent in the round after", async () => {
+    await replay(noSkew, [
+      new BackupSede(undefined, 1),
+      new RemoveGenericPrice("BASE", "P1"),
+      new Sync("AG03", undefined),
+      new CrashingSync("SEDE", "prune" as SyncStep, 1, 1),
+      new Sync("AG03", 3),
+      new TimePasses(377),
+      new RestoreSede(true),
+    ]);
   });
 });
