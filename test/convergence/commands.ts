@@ -1237,8 +1237,7 @@ export class RestoreSede extends Base {
     // A rename of an office customer stays at the sede: lost, it is undone (latest first), unless
     // the customer was then handed to an agent: that move is published, comes back, and names
     // the earlier codes, so the restored office renames it again.
-    const handed = new Set(after.filter((e) => e.type === "CustomerReassigned" && !local.includes(e)).map((e) => data<{ customer: string }>(e).customer));
-    // Where in `after` each handed customer was last handed over (under any of its codes).
+    // Each customer handed over in a published move: where in `after` it last was (under any of its codes).
     const handedAt = new Map<string, number>();
     after.forEach((e, i) => {
       if (e.type === "CustomerReassigned" && !local.includes(e)) handedAt.set(data<{ customer: string }>(e).customer, i);
@@ -1259,10 +1258,9 @@ export class RestoreSede extends Base {
       }
       if (e.type !== "CustomerRenamed") continue;
       const d = data<{ code: string; newCode: string }>(e);
-      if (handed.has(d.newCode)) {
-        handed.add(d.code);
-        const at = handedAt.get(d.newCode);
-        if (at !== undefined) handedAt.set(d.code, at);
+      const at = handedAt.get(d.newCode);
+      if (at !== undefined) {
+        handedAt.set(d.code, at);
         continue;
       }
       const c = m.customers.get(d.newCode);
@@ -1275,7 +1273,7 @@ export class RestoreSede extends Base {
       m.lostSeqs.add(`${e.origin}#${e.seq}`);
       // An office customer created after the backup and then handed to an agent lives on: the
       // move is published, comes back, and carries the customer's record (seed 951000010).
-      if (e.type === "CustomerCreated" && handed.has(data<{ code: string }>(e).code)) continue;
+      if (e.type === "CustomerCreated" && handedAt.has(data<{ code: string }>(e).code)) continue;
       // So do its special prices as they stood then: the handover carries them, each with the id
       // and HLC of its last change (folder seed 951000140, run 1397).
       if (e.type === "SpecialPriceSet" || e.type === "SpecialPriceRemoved") {
