@@ -131,14 +131,17 @@ export class Keyring {
 
   /**
    * After a sync that received what they had parked: keys being replaced are revoked, those of a
-   * retired agent retired for good, but for the agents in `waiting` (retired agents whose last
-   * upload could not be read yet): their keys stay retiring, so the file is read once it is
+   * retired agent retired for good, but for the agents in `waiting` (whose stream stopped on an
+   * upload that could not be read yet): their keys stay retiring, so the file is read once it is
    * readable again.
    */
   finishRetirements(waiting: ReadonlySet<string> = new Set()): void {
+    const held = JSON.stringify([...waiting]);
     this.db.transaction(() => {
-      this.db.prepare(`UPDATE peer_keys SET state = 'revoked' WHERE state = 'retiring' AND node IN (SELECT node FROM peer_keys WHERE state = 'active')`).run();
-      this.db.prepare(`UPDATE peer_keys SET state = 'retired' WHERE state = 'retiring' AND node NOT IN (SELECT value FROM json_each(?))`).run(JSON.stringify([...waiting]));
+      this.db
+        .prepare(`UPDATE peer_keys SET state = 'revoked' WHERE state = 'retiring' AND node IN (SELECT node FROM peer_keys WHERE state = 'active') AND node NOT IN (SELECT value FROM json_each(?))`)
+        .run(held);
+      this.db.prepare(`UPDATE peer_keys SET state = 'retired' WHERE state = 'retiring' AND node NOT IN (SELECT value FROM json_each(?))`).run(held);
     })();
   }
 

@@ -124,6 +124,8 @@ export const HLC_HORIZON_MS = 7 * 86_400_000;
  */
 /** Set in a sede's backup copy by `backupTo`; cleared by the first sync that checked the office's head. */
 export const RESTORE_CHECK_KEY = "restore.check";
+/** The files of its own folder an agent PC waits on (see `heldOn`). */
+const HELD_KEY = "hold.files";
 
 const randomPool = Buffer.alloc(4096);
 let randomAt = randomPool.length;
@@ -481,6 +483,14 @@ export class SincroNode {
         { code: "SYNC_FIRST", say: { key: "error.sedeRestoredSyncFirst", params: {} } },
       );
     }
+    const held = this.heldOn();
+    if (held.length > 0) {
+      throw new RefusedError(
+        "db",
+        `this PC waits on ${held.join(", ")} in its folder on the parking area, which does not open or the office has not read yet (see the last "sincro sync"): run "sincro sync" again once it is dealt with, before entering anything`,
+        { code: "HELD_BY_FILE", say: say("node.heldOnFile", { file: held.join(", ") }) },
+      );
+    }
     if (this.awaitingReturn()) {
       throw new RefusedError(
         "db",
@@ -542,6 +552,22 @@ export class SincroNode {
   /** The check a backup copy's first sync makes is done: from now on this is the PC's database. */
   clearBackupCopy(): void {
     this.db.prepare(`DELETE FROM node_config WHERE key = ?`).run(RESTORE_CHECK_KEY);
+  }
+
+  /**
+   * On an agent PC that does not know all its agent code parked (a backup copy put back, a
+   * reinstalled PC before its first complete sync): the files of its own folder it waits on,
+   * which may hold work parked before (see `ship/heldFiles.ts`); none when it does not wait.
+   */
+  heldOn(): string[] {
+    const held = this.config(HELD_KEY);
+    return held === undefined ? [] : (JSON.parse(held) as string[]);
+  }
+
+  /** Records the files this PC waits on (none: it waits no more). */
+  holdOn(files: readonly string[]): void {
+    if (files.length > 0) this.setState(HELD_KEY, JSON.stringify(files));
+    else this.db.prepare(`DELETE FROM node_config WHERE key = ?`).run(HELD_KEY);
   }
 
   setAwaitingReturn(waiting: boolean): void {

@@ -8,6 +8,7 @@ import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
 import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, segmentName, sedeToAgent, streamFolder } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
 import { type SyncRun, warn } from "./syncRun.js";
+import { holdOnFiles } from "./heldFiles.js";
 import { returnRequestPath } from "./restore.js";
 import { recoverReturnPath } from "./sedeRestore.js";
 
@@ -117,15 +118,16 @@ async function officeHasRewritten(run: SyncRun, ack: string): Promise<void> {
  * agent code — the sede's ack of the agent's stream, and the agent's own segments still on
  * the server — sets where this PC's numbering continues, so nothing is reused that the sede
  * has seen or will see. A PC that recorded work before this first sync cannot be renumbered:
- * it is refused with what to do.
+ * it is refused with what to do. Returns true when the sync holds, waiting on a file of that
+ * folder past what the office received that may be the earlier PC's (see `heldFiles.ts`).
  */
-export async function continueEarlierPc(run: SyncRun): Promise<void> {
+export async function continueEarlierPc(run: SyncRun): Promise<boolean> {
   const { node } = run;
-  if (run.inbox.cursor(sedeToAgent(node.id))) return;
+  if (run.inbox.cursor(sedeToAgent(node.id))) return false;
   // A backup copy of this PC taken before its first sync, put back: what the parking area shows
   // is this PC's own work since the copy (same keys), which the office sends back to it
   // (ship/restore.ts), not an earlier PC's to number after and leave behind.
-  if (node.isBackupCopy()) return;
+  if (node.isBackupCopy()) return false;
   const own = agentToSede(node.id);
   await officeHasRewritten(run, ackPath(own, SEDE));
   const ack = await run.readAck(own, SEDE);
@@ -141,7 +143,7 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
     .map((f) => ({ f, parsed: parseFileName(f.name) }))
     .filter((x) => x.parsed?.kind === "segment" && x.parsed.number > (ack?.segment ?? 0))
     .sort((a, b) => (a.parsed?.number ?? 0) - (b.parsed?.number ?? 0));
-  if (!ack && listed.length === 0) return;
+  if (!ack && listed.length === 0) return false;
   const mine = new Map(
     node.outbox
       .files(own)
@@ -149,25 +151,42 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
       .map((f) => [f.number, f.sha256]),
   );
   const leftovers: Array<{ header: SegmentHeader; sha256: string; events: EventEnvelope[] }> = [];
+  const unreadable: Array<{ path: string; reason: string }> = [];
+  const unread: Array<{ path: string; reason: string }> = [];
+  const heldBefore = new Set(node.heldOn());
+  const replacesEarlier = node.keyring.all(node.id).length > 0;
   for (const { f, parsed } of listed) {
     const path = `${ownFolder}/${f.name}`;
     const number = parsed?.number ?? 0;
     try {
       leftovers.push(decodeSegment(await run.fetch(path, f), path, { stream: own, number }));
     } catch (err) {
-      // Nothing to learn from a file that does not verify here, and the office does not accept
-      // it either; publishing replaces it: a damaged copy of a segment this PC sealed itself (its
-      // first sync stopped after publishing), one signed with keys the office has since revoked or
-      // sealed for them (the PC this one replaces, after the office's last sync with its keys),
-      // or a forgery (unsigned, signed under another name, altered). Throwing here would let one
-      // forged file stop every first sync of this agent code.
-      if (err instanceof SegmentError) continue;
-      throw err;
+      if (!(err instanceof SegmentError)) throw err;
+      // A damaged copy of a segment this PC sealed itself (its first sync stopped after
+      // publishing): publishing replaces it.
+      if (mine.has(number)) continue;
+      // Signed by the PC this one replaces, sealed for its keys and the office's: the office
+      // read what it could before this PC's first sync (its keys are accepted until then), so
+      // this is that PC's work after it was replaced, which the office refuses: publishing
+      // replaces it. But for a file this PC waited on, damaged until the provider put it back:
+      // the office keeps that PC's keys while its stream waits, and reads it first.
+      if (err.code === "NOT_FOR_US") {
+        if (heldBefore.has(path)) unread.push({ path, reason: err.message });
+        continue;
+      }
+      // Does not verify (damaged, or forged: they cannot be told apart). On the first PC of this
+      // code, a forgery: publishing replaces it. On one that replaces an earlier PC (enrolled with
+      // that PC's keys to remember), it may be the only copy of that PC's last work, so it is
+      // neither replaced nor deleted (folder seed 951000174, run 1746: deleted as a forgery, and
+      // a customer was lost).
+      if (replacesEarlier) unreadable.push({ path, reason: err.message });
     }
   }
+  if (unreadable.length > 0) return holdOnFiles(run, "reinstalled", unreadable);
+  if (unread.length > 0) return holdOnFiles(run, "officeUnread", unread);
   const ctx = node.context();
   const { base, foreign } = numberingBase({ node: node.id, ack, leftovers, mine, series: { prefix: ctx.customerPrefix, digits: ctx.customerDigits } });
-  if (!foreign) return;
+  if (!foreign) return false;
   const recorded = node.log.head(node.id);
   if (recorded) {
     throw new SincroError(
@@ -188,4 +207,5 @@ export async function continueEarlierPc(run: SyncRun): Promise<void> {
       ? say("warn.reinstalledLeftovers", { agent: node.id, held, files: listed.length, last: base.seq })
       : say("warn.reinstalled", { agent: node.id, held, last: base.seq }),
   );
+  return false;
 }

@@ -5,6 +5,7 @@ import { envelopeProblem } from "../wire/envelopeCodec.js";
 import { decodeSegment } from "../wire/segmentCodec.js";
 import { AG_ROOT, SEDE, SEDE_ROOT, agentToSede, parseFileName } from "../wire/streams.js";
 import { warn, type SyncRun } from "./syncRun.js";
+import { holdOnFiles } from "./heldFiles.js";
 
 /**
  * A restored agent backup (DESIGN §8, "Backup and restore"). The office's ack of the agent's
@@ -47,9 +48,6 @@ const english = {
     `either this PC was restored from a backup and used before it synced, or another PC is using the code ${agent}. Nothing was sent. ` +
     `Stop using one of them; to go on with this one, keep its database aside, create a fresh one with "sincro init --enroll FILE" (a new enrollment file from the office) and enter again what the office lacks`,
   stale: (after: number, last: number) => `the events the office sent back (#${after + 1} to #${last}) are not yet the ones this PC asked for; waiting for the office's next sync`,
-  unreadableAhead: (path: string, reason: string) =>
-    `${path}: this PC was put back from a backup, and this file of its own folder, numbered after the last one the copy sealed, does not open (${reason}): ` +
-    `it may hold work this PC parked after the copy was made. Nothing is sent or received until it opens: have the provider put it back; if this PC never wrote it, delete it from the server`,
   offsets: (agent: string) => `sync: the events sent back by the office do not end where the office's ack of ${agent}'s stream does; sync again after the office's next sync`,
 };
 
@@ -68,12 +66,7 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
   // A file there that does not open may be this PC's own later work, damaged on the server: it
   // is neither replaced nor deleted (that would lose it for good); the PC waits until it opens
   // (the provider restores it) or someone removes it (folder seed 951000160, run 8469).
-  if (parked !== undefined && parked.unreadable.length > 0) {
-    for (const u of parked.unreadable) warn(run.report, english.unreadableAhead(u.path, u.reason), say("warn.restore.unreadableAhead", { file: u.path }));
-    // Nothing entered meanwhile either: it would take the numbers that file may hold (a fork).
-    node.setAwaitingReturn(true);
-    return true;
-  }
+  if (parked !== undefined && parked.unreadable.length > 0) return holdOnFiles(run, "restored", parked.unreadable);
   const ahead = parked?.seq;
   if ((!ack || ack.segment === 0 || node.outbox.holdsSegment(own, ack.segment, ack.sha256)) && ahead === undefined) {
     if (node.awaitingReturn()) await finish(run);

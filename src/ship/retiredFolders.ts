@@ -11,18 +11,22 @@ export const emptiedKey = (agent: string): string => `retired.${agent}.emptied`;
 export const inTransitKey = (agent: string): string => `retired.${agent}.in-transit`;
 
 /**
- * At the sede, after its agents' folders were read: the retiring agents (no active key left)
- * whose stream stopped on a file that could not be read. Their retirement waits: their keys stay
- * accepted so the file is read once it is there again (put back on the server, or uploaded again
- * by the PC), but only for what was in transit: the segments listed now. A number past those is
- * never read (see {@link inTransitLimit}), so nothing the PC writes after its retirement counts.
+ * At the sede, after its agents' folders were read: the agents with keys on their way out whose
+ * stream stopped on a file that could not be read. Those keys stay accepted so the file is read
+ * once it is there again (put back on the server, or uploaded again by the PC):
+ * - a retiring agent (no active key left): its retirement waits, but only for what was in
+ *   transit: the segments listed now. A number past those is never read (see
+ *   {@link inTransitLimit}), so nothing the PC writes after its retirement counts;
+ * - a PC being replaced (enrolled again): its successor waits on that file too, as it may be the
+ *   old PC's last work (`heldFiles.ts`), and numbers on after it once the office has read it.
  */
 export function retirementsWaiting(run: SyncRun): Set<string> {
   const { node } = run;
   const waiting = new Set<string>();
   for (const code of node.keyring.retiring()) {
-    if (!node.keyring.isRetiring(code) || !run.inbox.cursor(agentToSede(code))?.blocked) continue;
+    if (!run.inbox.cursor(agentToSede(code))?.blocked) continue;
     waiting.add(code);
+    if (!node.keyring.isRetiring(code)) continue;
     // Its folder not read this sync (a restored office waiting for it): the limit is set by the sync that reads it.
     const listed = run.listed(streamFolder(agentToSede(code)));
     if (node.config(inTransitKey(code)) !== undefined || listed === undefined) continue;

@@ -62,8 +62,9 @@ async function syncSteps(run: SyncRun): Promise<SyncReport> {
   if (node.role === "agent") {
     try {
       await checkPublished(run);
-      await continueEarlierPc(run);
-      run.holdOwnStream = await recoverAfterRestore(run);
+      run.holdOwnStream = (await continueEarlierPc(run)) || (await recoverAfterRestore(run));
+      // Files it waited on that a check above no longer finds: the PC goes on, and takes new work.
+      if (!run.heldOnFile && node.heldOn().length > 0) node.holdOn([]);
     } catch (err) {
       // Nothing to start from: ask for it and ring, so the office's next sync looks at this
       // agent and puts back what it parked for it if that went missing (or seals it anew).

@@ -100,6 +100,8 @@ export class SyncRun {
   reading: ReadonlySet<string> | undefined;
   /** A restored agent PC waiting for its own events back: this sync only asks for them (see `restore.ts`). */
   holdOwnStream = false;
+  /** This sync found files of the PC's own folder to wait on (see `heldFiles.ts`). */
+  heldOnFile = false;
   /** Whether this sync has measured this PC's clock against the server's (see `clockCheck.ts`). */
   clockMeasured = false;
   private readonly listings = new Map<string, RemoteFile[]>();

@@ -73,7 +73,7 @@ abstract class Base implements Cmd {
     } catch (err) {
       // A restored PC waiting for its own events refused the work (World.execute checked how).
       if (!(err instanceof AwaitingReturn)) throw err;
-      this.did = `refused: ${(this as { node?: string }).node ?? "?"} waits for its events from the office`;
+      this.did = `refused: ${(this as { node?: string }).node ?? "?"} waits before taking new work`;
     }
     // Recorded something: until its next complete sync, not all of it is parked.
     for (const a of AGENTS) if ((w.recorded.get(a) ?? 0) > (before.get(a) ?? 0)) m.dirty.add(a);

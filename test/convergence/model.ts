@@ -417,6 +417,7 @@ export function checkConverged(model: Model, world: World): void {
   expect(new Inbox(sede).cursors().filter((c) => c.blocked !== null && honestStreams.has(c.stream)), "honest streams stopped at the sede").toEqual([]);
 
   for (const a of honest) expect(world.node(a).awaitingReturn(), `${a} still waits for its events from the office`).toBe(false);
+  for (const a of honest) expect(world.node(a).heldOn(), `${a} still waits on files of its folder`).toEqual([]);
 
   // Logs and projections.
   for (const [name, node] of world.nodes) {

@@ -873,6 +873,30 @@ describe("regressions found by the convergence model", () => {
       new Sync("AG01", undefined),
     ]);
   });
+  // Folder seed 951000174, run 1746 (cut by hand). AG02 parks a customer; the segment is damaged
+  // on the server; AG02's PC is reinstalled after its last sync. The office could not read the
+  // file and asked for it again, and the new PC deleted it as a forgery ("this node never wrote
+  // it"): the customer was lost. The new PC now waits on it; once it is repaired the office reads
+  // it (keeping the old PC's keys while the stream waits) and the new PC numbers on after it.
+  it("a reinstalled PC waits on the old PC's last upload damaged on the server, and the work arrives once it is repaired", async () => {
+    await replay(noSkew, [
+      new AddCustomer("AG02", null, true),
+      new Sync("AG02", undefined),
+      new Damage(0, "bitflip", 219), // SincroAg/AG02/0000000001.seg
+      new Reenroll("AG02", false),
+      new AddCustomer("AG02", null, false), // refused while it waits
+      new Sync("AG02", undefined),
+    ]);
+  });
+  // The same wait, on a file the attacker put in a reinstalled PC's folder: the user deletes it.
+  it("a reinstalled PC waits on a forged file past what the office received until the user deletes it", async () => {
+    await replay(noSkew, [
+      new Attack({ kind: "forge", folder: "agent", victim: "AG02", file: "seg", signer: "outsider", slot: "next", index: 0 }),
+      new Reenroll("AG02", false),
+      new AddCustomer("AG02", null, false), // refused while it waits
+      new Sync("AG02", undefined),
+    ]);
+  });
   // The same wait, on a file the attacker put in a restored PC's folder: the PC warns, the user
   // deletes the file as the warning says, and the PC goes on.
   it("a restored PC waits on a forged file past its copy's last segment until the user deletes it", async () => {

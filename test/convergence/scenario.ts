@@ -100,11 +100,12 @@ export async function settle(model: Model, world: World): Promise<void> {
         continue;
       }
       if (error !== undefined) throw new Error(`final round ${round}: sync ${n} failed: ${String(error)}`);
-      // A PC put back from a backup waits on a file in its folder past the copy's last segment
-      // that does not open (it may be the PC's own later work, damaged); the warning says to
-      // delete it if the PC never wrote it, and the user does so when the attacker put it there.
+      // A PC put back from a backup, or a reinstalled one before its first complete sync, waits
+      // on a file in its folder past what it knows that does not open (it may be work parked
+      // there before, damaged); the warning says to delete it if that work was never written,
+      // and the user does so when the attacker put it there.
       for (const x of report?.warnings ?? []) {
-        const held = /^(SincroAg\/[^/]+\/\d{10}\.seg): this PC was put back from a backup/.exec(x)?.[1];
+        const held = /^(SincroAg\/[^/]+\/\d{10}\.seg): this PC (?:was put back from a backup|replaces an earlier PC)/.exec(x)?.[1];
         if (held !== undefined && planted.has(held) && world.existsServer(held)) {
           world.deleteServer(held);
           world.counters.add("restored-pc:user-deleted-attacker-file");
@@ -121,6 +122,9 @@ export async function settle(model: Model, world: World): Promise<void> {
         x.startsWith("clock skew") || x.startsWith("this PC's clock is") ||
         // A restored agent PC getting its work back (not in the quiet last round: see lingering).
         x.startsWith("sent back to ") || x.startsWith("recovered from the office") || x.startsWith("this PC was restored from a backup") ||
+        // A reinstalled PC that waited on a file of its folder (heldFiles.ts) numbers on once the
+        // office read it (put back by the provider) or the user deleted it (folder seed 951000174).
+        (round <= 1 && /^agent code \w+ was used by an earlier PC/.test(x)) ||
         // An answer that no longer fits (the office's ack of the PC's stream lost since it was
         // written, seed 951000031): the PC asks again, and the office's next sync answers it.
         (round <= 1 && x.startsWith("the events the office sent back")) ||

@@ -37,7 +37,7 @@ export function hlcWall(hlc: string): number {
 
 export class Crash extends Error {}
 
-/** A command refused on an agent PC restored from a backup that still waits for its own events (code AWAITING_RETURN). */
+/** A command refused on an agent PC restored from a backup that still waits for its own events (code AWAITING_RETURN), or waiting on a file of its folder (HELD_BY_FILE). */
 export class AwaitingReturn extends Error {}
 
 /** A copy of a node's database, as `sincro backup` writes it. */
@@ -256,16 +256,18 @@ export class World {
       this.counters.add("refused-sede-sync-first");
       throw new AwaitingReturn(`SEDE: ${refused.message}`);
     }
-    if (node.awaitingReturn()) {
-      // A restored PC waiting for its own events refuses any new work, with what to do.
+    if (node.awaitingReturn() || node.heldOn().length > 0) {
+      // A restored PC waiting for its own events, or a PC waiting on a file of its folder that
+      // may hold work parked before it (heldFiles.ts), refuses any new work, with what to do.
+      const code = node.heldOn().length > 0 ? "HELD_BY_FILE" : "AWAITING_RETURN";
       let refused: unknown;
       try {
         node.execute(command);
       } catch (err) {
         refused = err;
       }
-      if (!(refused instanceof RefusedError && refused.code === "AWAITING_RETURN")) throw new Error(`${name} awaits its events from the office, and ${command.kind} was not refused: ${String(refused)}`);
-      this.counters.add("refused-while-awaiting-return");
+      if (!(refused instanceof RefusedError && refused.code === code)) throw new Error(`${name} waits (${code}), and ${command.kind} was not refused: ${String(refused)}`);
+      this.counters.add(code === "HELD_BY_FILE" ? "refused-while-held-by-file" : "refused-while-awaiting-return");
       throw new AwaitingReturn(`${name}: ${refused.message}`);
     }
     const seen = node.db

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/events/verifyChain.js";
@@ -127,6 +127,92 @@ describe("a reinstalled agent PC", () => {
     const before = pc.log.count();
     await expect(net.sync(pc)).rejects.toThrow(/already in use on another PC .* create a fresh database .* and sync before entering anything/);
     expect(pc.log.count()).toBe(before);
+  });
+});
+
+describe("a reinstalled PC and a file of its folder that does not open (folder seed 951000174, run 1746)", () => {
+  /** The old PC parks a customer and an order; the file is damaged on the server; the PC is gone and the office enrolls a new one. */
+  async function oldPcsLastUploadDamaged() {
+    const net = await officeWithAgent();
+    const old = net.agent("AG01");
+    const [c1] = exec(old, { kind: "AddCustomer", name: "Pub", list: "BASE" });
+    exec(old, { kind: "PlaceOrder", customer: c1 as string, lines: [{ product: "P001", qty: "7" }] });
+    await net.sync(old);
+    const name = readdirSync(net.file("SincroAg", "AG01")).filter((f) => f.endsWith(".seg")).sort().at(-1) as string;
+    const file = join(net.file("SincroAg", "AG01"), name);
+    const whole = readFileSync(file);
+    const damaged = Buffer.from(whole);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 0xff; // in the signature
+    writeFileSync(file, damaged);
+    old.close();
+    const pc = newPc(net);
+    const office = await net.sync(net.sede); // after enrolling the new PC, as README says: it cannot read the file
+    expect(office.errors.join("\n")).toContain(`AG01>SEDE stopped: read SincroAg/AG01/${name}: signature of AG01 does not verify`);
+    return { net, pc, c1: c1 as string, file, path: `SincroAg/AG01/${name}`, whole, damaged };
+  }
+
+  const ordersAtSede = (net: Network) =>
+    net.sede.read
+      .listOrders()
+      .filter((x) => x.origin === "AG01")
+      .map((x) => `${x.type}/${x.number}:${x.lines[0]?.qty}`);
+
+  it("keeps the old PC's damaged last upload, waits, and once it is put back the office reads it and the new PC numbers after it", async () => {
+    const { net, pc, c1, file, path, whole, damaged } = await oldPcsLastUploadDamaged();
+    const first = await net.sync(pc);
+    expect(first.errors).toEqual([]);
+    expect(first.warnings.join("\n")).toContain(`${path}: this PC replaces an earlier PC of its agent code, and this file of its folder, numbered after what the office received, does not open`);
+    expect(first.sent.events).toBe(0);
+    expect(pc.heldOn()).toEqual([path]);
+    // New work would take the numbers that file may hold: refused, saying which file.
+    expect(() => exec(pc, { kind: "AddCustomer", name: "Too early", list: "BASE" })).toThrow(`this PC waits on ${path}`);
+    // The office asks for it again; the new PC neither deletes nor replaces it.
+    await net.sync(net.sede);
+    const again = await net.sync(pc);
+    expect(again.warnings.join("\n")).toContain(`${path}: this PC replaces an earlier PC`);
+    expect(readFileSync(file)).toEqual(damaged);
+
+    writeFileSync(file, whole); // the provider puts it back
+    // The new PC syncs first: the file opens as the old PC's, and the office has not read it.
+    const before = await net.sync(pc);
+    expect(before.warnings.join("\n")).toContain(`${path}: this file of the earlier PC opens again, but the office has not read it yet`);
+    expect(readFileSync(file)).toEqual(whole);
+    // The office still accepts the old PC's keys for the file its stream waited on.
+    const office = await net.sync(net.sede);
+    expect(office.errors).toEqual([]);
+    expect(ordersAtSede(net)).toEqual(["AG01/1:7"]);
+    expect(net.sede.read.listCustomers().map((c) => c.code)).toContain(c1);
+    const last = await net.sync(pc);
+    expect(last.warnings.join("\n")).toMatch(/used by an earlier PC: the office had received its events up to #\d+/);
+    expect(pc.heldOn()).toEqual([]);
+    const [o2] = exec(pc, { kind: "PlaceOrder", customer: c1, lines: [{ product: "P001", qty: "8" }] });
+    expect(o2).toBe("AG01/2");
+    await net.sync(pc);
+    await net.sync(net.sede);
+    expect(ordersAtSede(net)).toEqual(["AG01/1:7", "AG01/2:8"]);
+    const held = [...net.sede.log.iterate()].filter((e) => e.origin === "AG01");
+    expect(verifyChain(held).filter((v) => v.kind !== "missing")).toEqual([]);
+  });
+
+  it("a file the old PC never wrote: the new PC waits until it is deleted, then goes on from what the office received", async () => {
+    const { net, pc, file, path } = await oldPcsLastUploadDamaged();
+    writeFileSync(file, Buffer.from("not a segment at all")); // not damaged: replaced by junk
+    const held = await net.sync(pc);
+    expect(held.warnings.join("\n")).toContain(`${path}: this PC replaces an earlier PC`);
+    expect(held.warnings.join("\n")).toContain("if the earlier PC never wrote it, delete it from the server");
+    expect(existsSync(file)).toBe(true);
+    rmSync(file); // what the warning says to do
+    const r = await net.sync(pc);
+    expect(r.errors).toEqual([]);
+    expect(pc.heldOn()).toEqual([]);
+    const [c2] = exec(pc, { kind: "AddCustomer", name: "Gelateria", list: "BASE" });
+    exec(pc, { kind: "PlaceOrder", customer: c2 as string, lines: [{ product: "P001", qty: "9" }] });
+    await net.sync(pc);
+    await net.sync(net.sede);
+    await net.sync(net.sede);
+    expect(ordersAtSede(net)).toEqual(["AG01/1:9"]);
+    const last = await net.sync(net.sede);
+    expect(last.errors).toEqual([]);
   });
 });
 
