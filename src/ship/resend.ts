@@ -17,6 +17,10 @@ export async function resendRequested(run: SyncRun): Promise<void> {
     for (const reader of readersOf(stream, run.agents)) {
       // A request lives in the reader's folder; an agent that wrote one rang the doorbell.
       if (!run.reads(reader)) continue;
+      // A retiring agent's folder is read one last time for what it had parked, but nothing is
+      // written for it any more: its request stays unanswered (folder seed 951000180, run 2728:
+      // the office uploaded a snapshot again at every sync for an agent it had retired).
+      if (reader !== SEDE && run.node.keyring.isRetiring(reader)) continue;
       const path = resendPath(stream, reader);
       const requested = await run.readSmallFile(path, "resend request");
       if (!requested) continue;
@@ -76,6 +80,8 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
       // Only agents whose folders this sync reads (the doorbell): a quiet sede sync must not
       // look at hundreds of agents that never synced; the full listing gets to them.
       if (stream !== CATALOGUE && !run.reads(agent)) continue;
+      // Nothing is written for a retiring agent (see resendRequested).
+      if (run.node.keyring.isRetiring(agent)) continue;
       if (outbox.readerAck(stream, agent) >= 0) continue; // a valid ack of it was read before
       const path = ackPath(stream, agent);
       const listed = (run.listed(streamFolder(agentToSede(agent))) ?? []).some((f) => f.name === path.slice(path.lastIndexOf("/") + 1));

@@ -106,6 +106,38 @@ describe("a retired agent whose last upload was damaged on the server (the attac
 const revoked = (name: string) =>
   expect.stringMatching(new RegExp(`^AG01>SEDE stopped: read SincroAg/AG01/${name}: signed with key [0-9a-f]{16}, not a key trusted for AG01 \\(forged, or from a PC whose keys were revoked\\)$`));
 
+describe("a retired agent whose retirement waits on its last upload", () => {
+  // Folder seed 951000180, run 2728: the retired agent had left a resend request for a file of
+  // its own folder it found damaged, and while its retirement waited the office uploaded that
+  // file again at every sync.
+  it("gets nothing written for it: a resend request it left is not answered", async () => {
+    const net = await office(tempDir());
+    const ag02 = net.agent("AG02");
+    exec(net.sede, { kind: "SetSpecialPrice", customer: "000002", product: "P001", price: "7.00" });
+    await net.sync(net.sede);
+    const forAg02 = parkedNames(net, "SincroSede/AG02").filter((n) => /\.(seg|snap)$/.test(n)).sort().at(-1) as string;
+    const sedeFile = join(net.area.root, "SincroSede/AG02", forAg02);
+    writeFileSync(sedeFile, readFileSync(sedeFile).subarray(0, 100));
+    exec(ag02, { kind: "PlaceOrder", customer: "000002", lines: [{ product: "P001", qty: "4" }] });
+    const asked = await net.sync(ag02);
+    expect(asked.errors).toEqual([expect.stringMatching(new RegExp(`^SEDE>AG02 stopped: read SincroSede/AG02/${forAg02.replace(".", "\\.")}: `))]);
+    expect(readdirSync(join(net.area.root, "SincroAg/AG02"))).toContain("AG02.resend");
+    const last = parkedNames(net, "SincroAg/AG02").filter((n) => n.endsWith(".seg")).sort().at(-1) as string;
+    writeFileSync(join(net.area.root, "SincroAg/AG02", last), Buffer.from("cut"));
+    net.sede.retire("AG02");
+    const seen: Buffer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await net.sync(net.sede);
+      expect(r.warnings).toContainEqual(expect.stringMatching(/^agent AG02 is retired, but its last upload could not be read/));
+      expect(r.warnings.filter((w) => w.includes("uploaded again"))).toEqual([]);
+      seen.push(readFileSync(sedeFile));
+    }
+    // Written again once, for the office alone (its readers changed); not at every sync.
+    expect(seen[1]).toEqual(seen[0]);
+    await otherStreamsStillSync(net, { ag02: true });
+  });
+});
+
 describe("a cloned PC after re-enrollment (AG01's old PC keeps a copy of its keys; the office enrolls a new PC)", () => {
   // Folder seed 951000080, run 568: the new PC's first sync was stopped by the attacker's file, so
   // it wrote no receipt yet, and a day later the office warned of a forgery about the old PC's.

@@ -897,6 +897,20 @@ describe("regressions found by the convergence model", () => {
       new Sync("AG02", undefined),
     ]);
   });
+  // Folder seed 951000180, run 2728 (cut by hand). AG02 finds the snapshot the office parked for
+  // it damaged and asks for it again; the attacker puts a segment far ahead in AG02's folder, so
+  // the office's reading of AG02's stream waits (for segment 1); the office retires AG02, whose
+  // retirement then waits on that stream. The office answered the retired agent's request at every
+  // sync ("uploaded again from the sealed copy, as AG02 found it damaged"), never going quiet.
+  // Nothing is written for a retiring agent now.
+  it("a retiring agent's request to upload a file again is not answered", async () => {
+    await replay(noSkew, [
+      new Damage(1, "bitflip", 925), // SincroSede/AG02/0000000000.snap
+      new Sync("AG02", undefined),
+      new Attack({ kind: "forge", folder: "agent", victim: "AG02", file: "seg", signer: "unsigned", slot: "far", index: 9 }),
+      new Retire("AG02", false, "AG01"),
+    ]);
+  });
   // The same wait, on a file the attacker put in a restored PC's folder: the PC warns, the user
   // deletes the file as the warning says, and the PC goes on.
   it("a restored PC waits on a forged file past its copy's last segment until the user deletes it", async () => {
