@@ -580,7 +580,16 @@ function requireOrder(state: DomainState, type: string, number: number) {
 function amendOrder(c: Extract<Command, { kind: "AmendOrder" }>, state: DomainState): Decision {
   const order = requireOrder(state, c.type, c.number);
   // The office may have renamed the customer since the order was placed: its prices are under the new code.
-  const customer = requireCustomer(state, state.customer(order.customer) ? order.customer : state.currentCodeOf(order.customer));
+  const code = state.customer(order.customer) ? order.customer : state.currentCodeOf(order.customer);
+  // Or given it to another agent (or kept it) since: this PC no longer holds it nor its prices
+  // (FTP seed 951000181, run 369: refused as "customer does not exist").
+  if (!state.customer(code)) {
+    throw new RefusedError("order", `order ${c.type}/${c.number} is for customer ${order.customer}, which is no longer among this PC's customers (the office moved it): it cannot be changed here; ask the office to change it`, {
+      code: "CUSTOMER_MOVED",
+      say: { key: "refused.orderCustomerMoved", params: { order: `${c.type}/${c.number}`, code: order.customer } },
+    });
+  }
+  const customer = requireCustomer(state, code);
   const lines = resolveLines(c.lines, customer, state);
   return { events: [{ type: "OrderAmended", data: { order: order.id, type: c.type, number: c.number, lines } }] };
 }

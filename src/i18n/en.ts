@@ -50,6 +50,7 @@ export const en = {
   "refused.required": "{field} is required",
   "refused.unknownProduct": "product {code} does not exist",
   "refused.unknownCustomer": "customer {code} does not exist",
+  "refused.orderCustomerMoved": "order {order} is for customer {code}, which is no longer among this PC's customers (the office moved it): it cannot be changed here; ask the office to change it",
   "refused.unknownAgent": "agent {code} does not exist",
   "refused.unknownList": "price list {code} does not exist",
   "refused.unknownOrderType": "order type {code} does not exist",

@@ -48,6 +48,7 @@ export const it = {
   "refused.required": "{field}: obbligatorio",
   "refused.unknownProduct": "l'articolo {code} non esiste",
   "refused.unknownCustomer": "il cliente {code} non esiste",
+  "refused.orderCustomerMoved": "l'ordine {order} è del cliente {code}, che non è più tra i clienti di questo PC (la sede l'ha spostato): non si può modificare qui; chiedi alla sede di modificarlo",
   "refused.unknownAgent": "l'agente {code} non esiste",
   "refused.unknownList": "il listino {code} non esiste",
   "refused.unknownOrderType": "il tipo ordine {code} non esiste",

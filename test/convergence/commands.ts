@@ -407,7 +407,18 @@ export class AmendOrder extends Base {
   act(m: Model, w: World): void {
     const o = pick(openOrders(m, w, this.node), this.index);
     if (!o) return;
-    const [e] = withPrices(w, this.node, (lines) => ({ kind: "AmendOrder", type: o.type, number: o.number, lines }), this.lines, this.explicit);
+    let e: EventEnvelope | undefined;
+    try {
+      [e] = withPrices(w, this.node, (lines) => ({ kind: "AmendOrder", type: o.type, number: o.number, lines }), this.lines, this.explicit);
+    } catch (err) {
+      if (!(err instanceof RefusedError && err.code === "CUSTOMER_MOVED")) throw err;
+      // Refused only for a customer the office moved away from this agent, once its PC knows.
+      const { customer } = w.node(this.node).db.prepare(`SELECT customer FROM orders WHERE id = ?`).get(o.id) as { customer: string };
+      expect(m.customers.get(m.resolve(customer))?.agent, `${this.node} was refused to amend ${o.type}/${o.number}: ${err.message}`).not.toBe(this.node);
+      expect(w.node(this.node).read.listCustomers().map((c) => c.code)).not.toContain(m.resolve(customer));
+      w.counters.add("amend-refused:customer-moved");
+      return void (this.did = `refused: ${customer} moved away`);
+    }
     if (!e) return void (this.did = "no active product");
     o.lines = data<{ lines: Line[] }>(e).lines;
     o.status = "amended";
