@@ -584,9 +584,10 @@ function amendOrder(c: Extract<Command, { kind: "AmendOrder" }>, state: DomainSt
   // Or given it to another agent (or kept it) since: this PC no longer holds it nor its prices
   // (FTP seed 951000181, run 369: refused as "customer does not exist").
   if (!state.customer(code)) {
-    throw new RefusedError("order", `order ${c.type}/${c.number} is for customer ${order.customer}, which is no longer among this PC's customers (the office moved it): it cannot be changed here; ask the office to change it`, {
+    const label = `${c.type}/${c.number}`;
+    throw new RefusedError("order", `order ${label} is for customer ${order.customer}, which is no longer among this PC's customers (the office moved it): it cannot be changed here; ask the office to change it`, {
       code: "CUSTOMER_MOVED",
-      say: { key: "refused.orderCustomerMoved", params: { order: `${c.type}/${c.number}`, code: order.customer } },
+      say: { key: "refused.orderCustomerMoved", params: { order: label, code: order.customer } },
     });
   }
   const customer = requireCustomer(state, code);

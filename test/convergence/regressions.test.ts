@@ -13,7 +13,7 @@ import { tempDir } from "../support/tempDir.js";
 import { makeNode } from "../support/nodes.js";
 import { Inbox } from "../../src/ship/inbox.js";
 import { office } from "../attacks/attackSupport.js";
-import { AddCustomer, Attack, BackupAgent, ClockJump, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, LoseAck, PlaceOrder, Reenroll, RemoveGenericPrice, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
+import { AddCustomer, AmendOrder, Attack, BackupAgent, ClockJump, BackupSede, RestoreSede, TimePasses, RestoreAgent, Reassign, CrashingSync, CutSync, Damage, DiscontinueProduct, LeaveTemp, LoseAck, PlaceOrder, Reenroll, RemoveGenericPrice, RemoveSpecialPrice, Rename, Retire, RetiredPcKeepsWorking, SaveProduct, SetGenericPrice, SetSpecialPrice, Sync, UpdateCustomer } from "./commands.js";
 import { firstDay, settle, setUp } from "./scenario.js";
 import { FaultCounters, type NodeName } from "./world.js";
 
@@ -909,6 +909,23 @@ describe("regressions found by the convergence model", () => {
       new Sync("AG02", undefined),
       new Attack({ kind: "forge", folder: "agent", victim: "AG02", file: "seg", signer: "unsigned", slot: "far", index: 9 }),
       new Retire("AG02", false, "AG01"),
+    ]);
+  });
+  // FTP seed 951000181, run 369 (cut by hand). The office moves AG01's customer 000001 to AG02;
+  // before it hears of it, AG01 places an order for 000001; after its next sync it amends that
+  // order. Refused ("customer 000001 does not exist"), which the model did not expect: now the
+  // refusal says the office moved the customer, and the model checks it is so.
+  it("an agent's amendment of an order for a customer the office moved away is refused, and nothing else changes", async () => {
+    await replay(noSkew, [
+      new AddCustomer("SEDE", "AG01", true),
+      new Sync("SEDE", undefined),
+      new Sync("AG01", undefined),
+      new Reassign(0, "AG02"),
+      new PlaceOrder("AG01", 0, 0, [{ product: 0, qty: "1", price: "1.00" }], false),
+      new Sync("SEDE", undefined),
+      new Sync("AG01", undefined),
+      new AmendOrder("AG01", 0, [{ product: 0, qty: "3", price: "1.00" }], false),
+      new Sync("AG01", undefined),
     ]);
   });
   // The same wait, on a file the attacker put in a restored PC's folder: the PC warns, the user

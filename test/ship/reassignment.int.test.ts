@@ -83,6 +83,29 @@ describe("customer assign (DESIGN §3, reassignment)", () => {
     }
   });
 
+  // FTP seed 951000181, run 369: refused as "customer AG01000001 does not exist".
+  it("the old agent's order for a customer moved away is refused an amendment, saying why; nothing is written", async () => {
+    const net = await office();
+    const ag01 = net.agent("AG01");
+    exec(net.sede, { kind: "ReassignCustomer", code: "AG01000001", agent: "AG02" });
+    await net.round();
+    expect(codes(ag01)).toEqual(["000001:AG01"]);
+    const events = ag01.log.count();
+    let refused: unknown;
+    try {
+      exec(ag01, { kind: "AmendOrder", type: "AG01", number: 1, lines: [{ product: "P002", qty: "20" }] });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(RefusedError);
+    expect(refused).toMatchObject({ field: "order", code: "CUSTOMER_MOVED" });
+    expect((refused as Error).message).toBe(
+      "order AG01/1 is for customer AG01000001, which is no longer among this PC's customers (the office moved it): it cannot be changed here; ask the office to change it",
+    );
+    expect(ag01.log.count()).toBe(events);
+    expect(ag01.read.listOrders().map((o) => `${o.type}/${o.number}:${o.lines[0]?.qty}`)).toEqual(["AG01/1:10"]);
+  });
+
   it("a change the old agent made before it heard of the move is reported at the sede, not applied; both sides agree afterwards", async () => {
     const net = await office();
     const [ag01, ag02] = [net.agent("AG01"), net.agent("AG02")];
