@@ -80,15 +80,14 @@ export async function restoreForFirstSync(run: SyncRun): Promise<void> {
       // Only agents whose folders this sync reads (the doorbell): a quiet sede sync must not
       // look at hundreds of agents that never synced; the full listing gets to them.
       if (stream !== CATALOGUE && !run.reads(agent)) continue;
-      // Nothing is written for a retiring agent (see resendRequested).
-      if (run.node.keyring.isRetiring(agent)) continue;
       if (outbox.readerAck(stream, agent) >= 0) continue; // a valid ack of it was read before
       const path = ackPath(stream, agent);
       const listed = (run.listed(streamFolder(agentToSede(agent))) ?? []).some((f) => f.name === path.slice(path.lastIndexOf("/") + 1));
       // Read only when present; a forged one (reported, ignored) does not count as read.
       const ack = listed ? await run.readAck(stream, agent) : undefined;
       if (ack) outbox.recordReaderAck(stream, agent, ack.segment, String(ack.at ?? ""), run.now());
-      else unread.push(agent);
+      // Nothing is written for a retiring agent (see resendRequested); its ack still counts as heard.
+      else if (!run.node.keyring.isRetiring(agent)) unread.push(agent);
     }
     if (unread.length === 0) continue;
     const held = outbox.files(stream).filter((f) => f.pruned === null);
