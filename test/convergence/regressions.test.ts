@@ -928,6 +928,12 @@ describe("regressions found by the convergence model", () => {
       new Sync("AG01", undefined),
     ]);
   });
+  // Folder seed 951000200, run 7634 (cut by hand). The office's clock was 18 h 3 min fast and is
+  // put back by 18 h: 2 min 56 s fast still. Its next sync warned, as it should over 2 minutes,
+  // and the model wanted no warning under 3 minutes.
+  it("a clock set back to within 3 minutes of the right time is still warned over 2 minutes", async () => {
+    await replay({ SEDE: 64_976_656, AG01: 0, AG02: 0, AG03: 0 }, [new ClockJump("SEDE", -18), new Sync("SEDE", undefined)]);
+  });
   // The same wait, on a file the attacker put in a restored PC's folder: the PC warns, the user
   // deletes the file as the warning says, and the PC goes on.
   it("a restored PC waits on a forged file past its copy's last segment until the user deletes it", async () => {

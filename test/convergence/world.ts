@@ -29,6 +29,8 @@ export const HOUR = 3_600_000;
  * not corrected at all (src/node/clockOffset.ts).
  */
 export const CLOCK_TOLERANCE_MS = 10_000;
+/** A PC whose clock is off by more than this is warned at its own sync (issue 12, item 4). */
+const WARN_OVER_MS = 2 * 60_000;
 
 /** The wall-clock part of an HLC, ms. */
 export function hlcWall(hlc: string): number {
@@ -406,11 +408,16 @@ export class World {
       if (atSede?.get(e.id) !== undefined) continue;
       if (hlcWall(e.hlc) < startedAt - CLOCK_TOLERANCE_MS) throw new Error(`clock: ${name} recorded ${e.type} #${e.seq} during the sync that found its clock off with the uncorrected time (hlc ${e.hlc}, sync started ${new Date(startedAt).toISOString()})`);
     }
+    // The PC is warned when its clock is over 2 minutes off (issue 12, item 4); the measure may be off by the server's
+    // granularity, so the model asks for the warning only a minute past that, and for its absence
+    // only a minute short of it (folder seed 951000200, run 7634: a clock set right to within
+    // 2 min 56 s was warned, as it should be, and the model wanted no warning under 3 min).
     const warned = report.warnings.some((w) => w.startsWith("this PC's clock is"));
-    if (Math.abs(this.offsets[name]) > 3 * 60_000) {
+    const off = Math.abs(this.offsets[name]);
+    if (off > WARN_OVER_MS + 60_000) {
       if (!warned) throw new Error(`clock: ${name}'s clock is ${(this.offsets[name] / HOUR).toFixed(1)} h off and its sync did not warn it: ${JSON.stringify(report.warnings)}`);
       this.counters.add("clock-warned-at-its-pc");
-    } else if (warned) throw new Error(`clock: ${name}'s clock was set right and its sync still warns: ${JSON.stringify(report.warnings)}`);
+    } else if (warned && off < WARN_OVER_MS - 60_000) throw new Error(`clock: ${name}'s clock was set right and its sync still warns: ${JSON.stringify(report.warnings)}`);
     this.counters.add("clock-corrected");
   }
 
