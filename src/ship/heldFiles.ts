@@ -1,4 +1,7 @@
-import { say } from "../errors.js";
+import { SegmentError, say } from "../errors.js";
+import type { EventEnvelope } from "../events/envelope.js";
+import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
+import { AG_ROOT, agentToSede, parseFileName } from "../wire/streams.js";
 import { type SyncRun, warn } from "./syncRun.js";
 
 /**
@@ -24,12 +27,6 @@ const english: Record<HoldCause, (path: string, reason: string) => string> = {
     `${path}: this file of the earlier PC opens again, but the office has not read it yet: nothing is sent or received until it has. Run "sincro sync" at the office, then here`,
 };
 
-const catalogue = {
-  restored: "warn.hold.restored",
-  reinstalled: "warn.hold.reinstalled",
-  officeUnread: "warn.hold.officeUnread",
-} as const;
-
 /**
  * An agent PC that does not know all its agent code parked (a backup copy put back, or a
  * reinstalled PC before its first complete sync) waits on `files` of its own folder. Each may be
@@ -39,8 +36,41 @@ const catalogue = {
  * a later sync finds them readable (and read by the office) or gone. Returns true: the sync holds.
  */
 export function holdOnFiles(run: SyncRun, cause: HoldCause, files: ReadonlyArray<{ path: string; reason: string }>): true {
-  for (const f of files) warn(run.report, english[cause](f.path, f.reason), say(catalogue[cause], { file: f.path }));
+  for (const f of files) warn(run.report, english[cause](f.path, f.reason), say(`warn.hold.${cause}` as const, { file: f.path }));
   run.node.holdOn(files.map((f) => f.path));
   run.heldOnFile = true;
   return true;
+}
+
+/** A segment of an agent's own folder, as read from the server. */
+export type OwnSegment =
+  | { number: number; path: string; opened: { header: SegmentHeader; sha256: string; events: EventEnvelope[] } }
+  | { number: number; path: string; failed: SegmentError };
+
+/**
+ * The segments of this agent PC's own folder numbered past `after`, in number order, each opened
+ * (signed with a key of this agent code it knows, sealed for it) or with why it did not open:
+ * what a PC that does not know all its code parked looks at before it numbers on.
+ */
+export async function ownSegmentsAfter(run: SyncRun, after: number): Promise<OwnSegment[]> {
+  const folder = `${AG_ROOT}/${run.node.id}`;
+  const stream = agentToSede(run.node.id);
+  const listed = (await run.list(folder))
+    .map((f) => {
+      const parsed = parseFileName(f.name);
+      return { f, number: parsed?.kind === "segment" ? parsed.number : 0 };
+    })
+    .filter((x) => x.number > after)
+    .sort((a, b) => a.number - b.number);
+  const out: OwnSegment[] = [];
+  for (const { f, number } of listed) {
+    const path = `${folder}/${f.name}`;
+    try {
+      out.push({ number, path, opened: decodeSegment(await run.fetch(path, f), path, { stream, number }) });
+    } catch (err) {
+      if (!(err instanceof SegmentError)) throw err;
+      out.push({ number, path, failed: err });
+    }
+  }
+  return out;
 }

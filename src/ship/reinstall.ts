@@ -4,11 +4,11 @@ import { inSeries } from "../events/decide.js";
 import type { NumberingBase } from "../node/sincroNode.js";
 import type { AckFile } from "../wire/ackFile.js";
 import { decodeEnvelope } from "../wire/envelopeCodec.js";
-import { decodeSegment, type SegmentHeader } from "../wire/segmentCodec.js";
+import type { SegmentHeader } from "../wire/segmentCodec.js";
 import { CATALOGUE, SEDE, ackPath, agentToSede, parseFileName, resendPath, segmentName, sedeToAgent, streamFolder } from "../wire/streams.js";
 import { requestResend } from "./resend.js";
 import { type SyncRun, warn } from "./syncRun.js";
-import { holdOnFiles } from "./heldFiles.js";
+import { holdOnFiles, ownSegmentsAfter } from "./heldFiles.js";
 import { returnRequestPath } from "./restore.js";
 import { recoverReturnPath } from "./sedeRestore.js";
 
@@ -139,10 +139,7 @@ export async function continueEarlierPc(run: SyncRun): Promise<boolean> {
   for (const path of left) {
     if ((await run.list(ownFolder)).some((f) => `${ownFolder}/${f.name}` === path)) await run.transport.delete(path);
   }
-  const listed = (await run.list(ownFolder))
-    .map((f) => ({ f, parsed: parseFileName(f.name) }))
-    .filter((x) => x.parsed?.kind === "segment" && x.parsed.number > (ack?.segment ?? 0))
-    .sort((a, b) => (a.parsed?.number ?? 0) - (b.parsed?.number ?? 0));
+  const listed = await ownSegmentsAfter(run, ack?.segment ?? 0);
   if (!ack && listed.length === 0) return false;
   const mine = new Map(
     node.outbox
@@ -155,32 +152,30 @@ export async function continueEarlierPc(run: SyncRun): Promise<boolean> {
   const unread: Array<{ path: string; reason: string }> = [];
   const heldBefore = new Set(node.heldOn());
   const replacesEarlier = node.keyring.all(node.id).length > 0;
-  for (const { f, parsed } of listed) {
-    const path = `${ownFolder}/${f.name}`;
-    const number = parsed?.number ?? 0;
-    try {
-      leftovers.push(decodeSegment(await run.fetch(path, f), path, { stream: own, number }));
-    } catch (err) {
-      if (!(err instanceof SegmentError)) throw err;
-      // A damaged copy of a segment this PC sealed itself (its first sync stopped after
-      // publishing): publishing replaces it.
-      if (mine.has(number)) continue;
-      // Signed by the PC this one replaces, sealed for its keys and the office's: the office
-      // read what it could before this PC's first sync (its keys are accepted until then), so
-      // this is that PC's work after it was replaced, which the office refuses: publishing
-      // replaces it. But for a file this PC waited on, damaged until the provider put it back:
-      // the office keeps that PC's keys while its stream waits, and reads it first.
-      if (err.code === "NOT_FOR_US") {
-        if (heldBefore.has(path)) unread.push({ path, reason: err.message });
-        continue;
-      }
-      // Does not verify (damaged, or forged: they cannot be told apart). On the first PC of this
-      // code, a forgery: publishing replaces it. On one that replaces an earlier PC (enrolled with
-      // that PC's keys to remember), it may be the only copy of that PC's last work, so it is
-      // neither replaced nor deleted (folder seed 951000174, run 1746: deleted as a forgery, and
-      // a customer was lost).
-      if (replacesEarlier) unreadable.push({ path, reason: err.message });
+  for (const s of listed) {
+    if (!("failed" in s)) {
+      leftovers.push(s.opened);
+      continue;
     }
+    const { path, failed: err } = s;
+    // A damaged copy of a segment this PC sealed itself (its first sync stopped after
+    // publishing): publishing replaces it.
+    if (mine.has(s.number)) continue;
+    // Signed by the PC this one replaces, sealed for its keys and the office's: the office
+    // read what it could before this PC's first sync (its keys are accepted until then), so
+    // this is that PC's work after it was replaced, which the office refuses: publishing
+    // replaces it. But for a file this PC waited on, damaged until the provider put it back:
+    // the office keeps that PC's keys while its stream waits, and reads it first.
+    if (err.code === "NOT_FOR_US") {
+      if (heldBefore.has(path)) unread.push({ path, reason: err.message });
+      continue;
+    }
+    // Does not verify (damaged, or forged: they cannot be told apart). On the first PC of this
+    // code, a forgery: publishing replaces it. On one that replaces an earlier PC (enrolled with
+    // that PC's keys to remember), it may be the only copy of that PC's last work, so it is
+    // neither replaced nor deleted (folder seed 951000174, run 1746: deleted as a forgery, and
+    // a customer was lost).
+    if (replacesEarlier) unreadable.push({ path, reason: err.message });
   }
   if (unreadable.length > 0) return holdOnFiles(run, "reinstalled", unreadable);
   if (unread.length > 0) return holdOnFiles(run, "officeUnread", unread);

@@ -1,11 +1,10 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { IntegrityError, SegmentError, say } from "../errors.js";
+import { IntegrityError, say } from "../errors.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { envelopeProblem } from "../wire/envelopeCodec.js";
-import { decodeSegment } from "../wire/segmentCodec.js";
 import { AG_ROOT, SEDE, SEDE_ROOT, agentToSede, parseFileName } from "../wire/streams.js";
 import { warn, type SyncRun } from "./syncRun.js";
-import { holdOnFiles } from "./heldFiles.js";
+import { holdOnFiles, ownSegmentsAfter } from "./heldFiles.js";
 
 /**
  * A restored agent backup (DESIGN §8, "Backup and restore"). The office's ack of the agent's
@@ -125,22 +124,11 @@ export async function recoverAfterRestore(run: SyncRun): Promise<boolean> {
  */
 async function parkedAhead(run: SyncRun): Promise<{ seq: number | undefined; unreadable: Array<{ path: string; reason: string }> }> {
   const { node } = run;
-  const own = agentToSede(node.id);
-  const last = node.outbox.lastSegmentNumber(own);
-  const folder = `${AG_ROOT}/${node.id}`;
   let seq: number | undefined;
   const unreadable: Array<{ path: string; reason: string }> = [];
-  for (const f of await run.list(folder)) {
-    const parsed = parseFileName(f.name);
-    if (parsed?.kind !== "segment" || parsed.number <= last) continue;
-    const path = `${folder}/${f.name}`;
-    try {
-      const { events } = decodeSegment(await run.fetch(path, f), path, { stream: own, number: parsed.number });
-      for (const e of events) if (e.origin === node.id) seq = Math.max(seq ?? 0, e.seq);
-    } catch (err) {
-      if (!(err instanceof SegmentError)) throw err;
-      unreadable.push({ path, reason: err.message });
-    }
+  for (const s of await ownSegmentsAfter(run, node.outbox.lastSegmentNumber(agentToSede(node.id)))) {
+    if ("failed" in s) unreadable.push({ path: s.path, reason: s.failed.message });
+    else for (const e of s.opened.events) if (e.origin === node.id) seq = Math.max(seq ?? 0, e.seq);
   }
   return { seq, unreadable };
 }
