@@ -424,6 +424,7 @@ export const en = {
   "status.agent.nothingWaiting": "Nothing is waiting to be sent.",
   "status.agent.officeNews": "Last news from the office: {date} at {time} (the office had synced on {officeDate} at {officeTime}).",
   "status.agent.noOfficeNews": "No news from the office yet: run \"sincro sync\".",
+  "status.agent.heldOn": "Nothing is sent or received, and nothing can be entered, while this PC waits on {files} in its folder on the parking area: the last \"sincro sync\" says why and what to do; run it again once that is done.",
   "status.agent.blocked": "Receiving from the office is stopped: {reason}",
   "status.sede.agentHeard": "{agent} {name}: last heard from on {date} at {time}; today: {today}.",
   "status.sede.agentNeverHeard": "{agent} {name}: nothing received yet; today: {today}.",

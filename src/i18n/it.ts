@@ -422,6 +422,7 @@ export const it = {
   "status.agent.nothingWaiting": "Niente in attesa di invio.",
   "status.agent.officeNews": "Ultime notizie dalla sede: {date} alle {time} (la sede si era sincronizzata il {officeDate} alle {officeTime}).",
   "status.agent.noOfficeNews": "Ancora nessuna notizia dalla sede: esegui \"sincro sync\".",
+  "status.agent.heldOn": "Non si invia né si riceve nulla, e non si può inserire nulla, finché questo PC aspetta {files} nella sua cartella dell'area di parcheggio: l'ultimo \"sincro sync\" dice perché e cosa fare; eseguilo di nuovo quando è fatto.",
   "status.agent.blocked": "La ricezione dalla sede è ferma: {reason}",
   "status.sede.agentHeard": "{agent} {name}: ultime notizie il {date} alle {time}; oggi: {today}.",
   "status.sede.agentNeverHeard": "{agent} {name}: ancora niente ricevuto; oggi: {today}.",

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +112,48 @@ describe("backup and restore of an agent PC", () => {
     const status = JSON.parse(await ok(["--db", agent, "status", "--json"])) as { streams: Array<{ stream: string; pending: number; blocked: string | null }> };
     expect(status.streams.find((s) => s.stream === "AG01>SEDE")?.pending).toBe(0);
     expect(status.streams.every((s) => s.blocked === null)).toBe(true);
+  }, 240_000);
+
+  it("a restored copy whose later upload was damaged on the server waits on it, says so in sync and status, and goes on once it is put back", async () => {
+    const bak2 = join(dir, "agent-backup-2.db");
+    await ok(["--db", agent, "backup", "--out", bak2]);
+    const [c1] = await customers(agent);
+    const placed = (await ok(["--db", agent, "order", "add", "--customer", c1 as string, "--line", "P001:6"])).trim();
+    await ok(["--db", agent, "sync"]);
+    // The upload is damaged on the server before the office reads it; then the PC's disk fails.
+    const folder = join(server.root, "SincroAg", "AG01");
+    const name = readdirSync(folder).filter((f) => f.endsWith(".seg")).sort().at(-1) as string;
+    const file = join(folder, name);
+    const original = readFileSync(file);
+    const damaged = Buffer.from(original);
+    const mid = Math.floor(damaged.length / 2);
+    damaged[mid] = (original[mid] ?? 0) ^ 0xff;
+    writeFileSync(file, damaged);
+    for (const f of [agent, `${agent}-wal`, `${agent}-shm`]) if (existsSync(f)) rmSync(f);
+    copyFileSync(bak2, agent);
+
+    const held = await ok(["--db", agent, "sync"]);
+    expect(held).toContain(`SincroAg/AG01/${name}: this PC was put back from a backup`);
+    expect(held).toContain("cannot be read");
+    const status = await ok(["--db", agent, "status"]);
+    expect(status).toContain(`while this PC waits on SincroAg/AG01/${name} in its folder on the parking area`);
+    expect((JSON.parse(await ok(["--db", agent, "status", "--json"])) as { heldOn: string[] }).heldOn).toEqual([`SincroAg/AG01/${name}`]);
+    const stato = await ok(["--db", agent, "--lang", "it", "status"]);
+    expect(stato).toContain(`finché questo PC aspetta SincroAg/AG01/${name} nella sua cartella`);
+    const refused = await run(["--db", agent, "order", "add", "--customer", c1 as string, "--line", "P001:1"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`this PC waits on SincroAg/AG01/${name}`);
+    expect(readFileSync(file).equals(damaged)).toBe(true);
+
+    // The provider puts the file back: the copy asks the office for its work, gets it, goes on.
+    writeFileSync(file, original);
+    await ok(["--db", agent, "sync"]);
+    await ok(["--db", sede, "sync"]);
+    await ok(["--db", agent, "sync"]);
+    expect(await orders(agent)).toContain(placed);
+    expect(await orders(sede)).toContain(placed);
+    expect(await ok(["--db", agent, "status"])).not.toContain("waits on");
+    expect((JSON.parse(await ok(["--db", agent, "status", "--json"])) as { heldOn: string[] }).heldOn).toEqual([]);
   }, 240_000);
 });
 

@@ -61,6 +61,7 @@ function gather(node: SincroNode) {
       ...base,
       officeHead: headSeen({ node }) ?? null,
       officeReceived: receipt ? { at: receipt.at, upToOrder: lastOrder ? `${lastOrder.type}/${lastOrder.number}` : null } : null,
+      heldOn: node.heldOn(),
       waiting: tally(countable(unsentEvents(node, out))),
     };
   }
@@ -103,6 +104,7 @@ export function registerStatus(program: Command, io: Io): void {
           io.out(t.t("status.agent.officeNews", { ...at(head.seenAt), officeDate: office.date, officeTime: office.time }));
         } else io.out(t.t("status.agent.noOfficeNews"));
         for (const s of report.streams) if (s.direction === "in" && s.blocked) io.out(officeBlocked(t, s.blocked));
+        if (report.heldOn.length > 0) io.out(t.t("status.agent.heldOn", { files: report.heldOn.join(", ") }));
       } else {
         io.out(t.t("status.sede.title", { node: report.node }));
         if (report.agents.length === 0) io.out(t.t("status.sede.noAgents"));
