@@ -25,7 +25,7 @@ export function registerOrder(program: Command, io: Io): void {
     });
   order
     .command("amend")
-    .description("replace the lines of an order here only (amendments are not sent, DESIGN §3)")
+    .description("replace the lines of an order; an agent's change reaches the office at its next sync")
     .argument("<TYPE/NUMBER>")
     .requiredOption("--line <P:QTY[@PRICE]>", "a line (repeatable)", collect, [])
     .action(function (this: Command, ref: string) {
